@@ -1,0 +1,112 @@
+"""leakguard: exploration that is safe from data leakage by construction.
+
+In IPython or Jupyter: ``%load_ext leakguard``. From Python::
+
+    import leakguard
+    leakguard.policy(label="churned", time="event_ts", cutoff="2024-06-01", holdout=0.2)
+    train, test = leakguard.split(df)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from leakguard.errors import LeakageError, LeakguardError, PolicyError
+from leakguard.policy import Policy
+
+if TYPE_CHECKING:
+    from leakguard.finding import Finding
+    from leakguard.lineage.graph import Node
+
+__version__ = "0.1.0"
+__all__ = [
+    "LeakageError", "LeakguardError", "Policy", "PolicyError", "explain", "findings", "policy", "split",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext leakguard``."""
+    from leakguard.kernel.extension import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext leakguard``: every wrapped API gets its original back."""
+    from leakguard.kernel.extension import unload
+
+    unload(ipython)
+
+
+def policy(data: Any = None, **values: Any) -> Policy:
+    """Set (with keywords) or read (without) the policy in force; returns it.
+
+    Keys: ``label``, ``time``, ``cutoff``, ``holdout`` (a fraction), ``seed``,
+    ``holdout_column``, ``holdout_ids`` with ``id_column``, ``holdout_tables``, ``mode``.
+    Pass ``data=df`` to check that the frame has the columns the policy names
+    (PolicyError lists its columns otherwise).
+    """
+    from leakguard import _hooks
+
+    current = _hooks.current_policy()
+    if values:
+        current = current.updated(values, origin="leakguard.policy()")
+    if data is not None and hasattr(data, "columns"):
+        current.check_columns(list(data.columns), "the frame")
+    if values:
+        _hooks.set_policy(current)
+    return current
+
+
+def split(*frames: Any, policy: Policy | None = None) -> tuple[Any, ...]:
+    """Split by the policy: ``train, test = leakguard.split(df)`` (``X_tr, X_te, y_tr, y_te = split(X, y)``).
+
+    Rows after the cutoff go to neither part; the holdout is the policy's (the most recent
+    rows when a time column is set, else a seeded hash of each row's index label).
+    """
+    from leakguard.splitting import split as _split
+
+    return _split(*frames, policy=policy)
+
+
+def findings() -> list[Finding]:
+    """Every finding of the live kernel session (empty without ``%load_ext leakguard``)."""
+    from leakguard import _hooks
+
+    session = _hooks.active()
+    return list(getattr(session, "findings", []))
+
+
+class Explanation:
+    """The provenance of a value: prints as text, renders as HTML in notebooks."""
+
+    def __init__(self, text: str, html: str, node: Node | None) -> None:
+        self.text = text
+        self.html = html
+        self.node = node
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def explain(obj_or_name: Any) -> Explanation:
+    """Where a value comes from, cell by cell: its row domain, taint and provenance chain."""
+    from leakguard import _hooks
+    from leakguard.kernel.display import explain_html, explain_text
+    from leakguard.kernel.session import Session
+
+    session = _hooks.active()
+    if not isinstance(session, Session):
+        return Explanation("leakguard is not loaded (%load_ext leakguard)", "leakguard is not loaded", None)
+    if isinstance(obj_or_name, str):
+        node = session.node_for_name(obj_or_name)
+    else:
+        nid = session.tracker.node_of(obj_or_name)
+        node = session.graph.nodes.get(nid) if nid else None
+    if node is None:
+        text = f"no lineage for {obj_or_name!r}"
+        return Explanation(text, text, None)
+    return Explanation(explain_text(session.graph, node), explain_html(session.graph, node), node)

@@ -1,0 +1,72 @@
+"""The catalog: declarative API semantics ("``DataFrame.describe`` inspects").
+
+Supporting a library means adding entries here; the kernel wraps whatever the catalog
+lists and the static checker reads the same entries. An entry names a callable by module
+and qualified name and says what calling it means (its ``kind``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Iterator
+from typing import Any, Literal
+
+Kind = Literal[
+    "read",        # returns new data from outside (a file, a table)
+    "inspect",     # looks at the data: statistics, counts, plots
+    "split",       # separates rows into train / test parts
+    "groupby",     # makes a GroupBy: remember the keys for later aggregates
+    "group-select",  # picks columns of a GroupBy
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Api:
+    """One callable and what calling it means."""
+
+    module: str
+    qualname: str
+    kind: Kind
+    relates: bool = False
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        """The short name shown to people: ``describe``, ``read_parquet``."""
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+def resolve(api: Api) -> tuple[Any, str, Any] | None:
+    """``(owner, attribute, current value)`` for ``api``, the owner being the class that defines it.
+
+    None when the module is not importable or the attribute does not exist (an older or
+    newer library version): the entry is then simply not wrapped.
+    """
+    try:
+        obj: Any = importlib.import_module(api.module)
+    except ImportError:
+        return None
+    parts = api.qualname.split(".")
+    for part in parts[:-1]:
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    attr = parts[-1]
+    if isinstance(obj, type):
+        for klass in obj.__mro__:
+            if attr in vars(klass):
+                return klass, attr, vars(klass)[attr]
+        return None
+    if not hasattr(obj, attr):
+        return None
+    return obj, attr, getattr(obj, attr)
+
+
+def all_entries() -> Iterator[Api]:
+    """Every entry of every library the catalog knows."""
+    from leakguard.catalog import pandas as pandas_catalog
+    from leakguard.catalog import sklearn as sklearn_catalog
+
+    yield from pandas_catalog.ENTRIES
+    yield from sklearn_catalog.ENTRIES

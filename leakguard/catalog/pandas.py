@@ -1,0 +1,45 @@
+"""pandas: readers, inspections and groupings.
+
+Hand-made splits (``sample``/``drop``, boolean masks, ``iloc`` slices) need no entries: the
+kernel recognises them from the rows of the frames a cell produces.
+"""
+
+from __future__ import annotations
+
+from leakguard.catalog import Api
+
+_READERS = (
+    "read_csv", "read_parquet", "read_json", "read_excel", "read_feather", "read_table",
+    "read_pickle", "read_orc", "read_fwf", "read_stata", "read_sas", "read_spss", "read_xml",
+)
+# Statistics over rows: an inspection when the result is shown or kept.
+_FRAME_STATS = (
+    "describe", "mean", "median", "std", "var", "min", "max", "sum", "count", "quantile",
+    "nunique", "value_counts", "mode", "skew", "kurt", "sem", "agg", "aggregate", "hist", "boxplot",
+)
+_RELATING = ("corr", "cov", "corrwith", "pivot_table")
+_SERIES_STATS = (
+    "describe", "mean", "median", "std", "var", "min", "max", "sum", "count", "quantile",
+    "nunique", "value_counts", "mode", "skew", "kurt", "sem", "agg", "aggregate", "hist", "unique",
+)
+_GROUP_STATS = (
+    "mean", "median", "std", "var", "min", "max", "sum", "count", "size", "describe",
+    "quantile", "nunique", "agg", "aggregate", "value_counts", "first", "last", "prod", "sem",
+)
+
+ENTRIES: tuple[Api, ...] = (
+    *(Api("pandas", name, "read") for name in _READERS),
+    *(Api("pandas", f"DataFrame.{name}", "inspect") for name in _FRAME_STATS),
+    *(Api("pandas", f"DataFrame.{name}", "inspect", relates=True) for name in _RELATING),
+    *(Api("pandas", f"Series.{name}", "inspect") for name in _SERIES_STATS),
+    Api("pandas", "Series.corr", "inspect", relates=True),
+    Api("pandas", "Series.cov", "inspect", relates=True),
+    Api("pandas", "crosstab", "inspect", relates=True),
+    Api("pandas", "pivot_table", "inspect", relates=True),
+    Api("pandas.plotting", "PlotAccessor.__call__", "inspect"),
+    *(Api("pandas.api.typing", f"DataFrameGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    *(Api("pandas.api.typing", f"SeriesGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    Api("pandas", "DataFrame.groupby", "groupby"),
+    Api("pandas", "Series.groupby", "groupby"),
+    Api("pandas.api.typing", "DataFrameGroupBy.__getitem__", "group-select"),
+)

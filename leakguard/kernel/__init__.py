@@ -1,0 +1,1 @@
+"""The IPython extension: hooks, reversible wrappers, magics and display."""

@@ -1,0 +1,230 @@
+"""A per-cell AST scan: which names each top-level statement reads, writes and mutates.
+
+This is how lineage crosses cells without line tracing: after a cell runs, every name it
+wrote derives from the names its statement read (followed through names the same cell
+wrote earlier). Wrapped library calls refine this with exact events; the scan is the
+fallback that keeps an untracked value from looking clean.
+
+>>> import ast
+>>> scan = scan_cell(ast.parse("m = df['age'].mean()\\nx = m + 1"))
+>>> sorted(scan.deps_of("x"))
+['df']
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+# Methods that change their receiver in place: the receiver then depends on the arguments.
+MUTATORS = frozenset({
+    "append", "extend", "insert", "update", "setdefault", "add", "fit", "partial_fit",
+    "fit_transform", "fit_resample", "set_params", "__setitem__", "pop", "remove",
+})
+Span = tuple[int, int, int, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Statement:
+    """One top-level statement: its lines, and the names it reads, writes and mutates."""
+
+    lineno: int
+    end_lineno: int
+    reads: frozenset[str]
+    writes: frozenset[str]
+
+
+@dataclasses.dataclass(slots=True)
+class CellScan:
+    """The scan of one cell: statements in order, and for each written name its pre-cell deps."""
+
+    statements: list[Statement]
+    deps: dict[str, frozenset[str]]
+    shown: set[Span]
+    calls: dict[Span, ast.Call] = dataclasses.field(default_factory=dict)
+
+    def receiver_text(self, span: Span | None, limit: int = 80) -> str | None:
+        """The source text of what a method call at ``span`` is called on (``df.groupby('plan')['churned']``)."""
+        call = self.calls.get(span) if span is not None else None
+        if call is None or not isinstance(call.func, ast.Attribute):
+            return None
+        text = ast.unparse(call.func.value)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    @property
+    def writes(self) -> set[str]:
+        """Every name the cell may bind or change."""
+        return set(self.deps)
+
+    def deps_of(self, name: str) -> frozenset[str]:
+        """Pre-cell names the value of ``name`` derives from (after the whole cell)."""
+        return self.deps.get(name, frozenset({name}))
+
+    def statement_at(self, line: int) -> Statement | None:
+        """The top-level statement spanning ``line``."""
+        for st in self.statements:
+            if st.lineno <= line <= st.end_lineno:
+                return st
+        return None
+
+    def deps_at(self, line: int) -> frozenset[str]:
+        """Pre-cell names feeding the statement at ``line``, through names bound earlier in the cell."""
+        local: dict[str, frozenset[str]] = {}
+        for st in self.statements:
+            if st.lineno > line:
+                break
+            found = frozenset().union(*(local.get(n, frozenset({n})) for n in st.reads)) if st.reads else frozenset()
+            if st.lineno <= line <= st.end_lineno:
+                return found
+            for w in st.writes:
+                local[w] = found
+        return frozenset()
+
+
+EMPTY = CellScan([], {}, set())
+
+
+class _Names(ast.NodeVisitor):
+    """Collect loaded, stored and mutated names in a statement (not descending into nested scopes' stores)."""
+
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.writes: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.reads.add(node.id)
+        else:
+            self.writes.add(node.id)
+
+    def _target_base(self, target: ast.expr) -> None:
+        base = target
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name) and base is not target:
+            # df["x"] = ...: df is read and changed.
+            self.reads.add(base.id)
+            self.writes.add(base.id)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for t in node.targets:
+            self._target_base(t)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._target_base(node.target)
+        if isinstance(node.target, ast.Name):
+            self.reads.add(node.target.id)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._target_base(node.target)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                          for k in node.keywords)
+            if inplace or func.attr in MUTATORS:
+                self.reads.add(func.value.id)
+                self.writes.add(func.value.id)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.writes.add(node.name)
+        inner = _Names()
+        for stmt in node.body:
+            inner.visit(stmt)
+        for d in node.decorator_list:
+            self.visit(d)
+        self.reads |= inner.reads - inner.writes - {a.arg for a in node.args.args}
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.writes.add(node.name)
+        inner = _Names()
+        for stmt in node.body:
+            inner.visit(stmt)
+        self.reads |= inner.reads - inner.writes
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        inner = _Names()
+        inner.visit(node.body)
+        self.reads |= inner.reads - {a.arg for a in node.args.args}
+
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name != "*":
+                self.writes.add(alias.asname or alias.name.split(".")[0])
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for t in node.targets:
+            if isinstance(t, ast.Name):
+                self.writes.add(t.id)
+            else:
+                self._target_base(t)
+                self.visit(t)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        inner = _Names()
+        inner.generic_visit(node)
+        self.reads |= inner.reads - inner.writes
+
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_GeneratorExp = _comprehension
+    visit_DictComp = _comprehension
+
+
+def _shown_calls(expr: ast.expr | None, out: set[Span]) -> None:
+    """Record calls whose result is shown or kept: the statement's value and its method chain."""
+    node = expr
+    while node is not None:
+        if isinstance(node, ast.Call):
+            out.add(_span(node))
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in ("print", "display", "repr", "str"):
+                for arg in node.args:
+                    _shown_calls(arg, out)
+            node = func.value if isinstance(func, ast.Attribute) else None
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                _shown_calls(elt, out)
+            node = None
+        elif isinstance(node, ast.Dict):
+            for value in node.values:
+                _shown_calls(value, out)
+            node = None
+        elif isinstance(node, ast.Await):
+            node = node.value
+        else:
+            node = None
+
+
+def _span(node: ast.expr) -> Span:
+    return (node.lineno, node.end_lineno or node.lineno, node.col_offset, node.end_col_offset or 0)
+
+
+def scan_cell(module: ast.Module) -> CellScan:
+    """Scan a parsed cell: per-statement names, per-name deps, and calls whose result is shown or kept."""
+    statements: list[Statement] = []
+    deps: dict[str, frozenset[str]] = {}
+    shown: set[Span] = set()
+    for stmt in module.body:
+        names = _Names()
+        names.visit(stmt)
+        reads, writes = frozenset(names.reads), frozenset(names.writes)
+        statements.append(Statement(stmt.lineno, stmt.end_lineno or stmt.lineno, reads, writes))
+        found = frozenset().union(*(deps.get(n, frozenset({n})) for n in reads)) if reads else frozenset()
+        for w in writes:
+            deps[w] = found
+        if isinstance(stmt, ast.Expr) or isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            _shown_calls(stmt.value, shown)
+    calls = {_span(node): node for node in ast.walk(module) if isinstance(node, ast.Call)}
+    return CellScan(statements, deps, shown, calls)

@@ -1,0 +1,143 @@
+"""What leakguard asks of a live value: its kind, columns, rows, and row facts proven from its data.
+
+Only pandas objects get more than a kind; nothing here imports pandas unless the value
+is already a pandas object (so plain-Python cells stay cheap).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from leakguard.policy import Policy
+
+MAX_COLUMNS = 10_000
+
+
+def _pd() -> Any | None:
+    return sys.modules.get("pandas")
+
+
+def is_frame(obj: Any) -> bool:
+    pd = _pd()
+    return pd is not None and isinstance(obj, pd.DataFrame)
+
+
+def is_series(obj: Any) -> bool:
+    pd = _pd()
+    return pd is not None and isinstance(obj, pd.Series)
+
+
+def is_frame_like(obj: Any) -> bool:
+    """A pandas DataFrame or Series."""
+    pd = _pd()
+    return pd is not None and isinstance(obj, (pd.DataFrame, pd.Series))
+
+
+is_row_data = is_frame_like
+
+
+def trackable(obj: Any) -> bool:
+    """True when ``obj`` can be weakly referenced (so identity can find it again)."""
+    return type(obj).__weakrefoffset__ != 0
+
+
+def kind_of(obj: Any) -> str:
+    if is_frame(obj):
+        return "frame"
+    if is_series(obj):
+        return "series"
+    module = type(obj).__module__
+    if module.startswith("numpy"):
+        return "array" if getattr(obj, "ndim", 0) else "scalar"
+    if module.startswith("sklearn") or hasattr(obj, "fit"):
+        return "model"
+    if isinstance(obj, (int, float, complex, bool, str, bytes)):
+        return "scalar"
+    return "value"
+
+
+def describe_object(obj: Any) -> str:
+    """``<DataFrame 1000×20>``-style label for a value that has no name yet."""
+    shape = getattr(obj, "shape", None)
+    if isinstance(shape, tuple) and shape:
+        return f"<{type(obj).__name__} {'×'.join(str(s) for s in shape)}>"
+    return f"<{type(obj).__name__}>"
+
+
+def columns_of(obj: Any) -> tuple[str, ...] | None:
+    """Column names as text (frames), the name of a Series, or None when unknown."""
+    if is_frame(obj):
+        cols = obj.columns
+        if len(cols) > MAX_COLUMNS:
+            return None
+        return tuple(c if isinstance(c, str) else str(c) for c in cols)
+    if is_series(obj):
+        name = obj.name
+        return None if name is None else (name if isinstance(name, str) else str(name),)
+    return None
+
+
+def row_count(obj: Any) -> int | None:
+    shape = getattr(obj, "shape", None)
+    if isinstance(shape, tuple) and shape and isinstance(shape[0], int):
+        return shape[0]
+    return None
+
+
+def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
+    """Row parts that the data itself shows are absent: no row past the cutoff, no holdout-marked row."""
+    if not is_frame(obj) or len(obj) == 0:
+        return frozenset({"future", "holdout"}) if is_frame(obj) else frozenset()
+    removed: set[str] = set()
+    cols = obj.columns
+    try:
+        if policy.has_future and policy.time in cols and not cols.duplicated().any():
+            from leakguard.splitting import future_mask
+
+            if not future_mask(obj, policy).any():
+                removed.add("future")
+        h = policy.holdout
+        if h.column is not None and h.column in cols and not obj[h.column].fillna(False).astype(bool).any():
+            removed.add("holdout")
+        if h.ids is not None and h.id_column in cols and not obj[h.id_column].isin(list(h.ids)).any():
+            removed.add("holdout")
+    except (TypeError, ValueError, KeyError):
+        return frozenset(removed)
+    return frozenset(removed)
+
+
+def partitions(parent: Any, a: Any, b: Any) -> bool:
+    """True when ``a`` and ``b`` hold disjoint rows of ``parent`` that together make all of it."""
+    if not (is_frame_like(parent) and is_frame_like(a) and is_frame_like(b)):
+        return False
+    if len(a) == 0 or len(b) == 0 or len(a) + len(b) != len(parent):
+        return False
+    index = parent.index
+    if not index.is_unique:
+        return False
+    if not (a.index.is_unique and b.index.is_unique):
+        return False
+    if len(a.index.intersection(b.index)):
+        return False
+    return bool(a.index.isin(index).all() and b.index.isin(index).all())
+
+
+def time_ordered(objs: Sequence[Any], roles: Sequence[str], policy: Policy) -> bool | None:
+    """Whether every training row is at or before every holdout row; None when leakguard cannot tell."""
+    t = policy.time
+    if t is None:
+        return None
+    train = [o for o, r in zip(objs, roles, strict=True) if r == "train"]
+    test = [o for o, r in zip(objs, roles, strict=True) if r == "holdout"]
+    if not train or not test or not all(is_frame(o) and t in o.columns for o in (*train, *test)):
+        return None
+    from leakguard.splitting import time_values
+
+    try:
+        latest_train = max(time_values(o, t).max() for o in train if len(o))
+        earliest_test = min(time_values(o, t).min() for o in test if len(o))
+        return bool(latest_train <= earliest_test)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,355 @@
+"""What happens around a wrapped call, per catalog kind (read, inspect, split, groupby...).
+
+Every wrapper follows one shape: if leakguard is already inside a wrapped call (pandas
+calling itself) or on another thread, call straight through. Otherwise plan (emit events,
+maybe raise LeakageError in block mode, maybe restrict rows in safe mode), call the
+original, and record what it returned. Any failure of leakguard's own is caught and
+reported once; the user's call always runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import os
+import threading
+import types
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from leakguard.catalog import Api
+from leakguard.errors import LeakageError
+from leakguard.kernel import frames as fr
+from leakguard.lineage.events import Derive, Inspect, Read
+
+if TYPE_CHECKING:
+    from leakguard.kernel.session import Session
+    from leakguard.lineage.graph import Node
+
+_ORIGIN = "_leakguard_origin"
+
+
+@dataclasses.dataclass
+class Plan:
+    """What the wrapper does: call with ``args`` instead (safe mode), then run ``after``."""
+
+    args: tuple[Any, ...] | None = None
+    after: Callable[[Any], None] | None = None
+    fallback_note: str = ""
+
+
+Before = Callable[["Session", Api, tuple[Any, ...], dict[str, Any]], "Plan | None"]
+
+
+def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Callable[..., Any]:
+    """The wrapper that stands in for ``original`` while the extension is loaded."""
+    before = BEFORE[api.kind]
+    get_ident = threading.get_ident
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        s = session
+        if s.busy or get_ident() != s.main_thread:
+            return original(*args, **kwargs)
+        s.busy = True
+        try:
+            try:
+                plan = before(s, api, args, kwargs)
+            except LeakageError:
+                raise
+            except Exception as exc:
+                s.internal_error(f"{api.name}()", exc)
+                plan = None
+            if plan is not None and plan.args is not None:
+                try:
+                    result = original(*plan.args, **kwargs)
+                except Exception:
+                    # the restricted call failed where the real one may not: run the real one
+                    s.note(f"safe mode could not restrict {api.name}(); it ran on all rows.")
+                    result = original(*args, **kwargs)
+            else:
+                result = original(*args, **kwargs)
+            if plan is not None and plan.after is not None:
+                try:
+                    plan.after(result)
+                except Exception as exc:
+                    s.internal_error(f"{api.name}()", exc)
+            return result
+        finally:
+            s.busy = False
+
+    return wrapper
+
+
+# -- read ----------------------------------------------------------------------------------
+
+
+def _source_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    src = args[0] if args else next(iter(kwargs.values()), None)
+    if isinstance(src, (str, os.PathLike)):
+        return os.fspath(src)[:300]
+    return type(src).__name__
+
+
+def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan:
+    frame = s.cell_frame()
+    where = s.where(frame)
+    source = f"{api.name}({_source_text(args, kwargs)})"
+
+    def after(result: Any) -> None:
+        node = s.graph.apply(Read(s.graph.new_id(), source, "<read>", where, fr.columns_of(result),
+                                  kind=fr.kind_of(result)))
+        assert node is not None
+        node.n_rows = fr.row_count(result)
+        s.tracker.register(result, node.id)
+
+    return Plan(after=after)
+
+
+# -- inspect ---------------------------------------------------------------------------------
+
+
+def _position(frame: types.FrameType) -> tuple[int | None, int | None, int | None, int | None] | None:
+    index = frame.f_lasti // 2
+    return next(itertools.islice(frame.f_code.co_positions(), index, index + 1), None)
+
+
+def _call_span(s: Session, frame: types.FrameType | None) -> tuple[int, int, int, int] | None:
+    """The source span of the call the cell is making right now, if it is one the scan saw."""
+    if frame is None or not s.scan.statements:
+        return None
+    pos = _position(frame)
+    if pos is None or None in pos:
+        return None
+    return pos  # type: ignore[return-value]
+
+
+def _shown(s: Session, span: tuple[int, int, int, int] | None) -> bool:
+    """False when the call's result only feeds another expression (consumed, not looked at)."""
+    if span is None or s.scan.statement_at(span[0]) is None or span not in s.scan.calls:
+        return True
+    return span in s.scan.shown
+
+
+def _groupby_parts(gb: Any) -> tuple[Any, tuple[str, ...]]:
+    """The grouped data object and the columns a GroupBy aggregate touches (keys + selection)."""
+    keys = gb.keys
+    key_list = list(keys) if isinstance(keys, (list, tuple)) else [keys]
+    cols = [k for k in key_list if isinstance(k, str)]
+    origin = getattr(gb, _ORIGIN, None)
+    selection = origin[3] if origin else getattr(gb, "_selection", None)
+    obj = gb.obj
+    if selection is not None:
+        sel = list(selection) if isinstance(selection, (list, tuple)) else [selection]
+        cols += [str(c) for c in sel]
+    elif fr.is_series(obj) and obj.name is not None:
+        cols.append(str(obj.name))
+    elif fr.is_frame(obj):
+        cols += [str(c) for c in obj.columns]
+    for k in key_list:
+        name = getattr(k, "name", None)
+        if fr.is_series(k) and name is not None:
+            cols.append(str(name))
+    data = origin[0]() if origin and origin[0]() is not None else obj
+    return data, tuple(dict.fromkeys(cols))
+
+
+def _subject(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, tuple[str, ...] | None, bool]:
+    """(data object, columns touched, relates) for an inspection call."""
+    if api.qualname.startswith(("DataFrameGroupBy.", "SeriesGroupBy.")):
+        data, touched = _groupby_parts(args[0])
+        return data, touched, len(touched) > 1
+    if api.qualname == "PlotAccessor.__call__":
+        data = args[0]._parent
+        xy = [kwargs.get(k) for k in ("x", "y", "by", "c")]
+        named = tuple(str(v) for v in xy if isinstance(v, str))
+        return data, named or fr.columns_of(data), len(named) > 1
+    if "." not in api.qualname:  # module function: crosstab, pivot_table
+        datas = [a for a in (*args, *kwargs.values()) if fr.is_frame_like(a)]
+        found: list[str] = []
+        for d in datas:
+            found += list(fr.columns_of(d) or ())
+        for key in ("index", "columns", "values"):
+            v = kwargs.get(key)
+            if isinstance(v, str):
+                found.append(v)
+        return (datas[0] if datas else None), tuple(dict.fromkeys(found)), True
+    data = args[0]
+    if api.qualname == "DataFrame.pivot_table":
+        named = tuple(v for k in ("values", "index", "columns") for v in _as_list(kwargs.get(k)))
+        return data, named or fr.columns_of(data), True
+    if api.name in ("corrwith",) and len(args) > 1:
+        return data, (fr.columns_of(data) or ()) + (fr.columns_of(args[1]) or ()), True
+    if api.name == "value_counts" and fr.is_frame(data):
+        subset = tuple(_as_list(kwargs.get("subset", args[1] if len(args) > 1 else None)))
+        chosen = subset or fr.columns_of(data) or ()
+        return data, chosen, len(chosen) > 1
+    return data, fr.columns_of(data), api.relates
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return []
+
+
+def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    frame = s.cell_frame()
+    span = _call_span(s, frame)
+    if not _shown(s, span):
+        return None
+    data, columns, relates = _subject(api, args, kwargs)
+    if data is None or not fr.is_frame_like(data):
+        return None
+    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame)
+    event = Inspect(node.id, api.name, s.where(frame), columns, relates)
+    after = _keep_result(s, node, api, columns, frame)
+    if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+        restricted = _restrict_call(s, api, args, kwargs, node)
+        if isinstance(restricted, tuple):
+            new_args, kept, total = restricted
+            s.emit(dataclasses.replace(event, restricted=True))
+            s.restricted_note(api.name, node, kept, total)
+            return Plan(args=new_args, after=_keep_result(s, node, api, columns, frame, restricted=True))
+        s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
+               "it ran on all rows.")
+    s.emit(event)
+    return Plan(after=after)
+
+
+def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
+                 frame: types.FrameType | None, *, restricted: bool = False) -> Callable[[Any], None]:
+    """Record the statistic an inspection returns, so a name bound to it carries its lineage."""
+    label = s.policy.label
+
+    def after(result: Any) -> None:
+        made = s.graph.apply(Derive(
+            s.graph.new_id(), (node.id,), api.name, f"{node.name}.{api.name}()", s.where(frame), rows="aggregate",
+            columns=fr.columns_of(result), kind=fr.kind_of(result),
+            label_derived=bool(label) and any(c in label for c in columns or ()),
+            removes=frozenset({"holdout", "future"}) if restricted else frozenset(),
+        ))
+        if made is not None:
+            s.remember_result(result, made.id)
+
+    return after
+
+
+# -- safe mode -----------------------------------------------------------------------------------
+
+
+def training_rows(s: Session, obj: Any, node: Node) -> tuple[Any, int, int] | str:
+    """``(obj restricted to training rows, kept, total)``, or the reason it cannot be done."""
+    from leakguard.errors import PolicyError
+    from leakguard.splitting import needed_columns, row_parts
+
+    policy = s.policy
+    if fr.is_frame(obj) and all(c in obj.columns for c in needed_columns(policy)):
+        try:
+            parts = row_parts(obj, policy)
+        except PolicyError as exc:
+            return str(exc)
+        return obj.iloc[parts.train], int(parts.train.sum()), len(obj)
+    root = s.root_object(node)
+    if root is None:
+        return "no live source frame with the policy's columns"
+    if not root.index.is_unique:
+        return f"the index of {s.graph.nodes[s.tracker.node_of(root) or node.id].name} has duplicate labels"
+    parts = row_parts(root, policy)
+    keep = obj.index.isin(root.index[parts.train])
+    return obj[keep], int(keep.sum()), len(obj)
+
+
+def _restrict_call(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   node: Node) -> tuple[tuple[Any, ...], int, int] | str:
+    if api.qualname.startswith(("DataFrameGroupBy.", "SeriesGroupBy.")):
+        gb = args[0]
+        origin = getattr(gb, _ORIGIN, None)
+        if origin is None or origin[0]() is None:
+            return "the grouping was not made in view of leakguard"
+        data = origin[0]()
+        got = training_rows(s, data, node)
+        if isinstance(got, str):
+            return got
+        restricted, kept, total = got
+        new_gb = restricted.groupby(origin[1], **origin[2])
+        if origin[3] is not None:
+            new_gb = new_gb[origin[3]]
+        return (new_gb, *args[1:]), kept, total
+    if api.qualname == "PlotAccessor.__call__":
+        got = training_rows(s, args[0]._parent, node)
+        if isinstance(got, str):
+            return got
+        restricted, kept, total = got
+        return (type(args[0])(restricted), *args[1:]), kept, total
+    if "." not in api.qualname:
+        return "module-level functions are not restricted"
+    got = training_rows(s, args[0], node)
+    if isinstance(got, str):
+        return got
+    restricted, kept, total = got
+    return (restricted, *args[1:]), kept, total
+
+
+# -- groupby bookkeeping --------------------------------------------------------------------------
+
+
+def before_groupby(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan:
+    data = args[0]
+    by = args[1] if len(args) > 1 else kwargs.get("by")
+    rest = {k: v for k, v in kwargs.items() if k != "by"}
+
+    def after(gb: Any) -> None:
+        object.__setattr__(gb, _ORIGIN, (weakref.ref(data), by, rest, None))
+
+    return Plan(after=after)
+
+
+def before_group_select(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    origin = getattr(args[0], _ORIGIN, None)
+    if origin is None or len(args) < 2:
+        return None
+    key = args[1]
+
+    def after(sub: Any) -> None:
+        object.__setattr__(sub, _ORIGIN, (origin[0], origin[1], origin[2], key))
+
+    return Plan(after=after)
+
+
+# -- splits -------------------------------------------------------------------------------------
+
+
+def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan:
+    frame = s.cell_frame()
+    inputs = list(args)
+
+    def after(result: Any) -> None:
+        parts = list(result)
+        for i, data in enumerate(inputs):
+            if 2 * i + 1 >= len(parts):
+                break
+            parent = s.node_of(data, frame=frame)
+            s.register_split(parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
+                             api.name, inferred=True, frame=frame)
+        if not s.policy.holdout.declared:
+            size = kwargs.get("test_size")
+            fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25
+            s.graph.policy = s.policy.updated({"holdout": fraction}, api.name, inferred=True)
+
+    return Plan(after=after)
+
+
+BEFORE: dict[str, Before] = {
+    "read": before_read,
+    "inspect": before_inspect,
+    "split": before_split,
+    "groupby": before_groupby,
+    "group-select": before_group_select,
+}

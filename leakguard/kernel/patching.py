@@ -1,0 +1,116 @@
+"""Reversible wrapping of library callables, and wrapping modules imported later.
+
+``Patcher.install`` swaps a wrapper in where the catalog says; ``Patcher.restore`` puts
+every original back, the very same objects. Modules not yet imported are wrapped right
+after their first import by a small post-import finder on ``sys.meta_path``.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from leakguard.catalog import Api, resolve
+
+MakeWrapper = Callable[[Api, Callable[..., Any]], Callable[..., Any]]
+
+
+class _HookedLoader(importlib.abc.Loader):
+    def __init__(self, inner: importlib.abc.Loader, done: Callable[[str], None]) -> None:
+        self._inner = inner
+        self._done = done
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self._inner.exec_module(module)
+        self._done(module.__name__)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, is_package, ... for tools that ask
+        return getattr(self._inner, name)
+
+
+class _PostImportFinder(importlib.abc.MetaPathFinder):
+    """Finds nothing itself; wraps the real loader of watched modules to run a callback after exec."""
+
+    def __init__(self, watched: set[str], done: Callable[[str], None]) -> None:
+        self.watched = watched
+        self._done = done
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.watched:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _HookedLoader(spec.loader, self._done)
+                return spec
+        return None
+
+
+class Patcher:
+    """Installs catalog wrappers and restores the originals exactly."""
+
+    def __init__(self, entries: Sequence[Api], make_wrapper: MakeWrapper) -> None:
+        self._entries = list(entries)
+        self._make = make_wrapper
+        self._applied: dict[tuple[int, str], tuple[Any, str, Any]] = {}
+        self._finder: _PostImportFinder | None = None
+        self.skipped: list[Api] = []
+
+    @property
+    def applied(self) -> list[tuple[Any, str, Any]]:
+        """``(owner, attribute, original)`` for every wrapper in place."""
+        return list(self._applied.values())
+
+    def install(self) -> None:
+        """Wrap what is importable now; watch the other modules and wrap them when imported."""
+        pending: set[str] = set()
+        for api in self._entries:
+            if api.module.split(".")[0] in sys.modules and api.module in sys.modules:
+                self._apply(api)
+            else:
+                pending.add(api.module)
+        if pending:
+            self._finder = _PostImportFinder(pending, self._module_imported)
+            sys.meta_path.insert(0, self._finder)
+
+    def _module_imported(self, name: str) -> None:
+        for api in self._entries:
+            if api.module == name:
+                self._apply(api)
+
+    def _apply(self, api: Api) -> None:
+        found = resolve(api)
+        if found is None:
+            self.skipped.append(api)
+            return
+        owner, attr, original = found
+        key = (id(owner), attr)
+        if key in self._applied:
+            return
+        if not callable(original) or isinstance(original, (staticmethod, classmethod, property)):
+            self.skipped.append(api)
+            return
+        wrapper = self._make(api, original)
+        wrapper.__leakguard_original__ = original  # type: ignore[attr-defined]
+        setattr(owner, attr, wrapper)
+        self._applied[key] = (owner, attr, original)
+
+    def restore(self) -> None:
+        """Put every original back and stop watching imports."""
+        for owner, attr, original in self._applied.values():
+            setattr(owner, attr, original)
+        self._applied.clear()
+        if self._finder is not None and self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
+        self._finder = None

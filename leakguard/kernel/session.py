@@ -1,0 +1,425 @@
+"""One kernel session: the lineage graph, the policy, the findings, and the per-cell bookkeeping.
+
+A cell runs like this: ``pre_run_cell`` notes the cell; the AST transformer scans it
+(names read and written per statement); wrapped library calls emit events as they happen
+(inspections, reads, splits); ``post_run_cell`` binds every name the cell wrote to a
+lineage node (the object's own node when a wrapper saw it, else a node derived from the
+names its statement read), looks for hand-made splits, and shows the cell's findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from leakguard.errors import LeakageError, PolicyError
+from leakguard.finding import Finding
+from leakguard.kernel import frames as fr
+from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.tracker import Tracker
+from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, SplitPart, Where
+from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.policy import Policy, load_policy
+from leakguard.rules.registry import run_rules
+
+if TYPE_CHECKING:
+    from leakguard.splitting import RowParts
+
+log = logging.getLogger("leakguard")
+_MISSING = object()
+_HOLDOUT_WORDS = ("test", "holdout", "hold_out", "valid", "val", "eval", "oot")
+
+
+class Session:
+    """Everything leakguard knows in one kernel."""
+
+    def __init__(self, shell: Any, policy: Policy | None = None) -> None:
+        self.shell = shell
+        self.user_ns: dict[str, Any] = shell.user_ns
+        try:
+            base = load_policy(os.getcwd()) if policy is None else policy
+        except PolicyError as exc:
+            base = Policy()
+            self._startup_error: str | None = str(exc)
+        else:
+            self._startup_error = None
+        self.graph = LineageGraph(base)
+        self.tracker = Tracker()
+        self.findings: list[Finding] = []
+        self._keys: set[tuple[str, str, str, int | None]] = set()
+        self.cell_findings: list[Finding] = []
+        self.cell_notes: list[str] = []
+        self.scan: CellScan = EMPTY
+        self.cell_id = "In[0]"
+        self.execution_count: int | None = None
+        self.bindings: dict[str, NodeId] = {}
+        self._bound_ids: dict[str, int] = {}
+        self.busy = False
+        self.main_thread = threading.get_ident()
+        self._internal_errors: set[str] = set()
+        self._subsets: dict[NodeId, list[NodeId]] = {}
+        self.groupings: dict[int, tuple[Any, Any, dict[str, Any], Any]] = {}
+        self.unresolved: set[str] = set()
+        # results of this cell's inspections that cannot be weakly referenced (floats...), by id
+        self._results: dict[int, tuple[type, NodeId]] = {}
+        self.listeners: list[Callable[[Session], None]] = []
+
+    # -- policy -------------------------------------------------------------------------------
+
+    @property
+    def policy(self) -> Policy:
+        return self.graph.policy
+
+    def set_policy(self, policy: Policy) -> None:
+        """Adopt ``policy`` and report policy columns that no live frame has."""
+        self.graph.policy = policy
+        problem = self.policy_problem()
+        if problem:
+            self.note(problem)
+
+    def policy_problem(self) -> str | None:
+        """A message when no source frame in the session has the policy's columns."""
+        frames = [(n, self.tracker.object_of(n.id)) for n in self.graph.nodes.values() if not n.inputs]
+        live = [(n, obj) for n, obj in frames if obj is not None and hasattr(obj, "columns")]
+        if not live or not self.policy.protected_columns:
+            return None
+        best = min(live, key=lambda pair: len(self.policy.missing_columns(pair[1].columns)))
+        missing = self.policy.missing_columns(best[1].columns)
+        if not missing:
+            return None
+        cols = [str(c) for c in best[1].columns]
+        shown = ", ".join(c[:60] for c in cols[:40]) + (f" (and {len(cols) - 40} more)" if len(cols) > 40 else "")
+        return (f"policy column(s) {', '.join(map(repr, missing))} not found in {best[0].name}; "
+                f"its columns are: {shown}")
+
+    # -- cell lifecycle ---------------------------------------------------------------------
+
+    def pre_run_cell(self, info: Any) -> None:
+        self.cell_findings = []
+        self.cell_notes = []
+        self.scan = EMPTY
+        self._results.clear()
+        count = getattr(self.shell, "execution_count", None)
+        if isinstance(count, int) and getattr(info, "store_history", False):
+            count -= 1  # IPython counts the cell before it announces it
+        self.execution_count = count if isinstance(count, int) else None
+        cell_id = getattr(info, "cell_id", None)
+        self.cell_id = str(cell_id) if cell_id else f"In[{self.execution_count}]"
+
+    def scan_module(self, module: ast.Module) -> None:
+        """Called by the AST transformer with each cell's parsed code."""
+        self.scan = scan_cell(module)
+
+    def post_run_cell(self, result: Any) -> None:
+        self.busy = True
+        try:
+            self._bind_written_names()
+        except Exception as exc:  # never break the user's session
+            self.internal_error("post-cell lineage", exc)
+        finally:
+            self.busy = False
+        if self._startup_error:
+            self.note(f"could not read the policy files: {self._startup_error}")
+            self._startup_error = None
+        for listener in list(self.listeners):
+            try:
+                listener(self)
+            except Exception as exc:
+                self.internal_error("listener", exc)
+        if self.cell_findings or self.cell_notes:
+            from leakguard.kernel.display import show_cell_report
+
+            try:
+                show_cell_report(self.cell_findings, self.cell_notes)
+            except Exception as exc:
+                self.internal_error("display", exc)
+
+    # -- where ------------------------------------------------------------------------------
+
+    def cell_frame(self) -> types.FrameType | None:
+        """The frame of the running cell's top-level code, if we are inside it."""
+        frame: types.FrameType | None = sys._getframe(1)
+        found = None
+        ns = self.user_ns
+        while frame is not None:
+            if frame.f_globals is ns and frame.f_code.co_name == "<module>":
+                found = frame
+            frame = frame.f_back
+        return found
+
+    def where(self, frame: types.FrameType | None = None) -> Where:
+        line = frame.f_lineno if frame is not None else None
+        return Where(self.cell_id, self.execution_count, line)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def emit(self, event: Event, *, block: bool = True) -> list[Finding]:
+        """Apply ``event``, run the rules, keep new findings; in block mode raise before the call."""
+        self.graph.apply(event)
+        found = run_rules(self.graph, event)
+        new = [f for f in found if f.key not in self._keys]
+        for f in new:
+            self._keys.add(f.key)
+            self.findings.append(f)
+            self.cell_findings.append(f)
+        if block and self.policy.mode == "block":
+            stopping = tuple(f for f in found if f.severity != "info")
+            if stopping:
+                raise LeakageError(stopping)
+        return new
+
+    def would_find(self, event: Event) -> list[Finding]:
+        """The findings ``event`` would produce, without recording anything."""
+        saved = len(self.graph.events)
+        found = run_rules(self.graph, event)
+        assert len(self.graph.events) == saved
+        return found
+
+    def note(self, text: str) -> None:
+        """A line shown under the current cell."""
+        if text not in self.cell_notes:
+            self.cell_notes.append(text)
+
+    def internal_error(self, where: str, exc: BaseException) -> None:
+        """leakguard's own failure: logged, shown once as a quiet notice, never raised."""
+        key = f"{where}:{type(exc).__name__}"
+        log.debug("leakguard internal error in %s", where, exc_info=exc)
+        if key not in self._internal_errors:
+            self._internal_errors.add(key)
+            self.note(f"leakguard hit an internal problem in {where} ({type(exc).__name__}: {exc}); "
+                      "your code ran normally, but leakguard may miss something here.")
+
+    # -- nodes for objects ------------------------------------------------------------------
+
+    def node_of(self, obj: Any, name: str | None = None, frame: types.FrameType | None = None) -> Node:
+        """The lineage node of a live object: registered, or derived from what its statement read."""
+        nid = self.tracker.node_of(obj)
+        if nid is not None and nid in self.graph.nodes:
+            return self.graph.nodes[nid]
+        line = frame.f_lineno if frame is not None else None
+        inputs = self._statement_inputs(line) if line is not None else []
+        label = name or fr.describe_object(obj)
+        return self._derive_node(obj, label, inputs, "derived", self.where(frame))
+
+    def _derive_node(self, obj: Any, name: str, inputs: list[Node], op: str, where: Where) -> Node:
+        policy = self.policy
+        columns = fr.columns_of(obj)
+        n_rows = fr.row_count(obj)
+        if not inputs:
+            node = self.graph.apply(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
+                                         columns, kind=fr.kind_of(obj)))
+        else:
+            row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows for i in inputs))
+            removes: frozenset[str] = frozenset()
+            # an aggregate of the label itself (a label Series, or a value already carrying it)
+            label_used = not row_data and any(
+                "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))
+                for i in inputs
+            )
+            if row_data:
+                removes = fr.proven_removed(obj, policy)
+            node = self.graph.apply(Derive(
+                self.graph.new_id(), tuple(i.id for i in inputs), op, name, where,
+                rows="unknown" if row_data else "aggregate", columns=columns, removes=removes,
+                kind=fr.kind_of(obj), label_derived=label_used,
+            ))
+        assert node is not None
+        node.n_rows = n_rows
+        self.tracker.register(obj, node.id)
+        return node
+
+    def remember_result(self, result: Any, nid: NodeId) -> None:
+        """Tie a value a wrapped call returned to its node (weakly, or by id for this cell only)."""
+        if not self.tracker.register(result, nid):
+            self._results[id(result)] = (type(result), nid)
+
+    def _result_node(self, value: Any) -> NodeId | None:
+        entry = self._results.get(id(value))
+        if entry is not None and type(value) is entry[0] and entry[1] in self.graph.nodes:
+            return entry[1]
+        return None
+
+    def _statement_inputs(self, line: int) -> list[Node]:
+        st = self.scan.statement_at(line)
+        if st is None:
+            return []
+        return self._resolve_names(st.reads, st.lineno, depth=0)
+
+    def _resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
+        """Nodes for the names a statement read: live tracked objects first, then earlier statements, then bindings."""
+        found: dict[NodeId, Node] = {}
+        for name in names:
+            value = self.user_ns.get(name, _MISSING)
+            nid = self.tracker.node_of(value) if value is not _MISSING else None
+            if nid is not None and nid in self.graph.nodes:
+                found[nid] = self.graph.nodes[nid]
+                continue
+            earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
+            if earlier and depth < 8:
+                st = earlier[-1]
+                for n in self._resolve_names(st.reads - {name}, st.lineno, depth + 1):
+                    found[n.id] = n
+                if name not in st.reads:
+                    continue
+            bound = self.bindings.get(name)
+            if bound is not None and bound in self.graph.nodes:
+                found[bound] = self.graph.nodes[bound]
+        return list(found.values())
+
+    # -- after a cell -------------------------------------------------------------------------
+
+    def _bind_written_names(self) -> None:
+        scan = self.scan
+        if not scan.statements:
+            return
+        ns = self.user_ns
+        # resolve every input before changing any binding: names are read as the cell saw them
+        plans: list[tuple[str, Any, list[Node], int]] = []
+        for name in scan.writes:
+            value = ns.get(name, _MISSING)
+            if value is _MISSING:
+                self.bindings.pop(name, None)
+                self._bound_ids.pop(name, None)
+                continue
+            nid = self.tracker.node_of(value) or self._result_node(value)
+            if nid is not None and nid in self.graph.nodes:
+                mutated = any(name in s.reads and name in s.writes for s in scan.statements)
+                if not mutated:
+                    self._bind(name, value, nid)
+                    continue
+            elif self._bound_ids.get(name) == id(value) and name in self.bindings and not fr.trackable(value):
+                continue
+            writers = [s for s in scan.statements if name in s.writes]
+            line = writers[-1].lineno if writers else 1
+            inputs = self._resolve_names(writers[-1].reads if writers else (), line + 1, 0)
+            plans.append((name, value, inputs, line))
+        made: list[tuple[str, Node, Any]] = []
+        for name, value, inputs, line in plans:
+            if not inputs and not fr.is_row_data(value):
+                self.bindings.pop(name, None)
+                continue
+            where = Where(self.cell_id, self.execution_count, line)
+            node = self._derive_node(value, name, inputs, "assign", where)
+            self._bind(name, value, node.id)
+            made.append((name, node, value))
+        self._find_partitions(made)
+
+    def _bind(self, name: str, value: Any, nid: NodeId) -> None:
+        self.bindings[name] = nid
+        self._bound_ids[name] = id(value)
+        node = self.graph.nodes.get(nid)
+        if node is not None and node.name.startswith("<"):
+            node.name = name
+
+    def _find_partitions(self, made: list[tuple[str, Node, Any]]) -> None:
+        """Recognise hand-made splits: two frames from one parent whose rows partition it."""
+        for name, node, value in made:
+            if not fr.is_frame_like(value) or len(node.inputs) != 1:
+                continue
+            parent_id = node.inputs[0]
+            parent = self.tracker.object_of(parent_id)
+            siblings = self._subsets.setdefault(parent_id, [])
+            if parent is not None:
+                for sib_id in siblings:
+                    sib = self.tracker.object_of(sib_id)
+                    if sib is None or sib is value:
+                        continue
+                    if fr.partitions(parent, sib, value):
+                        self._record_partition(parent_id, (sib_id, sib), (node.id, value), name)
+                        break
+            siblings.append(node.id)
+            del siblings[:-8]
+
+    def _record_partition(self, parent_id: NodeId, a: tuple[NodeId, Any], b: tuple[NodeId, Any], b_name: str) -> None:
+        a_node = self.graph.nodes[a[0]]
+        a_test = _looks_like_holdout(a_node.name)
+        b_test = _looks_like_holdout(b_name)
+        if a_test == b_test:
+            a_test = len(a[1]) < len(b[1])
+        holdout, train = (a, b) if a_test else (b, a)
+        self.register_split(parent_id, [(train[1], "train"), (holdout[1], "holdout")], "row partition",
+                            inferred=True, names=[self.graph.nodes[train[0]].name, self.graph.nodes[holdout[0]].name])
+
+    # -- splits -----------------------------------------------------------------------------
+
+    def register_split(self, parent_id: NodeId, parts: list[tuple[Any, str]], method: str, *,
+                       inferred: bool, names: list[str] | None = None, removes: frozenset[str] = frozenset(),
+                       frame: types.FrameType | None = None) -> None:
+        """Emit a Split of ``parent_id`` into live ``parts`` and register each part's object."""
+        where = self.where(frame)
+        split_parts = []
+        for i, (obj, role) in enumerate(parts):
+            label = names[i] if names and i < len(names) else f"<{role} part>"
+            split_parts.append(SplitPart(self.graph.new_id(), role, label, fr.columns_of(obj),  # type: ignore[arg-type]
+                                         fr.row_count(obj), removes))
+        ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], self.policy)
+        event = Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred)
+        self.emit(event, block=False)
+        for part, (obj, _role) in zip(split_parts, parts, strict=True):
+            node = self.graph.nodes[part.out]
+            node.n_rows = part.rows
+            self.tracker.register(obj, part.out)
+        for name, nid in list(self.bindings.items()):
+            obj = self.user_ns.get(name)
+            if obj is not None and self.tracker.node_of(obj) in {p.out for p in split_parts}:
+                self.bindings[name] = self.tracker.node_of(obj) or nid
+
+    def on_split(self, frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts, policy: Policy) -> None:
+        """``leakguard.split`` ran: its parts are exact train / holdout rows with the future removed."""
+        if self.busy_elsewhere():
+            return
+        frame = self.cell_frame()
+        was_busy, self.busy = self.busy, True
+        try:
+            for i, source in enumerate(frames):
+                parent = self.node_of(source, frame=frame)
+                self.register_split(parent.id, [(result[2 * i], "train"), (result[2 * i + 1], "holdout")],
+                                    "leakguard.split", inferred=False, removes=frozenset({"future"}), frame=frame)
+            n_future = int(parts.future.sum())
+            if n_future:
+                self.note(f"leakguard.split set aside {n_future} row(s) after the cutoff {policy.cutoff}.")
+        except Exception as exc:
+            self.internal_error("leakguard.split", exc)
+        finally:
+            self.busy = was_busy
+
+    def busy_elsewhere(self) -> bool:
+        return threading.get_ident() != self.main_thread
+
+    # -- explain ----------------------------------------------------------------------------
+
+    def node_for_name(self, name: str) -> Node | None:
+        """The current node of a variable (its live object's, else its binding)."""
+        value = self.user_ns.get(name, _MISSING)
+        if value is not _MISSING:
+            nid = self.tracker.node_of(value)
+            if nid is not None and nid in self.graph.nodes:
+                return self.graph.nodes[nid]
+        bound = self.bindings.get(name)
+        return self.graph.nodes.get(bound) if bound else None
+
+    def restricted_note(self, op: str, node: Node, kept: int, total: int) -> None:
+        self.note(f"safe mode: {op}() ran on the {kept:,} training row(s) of {node.name} "
+                  f"({total - kept:,} holdout/future row(s) of {total:,} left out).")
+
+    def root_object(self, node: Node) -> Any | None:
+        """A live source frame of ``node`` that holds the policy's columns, for restricting subsets."""
+        for src in [node, *self.graph.ancestors(node.id)]:
+            obj = self.tracker.object_of(src.id)
+            if obj is not None and fr.is_frame_like(obj) and hasattr(obj, "columns"):
+                from leakguard.splitting import needed_columns
+
+                if all(c in obj.columns for c in needed_columns(self.policy)):
+                    return obj
+        return None
+
+
+def _looks_like_holdout(name: str) -> bool:
+    lowered = name.lower()
+    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)

@@ -1,0 +1,145 @@
+"""Events: the small frozen records every engine (kernel, static, sql) emits.
+
+Each event says what happened to which lineage nodes and where (cell, execution count,
+line). The graph applies them; the rules read them. Node ids are plain strings chosen by
+the graph (``LineageGraph.new_id``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+NodeId = str
+RowEffect = Literal["same", "subset", "aggregate", "combine", "unknown"]
+Role = Literal["train", "holdout", "future"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Where:
+    """Where an event happened: the cell (id or ``In[n]``), its execution count and the line."""
+
+    cell: str
+    execution_count: int | None = None
+    line: int | None = None
+
+    def short(self) -> str:
+        """``In[3] line 2``-style text for people."""
+        head = f"In[{self.execution_count}]" if self.execution_count is not None else self.cell
+        return head if self.line is None else f"{head} line {self.line}"
+
+
+NOWHERE = Where(cell="?")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Read:
+    """A value enters from outside: a file, a table, a frame leakguard had not seen."""
+
+    out: NodeId
+    source: str
+    name: str
+    where: Where
+    columns: tuple[str, ...] | None = None
+    kind: str = "frame"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Derive:
+    """``out`` is computed from ``inputs`` by ``op``.
+
+    ``rows`` says how the rows relate (same rows, a subset, an aggregate over them, a
+    combination); ``removes`` names row parts the engine proved are gone (a filter at
+    the cutoff removes ``future``).
+    """
+
+    out: NodeId
+    inputs: tuple[NodeId, ...]
+    op: str
+    name: str
+    where: Where
+    rows: RowEffect = "unknown"
+    columns: tuple[str, ...] | None = None
+    removes: frozenset[str] = frozenset()
+    kind: str = "frame"
+    label_derived: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SplitPart:
+    """One output of a split and the role of its rows."""
+
+    out: NodeId
+    role: Role
+    name: str
+    columns: tuple[str, ...] | None = None
+    rows: int | None = None
+    removes: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Split:
+    """``parent`` is separated into disjoint ``parts`` (train / holdout / future)."""
+
+    parent: NodeId
+    parts: tuple[SplitPart, ...]
+    method: str
+    where: Where
+    time_ordered: bool | None = None
+    inferred: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Inspect:
+    """A look at the data: ``op`` over ``value`` touching ``columns``.
+
+    ``relates`` is True when the inspection relates columns to each other (a group-by
+    aggregate, a correlation, a cross-tab); ``restricted`` when safe mode ran it on the
+    training rows instead.
+    """
+
+    value: NodeId
+    op: str
+    where: Where
+    columns: tuple[str, ...] | None = None
+    relates: bool = False
+    restricted: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fit:
+    """``estimator`` learns from ``data`` (and ``target``); ``out`` is the fitted state."""
+
+    out: NodeId
+    estimator: str
+    data: NodeId
+    where: Where
+    target: NodeId | None = None
+    op: str = "fit"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Evaluate:
+    """``model`` is scored on ``data`` (and ``target``)."""
+
+    model: NodeId
+    data: NodeId
+    where: Where
+    target: NodeId | None = None
+    op: str = "score"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Query:
+    """A SQL query over ``tables`` that uses ``columns`` (each ``table.column:role``)."""
+
+    sql: str
+    dialect: str
+    tables: tuple[str, ...]
+    where: Where
+    out: NodeId | None = None
+    columns: tuple[str, ...] = ()
+    restricted: bool = False
+
+
+Event = Read | Derive | Split | Inspect | Fit | Evaluate | Query

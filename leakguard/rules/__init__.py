@@ -1,0 +1,1 @@
+"""Leakage rules: plain functions ``(graph, event) -> findings``, listed in ``registry.RULES``."""

@@ -1,0 +1,39 @@
+"""What the three peek rules share: which inspections relate the label, and the wording."""
+
+from __future__ import annotations
+
+from leakguard.lineage.events import Inspect
+from leakguard.lineage.graph import LineageGraph, Node
+
+
+def inspected(graph: LineageGraph, event: Inspect) -> Node | None:
+    """The inspected node, or None when the inspection is restricted or the node is gone."""
+    if event.restricted:
+        return None
+    return graph.get(event.value)
+
+
+def columns_of(node: Node, event: Inspect) -> tuple[str, ...] | None:
+    """Columns the inspection touches: the event's own, else the node's."""
+    return event.columns if event.columns is not None else node.columns
+
+
+def relates_label(graph: LineageGraph, event: Inspect, node: Node) -> bool:
+    """True when the inspection relates a label column to other columns over non-training rows."""
+    label = graph.policy.label
+    if not label or not event.relates:
+        return False
+    rows = node.rows
+    if rows.known and not (rows.has("holdout") or rows.has("future")):
+        return False
+    cols = columns_of(node, event)
+    if cols is None:
+        return False
+    has_label = any(c in label for c in cols)
+    has_other = any(c not in label for c in cols)
+    return has_label and has_other
+
+
+def op_text(event: Inspect, node: Node) -> str:
+    """``describe() on df`` for messages."""
+    return f"{event.op}() on {node.name}"

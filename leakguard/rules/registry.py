@@ -1,0 +1,38 @@
+"""The registry of rules: one module per rule, listed once here."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+
+from leakguard.finding import Finding
+from leakguard.lineage.events import Event
+from leakguard.lineage.graph import LineageGraph
+from leakguard.rules import peek_future, peek_holdout, peek_label
+
+Check = Callable[[LineageGraph, Event], list[Finding]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: its stable id, a one-line summary and the check function."""
+
+    id: str
+    summary: str
+    check: Check
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(peek_holdout.ID, "an inspection sees rows held out for testing", peek_holdout.check),
+    Rule(peek_future.ID, "an inspection sees rows after the cutoff", peek_future.check),
+    Rule(peek_label.ID, "an inspection relates the label to other columns before the split", peek_label.check),
+)
+RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
+
+
+def run_rules(graph: LineageGraph, event: Event, rules: Iterable[Rule] = RULES) -> list[Finding]:
+    """Every finding the rules report for ``event`` on ``graph``."""
+    found: list[Finding] = []
+    for rule in rules:
+        found.extend(rule.check(graph, event))
+    return found

@@ -1,0 +1,169 @@
+"""The policy applied to rows: which rows are future, holdout and training rows.
+
+``leakguard.split`` and safe mode share this module, so a ``describe()`` that safe mode
+restricts sees exactly the rows ``leakguard.split`` returns as training rows.
+
+Row assignment, for a frame and a policy:
+
+- future: the time column is after the cutoff (``time > cutoff``); set aside entirely;
+- holdout, among the other rows: the mask column, or the listed ids, or a fraction:
+  with a time column the most recent rows (a time-ordered split, so no training row is
+  newer than a test row), without one a seeded hash of the index label (the same row is
+  always on the same side, whatever subset of the frame you split);
+- train: the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from leakguard.errors import PolicyError
+from leakguard.policy import Policy
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+    BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclasses.dataclass(frozen=True)
+class RowParts:
+    """Boolean masks over a frame's rows (positional), one per part."""
+
+    train: BoolArray
+    holdout: BoolArray
+    future: BoolArray
+    time_ordered: bool
+
+
+def _hash_key(seed: int) -> str:
+    return hashlib.blake2b(str(seed).encode(), digest_size=8).hexdigest()
+
+
+def time_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The time column as datetimes (strings are parsed; unparseable values become NaT)."""
+    import pandas as pd
+
+    values = frame[column]
+    if isinstance(values, pd.DataFrame):  # duplicated column name
+        values = values.iloc[:, 0]
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values, errors="coerce", utc=False, format="mixed")
+    return values
+
+
+def cutoff_for(values: pd.Series, policy: Policy) -> pd.Timestamp:
+    """The cutoff as a Timestamp comparable with ``values`` (time zones reconciled)."""
+    import pandas as pd
+
+    assert policy.cutoff is not None
+    cutoff = pd.Timestamp(policy.cutoff)
+    tz = getattr(values.dt, "tz", None)
+    if tz is not None and cutoff.tzinfo is None:
+        cutoff = cutoff.tz_localize(tz)
+    elif tz is None and cutoff.tzinfo is not None:
+        cutoff = cutoff.tz_convert(None)
+    return cutoff
+
+
+def future_mask(frame: pd.DataFrame, policy: Policy) -> BoolArray:
+    """True for rows after the cutoff; all False when the policy has no cutoff."""
+    import numpy as np
+
+    if not policy.has_future:
+        return np.zeros(len(frame), dtype=bool)
+    assert policy.time is not None
+    values = time_values(frame, policy.time)
+    return np.asarray((values > cutoff_for(values, policy)).to_numpy(dtype=bool, na_value=False))
+
+
+def needed_columns(policy: Policy) -> list[str]:
+    """Columns a frame must hold for the policy to assign its rows."""
+    needed: list[str] = []
+    if policy.has_future and policy.time:
+        needed.append(policy.time)
+    h = policy.holdout
+    if h.column:
+        needed.append(h.column)
+    if h.ids is not None and h.id_column:
+        needed.append(h.id_column)
+    return needed
+
+
+def row_parts(frame: pd.DataFrame, policy: Policy) -> RowParts:
+    """Assign every row of ``frame`` to train, holdout or future under ``policy``.
+
+    Raises PolicyError, listing the frame's columns, when a column the policy needs is missing.
+    """
+    import numpy as np
+    import pandas as pd
+
+    missing = [c for c in needed_columns(policy) if c not in frame.columns]
+    if missing:
+        cols = list(frame.columns)
+        shown = ", ".join(repr(c)[:60] for c in cols[:40]) + (f" (and {len(cols) - 40} more)" if len(cols) > 40 else "")
+        raise PolicyError(
+            f"the policy needs column(s) {', '.join(map(repr, missing))} that this frame does not have; "
+            f"its columns are: {shown}"
+        )
+    policy = policy.with_default_holdout() if not policy.holdout.declared else policy
+    future = future_mask(frame, policy)
+    h = policy.holdout
+    n = len(frame)
+    holdout = np.zeros(n, dtype=bool)
+    time_ordered = False
+    if h.column is not None:
+        col = frame[h.column]
+        holdout |= np.asarray(col.fillna(False).astype(bool).to_numpy())
+    if h.ids is not None and h.id_column is not None:
+        holdout |= np.asarray(frame[h.id_column].isin(list(h.ids)).to_numpy())
+    if h.fraction is not None:
+        if policy.time is not None and policy.time in frame.columns:
+            time_ordered = True
+            candidates = np.flatnonzero(~future & ~holdout)
+            times = time_values(frame, policy.time).to_numpy()[candidates]
+            order = np.argsort(times, kind="stable")
+            k = round(len(candidates) * h.fraction)
+            if k:
+                holdout[candidates[order[len(order) - k:]]] = True
+        else:
+            hashes = pd.util.hash_pandas_object(frame.index, index=False, hash_key=_hash_key(h.seed))
+            u = hashes.to_numpy(dtype=np.uint64) / float(2**64)
+            holdout |= u < h.fraction
+    holdout &= ~future
+    train = ~(future | holdout)
+    return RowParts(train=train, holdout=holdout, future=future, time_ordered=time_ordered)
+
+
+def split(*frames: Any, policy: Policy | None = None) -> tuple[Any, ...]:
+    """Split frames by the policy: ``train, test = split(df)`` or ``X_tr, X_te, y_tr, y_te = split(X, y)``.
+
+    Rows after the cutoff go to neither part. Rows are assigned on the first frame; the
+    others must have the same length and are cut at the same positions.
+    """
+    from leakguard import _hooks
+
+    if not frames:
+        raise TypeError("leakguard.split needs at least one DataFrame")
+    if policy is None:
+        policy = _hooks.current_policy()
+    first = frames[0]
+    if not hasattr(first, "columns") or not hasattr(first, "iloc"):
+        raise TypeError(f"leakguard.split needs a pandas DataFrame first, got {type(first).__name__}")
+    for other in frames[1:]:
+        if len(other) != len(first):
+            raise ValueError(
+                f"leakguard.split: all inputs must have the same number of rows ({len(first)} vs {len(other)})"
+            )
+    parts = row_parts(first, policy)
+    out: list[Any] = []
+    for frame in frames:
+        out.append(frame.iloc[parts.train])
+        out.append(frame.iloc[parts.holdout])
+    result = tuple(out)
+    _hooks.split_done(frames, result, parts, policy)
+    return result
