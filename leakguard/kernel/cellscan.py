@@ -224,7 +224,7 @@ def scan_cell(module: ast.Module) -> CellScan:
         found = frozenset().union(*(deps.get(n, frozenset({n})) for n in reads)) if reads else frozenset()
         for w in writes:
             deps[w] = found
-        if isinstance(stmt, ast.Expr) or isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)):
             _shown_calls(stmt.value, shown)
     calls = {_span(node): node for node in ast.walk(module) if isinstance(node, ast.Call)}
     return CellScan(statements, deps, shown, calls)

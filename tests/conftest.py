@@ -1,0 +1,117 @@
+"""Shared fixtures: a real IPython shell that runs cells given as strings, with leakguard loaded."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from leakguard.finding import Finding
+
+
+@dataclasses.dataclass
+class CellRun:
+    """What one cell produced: leakguard's findings and notes, the result, the error."""
+
+    findings: list[Finding]
+    notes: list[str]
+    result: Any
+    error: BaseException | None
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted(f.rule for f in self.findings)
+
+
+class Kernel:
+    """A real IPython shell driven with cells as strings."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        self.shell = shell
+
+    @property
+    def ns(self) -> dict[str, Any]:
+        return self.shell.user_ns
+
+    @property
+    def session(self) -> Any:
+        from leakguard.kernel.extension import loaded
+
+        state = loaded()
+        assert state is not None, "leakguard is not loaded"
+        return state.session
+
+    def run(self, cell: str, *, raises: bool = False) -> CellRun:
+        result = self.shell.run_cell(cell, store_history=True)
+        error = result.error_in_exec or result.error_before_exec
+        if error is not None and not raises:
+            raise AssertionError(f"cell raised {error!r}:\n{cell}")
+        from leakguard.kernel.extension import loaded
+
+        state = loaded()
+        findings = list(state.session.cell_findings) if state else []
+        notes = list(state.session.cell_notes) if state else []
+        return CellRun(findings, notes, result.result, error)
+
+    def run_all(self, cells: str) -> list[CellRun]:
+        """Run cells separated by lines holding only ``# %%``."""
+        return [self.run(c) for c in cells.split("# %%\n") if c.strip()]
+
+
+@pytest.fixture(scope="session")
+def _shell() -> InteractiveShell:
+    shell = InteractiveShell.instance()
+    shell.history_manager.enabled = False
+    return shell
+
+
+@pytest.fixture
+def kernel(_shell: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kernel]:
+    """A shell with leakguard loaded in an empty folder; unloaded and reset afterwards."""
+    monkeypatch.chdir(tmp_path)
+    _shell.reset(new_session=False)
+    _shell.run_cell("%load_ext leakguard", store_history=True)
+    k = Kernel(_shell)
+    try:
+        yield k
+    finally:
+        _shell.run_cell("%unload_ext leakguard", store_history=True)
+        _shell.reset(new_session=False)
+
+
+def make_events(n: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """A small time-ordered events table with a label (churned), a time column (event_ts) and features."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "event_ts": pd.date_range("2024-01-01", periods=n, freq="6h"),
+        "plan": rng.choice(["a", "b", "c"], n),
+        "x": rng.normal(size=n),
+        "z": rng.normal(size=n),
+        "churned": rng.integers(0, 2, n),
+    })
+
+
+@pytest.fixture
+def events_file(tmp_path: Path) -> Path:
+    """``events.parquet`` in the test's folder (1,000 rows, Jan–Sep 2024)."""
+    path = tmp_path / "events.parquet"
+    make_events().to_parquet(path)
+    return path
+
+
+POLICY = "leakguard.policy(label='churned', time='event_ts', cutoff='2024-06-01', holdout=0.2, seed=7);"
+
+
+@pytest.fixture
+def loaded_events(kernel: Kernel, events_file: Path) -> Kernel:
+    """The kernel with ``df`` read from events.parquet and the standard policy set."""
+    kernel.run("import pandas as pd, leakguard")
+    kernel.run(f"df = pd.read_parquet({str(events_file)!r})")
+    kernel.run(POLICY)
+    return kernel
