@@ -224,7 +224,11 @@ def scan_cell(module: ast.Module) -> CellScan:
         found = frozenset().union(*(deps.get(n, frozenset({n})) for n in reads)) if reads else frozenset()
         for w in writes:
             deps[w] = found
-        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)):
-            _shown_calls(stmt.value, shown)
-    calls = {_span(node): node for node in ast.walk(module) if isinstance(node, ast.Call)}
+    calls: dict[Span, ast.Call] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call):
+            calls[_span(node)] = node
+        elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)):
+            # a value shown (the cell's last expression), kept in a name, or returned to the caller
+            _shown_calls(node.value, shown)
     return CellScan(statements, deps, shown, calls)

@@ -1,0 +1,85 @@
+"""warn / block / safe: exactly the design's semantics."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import leakguard
+from leakguard.errors import LeakageError
+from tests.conftest import Kernel
+
+
+def test_warn_runs_the_cell_and_reports(loaded_events: Kernel) -> None:
+    r = loaded_events.run("d = df.describe()")
+    assert r.rules == ["peek-future", "peek-holdout"]
+    assert isinstance(loaded_events.ns["d"], pd.DataFrame)
+
+
+def test_block_raises_before_the_call_and_leaves_namespace_unchanged(loaded_events: Kernel) -> None:
+    loaded_events.run("%leakguard mode block")
+    before = dict(loaded_events.ns)
+    r = loaded_events.run("d = df.describe()", raises=True)
+    assert isinstance(r.error, LeakageError)
+    assert {f.rule for f in r.error.findings} == {"peek-future", "peek-holdout"}
+    assert "d" not in loaded_events.ns
+    assert set(loaded_events.ns) - set(before) <= {"_i", "_ii", "_iii"} | {k for k in loaded_events.ns if k.startswith("_i")}
+    assert loaded_events.ns["df"] is before["df"]
+
+
+def test_block_does_not_stop_clean_calls(loaded_events: Kernel) -> None:
+    loaded_events.run("%leakguard mode block")
+    loaded_events.run("train, test = leakguard.split(df)")
+    r = loaded_events.run("d = train.describe()")
+    assert r.findings == []
+    assert len(loaded_events.ns["d"].columns) == 4
+
+
+def test_block_raises_only_leakage_error_and_renders_compactly(loaded_events: Kernel) -> None:
+    loaded_events.run("%leakguard mode block")
+    r = loaded_events.run("df.groupby('plan')['churned'].mean()", raises=True)
+    assert type(r.error) is LeakageError
+    rendered = "\n".join(r.error._render_traceback_())
+    assert "peek-label" in rendered and "mode warn" in rendered
+
+
+def test_safe_describe_equals_describe_of_split_train_rows(loaded_events: Kernel) -> None:
+    loaded_events.run("%leakguard mode safe")
+    r = loaded_events.run("safe_d = df.describe()")
+    assert r.findings == []
+    assert any("safe mode" in n and "training row" in n for n in r.notes)
+    loaded_events.run("%leakguard mode warn")
+    loaded_events.run("train, test = leakguard.split(df)")
+    loaded_events.run("train_d = train.describe()")
+    pd.testing.assert_frame_equal(loaded_events.ns["safe_d"], loaded_events.ns["train_d"])
+
+
+def test_safe_groupby_runs_on_training_rows(loaded_events: Kernel) -> None:
+    loaded_events.run("%leakguard mode safe")
+    loaded_events.run("safe_rate = df.groupby('plan')['churned'].mean()")
+    loaded_events.run("%leakguard mode warn")
+    loaded_events.run("train, test = leakguard.split(df)")
+    loaded_events.run("rate = train.groupby('plan')['churned'].mean()")
+    pd.testing.assert_series_equal(loaded_events.ns["safe_rate"], loaded_events.ns["rate"])
+
+
+def test_safe_series_statistic_is_restricted_through_the_source_frame(loaded_events: Kernel) -> None:
+    loaded_events.run("%leakguard mode safe")
+    r = loaded_events.run("m = df['x'].mean()")
+    assert r.findings == []
+    loaded_events.run("%leakguard mode warn")
+    loaded_events.run("train, test = leakguard.split(df)")
+    assert loaded_events.ns["m"] == loaded_events.ns["train"]["x"].mean()
+
+
+def test_safe_mode_on_clean_data_does_not_restrict(loaded_events: Kernel) -> None:
+    loaded_events.run("train, test = leakguard.split(df)")
+    loaded_events.run("%leakguard mode safe")
+    r = loaded_events.run("d = train.describe()")
+    assert r.notes == [] and r.findings == []
+
+
+def test_policy_mode_from_api(loaded_events: Kernel) -> None:
+    loaded_events.run("leakguard.policy(mode='block');")
+    assert leakguard.policy().mode == "block"
+    r = loaded_events.run("df.describe()", raises=True)
+    assert isinstance(r.error, LeakageError)
