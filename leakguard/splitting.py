@@ -40,8 +40,21 @@ class RowParts:
     time_ordered: bool
 
 
-def _hash_key(seed: int) -> str:
-    return hashlib.blake2b(str(seed).encode(), digest_size=8).hexdigest()
+def _seed_word(seed: int) -> int:
+    return int.from_bytes(hashlib.blake2b(str(seed).encode(), digest_size=8).digest(), "little")
+
+
+def row_uniforms(index: pd.Index, seed: int) -> npt.NDArray[np.float64]:
+    """A number in [0, 1) per index label, fixed by the label and the seed (splitmix64 mixing)."""
+    import numpy as np
+    import pandas as pd
+
+    x = pd.util.hash_pandas_object(index, index=False).to_numpy(dtype=np.uint64)
+    x = x ^ np.uint64(_seed_word(seed))
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return np.asarray((x >> np.uint64(11)).astype(np.float64) / float(2**53))
 
 
 def time_values(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -100,7 +113,6 @@ def row_parts(frame: pd.DataFrame, policy: Policy) -> RowParts:
     Raises PolicyError, listing the frame's columns, when a column the policy needs is missing.
     """
     import numpy as np
-    import pandas as pd
 
     missing = [c for c in needed_columns(policy) if c not in frame.columns]
     if missing:
@@ -131,9 +143,7 @@ def row_parts(frame: pd.DataFrame, policy: Policy) -> RowParts:
             if k:
                 holdout[candidates[order[len(order) - k:]]] = True
         else:
-            hashes = pd.util.hash_pandas_object(frame.index, index=False, hash_key=_hash_key(h.seed))
-            u = hashes.to_numpy(dtype=np.uint64) / float(2**64)
-            holdout |= u < h.fraction
+            holdout |= row_uniforms(frame.index, h.seed) < h.fraction
     holdout &= ~future
     train = ~(future | holdout)
     return RowParts(train=train, holdout=holdout, future=future, time_ordered=time_ordered)

@@ -258,7 +258,8 @@ def training_rows(s: Session, obj: Any, node: Node) -> tuple[Any, int, int] | st
         return obj.iloc[parts.train], int(parts.train.sum()), len(obj)
     root = s.root_object(node)
     if root is None:
-        return "no live source frame with the policy's columns"
+        needed = ", ".join(repr(c) for c in needed_columns(policy))
+        return f"neither it nor a live source frame has the policy column(s) {needed}"
     if not root.index.is_unique:
         return f"the index of {s.graph.nodes[s.tracker.node_of(root) or node.id].name} has duplicate labels"
     parts = row_parts(root, policy)
