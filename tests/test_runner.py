@@ -1,0 +1,80 @@
+"""End to end: a notebook through a real Jupyter kernel (nbclient), plain terminal IPython, and `leakguard run`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from leakguard.cli import main
+from leakguard.runner import run_notebook
+from tests.conftest import POLICY
+
+LEAKY = ["import pandas as pd, leakguard", "df = pd.read_parquet('events.parquet')", POLICY,
+         "df.describe()", "df.groupby('plan')['churned'].mean()", "train, test = leakguard.split(df)",
+         "train.describe()"]
+CLEAN = ["import pandas as pd, leakguard", "df = pd.read_parquet('events.parquet')", POLICY,
+         "train, test = leakguard.split(df)", "train.describe()", "train.groupby('plan')['churned'].mean()"]
+
+
+def write_notebook(folder: Path, name: str, cells: list[str]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_notebook_through_a_real_kernel(tmp_path: Path, events_file: Path) -> None:
+    leaky = write_notebook(tmp_path, "leaky.ipynb", LEAKY)
+    before = leaky.read_bytes()
+    result = run_notebook(leaky)
+    by_cell = {c.index: sorted(f["rule"] for f in c.findings) for c in result.cells}
+    assert by_cell == {0: [], 1: [], 2: [], 3: ["peek-future", "peek-holdout"], 4: ["peek-label"], 5: [], 6: []}
+    assert result.cells[3].findings[0]["provenance"][0]["op"].startswith("read_parquet(")
+    assert leaky.read_bytes() == before  # the user's file is never modified
+    clean = write_notebook(tmp_path, "clean.ipynb", CLEAN)
+    assert run_notebook(clean).findings == []
+
+
+@pytest.mark.slow
+def test_plain_terminal_ipython(tmp_path: Path, events_file: Path) -> None:
+    cells = ["%load_ext leakguard", *LEAKY[:3], "d = df.describe()", "r = df.groupby('plan')['churned'].mean()",
+             "train, test = leakguard.split(df)", "d2 = train.describe()", "exit"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "IPython", "--simple-prompt", "--no-banner", "--colors=NoColor"],
+        input="\n".join(cells) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    out = proc.stdout
+    assert "[peek-holdout]" in out and "[peek-future]" in out and "[peek-label]" in out
+    assert out.count("finding(s)") == 2  # describe and groupby; nothing after the split
+
+
+@pytest.mark.slow
+def test_cli_run_exit_codes(tmp_path: Path, events_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    leaky = write_notebook(tmp_path, "leaky.ipynb", LEAKY)
+    clean = write_notebook(tmp_path, "clean.ipynb", CLEAN)
+    assert main(["run", str(leaky)]) == 1
+    out = capsys.readouterr().out
+    assert "peek-label" in out and "cell 5" in out
+    assert main(["run", str(clean)]) == 0
+    assert main(["run", "--fail-on", "error", str(leaky)]) == 0
+    assert main(["run", str(tmp_path / "missing.ipynb")]) == 2
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    assert main(["run", str(broken), str(clean)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.ipynb: not a readable notebook" in err
+
+
+@pytest.mark.slow
+def test_cli_run_block_mode_counts_leakage_errors_as_findings(tmp_path: Path, events_file: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    leaky = write_notebook(tmp_path, "leaky.ipynb", LEAKY)
+    assert main(["run", "--mode", "block", "--format", "json", str(leaky)]) == 1
+    out = capsys.readouterr().out
+    assert '"error": "LeakageError' in out
