@@ -47,7 +47,7 @@ def test_plain_terminal_ipython(tmp_path: Path, events_file: Path) -> None:
              "train, test = leakguard.split(df)", "d2 = train.describe()", "exit"]
     proc = subprocess.run(
         [sys.executable, "-m", "IPython", "--simple-prompt", "--no-banner", "--colors=NoColor"],
-        input="\n".join(cells) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        input="\n".join(cells) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
     )
     out = proc.stdout
     assert "[peek-holdout]" in out and "[peek-future]" in out and "[peek-label]" in out
