@@ -62,7 +62,7 @@ class Holdout:
         return "; ".join(parts) or "none"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Policy:
     """What is protected. Immutable: every change makes a new policy (``updated``)."""
 
@@ -183,6 +183,9 @@ class Policy:
             f"mode={self.mode}",
         ]
         return "  ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<leakguard policy: {self.summary()}>"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view, used by lock files, the comm protocol and ``%leakguard``."""
