@@ -37,6 +37,7 @@ class Loaded:
     patcher: Patcher
     scanner: _CellScanner
     magics: Any
+    bridge: Any = None  # leakguard.kernel.comm.Bridge, when a Jupyter kernel hosts the shell
 
 
 _loaded: Loaded | None = None
@@ -66,8 +67,23 @@ def load(shell: Any) -> Session:
     magics = LeakguardMagics(shell, session)
     shell.register_magics(magics)
     _hooks.attach(session)
-    _loaded = Loaded(shell, session, patcher, scanner, magics)
+    _loaded = Loaded(shell, session, patcher, scanner, magics, _start_bridge(shell, session))
     return session
+
+
+def _start_bridge(shell: Any, session: Session) -> Any:
+    """The comm to JupyterLab's sidebar, when a Jupyter kernel hosts the shell (None in a terminal)."""
+    if getattr(shell, "kernel", None) is None:
+        return None
+    from leakguard.kernel.comm import Bridge
+
+    try:
+        bridge = Bridge(session)
+        bridge.start()
+    except Exception as exc:
+        session.internal_error("sidebar comm", exc)
+        return None
+    return bridge
 
 
 def unload(shell: Any) -> None:
@@ -89,6 +105,8 @@ def unload(shell: Any) -> None:
     for kind, names in state.magics.magics.items():
         for name in names:
             registry[kind].pop(name, None)
+    if state.bridge is not None:
+        state.bridge.stop()
     _hooks.attach(None)
     state.session.tracker.clear()
     _loaded = None

@@ -1,0 +1,306 @@
+"""The kernel's end of the ``leakguard`` comm: handshake, per-cell updates, and the browser's requests.
+
+On load the kernel opens a comm (its open data is ``hello``). A browser attaches to it —
+when it opens, or after a page reload by asking the kernel which comms exist — and sends
+``hello``; the kernel answers ``hello`` and a ``snapshot``. After every cell it sends one
+``update`` holding only what changed. Browser messages are validated against
+``leakguard.protocol`` and map to four fixed actions (handshake, mode, explain, export):
+none of them runs code. When every comm has been closed (a frontend without leakguard
+closes comms it does not know), the next cell opens a fresh one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import keyword
+import logging
+import re
+import types
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import leakguard
+from leakguard.errors import LeakguardError, PolicyError
+from leakguard.finding import Finding
+from leakguard.kernel.session import Session
+from leakguard.protocol import messages as m
+from leakguard.protocol import views
+from leakguard.protocol.schema import ProtocolError, validate_browser_message
+
+log = logging.getLogger("leakguard")
+_NODE_ID = re.compile(r"n\d{1,12}")
+ORDER_LIMIT = 5_000
+
+
+class CommLike(Protocol):
+    """What the bridge needs of a comm (``comm.base_comm.BaseComm`` has it)."""
+
+    comm_id: str
+
+    def send(self, data: Any = None) -> None: ...
+
+    def on_msg(self, callback: Callable[[dict[str, Any]], None]) -> None: ...
+
+    def on_close(self, callback: Callable[[dict[str, Any]], None]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+Opener = Callable[[dict[str, Any]], CommLike]
+
+
+def kernel_opener(data: dict[str, Any]) -> CommLike:
+    """Open a comm to the frontends through ipykernel's comm manager."""
+    import comm
+
+    opened: CommLike = comm.create_comm(target_name=m.TARGET, data=data)
+    return opened
+
+
+class _Cell:
+    __slots__ = ("execution_count", "findings", "notes")
+
+    def __init__(self) -> None:
+        self.execution_count: int | None = None
+        self.findings: list[Finding] = []
+        self.notes: list[str] = []
+
+
+class Bridge:
+    """Keeps the browser's picture of one session current, sending only what changed."""
+
+    def __init__(self, session: Session, opener: Opener = kernel_opener) -> None:
+        self.session = session
+        self.opener = opener
+        self.id = uuid.uuid4().hex
+        self.comms: list[CommLike] = []
+        self.cells: dict[str, _Cell] = {}
+        self.order: list[m.Run] = []
+        self.seq = 0
+        self._absorbed = 0
+        self._policy_sent: m.PolicyView | None = None
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen to cell runs and open the announcement comm."""
+        self.session.listeners.append(self.on_cell)
+        self._policy_sent = views.policy_view(self.session.policy)
+        self._open()
+
+    def stop(self) -> None:
+        """Stop listening and close every comm (the browser then shows leakguard as not loaded)."""
+        if self.on_cell in self.session.listeners:
+            self.session.listeners.remove(self.on_cell)
+        for c in list(self.comms):
+            try:
+                c.close()
+            except Exception as exc:
+                log.debug("closing a leakguard comm failed", exc_info=exc)
+        self.comms.clear()
+
+    def _open(self) -> None:
+        opened = self.opener(dict(self.hello()))
+        opened.on_msg(lambda msg: self.receive(opened, msg))
+        opened.on_close(lambda _msg: self._forget(opened))
+        self.comms.append(opened)
+
+    def _forget(self, closed: CommLike) -> None:
+        if closed in self.comms:
+            self.comms.remove(closed)
+
+    # -- kernel → browser --------------------------------------------------------------------
+
+    def hello(self) -> m.KernelHello:
+        return {"type": "hello", "protocol": m.PROTOCOL_VERSION, "version": leakguard.__version__,
+                "session": self.id}
+
+    def snapshot(self) -> m.Snapshot:
+        """Everything, for a browser that just attached."""
+        self._absorb()
+        self._policy_sent = views.policy_view(self.session.policy)
+        return {
+            "type": "snapshot", "session": self.id, "policy": self._policy_sent,
+            "cells": [self._report(cell) for cell in self.cells], "order": list(self.order),
+        }
+
+    def on_cell(self, session: Session) -> None:
+        """After every cell: one update with the run, the changed cells and the policy if it changed."""
+        run: m.Run = {"cell": session.cell_id, "execution_count": session.execution_count}
+        self.order.append(run)
+        del self.order[:-ORDER_LIMIT]
+        changed = self._absorb()
+        state = self.cells.get(session.cell_id)
+        if state is None and (session.cell_notes or session.cell_id in changed):
+            state = self.cells.setdefault(session.cell_id, _Cell())
+        if state is not None:
+            if state.notes != session.cell_notes or state.execution_count != session.execution_count:
+                changed.add(session.cell_id)
+            state.notes = list(session.cell_notes)
+            state.execution_count = session.execution_count
+        if not self.comms:
+            self._open()
+        self.broadcast(self.update(run, changed))
+
+    def update(self, run: m.Run | None, changed: set[str]) -> m.Update:
+        self.seq += 1
+        policy = views.policy_view(self.session.policy)
+        policy_changed = policy != self._policy_sent
+        self._policy_sent = policy
+        return {
+            "type": "update", "session": self.id, "seq": self.seq, "run": run,
+            "cells": [self._report(c) for c in self.cells if c in changed],
+            "policy": policy if policy_changed else None,
+        }
+
+    def _absorb(self) -> set[str]:
+        """Take the session's findings not seen yet into their cells; the ids of the cells that changed."""
+        new = self.session.findings[self._absorbed:]
+        self._absorbed = len(self.session.findings)
+        changed: set[str] = set()
+        for f in new:
+            state = self.cells.setdefault(f.where.cell, _Cell())
+            if state.execution_count is None:
+                state.execution_count = f.where.execution_count
+            state.findings.append(f)
+            changed.add(f.where.cell)
+        return changed
+
+    def _report(self, cell: str) -> m.CellReport:
+        state = self.cells[cell]
+        return views.cell_report(cell, state.execution_count, state.findings, state.notes)
+
+    def broadcast(self, message: Any) -> None:
+        for c in list(self.comms):
+            self._send(c, message)
+
+    def _send(self, target: CommLike, message: Any) -> None:
+        try:
+            target.send(message)
+        except Exception as exc:  # a dead comm must not break the user's cell
+            log.debug("sending on a leakguard comm failed", exc_info=exc)
+            self._forget(target)
+
+    # -- browser → kernel --------------------------------------------------------------------
+
+    def receive(self, source: CommLike, msg: dict[str, Any]) -> None:
+        """Handle one comm message from a browser; malformed ones get an ``error`` reply, nothing else."""
+        data = msg.get("content", {}).get("data") if isinstance(msg, dict) else None
+        request = data.get("request") if isinstance(data, dict) else None
+        request = request if isinstance(request, int) and not isinstance(request, bool) else None
+        try:
+            message = validate_browser_message(data)
+            kind = message["type"]
+            if kind == "hello":
+                self._handshake(source, message["protocol"])
+            elif kind == "set_mode":
+                self.set_mode(message["mode"])
+            elif kind == "explain":
+                self._send(source, self.explain(message["request"], message["name"]))
+            elif kind == "export":
+                self._send(source, self.export(message["request"], message["notebook"]))
+        except ProtocolError as exc:
+            self._send(source, {"type": "error", "request": request, "message": f"rejected: {exc}"})
+        except Exception as exc:
+            self.session.internal_error("sidebar request", exc)
+            self._send(source, {"type": "error", "request": request, "message": f"leakguard failed: {exc}"})
+
+    def _handshake(self, source: CommLike, protocol: int) -> None:
+        if protocol != m.PROTOCOL_VERSION:
+            raise ProtocolError(
+                f"the sidebar speaks protocol {protocol}, this kernel's leakguard {leakguard.__version__} "
+                f"speaks {m.PROTOCOL_VERSION}: install the same leakguard in the kernel and in JupyterLab"
+            )
+        self._send(source, self.hello())
+        self._send(source, self.snapshot())
+
+    def set_mode(self, mode: m.Mode) -> None:
+        """Switch the mode, as ``%leakguard mode`` does, and tell every browser."""
+        s = self.session
+        try:
+            s.set_policy(s.policy.updated({"mode": mode}, origin="leakguard sidebar"))
+        except PolicyError as exc:
+            raise ProtocolError(str(exc)) from exc
+        self.broadcast(self.update(None, set()))
+
+    def explain(self, request: int, name: str) -> m.Provenance:
+        """The provenance graph of a variable or a lineage node; only looked up, never evaluated."""
+        reply: m.Provenance = {"type": "provenance", "request": request, "subject": name, "graph": None,
+                               "error": ""}
+        if _NODE_ID.fullmatch(name):
+            node = self.session.graph.nodes.get(name)
+        elif name.isidentifier() and not keyword.iskeyword(name):
+            node = self.session.node_for_name(name)
+        else:
+            reply["error"] = "not a variable name"
+            return reply
+        if node is None:
+            reply["error"] = "leakguard has no lineage for this value"
+            return reply
+        reply["graph"] = views.provenance_graph(self.session.graph, node)
+        return reply
+
+    def export(self, request: int, notebook: str) -> m.ExportResult:
+        """Run leakguard's export on the saved notebook, or say why it cannot."""
+        return run_export(request, notebook, Path.cwd())
+
+
+def find_export() -> Callable[..., Any] | None:
+    """``leakguard.export`` if this leakguard has it (a function, or a module with an ``export`` function)."""
+    target: Any = getattr(leakguard, "export", None)
+    if target is None:
+        try:
+            target = importlib.import_module("leakguard.export")
+        except ModuleNotFoundError as exc:
+            if exc.name == "leakguard.export":
+                return None
+            raise
+    if isinstance(target, types.ModuleType):
+        target = getattr(target, "export", None)
+    return target if callable(target) else None
+
+
+def run_export(request: int, notebook: str, folder: Path) -> m.ExportResult:
+    """Export ``folder/notebook`` with ``leakguard.export``: the files written, or the reasons it refused."""
+    reply: m.ExportResult = {"type": "export_result", "request": request, "available": False, "ok": False,
+                             "files": [], "reasons": [], "message": ""}
+    if Path(notebook).name != notebook or notebook.startswith(".") or not notebook.endswith(".ipynb"):
+        raise ProtocolError("export takes the file name of a notebook in the kernel's working folder")
+    path = folder / notebook
+    export = find_export()
+    if export is None:
+        reply["message"] = "export is not available yet in this version of leakguard"
+        return reply
+    reply["available"] = True
+    if not path.is_file():
+        reply["message"] = f"{notebook} is not in the kernel's working folder ({folder}); save it there first"
+        return reply
+    try:
+        result = export(path)
+    except LeakguardError as exc:
+        reasons = getattr(exc, "reasons", None) or getattr(exc, "findings", None) or [exc]
+        reply["reasons"] = [str(r) for r in reasons][:200]
+        reply["message"] = "export refused"
+        return reply
+    except Exception as exc:
+        reply["message"] = f"export failed: {type(exc).__name__}: {exc}"
+        return reply
+    reply["ok"] = True
+    reply["files"] = _written_files(result)
+    reply["message"] = f"export wrote {len(reply['files'])} file(s)"
+    return reply
+
+
+def _written_files(result: Any) -> list[str]:
+    """The paths an export reported: a path, a list of paths, or an object with ``files``/``written``."""
+    for attr in ("files", "written", "paths"):
+        if hasattr(result, attr):
+            result = getattr(result, attr)
+            break
+    if isinstance(result, (str, Path)):
+        return [str(result)]
+    if isinstance(result, (list, tuple)):
+        return [str(p) for p in result]
+    return [] if result is None else [str(result)]

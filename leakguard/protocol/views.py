@@ -1,0 +1,53 @@
+"""leakguard's model objects as protocol values: policy, findings, cell reports, provenance graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+from leakguard.finding import Finding
+from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.policy import Policy
+from leakguard.protocol import messages as m
+
+GRAPH_LIMIT = 40
+
+
+def policy_view(policy: Policy) -> m.PolicyView:
+    """The policy for people; a holdout of any kind becomes one description."""
+    return {
+        "label": list(policy.label), "time": policy.time, "cutoff": policy.cutoff,
+        "holdout": policy.holdout.describe(), "mode": policy.mode,
+        "inferred": sorted(policy.inferred), "mode_declared": policy.origin_of("mode") is not None,
+    }
+
+
+def finding_view(finding: Finding) -> m.Finding:
+    """The protocol form of a finding (the same shape as ``Finding.to_dict``)."""
+    return cast(m.Finding, finding.to_dict())
+
+
+def cell_report(cell: str, execution_count: int | None, findings: Iterable[Finding],
+                notes: Iterable[str]) -> m.CellReport:
+    """One cell's report."""
+    return {"cell": cell, "execution_count": execution_count,
+            "findings": [finding_view(f) for f in findings], "notes": list(notes)}
+
+
+def graph_node(node: Node) -> m.GraphNode:
+    """One value of a provenance graph."""
+    return {
+        "id": node.id, "name": node.name, "op": node.op, "kind": node.kind, "rows": node.rows.name,
+        "taint": sorted(node.taint), "cell": node.where.cell,
+        "execution_count": node.where.execution_count, "line": node.where.line,
+    }
+
+
+def provenance_graph(graph: LineageGraph, node: Node, limit: int = GRAPH_LIMIT) -> m.Graph:
+    """``node`` and up to ``limit`` of its ancestors, with the derivation edges between them."""
+    chain = graph.provenance(node.id, limit)
+    present = {n.id for n in chain}
+    edges: list[m.GraphEdge] = [
+        {"source": i, "target": n.id} for n in chain for i in n.inputs if i in present
+    ]
+    return {"nodes": [graph_node(n) for n in chain], "edges": edges, "focus": node.id}
