@@ -1,0 +1,147 @@
+/**
+ * One notebook's leakguard: its kernel link, its state, its badges, and the record saved
+ * in its metadata. The sidebar shows whichever controller belongs to the current notebook.
+ */
+import { DocumentRegistry } from '@jupyterlab/docregistry';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+import { applyBadges } from './badges';
+import { KernelLink } from './connection';
+import { Change, LeakguardState, LinkStatus } from './model';
+import { ExportResult, KernelMessage, Mode, Provenance } from './protocol.generated';
+
+export const METADATA_KEY = 'leakguard';
+
+export interface ControllerOptions {
+  autoload(): boolean;
+  defaultMode(): Mode | null;
+}
+
+export class NotebookController {
+  readonly state = new LeakguardState();
+  private readonly _changed = new Signal<this, Change>(this);
+  private readonly _link: KernelLink;
+  private _positions: Map<string, number> | null = null;
+  private _defaultApplied = new Set<string>();
+
+  constructor(
+    readonly panel: NotebookPanel,
+    private readonly _options: ControllerOptions
+  ) {
+    this._link = new KernelLink(panel.sessionContext, {
+      onMessage: m => this._onMessage(m),
+      onStatus: (s, t) => this._onStatus(s, t),
+      autoload: () => _options.autoload()
+    });
+    panel.context.saveState.connect(this._onSave, this);
+    panel.content.model?.cells.changed.connect(this._onCellsChanged, this);
+    panel.disposed.connect(() => this.dispose());
+  }
+
+  /** Emitted after the state changed, with what changed. */
+  get changed(): ISignal<this, Change> {
+    return this._changed;
+  }
+
+  get attached(): boolean {
+    return this._link.attached;
+  }
+
+  dispose(): void {
+    this._link.dispose();
+    Signal.clearData(this);
+  }
+
+  /** Each cell id's position in the notebook. */
+  positions(): ReadonlyMap<string, number> {
+    if (!this._positions) {
+      this._positions = new Map();
+      this.panel.content.widgets.forEach((cell, i) => this._positions?.set(cell.model.id, i));
+    }
+    return this._positions;
+  }
+
+  /** Select the cell and scroll the notebook to it. */
+  async selectCell(cellId: string): Promise<boolean> {
+    const notebook = this.panel.content;
+    const index = notebook.widgets.findIndex(c => c.model.id === cellId);
+    const cell = notebook.widgets[index];
+    if (index < 0 || !cell) {
+      return false;
+    }
+    notebook.mode = 'command';
+    notebook.activeCellIndex = index;
+    notebook.deselectAll();
+    await notebook.scrollToCell(cell, 'center');
+    return true;
+  }
+
+  setMode(mode: Mode): void {
+    this._link.send({ type: 'set_mode', mode });
+  }
+
+  explain(name: string): Promise<Provenance> {
+    return this._link.request<Provenance>({ type: 'explain', name });
+  }
+
+  /** Save the notebook (export reads the file), then ask the kernel to export it. */
+  async exportPipeline(): Promise<ExportResult> {
+    await this.panel.context.save();
+    const path = this.panel.context.path;
+    const notebook = path.slice(path.lastIndexOf('/') + 1);
+    return this._link.request<ExportResult>({ type: 'export', notebook });
+  }
+
+  private _onMessage(message: KernelMessage): void {
+    const change = this.state.apply(message);
+    if (!change) {
+      return;
+    }
+    if (message.type === 'snapshot') {
+      this._applyDefaultMode();
+    }
+    this._publish(change);
+  }
+
+  private _onStatus(status: LinkStatus, text: string): void {
+    const change =
+      status === 'connected' ? this.state.setStatus(status, text) : this.state.reset(status, text);
+    this._publish(change);
+  }
+
+  private _publish(change: Change): void {
+    applyBadges(this.panel.content, this.state, change.full ? undefined : new Set(change.cells));
+    this._changed.emit(change);
+  }
+
+  /** The settings' default mode, once per kernel session, unless a policy file chose a mode. */
+  private _applyDefaultMode(): void {
+    const mode = this._options.defaultMode();
+    const session = this.state.session;
+    const policy = this.state.policy;
+    if (!mode || !session || !policy || this._defaultApplied.has(session)) {
+      return;
+    }
+    this._defaultApplied.add(session);
+    if (!policy.mode_declared && policy.mode !== mode) {
+      this.setMode(mode);
+    }
+  }
+
+  private _onCellsChanged(): void {
+    this._positions = null;
+    applyBadges(this.panel.content, this.state);
+    this._changed.emit({ full: true, cells: [], policy: false, status: false });
+  }
+
+  private _onSave(_: DocumentRegistry.IContext<any>, state: DocumentRegistry.SaveState): void {
+    const model = this.panel.content.model;
+    const record = this.state.metadataRecord();
+    if (state !== 'started' || !model || !record) {
+      return;
+    }
+    if (JSON.stringify(model.getMetadata(METADATA_KEY)) !== JSON.stringify(record)) {
+      model.setMetadata(METADATA_KEY, record);
+    }
+  }
+}
