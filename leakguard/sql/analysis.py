@@ -1,0 +1,517 @@
+"""SQL analysis: what a query scans, whether each scan is bounded at the cutoff, where the label goes.
+
+``analyse`` parses the text in its dialect, walks sqlglot's scopes (CTEs, derived tables,
+subqueries, UNION branches) from the outermost query inwards, carrying the predicates an
+outer query puts on a CTE's columns down to the scans that produce them, and reports:
+
+- every scan of a table or file, with its columns (from the schema and from use) and
+  whether a predicate keeps the policy's time column at or before the cutoff;
+- label columns used other than as a plain projection (filter, join, group key,
+  aggregate, window, order), and whether the label reaches the result;
+- whether the query computes over rows (aggregates, GROUP BY, windows, DISTINCT);
+- tables written by DDL/DML.
+
+It never raises on bad SQL: the result says why it could not analyse instead.
+
+>>> from leakguard.policy import Policy
+>>> p = Policy(label=("churned",), time="ts", cutoff="2024-06-01")
+>>> a = analyse("SELECT plan, avg(churned) FROM events WHERE ts <= '2024-06-01' GROUP BY 1", "duckdb", p)
+>>> [(s.ref.name, s.bounded) for s in a.scans], a.label_uses
+([('events', True)], ('churned:aggregate',))
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Literal, Protocol
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, build_scope
+
+from leakguard.policy import Policy
+from leakguard.sql.bounds import Bound, constraints, map_bound, naive, time_ref, within
+from leakguard.sql.tables import TableRef, find_column, lower_map, table_ref
+
+MAX_SQL = 1_000_000
+MAX_VISITS = 5_000
+Kind = Literal["query", "write", "other", "empty", "unanalysed"]
+
+_WRITES: tuple[type[exp.Expr], ...] = (
+    exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Alter, exp.Merge, exp.TruncateTable, exp.Copy,
+)
+_OTHER: tuple[type[exp.Expr], ...] = (
+    exp.Describe, exp.Pragma, exp.Show, exp.Use, exp.Set, exp.Transaction, exp.Commit, exp.Rollback,
+)
+_STATS: tuple[type[exp.Expr], ...] = (exp.AggFunc, exp.Group, exp.Window, exp.Distinct)
+_quiet = contextvars.ContextVar("leakguard_sql_quiet", default=False)
+
+
+class _QuietWhileAnalysing(logging.Filter):
+    """sqlglot warns about unsupported syntax through logging; in a notebook that would print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _quiet.get()
+
+
+logging.getLogger("sqlglot").addFilter(_QuietWhileAnalysing())
+
+
+class Schema(Protocol):
+    """Where table columns come from: ``{column: type}``, or None when unknown."""
+
+    def columns(self, table: TableRef) -> Mapping[str, str] | None: ...
+
+
+class NoSchema:
+    """A schema that knows nothing (columns are then learned from use only)."""
+
+    def columns(self, table: TableRef) -> Mapping[str, str] | None:
+        return None
+
+
+@dataclasses.dataclass(slots=True)
+class Scan:
+    """One scan of a table or file (a table read twice is two scans)."""
+
+    ref: TableRef
+    node: exp.Table
+    columns: dict[str, str] | None      # lower-cased name → stored name (None: unknown)
+    types: dict[str, str]               # lower-cased name → type, where known
+    used: set[str] = dataclasses.field(default_factory=set)
+    bounded: bool = True                # every visit found a bound at the cutoff
+
+    def column(self, name: str | None) -> str | None:
+        """The stored spelling of ``name`` when this scan has it (known or seen in use)."""
+        if name is None:
+            return None
+        found = find_column(self.columns, name)
+        return found if found is not None else (name if name.lower() in self.used else None)
+
+    @property
+    def known(self) -> bool:
+        return self.columns is not None
+
+
+@dataclasses.dataclass(slots=True)
+class Analysis:
+    """What leakguard learned from one piece of SQL."""
+
+    sql: str
+    dialect: str
+    kind: Kind
+    statements: list[exp.Expr] = dataclasses.field(default_factory=list)
+    scans: list[Scan] = dataclasses.field(default_factory=list)
+    label_uses: tuple[str, ...] = ()
+    label_out: bool = False
+    inspects: bool = False
+    aggregate: bool = False
+    writes: tuple[TableRef, ...] = ()
+    write_sources: tuple[Scan, ...] = ()
+    columns: tuple[str, ...] = ()
+    problem: str = ""
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Names of the tables and files read, in order, without repeats."""
+        return tuple(dict.fromkeys(s.ref.name for s in self.scans))
+
+
+def analyse(sql: str, dialect: str, policy: Policy, schema: Schema | None = None) -> Analysis:
+    """Analyse ``sql`` written in ``dialect`` under ``policy``; never raises for bad SQL."""
+    if not sql.strip() or not sql.strip().strip(";").strip():
+        return Analysis(sql, dialect, "empty")
+    if len(sql) > MAX_SQL:
+        return Analysis(sql, dialect, "unanalysed", problem=f"the query is longer than {MAX_SQL:,} characters")
+    token = _quiet.set(True)
+    try:
+        try:
+            trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+        except sqlglot.errors.SqlglotError as exc:
+            return Analysis(sql, dialect, "unanalysed", problem=_short_error(exc))
+        except (ValueError, RecursionError) as exc:  # unknown dialect name, absurd nesting
+            return Analysis(sql, dialect, "unanalysed", problem=_short_error(exc))
+        return _Analyser(sql, dialect, policy, schema or NoSchema()).run(trees)
+    except (sqlglot.errors.SqlglotError, RecursionError, KeyError, AttributeError, TypeError) as exc:
+        return Analysis(sql, dialect, "unanalysed", problem=f"leakguard could not follow it ({_short_error(exc)})")
+    finally:
+        _quiet.reset(token)
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+class _Analyser:
+    def __init__(self, sql: str, dialect: str, policy: Policy, schema: Schema) -> None:
+        self.sql, self.dialect, self.policy, self.schema = sql, dialect, policy, schema
+        self.time = policy.time.lower() if policy.time else None
+        cutoff = policy.cutoff_datetime if policy.has_future else None
+        self.cutoff = naive(cutoff) if cutoff is not None else None
+        self.labels = {c.lower() for c in policy.label}
+        self.scans: dict[int, Scan] = {}
+        self.visits = 0
+        self.uses: list[str] = []
+        self.columns: list[str] = []
+
+    def run(self, trees: list[exp.Expr]) -> Analysis:
+        result = Analysis(self.sql, self.dialect, "other", statements=trees)
+        if not trees:
+            result.kind = "empty"
+            return result
+        writes: list[TableRef] = []
+        write_sources: list[Scan] = []
+        kinds: set[str] = set()
+        for tree in trees:
+            if isinstance(tree, exp.Query):
+                kinds.add("query")
+                root = build_scope(tree)
+                if root is None:
+                    continue
+                self.visit(root, {})
+                self.label_pass(root)
+                if tree is trees[-1] or len(trees) == 1:
+                    result.label_out = self.label_out(root)
+                    result.aggregate = _aggregates(root.expression)
+                result.inspects = result.inspects or tree.find(*_STATS) is not None
+            elif isinstance(tree, _WRITES):
+                kinds.add("write")
+                writes.extend(_targets(tree))
+                query = tree.expression if isinstance(tree, (exp.Create, exp.Insert)) else None
+                if isinstance(query, exp.Query):
+                    before = set(self.scans)
+                    root = build_scope(query)
+                    if root is not None:
+                        self.visit(root, {})
+                    write_sources.extend(s for k, s in self.scans.items() if k not in before)
+            elif isinstance(tree, _OTHER):
+                kinds.add("other")
+            else:
+                return Analysis(self.sql, self.dialect, "unanalysed", statements=trees,
+                                problem=f"leakguard does not understand a {type(tree).__name__} statement "
+                                        f"in {self.dialect} SQL")
+        source_ids = {id(s) for s in write_sources}
+        result.scans = [s for s in self.scans.values() if id(s) not in source_ids]
+        result.write_sources = tuple(write_sources)
+        result.writes = tuple(writes)
+        result.label_uses = tuple(dict.fromkeys(self.uses))
+        result.inspects = result.inspects or bool(result.label_uses)
+        result.columns = tuple(dict.fromkeys(self.columns))[:64]
+        result.kind = "query" if "query" in kinds else "write" if "write" in kinds else "other"
+        return result
+
+    # -- scans and bounds ------------------------------------------------------------------
+
+    def scan_for(self, node: exp.Table) -> Scan | None:
+        scan = self.scans.get(id(node))
+        if scan is None:
+            ref = table_ref(node)
+            if ref is None:
+                return None
+            cols = self.schema.columns(ref)
+            scan = Scan(ref, node, lower_map(cols) if cols is not None else None,
+                        {k.lower(): v for k, v in (cols or {}).items()})
+            alias = node.args.get("alias")
+            if isinstance(alias, exp.TableAlias) and alias.columns:
+                scan.columns = lower_map(c.name for c in alias.columns)
+            self.scans[id(node)] = scan
+        return scan
+
+    def visit(self, scope: Scope, inherited: dict[str, list[Bound]]) -> None:
+        """Walk ``scope`` knowing the bounds an outer query puts on its output columns."""
+        self.visits += 1
+        if self.visits > MAX_VISITS:
+            raise RecursionError("the query nests too deeply to follow")
+        expr = scope.expression
+        if isinstance(expr, exp.SetOperation):
+            pushable = not (expr.args.get("limit") or expr.args.get("offset"))
+            names = _named(scope.set_operation_scopes[0]) if scope.set_operation_scopes else []
+            for branch in scope.set_operation_scopes:
+                own = _named(branch)
+                mapped = {own[i]: inherited.get(n, []) for i, n in enumerate(names) if i < len(own)} if pushable else {}
+                self.visit(branch, mapped)
+            return
+        if not isinstance(expr, exp.Select):
+            for child in (*scope.table_scopes, *scope.subquery_scopes):
+                self.visit(child, {})
+            return
+        sources = _sources(scope)
+        per_source: dict[str, dict[str, list[Bound]]] = {}
+        classes = _Classes()
+        for pred, applies_to in _predicates(expr, sources):
+            for col_a, col_b in _equalities(pred):
+                classes.union(self.owner(col_a, scope, sources, expr), self.owner(col_b, scope, sources, expr))
+            for col, bound in constraints(pred):
+                self.add_bound(per_source, self.owner(col, scope, sources, expr), bound, applies_to)
+        for name, bounds in inherited.items():
+            proj = _pushable_projection(expr, name)
+            if proj is None:
+                continue
+            ref = time_ref(proj)
+            if ref is None or ref[2]:
+                continue
+            owner = self.owner(ref[0], scope, sources, expr)
+            for b in bounds:
+                self.add_bound(per_source, owner, map_bound(b, ref[1]), None)
+        classes.spread(per_source)
+        for alias, (node, source) in sources.items():
+            found = per_source.get(alias.lower(), {})
+            if isinstance(source, Scope):
+                self.visit(source, found)
+            elif isinstance(node, exp.Table):
+                scan = self.scan_for(node)
+                if scan is not None:
+                    self.judge(scan, found)
+        for child in scope.subquery_scopes:
+            self.visit(child, {})
+        for child in scope.udtf_scopes:
+            self.visit(child, {})
+
+    def add_bound(self, per_source: dict[str, dict[str, list[Bound]]], owner: tuple[str, str] | None,
+                  bound: Bound, applies_to: set[str] | None) -> None:
+        if owner is None or (applies_to is not None and owner[0] not in applies_to):
+            return
+        per_source.setdefault(owner[0], {}).setdefault(owner[1], []).append(bound)
+
+    def judge(self, scan: Scan, bounds: dict[str, list[Bound]]) -> None:
+        if self.time is None or self.cutoff is None:
+            return
+        ok = any(within(b, self.cutoff) for b in bounds.get(self.time, []))
+        scan.bounded = scan.bounded and ok
+
+    def owner(self, col: exp.Column, scope: Scope, sources: dict[str, tuple[exp.Expr, object]],
+              expr: exp.Select) -> tuple[str, str] | None:
+        """``(source alias, column)`` a column reference belongs to in this scope (lower-cased)."""
+        name = col.name.lower()
+        if col.table:
+            alias = col.table.lower()
+            return (alias, name) if alias in {a.lower() for a in sources} else None
+        if len(sources) == 1:
+            return next(iter(sources)).lower(), name
+        having = [a for a, (node, src) in sources.items() if self.source_has(node, src, name)]
+        if len(having) == 1:
+            return having[0].lower(), name
+        return None
+
+    def source_has(self, node: exp.Expr, source: object, name: str) -> bool:
+        if isinstance(source, Scope):
+            return name in {n.lower() for n in _named(source)}
+        if isinstance(node, exp.Table):
+            scan = self.scan_for(node)
+            return scan is not None and scan.column(name) is not None
+        return False
+
+    # -- the label -------------------------------------------------------------------------
+
+    def label_pass(self, root: Scope) -> None:
+        """Record label columns used (other than plain projection) and every table column's role."""
+        self._label_outputs: dict[int, set[str]] = {}
+        for scope in root.traverse():
+            expr = scope.expression
+            if not isinstance(expr, exp.Select):
+                continue
+            sources = _sources(scope)
+            for col in scope.columns:
+                owner = self.owner(col, scope, sources, expr)
+                if owner is None:
+                    if self.labels and col.name.lower() in self.labels and not col.table:
+                        role = _role(col, expr)
+                        if role != "projection":
+                            self.uses.append(f"{col.name}:{role}")
+                    continue
+                node, source = sources[_match(sources, owner[0])]
+                role = _role(col, expr)
+                if isinstance(node, exp.Table) and not isinstance(source, Scope):
+                    scan = self.scan_for(node)
+                    if scan is not None:
+                        scan.used.add(owner[1])
+                        self.columns.append(f"{scan.ref.name}.{col.name}:{role}")
+                if self._is_label(source, owner[1]) and role != "projection":
+                    self.uses.append(f"{col.name}:{role}")
+            self._label_outputs[id(scope)] = self._outputs_with_label(scope, sources)
+
+    def _is_label(self, source: object, name: str) -> bool:
+        if isinstance(source, Scope):
+            return name in self._label_outputs.get(id(source), set())
+        return name in self.labels
+
+    def _outputs_with_label(self, scope: Scope, sources: dict[str, tuple[exp.Expr, object]]) -> set[str]:
+        expr = scope.expression
+        out: set[str] = set()
+        if not isinstance(expr, exp.Select):
+            return out
+        for proj in expr.expressions:
+            if isinstance(proj, exp.Star) or (isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)):
+                table = proj.table.lower() if isinstance(proj, exp.Column) else ""
+                for alias, (node, source) in sources.items():
+                    if table and alias.lower() != table:
+                        continue
+                    out |= self._source_labels(node, source)
+                continue
+            for col in proj.find_all(exp.Column):
+                owner = self.owner(col, scope, sources, expr)
+                if (owner is not None and self._is_label(sources[_match(sources, owner[0])][1], owner[1])) or (owner is None and col.name.lower() in self.labels):
+                    out.add(proj.alias_or_name.lower())
+        return out
+
+    def _source_labels(self, node: exp.Expr, source: object) -> set[str]:
+        if isinstance(source, Scope):
+            return set(self._label_outputs.get(id(source), set()))
+        if isinstance(node, exp.Table):
+            scan = self.scan_for(node)
+            if scan is not None and scan.columns is not None:
+                return {c for c in scan.columns if c in self.labels}
+        return set()
+
+    def label_out(self, root: Scope) -> bool:
+        scope = root
+        while isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
+            scope = scope.set_operation_scopes[0]
+        return bool(self._label_outputs.get(id(scope)))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _match(sources: Mapping[str, object], alias: str) -> str:
+    return next(a for a in sources if a.lower() == alias)
+
+
+def _named(scope: Scope) -> list[str]:
+    expr = scope.expression
+    while isinstance(expr, exp.SetOperation):
+        expr = expr.this
+    return [n.lower() for n in expr.named_selects] if isinstance(expr, exp.Select) else []
+
+
+def _sources(scope: Scope) -> dict[str, tuple[exp.Expr, object]]:
+    """FROM and JOIN sources of a SELECT in order, semi/anti joins included: alias → (node, source)."""
+    expr = scope.expression
+    found: dict[str, tuple[exp.Expr, object]] = {}
+    from_ = expr.args.get("from_") or expr.args.get("from")
+    nodes = [from_.this] if from_ is not None else []
+    nodes += [j.this for j in expr.args.get("joins") or ()]
+    for node in nodes:
+        name = node.alias_or_name
+        source = scope.sources.get(name, node)
+        if isinstance(node, exp.Subquery) and not isinstance(source, Scope):
+            continue
+        found[name] = (node, source)
+    return found
+
+
+def _predicates(expr: exp.Select, sources: Mapping[str, object]) -> Iterator[tuple[exp.Expr, set[str] | None]]:
+    """Conjuncts that filter rows, each with the sources it restricts (None: all of them)."""
+    where = expr.args.get("where")
+    if where is not None:
+        for part in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+            yield part, None
+    for join in expr.args.get("joins") or ():
+        on = join.args.get("on")
+        if on is None:
+            continue
+        side = (join.side or "").upper()
+        kind = (join.kind or "").upper()
+        if side in ("FULL", "RIGHT"):
+            continue
+        target: set[str] | None = None
+        if side == "LEFT" or kind in ("SEMI", "ANTI"):
+            target = {join.this.alias_or_name.lower()}
+        for part in on.flatten() if isinstance(on, exp.And) else [on]:
+            yield part, target
+
+
+def _equalities(pred: exp.Expr) -> Iterator[tuple[exp.Column, exp.Column]]:
+    if isinstance(pred, exp.EQ) and isinstance(pred.this, exp.Column) and isinstance(pred.expression, exp.Column):
+        yield pred.this, pred.expression
+
+
+class _Classes:
+    """Columns made equal by ``a.x = b.y``: a bound on one holds for all."""
+
+    def __init__(self) -> None:
+        self.groups: list[set[tuple[str, str]]] = []
+
+    def union(self, a: tuple[str, str] | None, b: tuple[str, str] | None) -> None:
+        if a is None or b is None:
+            return
+        hits = [g for g in self.groups if a in g or b in g]
+        merged = {a, b}.union(*hits)
+        self.groups = [g for g in self.groups if g not in hits] + [merged]
+
+    def spread(self, per_source: dict[str, dict[str, list[Bound]]]) -> None:
+        for group in self.groups:
+            bounds = [b for alias, col in group for b in per_source.get(alias, {}).get(col, [])]
+            for alias, col in group:
+                have = per_source.setdefault(alias, {}).setdefault(col, [])
+                have.extend(b for b in bounds if b not in have)
+
+
+def _aggregates(expr: exp.Expr) -> bool:
+    while isinstance(expr, exp.SetOperation):
+        expr = expr.this
+    if not isinstance(expr, exp.Select):
+        return False
+    if expr.args.get("group"):
+        return True
+    return any(p.find(exp.AggFunc) is not None and p.find(exp.Window) is None for p in expr.expressions)
+
+
+def _pushable_projection(expr: exp.Select, name: str) -> exp.Expr | None:
+    """The expression of output column ``name`` when an outer filter on it may be applied inside."""
+    if expr.args.get("limit") or expr.args.get("offset") or expr.args.get("qualify"):
+        return None
+    if any(p.find(exp.Window) for p in expr.expressions):
+        return None
+    group = expr.args.get("group")
+    aggregated = bool(group) or any(p.find(exp.AggFunc) for p in expr.expressions)
+    for i, proj in enumerate(expr.expressions):
+        if proj.alias_or_name.lower() != name:
+            continue
+        inner: exp.Expr = proj.this if isinstance(proj, exp.Alias) else proj
+        if aggregated:
+            keys = {g.sql().lower() for g in (group.expressions if group else ())}
+            if not ({inner.sql().lower(), proj.alias_or_name.lower(), str(i + 1)} & keys):
+                return None
+        return inner
+    star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
+               for p in expr.expressions)
+    return exp.column(name) if star and not aggregated else None
+
+
+def _role(col: exp.Column, stop: exp.Expr) -> str:
+    kinds: set[type[exp.Expr]] = set()
+    node = col.parent
+    while node is not None and node is not stop:
+        kinds.add(type(node))
+        if isinstance(node, exp.AggFunc):
+            kinds.add(exp.AggFunc)
+        node = node.parent
+    for klass, role in ((exp.Window, "window"), (exp.AggFunc, "aggregate"), (exp.Where, "filter"),
+                        (exp.Having, "filter"), (exp.Qualify, "filter"), (exp.Join, "join"),
+                        (exp.Group, "group"), (exp.Order, "order")):
+        if klass in kinds:
+            return role
+    return "projection"
+
+
+def _targets(tree: exp.Expr) -> list[TableRef]:
+    found: list[TableRef] = []
+    if isinstance(tree, exp.TruncateTable):
+        nodes = [e for e in tree.expressions if isinstance(e, exp.Table)]
+    else:
+        target = tree.this
+        if isinstance(target, exp.Schema):
+            target = target.this
+        nodes = [target] if isinstance(target, exp.Table) else []
+        if isinstance(tree, exp.Copy) and not tree.args.get("kind"):
+            nodes = []  # COPY ... TO writes a file, not a table
+    for node in nodes:
+        ref = table_ref(node)
+        if ref is not None:
+            found.append(ref)
+    return found
