@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on", choices=("info", "warning", "error"), default="warning",
                      help="exit 1 when a finding of this severity or worse is found (default: warning)")
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    check = sub.add_parser("check", help="find leakage in notebooks and scripts without running them (a CI gate)")
+    from leakguard.static.command import add_arguments
+
+    add_arguments(check)
     return parser
 
 
@@ -75,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "check":
+        from leakguard.static.command import run as check
+
+        return check(args)
     return EXIT_ERROR
 
 

@@ -1,0 +1,399 @@
+"""Calls: what calling a library function or method means, from the catalog and a little pandas knowledge.
+
+Catalog kinds are handled as the kernel's handlers handle them: ``read`` makes a source
+node, ``inspect`` emits an ``Inspect`` when its result is shown or kept (not when it only
+feeds another expression), ``split`` emits a ``Split``, ``groupby`` remembers keys. Model
+and transformer calls go to :mod:`leakguard.static.models`; splits to
+:mod:`leakguard.static.splits`. A call the engine cannot resolve returns ``Unknown``
+carrying the lineage of its data arguments, and is noted once — never silently clean.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import TYPE_CHECKING
+
+from leakguard.catalog import Api
+from leakguard.lineage.events import Inspect, Read
+from leakguard.static import dataops, pandasops
+from leakguard.static.sources import MAGIC_CALL
+from leakguard.static.values import (
+    UNKNOWN,
+    Const,
+    Data,
+    Estimator,
+    Func,
+    GroupBy,
+    Method,
+    Ref,
+    Seq,
+    Unknown,
+    Value,
+    const_strings,
+    data_in,
+)
+
+if TYPE_CHECKING:
+    from leakguard.static.interp import Interp
+
+Args = list[Value]
+Kwargs = dict[str, Value]
+
+
+@dataclasses.dataclass(slots=True)
+class Site:
+    """A call being interpreted: its node, evaluated arguments, and whether its result is shown or kept."""
+
+    node: ast.Call
+    args: Args
+    kwargs: Kwargs
+    shown: bool
+
+    def arg(self, pos: int, name: str) -> Value | None:
+        """The argument passed at position ``pos`` or by keyword ``name``."""
+        return arg(self.args, self.kwargs, pos, name)
+
+    @property
+    def values(self) -> list[Value]:
+        """Every argument value, positional then keyword."""
+        return [*self.args, *self.kwargs.values()]
+
+    @property
+    def text(self) -> str:
+        return dataops.text(self.node)
+PRINTERS = frozenset({"builtins.print", "builtins.display", "builtins.repr", "builtins.str",
+                      "IPython.display.display"})
+# Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.
+_FRAME_ONLY = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", "groupby", "hist", "boxplot",
+                         "pivot_table", "nunique"})
+
+
+def call(it: Interp, node: ast.Call, shown: bool) -> Value:
+    """The value of a call expression (events are emitted as a side effect)."""
+    shown = it.shown(shown)
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        receiver = it.eval(func.value, shown)
+        args, kwargs = _arguments(it, node, False)
+        _here(it, node)
+        return method_call(it, receiver, func.attr, Site(node, args, kwargs, shown))
+    if isinstance(func, ast.Name) and func.id == MAGIC_CALL:
+        from leakguard.static.magics import line_magic
+
+        _here(it, node)
+        return line_magic(it, node)
+    callee = it.eval(func)
+    printing = (isinstance(callee, Ref) and callee.path in PRINTERS) or (
+        isinstance(func, ast.Name) and func.id in ("print", "display", "repr", "str"))
+    args, kwargs = _arguments(it, node, shown and printing)
+    _here(it, node)
+    site = Site(node, args, kwargs, shown)
+    if isinstance(callee, Ref):
+        return ref_call(it, callee.path, site)
+    if isinstance(callee, Func):
+        return it.call_func(callee, args, kwargs, node, shown)
+    if isinstance(callee, Method):
+        return method_call(it, callee.receiver, callee.name, site)
+    if isinstance(callee, Estimator):
+        from leakguard.static import models
+
+        return models.method(it, callee, "__call__", site)
+    return it.unknown_from([callee, *site.values], site.text, "call")
+
+
+def _here(it: Interp, node: ast.Call) -> None:
+    if it.shown_override is None:
+        it.line, it.col = node.lineno, node.col_offset + 1
+
+
+def _arguments(it: Interp, node: ast.Call, shown: bool) -> tuple[Args, Kwargs]:
+    args: Args = []
+    for a in node.args:
+        if isinstance(a, ast.Starred):
+            v = it.eval(a.value, shown)
+            args.extend(v.items if isinstance(v, Seq) else [v])
+        else:
+            args.append(it.eval(a, shown))
+    kwargs: Kwargs = {}
+    for k in node.keywords:
+        v = it.eval(k.value, shown)
+        if k.arg is None:
+            if isinstance(v, Seq) and v.kind == "dict" and v.keys is not None:
+                kwargs.update({str(key): item for key, item in zip(v.keys, v.items, strict=True)})
+        else:
+            kwargs[k.arg] = v
+    return args, kwargs
+
+
+def arg(args: Args, kwargs: Kwargs, pos: int, name: str) -> Value | None:
+    """The argument passed at position ``pos`` or by keyword ``name``."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[pos] if pos < len(args) else None
+
+
+# -- methods -------------------------------------------------------------------------------------
+
+
+def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
+    """``receiver.name(*args, **kwargs)``."""
+    node, args, kwargs, shown = site.node, site.args, site.kwargs, site.shown
+    if isinstance(receiver, Ref):
+        return ref_call(it, f"{receiver.path}.{name}", site)
+    if isinstance(receiver, Data):
+        result = data_method(it, receiver, name, site)
+        inplace = kwargs.get("inplace")
+        target = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if isinstance(inplace, Const) and inplace.value is True and isinstance(target, ast.Name):
+            it.bind_name(target.id, result if isinstance(result, Data) else receiver)
+            return Const(None)
+        return result
+    if isinstance(receiver, GroupBy):
+        return group_method(it, receiver, name, site)
+    if isinstance(receiver, Estimator):
+        from leakguard.static import models
+
+        return models.method(it, receiver, name, site)
+    if isinstance(receiver, Method):
+        return accessor_call(it, receiver, name, site)
+    if isinstance(receiver, Seq):
+        return _seq_method(it, receiver, name, args)
+    if isinstance(receiver, Const):
+        if isinstance(receiver.value, str) and name in ("format", "join", "replace", "strip", "lower", "upper"):
+            return Const(receiver.value if name in ("strip", "lower", "upper") else None)
+        return UNKNOWN
+    if isinstance(receiver, Unknown) and receiver.data is None and name in _FRAME_ONLY and shown:
+        data = it.derive([], "frame", dataops.text(node.func.value) if isinstance(node.func, ast.Attribute)
+                         else "<value>", "unresolved")
+        it.note(f"leakguard cannot tell where {data.text} comes from; its {name}() is reported as unknown")
+        return data_method(it, data, name, site)
+    return it.unknown_from([receiver, *site.values], site.text, name)
+
+
+def _seq_method(it: Interp, seq: Seq, name: str, args: Args) -> Value:
+    if name in ("append", "add") and args:
+        seq.items.append(args[0])
+        return Const(None)
+    if name == "extend" and args and isinstance(args[0], Seq):
+        seq.items.extend(args[0].items)
+        return Const(None)
+    if name == "items" and seq.kind == "dict":
+        keys = seq.keys or [None] * len(seq.items)
+        return Seq([Seq([Const(k), v]) for k, v in zip(keys, seq.items, strict=True)], "list")
+    if name == "values":
+        return Seq(list(seq.items), "list")
+    if name == "keys" and seq.keys is not None:
+        return Seq([Const(k) for k in seq.keys], "list")
+    if name in ("copy", "sort"):
+        return seq if name == "copy" else Const(None)
+    if name in ("get", "pop") and seq.kind == "dict" and args and isinstance(args[0], Const) \
+            and seq.keys is not None and args[0].value in seq.keys:
+        return seq.items[seq.keys.index(args[0].value)]
+    return it.unknown_from(seq.items, name, name)
+
+
+def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
+    """A method of tracked data: a catalog entry, a pandas operation, or an unresolved call."""
+    args, kwargs = site.args, site.kwargs
+    api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
+    if api is not None and api.kind == "inspect":
+        columns, relates = _subject(d, api, args, kwargs)
+        return inspect(it, d, api.name, site, columns=columns, relates=relates)
+    if api is not None and api.kind == "groupby":
+        by = arg(args, kwargs, 0, "by")
+        keys = const_strings(by) if by is not None else None
+        if keys is None and isinstance(by, Data) and by.columns:
+            keys = by.columns
+        return GroupBy(d, keys or (), None, site.text)
+    if name == "plot":
+        return _plot(it, d, site)
+    if api is not None:
+        from leakguard.static import models
+
+        handled = models.pandas_api(it, d, api, site)
+        if handled is not None:
+            return handled
+    return pandasops.method(it, d, name, site)
+
+
+def _subject(d: Data, api: Api, args: Args, kwargs: Kwargs) -> tuple[tuple[str, ...] | None, bool]:
+    """(columns touched, relates) for an inspection method, as the kernel's handler decides them."""
+    name = api.name
+    if name == "pivot_table":
+        named = tuple(v for k in ("values", "index", "columns") for v in (const_strings(kwargs.get(k, Const(None)))
+                                                                          or ()))
+        return (named or d.columns), True
+    if name == "corrwith" and args:
+        other = args[0].columns if isinstance(args[0], Data) else None
+        return (d.columns or ()) + (other or ()), True
+    if name == "value_counts" and d.kind == "frame":
+        subset = const_strings(arg(args, kwargs, 0, "subset") or Const(None)) or ()
+        chosen = subset or d.columns or ()
+        return chosen, len(chosen) > 1
+    return d.columns, api.relates
+
+
+def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...] | None, relates: bool) -> Data:
+    """An inspection: an ``Inspect`` event when its result is shown or kept, and the statistic it returns."""
+    label = it.policy.label
+    label_used = bool(label) and any(c in label for c in columns or ())
+    text = f"{d.text}.{op}()"
+    if not site.shown:
+        return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used)
+    nid = it.node(d)
+    restricted = it.policy.mode == "safe"
+    it.emit(Inspect(nid, op, it.where(), columns, relates, restricted))
+    if restricted:
+        it.note(f"safe mode: {op}() on {d.text} would run on training rows only")
+    out = it.derive([d], "value", text, op, aggregate=True, label_derived=label_used,
+                    removes=frozenset({"holdout", "future"}) if restricted else frozenset())
+    it.node(out, text)
+    return out
+
+
+def _plot_columns(kwargs: Kwargs) -> tuple[str, ...]:
+    return tuple(v.value for k in ("x", "y", "by", "c") if isinstance(v := kwargs.get(k), Const)
+                 and isinstance(v.value, str))
+
+
+def _plot(it: Interp, d: Data, site: Site) -> Value:
+    named = _plot_columns(site.kwargs)
+    return inspect(it, d, "__call__", site, columns=named or d.columns, relates=len(named) > 1)
+
+
+def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
+    """A method of a group-by: an aggregate inspection, a per-row transform, or a selection."""
+    args = site.args
+    api = it.index.method("groupby", name)
+    touched = list(g.keys)
+    if g.selection is not None:
+        touched += g.selection
+    elif g.data.columns is not None:
+        touched += g.data.columns
+    cols = tuple(dict.fromkeys(touched))
+    if api is not None and api.kind == "inspect":
+        return inspect(it, g.data, api.name, site, columns=cols, relates=len(cols) > 1)
+    if api is not None and api.kind == "group-select" and args:
+        return GroupBy(g.data, g.keys, const_strings(args[0]), site.text)
+    from leakguard.static import models
+
+    handled = models.group_api(it, g, name, site, cols)
+    if handled is not None:
+        return handled
+    if name in ("transform", "cumsum", "cumcount", "shift", "diff", "rolling", "expanding", "rank", "ffill",
+                "bfill", "fillna", "cummax", "cummin", "pct_change"):
+        return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",
+                         site.text, f"groupby.{name}", columns=g.selection)
+    return it.derive([g.data, *args], "frame", site.text, f"groupby.{name}", aggregate=True)
+
+
+def accessor_call(it: Interp, acc: Method, name: str, site: Site) -> Value:
+    """``df.plot.hist()``, ``s.str.lower()`` and other accessor methods."""
+    base = acc.receiver
+    if isinstance(base, Data) and acc.name == "plot":
+        return _plot(it, base, site)
+    if isinstance(base, Data):
+        return it.derive([base, *site.args], base.kind, site.text, f"{acc.name}.{name}", columns=base.columns)
+    if name == "__call__":
+        return method_call(it, base, acc.name, site)
+    return it.unknown_from([base, *site.args], site.text, name)
+
+
+# -- functions ---------------------------------------------------------------------------------------
+
+
+def ref_call(it: Interp, path: str, site: Site) -> Value:
+    """A call of something imported: a catalog function, a class, a known helper or an unresolved call."""
+    from leakguard.static import models, splits
+
+    if path.startswith("builtins."):
+        return _builtin(it, path[9:], site)
+    if path == "leakguard.policy":
+        from leakguard.static.magics import policy_call
+
+        return policy_call(it, site.kwargs)
+    if path == "leakguard.split":
+        return splits.split(it, site, "leakguard.split")
+    api = it.index.function(path)
+    if api is not None:
+        if api.kind == "read":
+            return read(it, api, site)
+        if api.kind == "inspect":
+            return _module_inspect(it, api, site)
+        if api.kind == "split":
+            return splits.split(it, site, api.name)
+        handled = models.function(it, api, site)
+        if handled is not None:
+            return handled
+    known = pandasops.function(it, path, site)
+    if known is None:
+        known = models.library_function(it, path, site)
+    if known is not None:
+        return known
+    made = models.construct(it, path, site)
+    if made is not None:
+        return made
+    if any(data_in(v) for v in site.values):
+        it.note(f"{path.rsplit('.', 1)[-1]}() is not in leakguard's catalog; its result is taken to carry "
+                "the rows of its inputs")
+    return it.unknown_from(site.values, site.text, path.rsplit(".", 1)[-1])
+
+
+def _builtin(it: Interp, name: str, site: Site) -> Value:
+    args, kwargs, node = site.args, site.kwargs, site.node
+    if name in ("print", "display", "len", "isinstance", "hasattr", "type", "id", "hash", "vars"):
+        return Const(None)
+    if name in ("list", "tuple", "set", "sorted", "reversed") and args and isinstance(args[0], Seq):
+        return Seq(list(args[0].items), "list")
+    if name == "zip" and args and all(isinstance(a, Seq) for a in args):
+        seqs = [a.items for a in args if isinstance(a, Seq)]
+        return Seq([Seq(list(t)) for t in zip(*seqs, strict=False)], "list")
+    if name == "enumerate" and args and isinstance(args[0], Seq):
+        return Seq([Seq([Const(i), v]) for i, v in enumerate(args[0].items)], "list")
+    if name == "dict" and not args:
+        return Seq(list(kwargs.values()), "dict", list(kwargs))
+    if name in ("str", "int", "float", "bool") and args and isinstance(args[0], Const):
+        try:
+            return Const({"str": str, "int": int, "float": float, "bool": bool}[name](args[0].value))
+        except (TypeError, ValueError):
+            return UNKNOWN
+    datas = [d for v in (*args, *kwargs.values()) for d in data_in(v)]
+    if datas:
+        first = datas[0]
+        return it.derive(datas, first.kind if not first.aggregate else "scalar", dataops.text(node), name,
+                         columns=first.columns, aggregate=first.aggregate,
+                         label_derived=any(d.label_derived for d in datas))
+    return UNKNOWN
+
+
+def read(it: Interp, api: Api, site: Site) -> Data:
+    """A reader: a source node holding every row (its columns from the call or the file's header)."""
+    kwargs = site.kwargs
+    src = site.arg(0, "filepath_or_buffer")
+    where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
+    columns = const_strings(kwargs.get("usecols") or kwargs.get("columns") or Const(None))
+    if columns is None and where is not None:
+        columns = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
+    if columns is None:
+        columns = it.assumed_columns()
+    nid = it.graph.new_id()
+    source = f"{api.name}({where if where is not None else '…'})"
+    it.emit(Read(nid, source, "<read>", it.where(), columns))
+    return Data("frame", "<read>", node=nid, columns=columns)
+
+
+def _module_inspect(it: Interp, api: Api, site: Site) -> Value:
+    """``pd.crosstab(a, b)`` / ``pd.pivot_table(df, ...)``: the first data argument is inspected."""
+    kwargs = site.kwargs
+    datas = [v for v in site.values if isinstance(v, Data) and not v.aggregate]
+    if not datas:
+        return it.unknown_from(site.values, site.text, api.name)
+    found: list[str] = []
+    for d in datas:
+        found += list(d.columns or ())
+    for key in ("index", "columns", "values"):
+        v = kwargs.get(key)
+        if isinstance(v, Const) and isinstance(v.value, str):
+            found.append(v.value)
+    return inspect(it, datas[0], api.name, site, columns=tuple(dict.fromkeys(found)), relates=True)

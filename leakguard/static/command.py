@@ -1,0 +1,159 @@
+"""``leakguard check PATH...``: gather files, check them (in parallel), print, and choose the exit status.
+
+Exit status: 0 when no finding reaches ``--fail-on``; 1 when one does; 2 for a usage
+error, or when nothing at all could be checked (every file unreadable, or no files found).
+A file that cannot be checked is reported on its own and does not hide the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from leakguard.finding import SEVERITY_ORDER
+from leakguard.static.engine import FileReport, check_path
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SUFFIXES = (".ipynb", ".py")
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints",
+                       "site-packages", ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"})
+SERIAL_BELOW = 8
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``check`` subcommand's options."""
+    parser.add_argument("paths", nargs="+", help=".ipynb notebooks, .py scripts (plain or # %% cells), directories")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--fail-on", choices=("info", "warning", "error"), default="warning",
+                        help="exit 1 when a finding of this severity or worse is found (default: warning)")
+    parser.add_argument("-o", "--output", help="write the report to this file instead of standard output")
+    parser.add_argument("--baseline", help="a baseline file: findings listed in it are not reported")
+    parser.add_argument("--write-baseline", metavar="FILE", help="write the current findings as a baseline and exit 0")
+    parser.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes (default: one per CPU)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="skip files whose path matches GLOB (repeatable)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print notes (what could not be resolved)")
+
+
+def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tuple[Path, str | None]]:
+    """Files to check, in a stable order: ``(path, None)``, or ``(path, message)`` when the path is unusable."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found: list[Path] = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                found.extend(Path(root) / f for f in files if f.endswith(SUFFIXES))
+            for f in sorted(found):
+                if not any(f.match(g) for g in exclude):
+                    yield f, None
+        elif path.exists():
+            if not any(path.match(g) for g in exclude):
+                yield path, None
+        else:
+            yield path, "no such file or directory"
+
+
+def _check(path: str) -> FileReport:
+    return check_path(Path(path))
+
+
+def check_all(files: Sequence[Path], jobs: int = 0,
+              progress: Callable[[int, int], None] | None = None) -> list[FileReport]:
+    """Check ``files`` (in parallel when there are many), in input order."""
+    total = len(files)
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if workers == 1 or total < SERIAL_BELOW:
+        out = []
+        for i, f in enumerate(files, start=1):
+            out.append(check_path(f))
+            if progress:
+                progress(i, total)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    results: list[FileReport] = []
+    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+        for i, report in enumerate(pool.map(_check, [str(f) for f in files], chunksize=4), start=1):
+            results.append(report)
+            if progress:
+                progress(i, total)
+    return results
+
+
+class Progress:
+    """A one-line progress bar on a terminal's standard error."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(f"\rleakguard check [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        if done == total:
+            self.stream.write("\r" + " " * (width + 40) + "\r")
+        self.stream.flush()
+
+
+def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run ``leakguard check`` with parsed arguments; returns the exit status."""
+    from leakguard.static import report as fmt
+    from leakguard.static.suppress import read_baseline, write_baseline
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    files: list[Path] = []
+    missing: list[FileReport] = []
+    for path, problem in iter_files(args.paths, args.exclude):
+        if problem is None:
+            files.append(path)
+        else:
+            missing.append(FileReport(path, error=problem))
+    known: set[str] = set()
+    if args.baseline:
+        try:
+            known = read_baseline(Path(args.baseline))
+        except ValueError as exc:
+            print(f"leakguard check: {exc}", file=err)
+            return EXIT_ERROR
+    show_progress = not args.no_progress and len(files) > 1 and err.isatty()
+    reports = check_all(files, args.jobs, Progress(err) if show_progress else None) + missing
+    if known:
+        for r in reports:
+            kept = [f for f in r.findings if f.fingerprint not in known]
+            r.suppressed += len(r.findings) - len(kept)
+            r.findings = kept
+    if args.write_baseline:
+        write_baseline(Path(args.write_baseline), (
+            {"path": r.path.as_posix(), "rule": f.rule, "fingerprint": f.fingerprint, "cell": f.cell,
+             "line": f.line} for r in reports for f in r.findings))
+        n = sum(len(r.findings) for r in reports)
+        print(f"leakguard check: wrote {n} finding(s) to {args.write_baseline}", file=err)
+        return EXIT_CLEAN if any(r.checked for r in reports) else EXIT_ERROR
+    if args.format == "json":
+        text = fmt.json_text(reports)
+    elif args.format == "sarif":
+        text = json.dumps(fmt.sarif(reports), indent=2, ensure_ascii=False)
+    else:
+        text = fmt.text(reports, verbose=args.verbose)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text, file=out)
+    if args.format != "text":
+        for r in reports:
+            if r.error is not None:
+                print(f"leakguard check: {r.path.as_posix()}: {r.error}", file=err)
+    if not any(r.checked for r in reports):
+        if not reports:
+            print("leakguard check: no notebooks or scripts found", file=err)
+        return EXIT_ERROR
+    threshold = SEVERITY_ORDER[args.fail_on]
+    failing = any(SEVERITY_ORDER[f.severity] >= threshold for r in reports for f in r.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN

@@ -1,0 +1,413 @@
+"""Data expressions: attribute and column access, row selection, arithmetic, masks and filters.
+
+Row filters are remembered as small condition trees (``("cmp", column, op, value)``,
+``("and", a, b)``, ``("not", a)``...), so the engine can prove what the kernel proves from
+the data: a filter at or before the cutoff on the policy's time column removes the
+``future`` rows, a filter on the holdout column removes the holdout rows, and two frames
+selected by complementary masks partition their parent (a hand-made split).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import operator
+from typing import TYPE_CHECKING, Any
+
+from leakguard.static.values import (
+    UNKNOWN,
+    Const,
+    Data,
+    Estimator,
+    GroupBy,
+    Method,
+    Ref,
+    Seq,
+    Unknown,
+    Value,
+    const_strings,
+)
+
+if TYPE_CHECKING:
+    from leakguard.static.interp import Interp
+
+Filter = tuple[Any, ...]
+# Attributes of frames and series that are not columns.
+SCHEMA = frozenset({"columns", "dtypes", "dtype", "shape", "size", "ndim", "empty", "name", "nbytes", "attrs",
+                    "flags", "axes", "hasnans", "is_unique", "is_monotonic_increasing", "is_monotonic_decreasing"})
+ACCESSORS = frozenset({"loc", "iloc", "at", "iat", "str", "dt", "cat", "plot", "sparse", "style", "groupby"})
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "in": "not in", "not in": "in",
+           "truthy": "falsy", "falsy": "truthy"}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+        ast.In: "in", ast.NotIn: "not in", ast.Is: "==", ast.IsNot: "!="}
+_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+          ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+
+
+def text(node: ast.AST, limit: int = 60) -> str:
+    """Short source text of an expression, cheaply (no unparse for the common shapes)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{text(node.value, limit)}.{node.attr}"
+    if isinstance(node, ast.Subscript):
+        inner = node.slice
+        if isinstance(inner, ast.Constant):
+            key = repr(inner.value)
+        elif isinstance(inner, ast.List) and all(isinstance(e, ast.Constant) for e in inner.elts):
+            key = "[" + ", ".join(repr(e.value) for e in inner.elts if isinstance(e, ast.Constant)) + "]"
+            key = key if len(key) <= limit else key[: limit - 2] + "…]"
+        elif isinstance(inner, ast.Name):
+            key = inner.id
+        else:
+            key = "…"
+        return f"{text(node.value, limit)}[{key}]"
+    if isinstance(node, ast.Call):
+        return f"{text(node.func, limit)}()"
+    if isinstance(node, ast.Constant):
+        return repr(node.value)[:limit]
+    return "<expr>"
+
+
+# -- conditions ------------------------------------------------------------------------------
+
+
+def normalise(f: Filter) -> Filter:
+    """Push negations into comparisons: ``not (t <= c)`` → ``t > c``."""
+    if f[0] == "not":
+        inner = normalise(f[1])
+        if inner[0] == "cmp" and inner[2] in _NEGATE:
+            return ("cmp", inner[1], _NEGATE[inner[2]], inner[3])
+        if inner[0] == "not":
+            return normalise(inner[1])
+        return ("not", inner)
+    if f[0] in ("and", "or"):
+        return (f[0], normalise(f[1]), normalise(f[2]))
+    return f
+
+
+def complementary(a: Filter, b: Filter) -> bool:
+    """True when the masks ``a`` and ``b`` select complementary rows."""
+    return normalise(a) == normalise(("not", b))
+
+
+def _as_date(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def removes(it: Interp, f: Filter | None) -> frozenset[str]:
+    """Row parts a filter provably removes under the policy (future past the cutoff, holdout rows)."""
+    if f is None:
+        return frozenset()
+    f = normalise(f)
+    if f[0] == "and":
+        return removes(it, f[1]) | removes(it, f[2])
+    if f[0] == "or":
+        return removes(it, f[1]) & removes(it, f[2])
+    if f[0] != "cmp":
+        return frozenset()
+    _, col, op, value = f
+    policy = it.policy
+    out: set[str] = set()
+    if policy.has_future and col == policy.time and op in ("<", "<=", "between"):
+        bound, cutoff = _as_date(value), policy.cutoff_datetime
+        if bound is not None and cutoff is not None:
+            if bound.tzinfo is not None:
+                bound = bound.replace(tzinfo=None)
+            if bound < cutoff or (bound == cutoff and op in ("<", "<=", "between")):
+                out.add("future")
+    h = policy.holdout
+    if h.column is not None and col == h.column:
+        if op == "falsy" or (op == "==" and value in (False, 0)) or (op == "!=" and value in (True, 1)):
+            out.add("holdout")
+        elif op == "truthy" or (op == "==" and value in (True, 1)):
+            out.add("train")
+    return frozenset(out)
+
+
+def _column(d: Data) -> str | None:
+    return d.columns[0] if d.kind == "series" and d.columns is not None and len(d.columns) == 1 else None
+
+
+# -- attribute and subscript ------------------------------------------------------------------
+
+
+def attribute(it: Interp, node: ast.Attribute, shown: bool) -> Value:
+    base = it.eval(node.value, shown)
+    return attr_of(it, base, node.attr, node)
+
+
+def attr_of(it: Interp, base: Value, name: str, node: ast.AST) -> Value:
+    """``base.name`` read without calling it."""
+    if isinstance(base, Ref):
+        return Ref(f"{base.path}.{name}")
+    if isinstance(base, Data):
+        if name in ACCESSORS:
+            return Method(base, name)
+        if name == "index":
+            return it.derive([base], "index", text(node), "index", columns=None)
+        if name in ("values", "array") or name == "T":
+            return it.derive([base], "array" if name != "T" else base.kind, text(node), name, columns=base.columns)
+        if name in SCHEMA or base.kind not in ("frame",):
+            return Const(None) if name in SCHEMA else Method(base, name)
+        return column(it, base, name, text(node))
+    if isinstance(base, GroupBy):
+        return GroupBy(base.data, base.keys, (name,), f"{base.text}.{name}")
+    if isinstance(base, Estimator):
+        from leakguard.static import models
+
+        return models.attribute(it, base, name, node)
+    if isinstance(base, Method):
+        return Method(base, name)
+    if isinstance(base, Unknown) and base.data is not None:
+        return Unknown(name, it.derive([base], "value", text(node), name))
+    if isinstance(base, (Seq, Const)):
+        return Method(base, name)
+    return UNKNOWN
+
+
+def column(it: Interp, frame: Data, name: str, label: str) -> Data:
+    """``frame[name]``: the column as a series."""
+    return it.derive([frame], "series", label, f"[{name!r}]", columns=(name,))
+
+
+def select(it: Interp, frame: Data, names: tuple[str, ...], label: str) -> Data:
+    """``frame[[names]]``: a frame of those columns."""
+    return it.derive([frame], "frame", label, "select", columns=names)
+
+
+def rows(it: Interp, base: Data, mask: Value, label: str, how: str = "mask") -> Data:
+    """``base[mask]``: a subset of the rows; remembers the filter for cutoff proofs and split detection."""
+    f = mask.filter if isinstance(mask, Data) else None
+    gone = removes(it, f)
+    parent = it.node(base)
+    out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone)
+    out.sorted_by = base.sorted_by
+    if f is not None:
+        out.origin = (parent, how, f)
+    elif isinstance(mask, Data) and mask.kind == "index":
+        out.origin = (parent, "index", mask.inputs)
+    return out
+
+
+def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
+    base = it.eval(node.value, shown)
+    label = text(node)
+    if isinstance(base, Method) and isinstance(base.receiver, Data) and base.name in ("loc", "iloc", "at", "iat"):
+        return _indexer(it, base.receiver, base.name, node.slice, label)
+    key_node = node.slice
+    if isinstance(base, Data):
+        if isinstance(key_node, ast.Slice):
+            return _slice_rows(it, base, key_node, label)
+        key = it.eval(key_node)
+        names = const_strings(key)
+        if names is not None and base.kind == "frame":
+            if isinstance(key, Const):
+                return column(it, base, names[0], label)
+            return select(it, base, names, label)
+        if isinstance(key, Data) and key.kind in ("series", "array", "index"):
+            return rows(it, base, key, label)
+        if isinstance(key, Const) and base.kind != "frame":
+            return it.derive([base], "scalar", label, "item", columns=base.columns)
+        return it.derive([base, key], base.kind, label, "[]", columns=None)
+    if isinstance(base, GroupBy):
+        names = const_strings(it.eval(key_node))
+        return GroupBy(base.data, base.keys, names, label)
+    if isinstance(base, Seq):
+        key = it.eval(key_node) if not isinstance(key_node, ast.Slice) else UNKNOWN
+        if isinstance(key, Const):
+            if base.kind == "dict" and base.keys is not None and key.value in base.keys:
+                return base.items[base.keys.index(key.value)]
+            if isinstance(key.value, int) and -len(base.items) <= key.value < len(base.items):
+                return base.items[key.value]
+        if isinstance(key_node, ast.Slice):
+            return Seq(base.items, "list")
+        return it.unknown_from(base.items, label, "item")
+    if isinstance(base, Estimator):
+        from leakguard.static import models
+
+        return models.subscript(it, base, it.eval(key_node))
+    if isinstance(base, Unknown) and base.data is not None:
+        return Unknown("item", it.derive([base], "value", label, "[]"))
+    it.eval(key_node)
+    return UNKNOWN
+
+
+def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: str) -> Data:
+    parent = it.node(base)
+    out = it.derive([base], base.kind, label, "slice", columns=base.columns)
+    out.sorted_by = base.sorted_by
+    lower = ast.dump(s.lower) if s.lower is not None else None
+    upper = ast.dump(s.upper) if s.upper is not None else None
+    out.origin = (parent, "slice", (lower, upper))
+    return out
+
+
+def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: str) -> Value:
+    row_key, col_key = (key.elts[0], key.elts[1]) if isinstance(key, ast.Tuple) and len(key.elts) == 2 else (key, None)
+    out: Data = base
+    if isinstance(row_key, ast.Slice):
+        if row_key.lower is not None or row_key.upper is not None:
+            out = _slice_rows(it, base, row_key, label)
+    else:
+        rk = it.eval(row_key)
+        if isinstance(rk, Data):
+            out = rows(it, base, rk, label)
+        elif not isinstance(rk, Const):
+            out = it.derive([base, rk], base.kind, label, how, columns=base.columns)
+        elif how in ("at", "iat") or col_key is None:
+            return it.derive([base], "series" if base.kind == "frame" else "scalar", label, how, columns=None)
+    if col_key is not None:
+        names = const_strings(it.eval(col_key))
+        if names is not None:
+            single = isinstance(col_key, ast.Constant)
+            picked = it.derive([out], "series" if single else "frame", label, "select", columns=names)
+            picked.origin, picked.sorted_by = out.origin, out.sorted_by
+            picked.removes = out.removes if out.node is None else picked.removes
+            return picked
+    if out is base:
+        return it.derive([base], base.kind, label, how, columns=base.columns)
+    return out
+
+
+def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
+    """``df['x'] = value`` / ``df.loc[m, 'x'] = value``: the frame is rebound, derived from both."""
+    base_node: ast.expr = target.value
+    if isinstance(base_node, ast.Attribute) and base_node.attr in ("loc", "iloc", "at", "iat"):
+        base_node = base_node.value
+    if not isinstance(base_node, ast.Name):
+        it.eval(target.value)
+        return
+    base = it.lookup(base_node.id)
+    key = target.slice
+    names = const_strings(it.eval(key)) if not isinstance(key, ast.Tuple) else (
+        const_strings(it.eval(key.elts[-1])) if key.elts else None)
+    if isinstance(base, Data) and base.kind == "frame":
+        cols = base.columns
+        if cols is not None and names is not None:
+            cols = (*cols, *(n for n in names if n not in cols))
+        new = it.derive([base, value], "frame", base_node.id, "set column", columns=cols)
+        new.sorted_by = base.sorted_by
+        it.bind_name(base_node.id, new)
+    elif isinstance(base, Seq) and base.kind == "dict":
+        k = it.eval(key)
+        base.items.append(value)
+        (base.keys if base.keys is not None else []).append(k.value if isinstance(k, Const) else None)
+    elif isinstance(base, Seq):
+        base.items.append(value)
+
+
+def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
+    """``df.x = value`` on a frame is a column write; other attribute writes are ignored."""
+    if isinstance(target.value, ast.Name):
+        base = it.lookup(target.value.id)
+        if isinstance(base, Data) and base.kind == "frame":
+            new = it.derive([base, value], "frame", target.value.id, "set column", columns=base.columns)
+            it.bind_name(target.value.id, new)
+
+
+# -- arithmetic and masks -----------------------------------------------------------------------
+
+
+def combine(it: Interp, left: Value, right: Value, label: str, op: str) -> Value:
+    """An element-wise combination (arithmetic) of two values."""
+    ld, rd = isinstance(left, Data), isinstance(right, Data)
+    if not (ld or rd):
+        if isinstance(left, Unknown) or isinstance(right, Unknown):
+            return it.unknown_from([left, right], label, op)
+        return UNKNOWN
+    datas = [v for v in (left, right) if isinstance(v, Data)]
+    rowsy = [d for d in datas if not d.aggregate]
+    if not rowsy:
+        return it.derive(datas, "scalar", label, op, aggregate=True,
+                         label_derived=any(d.label_derived for d in datas))
+    kind = "frame" if any(d.kind == "frame" for d in rowsy) else rowsy[0].kind
+    cols = rowsy[0].columns if len(rowsy) == 1 and kind == "frame" else None
+    return it.derive([left, right], kind, label, op, columns=cols)
+
+
+def binop(it: Interp, node: ast.BinOp, shown: bool) -> Value:
+    left, right = it.eval(node.left), it.eval(node.right)
+    if isinstance(left, Const) and isinstance(right, Const):
+        fn = _ARITH.get(type(node.op))
+        try:
+            return Const(fn(left.value, right.value)) if fn is not None else UNKNOWN
+        except Exception:
+            return UNKNOWN
+    if isinstance(node.op, (ast.BitAnd, ast.BitOr)) and isinstance(left, Data) and isinstance(right, Data) \
+            and left.filter is not None and right.filter is not None:
+        out = it.derive([left, right], "series", text(node), "mask")
+        out.filter = ("and" if isinstance(node.op, ast.BitAnd) else "or", left.filter, right.filter)
+        return out
+    if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
+        return Seq(left.items + right.items, "list")
+    return combine(it, left, right, text(node), type(node.op).__name__.lower())
+
+
+def unaryop(it: Interp, node: ast.UnaryOp, shown: bool) -> Value:
+    value = it.eval(node.operand)
+    if isinstance(value, Const):
+        try:
+            if isinstance(node.op, ast.USub):
+                return Const(-value.value)
+            if isinstance(node.op, ast.Not):
+                return Const(not value.value)
+        except TypeError:
+            return UNKNOWN
+        return UNKNOWN
+    if isinstance(value, Data):
+        out = it.derive([value], value.kind, text(node), "negate", columns=value.columns, aggregate=value.aggregate)
+        if value.filter is not None and isinstance(node.op, (ast.Invert, ast.Not)):
+            out.filter = ("not", value.filter)
+        elif isinstance(node.op, (ast.Invert, ast.Not)) and _column(value) is not None:
+            out.filter = ("cmp", _column(value), "falsy", None)
+        return out
+    return it.unknown_from([value], text(node), "unary")
+
+
+def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
+    left = it.eval(node.left)
+    rights = [it.eval(c) for c in node.comparators]
+    if len(rights) == 1:
+        right = rights[0]
+        op = _CMP.get(type(node.ops[0]))
+        if isinstance(left, Const) and isinstance(right, Const) and op in _FLIP:
+            try:
+                return Const({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                              "==": operator.eq, "!=": operator.ne}[op](left.value, right.value))
+            except TypeError:
+                return UNKNOWN
+        if isinstance(left, Data) and _column(left) and isinstance(right, Const) and op:
+            return mask(it, left, op, right.value, text(node))
+        if isinstance(right, Data) and _column(right) and isinstance(left, Const) and op in _FLIP:
+            return mask(it, right, _FLIP[op], left.value, text(node))
+    datas = [v for v in (left, *rights) if isinstance(v, Data)]
+    if datas:
+        kind = "series" if any(not d.aggregate for d in datas) else "scalar"
+        return it.derive(datas, kind, text(node), "compare", aggregate=kind == "scalar")
+    return it.unknown_from([left, *rights], text(node), "compare")
+
+
+def mask(it: Interp, series: Data, op: str, value: Any, label: str) -> Data:
+    """A boolean series from comparing one column with a constant."""
+    out = it.derive([series], "series", label, "mask")
+    out.filter = ("cmp", _column(series), op, value)
+    return out
+
+
+def boolop(it: Interp, node: ast.BoolOp, shown: bool) -> Value:
+    values = [it.eval(v) for v in node.values]
+    datas = [v for v in values if isinstance(v, Data)]
+    if datas:
+        return it.derive(datas, datas[0].kind, text(node), "boolop")
+    return values[-1] if values else UNKNOWN

@@ -1,0 +1,187 @@
+"""Checking one file: read it, interpret its cells, run the rules, apply suppressions.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "leakguard.toml").write_text('label = "churned"\\nholdout = 0.2\\n')
+>>> script = folder / "eda.py"
+>>> _ = script.write_text("import pandas as pd\\ndf = pd.read_csv('d.csv')\\ndf.describe()\\n")
+>>> [(f.rule, f.line) for f in check_path(script).findings]
+[('peek-holdout', 3)]
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import time
+from pathlib import Path
+
+from leakguard.errors import PolicyError
+from leakguard.finding import Finding
+from leakguard.policy import Policy, load_policy
+from leakguard.static.interp import Interp
+from leakguard.static.sources import Cell, InputError, SourceFile, read_source
+from leakguard.static.suppress import comments, fingerprint
+
+_STRING = re.compile(r"""(['"])([^'"\n]{1,200})\1""")
+
+
+@dataclasses.dataclass(slots=True)
+class Reported:
+    """A finding placed in its file: cell, line, column, and a fingerprint for baselines."""
+
+    finding: Finding
+    line: int | None
+    col: int
+    cell: int | None            # cell number (1-based) in notebooks and percent scripts
+    cell_id: str
+    fingerprint: str
+
+    @property
+    def rule(self) -> str:
+        return self.finding.rule
+
+    @property
+    def severity(self) -> str:
+        return self.finding.severity
+
+
+@dataclasses.dataclass(slots=True)
+class FileReport:
+    """What checking one file found: findings, notes, per-cell problems, or why it could not be checked."""
+
+    path: Path
+    kind: str = "script"
+    findings: list[Reported] = dataclasses.field(default_factory=list)
+    notes: list[tuple[int | None, int | None, str]] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
+    error: str | None = None
+    suppressed: int = 0
+    cells: int = 0
+    checked_cells: int = 0
+    order: str = "document"
+    policy: Policy | None = None
+    seconds: float = 0.0
+    cell_lines: dict[int, int] = dataclasses.field(default_factory=dict)  # cell number → file line (notebooks)
+
+    @property
+    def checked(self) -> bool:
+        """True when at least part of the file was checked."""
+        return self.error is None
+
+
+def check_path(path: Path | str, policy: Policy | None = None, display: str | None = None) -> FileReport:
+    """Check one notebook or script; never raises for bad input (see ``FileReport.error``)."""
+    start = time.perf_counter()
+    path = Path(path)
+    shown = display or str(path)
+    report = FileReport(Path(shown))
+    try:
+        source = read_source(path)
+    except InputError as exc:
+        report.error = str(exc)
+        report.seconds = time.perf_counter() - start
+        return report
+    if policy is None:
+        try:
+            policy = load_policy(path.parent)
+        except PolicyError as exc:
+            report.problems.append(f"policy not loaded: {exc}")
+            policy = Policy()
+    check_source(source, policy, report)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def check_source(source: SourceFile, policy: Policy, report: FileReport) -> FileReport:
+    """Interpret ``source``'s cells under ``policy`` and fill ``report``."""
+    report.kind, report.order = source.kind, source.order
+    report.problems.extend(source.problems)
+    report.cells = len(source.cells)
+    notebook = source.kind == "notebook"
+    it = Interp(policy, source.path.parent, _mentioned(source))
+    by_id: dict[str, Cell] = {}
+    for cell in source.cells:
+        by_id[_label(cell)] = cell
+        if cell.file_line is not None:
+            report.cell_lines[cell.number] = cell.file_line
+        if cell.sql is not None:
+            _sql_cell(it, cell)
+            report.checked_cells += 1
+            continue
+        if not cell.code.strip():
+            report.checked_cells += 1
+            continue
+        code = cell.code if notebook else "\n" * cell.line_offset + cell.code
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as exc:
+            where = f"cell {cell.number}, line {exc.lineno}" if notebook else f"line {exc.lineno}"
+            report.problems.append(f"{where}: syntax error ({exc.msg}); this cell was not checked")
+            continue
+        except (ValueError, MemoryError, RecursionError) as exc:
+            report.problems.append(f"cell {cell.number}: cannot parse ({type(exc).__name__}); not checked")
+            continue
+        try:
+            it.run_cell(tree, _label(cell), None)
+            report.checked_cells += 1
+        except Exception as exc:  # leakguard's own failure: say so, keep checking the other cells
+            report.problems.append(f"cell {cell.number}: leakguard could not analyse this cell "
+                                   f"({type(exc).__name__}: {exc}); the rest was checked")
+    if report.checked_cells == 0 and report.problems:
+        report.error = "nothing could be checked: " + "; ".join(report.problems[:3])
+    report.policy = it.policy
+    _place(it, source, report, by_id)
+    return report
+
+
+def _label(cell: Cell) -> str:
+    """The cell's name in events and provenance: ``cell 4`` (people count cells, not ids)."""
+    return f"cell {cell.number}"
+
+
+def _mentioned(source: SourceFile) -> frozenset[str]:
+    """String literals of the file (to guess which policy columns a frame read from an absent file holds)."""
+    found: set[str] = set()
+    for cell in source.cells:
+        found.update(m.group(2) for m in _STRING.finditer(cell.raw))
+    return frozenset(found)
+
+
+def _sql_cell(it: Interp, cell: Cell) -> None:
+    from leakguard.static.sqlbridge import query
+
+    it.cell_id, it.execution_count, it.line, it.col = _label(cell), None, 1, 1
+    value = query(it, cell.sql or "", "duckdb")
+    parts = cell.sql_args.split()
+    if "-o" in parts and parts.index("-o") + 1 < len(parts):
+        it.globals[parts[parts.index("-o") + 1]] = value
+
+
+def _place(it: Interp, source: SourceFile, report: FileReport, by_id: dict[str, Cell]) -> None:
+    notebook = source.kind == "notebook"
+    multi = len(source.cells) > 1
+    suppressions = {_label(c): comments(c.raw, 1 if notebook else c.line_offset + 1) for c in source.cells}
+    path = report.path.as_posix()
+    for loc in it.found:
+        f = loc.finding
+        cell = by_id.get(f.where.cell)
+        if cell is not None and suppressions[_label(cell)].suppressed(f.rule, f.where.line):
+            report.suppressed += 1
+            continue
+        line_text = _line_text(cell, f.where.line, notebook) if cell is not None else ""
+        report.findings.append(Reported(
+            f, f.where.line, loc.col, cell.number if cell is not None and (notebook or multi) else None,
+            cell.cell_id if cell is not None else f.where.cell, fingerprint(path, f.rule, f.subject, line_text)))
+    for where, text in it.notes:
+        cell = by_id.get(where.cell)
+        report.notes.append((cell.number if cell is not None else None, where.line, text))
+
+
+def _line_text(cell: Cell, line: int | None, notebook: bool) -> str:
+    if line is None:
+        return ""
+    index = line - 1 if notebook else line - cell.line_offset - 1
+    lines = cell.raw.split("\n")
+    return lines[index] if 0 <= index < len(lines) else ""

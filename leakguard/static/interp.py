@@ -1,0 +1,550 @@
+"""Abstract interpretation of a notebook's cells: statements and expressions → lineage events.
+
+The interpreter walks each cell's AST in order, keeping an environment of abstract
+values (:mod:`leakguard.static.values`) across cells, so aliases, rebinding, tuple
+unpacking and helper functions resolve as they would at run time. Calls are handed to
+:mod:`leakguard.static.calls`, which turns catalog semantics into the kernel's events. Every
+event goes through the same :class:`~leakguard.lineage.graph.LineageGraph` and the same
+rules as in the kernel.
+
+Loops run their body once per element of a literal sequence (at most ``MAX_UNROLL``),
+otherwise twice (so "the same call repeated" shows); both branches of an ``if`` run; a
+helper is followed into its body up to ``MAX_DEPTH`` calls deep. A step budget bounds the
+work per cell: past it the rest of the cell is reported as not analysed.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from leakguard.finding import Finding
+from leakguard.lineage.events import Derive, Event, NodeId, Split, Where
+from leakguard.lineage.graph import LineageGraph
+from leakguard.policy import Policy
+from leakguard.rules.registry import run_rules
+from leakguard.static import calls, dataops
+from leakguard.static.resolve import CatalogIndex, catalog_index
+from leakguard.static.values import UNKNOWN, Const, Data, Func, Ref, Seq, Unknown, Value, data_in
+
+MAX_UNROLL = 12
+MAX_DEPTH = 4
+STEP_BUDGET = 20_000
+_BUILTINS = frozenset({
+    "print", "display", "len", "list", "dict", "tuple", "set", "sorted", "sum", "min", "max", "abs", "round",
+    "range", "enumerate", "zip", "map", "filter", "isinstance", "type", "str", "int", "float", "bool", "repr",
+    "open", "any", "all", "iter", "next", "reversed", "getattr", "hasattr", "vars", "id", "hash", "format",
+})
+
+
+class Blocked(Exception):
+    """Block mode: the call would raise LeakageError, so the rest of the cell does not run."""
+
+
+class _Budget(Exception):
+    pass
+
+
+class _Return(Exception):
+    def __init__(self, value: Value) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+@dataclasses.dataclass(slots=True)
+class Located:
+    """A finding and the column of the call that produced it."""
+
+    finding: Finding
+    col: int
+
+
+class Interp:
+    """The abstract interpreter for one file: environment, lineage graph, findings and notes."""
+
+    def __init__(self, policy: Policy, base_dir: Path, mentioned: frozenset[str] = frozenset()) -> None:
+        self.graph = LineageGraph(policy)
+        self.index: CatalogIndex = catalog_index()
+        self.base_dir = base_dir
+        self.mentioned = mentioned
+        self.globals: dict[str, Value] = {}
+        self.scopes: list[dict[str, Value]] = [self.globals]
+        self.found: list[Located] = []
+        self._keys: set[tuple[str, str, str, int | None]] = set()
+        self.notes: list[tuple[Where, str]] = []
+        self._noted: set[str] = set()
+        self.cell_id = "cell 1"
+        self.execution_count: int | None = None
+        self.line = 1
+        self.col = 1
+        self.shown_override: bool | None = None
+        self.active: list[Func] = []
+        self.steps = 0
+        self.subsets: dict[NodeId, list[tuple[str, Data]]] = {}
+
+    # -- cells -------------------------------------------------------------------------------
+
+    @property
+    def policy(self) -> Policy:
+        return self.graph.policy
+
+    def run_cell(self, tree: ast.Module, cell_id: str, execution_count: int | None) -> None:
+        """Interpret one parsed cell; block mode and the step budget end it early."""
+        self.cell_id, self.execution_count = cell_id, execution_count
+        self.steps = 0
+        try:
+            for stmt in tree.body:
+                self.exec(stmt)
+        except Blocked:
+            pass
+        except _Budget:
+            self.note(f"the cell is too complex to analyse past line {self.line}; the rest was not checked")
+        except (_Return, _Break, _Continue):
+            pass
+        except RecursionError:
+            self.note(f"the expression at line {self.line} is nested too deeply to analyse")
+
+    def assumed_columns(self) -> tuple[str, ...] | None:
+        """Columns a frame read from a file that is not at hand is taken to hold: the policy's columns
+        that the code names somewhere (so ``df.corr()`` relates the label as it would at run time)."""
+        cols = tuple(c for c in self.policy.protected_columns if c in self.mentioned)
+        return cols or None
+
+    def where(self) -> Where:
+        return Where(self.cell_id, self.execution_count, self.line)
+
+    def note(self, text: str) -> None:
+        """A message about what the engine could not do, shown with the cell's findings."""
+        if text not in self._noted:
+            self._noted.add(text)
+            self.notes.append((self.where(), text))
+
+    # -- events ------------------------------------------------------------------------------
+
+    def emit(self, event: Event) -> list[Finding]:
+        """Apply ``event`` and run the rules (as the kernel's ``Session.emit``); block mode stops the cell."""
+        self.graph.apply(event)
+        found = run_rules(self.graph, event)
+        new = []
+        for f in found:
+            if f.key in self._keys:
+                continue
+            self._keys.add(f.key)
+            new.append(f)
+            self.found.append(Located(f, self.col))
+        if self.policy.mode == "block" and not isinstance(event, Split) and any(f.severity != "info" for f in found):
+            raise Blocked
+        return new
+
+    def node(self, d: Data, name: str | None = None) -> NodeId:
+        """The lineage node of ``d``, made now (one Derive for a pending chain) if it has none yet."""
+        if d.node is not None:
+            return d.node
+        nid = self.graph.new_id()
+        op = "→".join(d.ops[-3:]) if d.ops else "assign"
+        self.emit(Derive(nid, d.inputs, op, name or d.text, self.where(),
+                         rows="aggregate" if d.aggregate else "unknown", columns=d.columns,
+                         removes=d.removes, kind=d.kind, label_derived=d.label_derived))
+        d.node = nid
+        return nid
+
+    def derive(self, inputs: Iterable[Value], kind: str, text: str, op: str, *,
+               columns: tuple[str, ...] | None = None, removes: frozenset[str] = frozenset(),
+               aggregate: bool = False, label_derived: bool = False) -> Data:
+        """A pending value computed from ``inputs`` (their tracked data) by ``op``."""
+        ids: list[NodeId] = []
+        ops: tuple[str, ...] = ()
+        sorted_by = None
+        for v in inputs:
+            for d in data_in(v):
+                if d.node is None and not (d.removes or d.aggregate or d.label_derived):
+                    ids.extend(d.inputs)
+                    ops = ops or d.ops
+                else:
+                    ids.append(self.node(d))
+                sorted_by = sorted_by or d.sorted_by
+        return Data(kind, text, inputs=tuple(dict.fromkeys(ids)), ops=(*ops, op), columns=columns,
+                    removes=removes, aggregate=aggregate, label_derived=label_derived,
+                    sorted_by=sorted_by if not aggregate else None)
+
+    def unknown_from(self, values: Iterable[Value], text: str, op: str) -> Value:
+        """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""
+        vals = list(values)
+        if not any(data_in(v) for v in vals):
+            return UNKNOWN
+        return Unknown(op, self.derive(vals, "value", text, op))
+
+    # -- names -------------------------------------------------------------------------------
+
+    def lookup(self, name: str) -> Value:
+        scope = self.scopes[-1]
+        if name in scope:
+            return scope[name]
+        if name in self.globals:
+            return self.globals[name]
+        if name in _BUILTINS:
+            return Ref(f"builtins.{name}")
+        return Unknown(f"undefined name {name}")
+
+    def bind(self, target: ast.expr, value: Value) -> None:
+        """Assign ``value`` to an assignment target (names, tuples, subscripts, attributes)."""
+        if isinstance(target, ast.Name):
+            self.bind_name(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self._unpack(target.elts, value)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, value)
+        elif isinstance(target, ast.Subscript):
+            dataops.set_item(self, target, value)
+        elif isinstance(target, ast.Attribute):
+            dataops.set_attr(self, target, value)
+
+    def _unpack(self, elts: list[ast.expr], value: Value) -> None:
+        star = next((i for i, e in enumerate(elts) if isinstance(e, ast.Starred)), None)
+        if isinstance(value, Seq) and star is None and len(value.items) == len(elts):
+            for t, v in zip(elts, value.items, strict=True):
+                self.bind(t, v)
+            return
+        if isinstance(value, Seq) and star is not None and len(value.items) >= len(elts) - 1:
+            after = len(elts) - star - 1
+            for t, v in zip(elts[:star], value.items[:star], strict=True):
+                self.bind(t, v)
+            self.bind(elts[star], Seq(value.items[star:len(value.items) - after], "list"))
+            for t, v in zip(elts[star + 1:], value.items[len(value.items) - after:], strict=True):
+                self.bind(t, v)
+            return
+        for t in elts:
+            self.bind(t, self.unknown_from([value], dataops.text(t), "unpack"))
+
+    def bind_name(self, name: str, value: Value) -> None:
+        if isinstance(value, Data):
+            if value.node is None:
+                self.node(value, name)
+            else:
+                node = self.graph.nodes.get(value.node)
+                if node is not None and node.name.startswith("<"):
+                    node.name = name
+            if len(self.scopes) == 1 and value.origin is not None:
+                from leakguard.static.splits import find_partition
+
+                value = find_partition(self, name, value)
+        elif isinstance(value, Unknown) and value.data is not None and value.data.node is None:
+            self.node(value.data, name)
+        self.scopes[-1][name] = value
+
+    # -- statements --------------------------------------------------------------------------
+
+    def exec_block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.exec(stmt)
+
+    def exec(self, s: ast.stmt) -> None:
+        self.steps += 1
+        if self.steps > STEP_BUDGET:
+            raise _Budget
+        if self.shown_override is None:
+            self.line = s.lineno
+        handler = _STATEMENTS.get(type(s))
+        if handler is not None:
+            handler(self, s)
+
+    def s_expr(self, s: ast.Expr) -> None:
+        self.eval(s.value, shown=True)
+
+    def s_assign(self, s: ast.Assign) -> None:
+        value = self.eval(s.value, shown=True)
+        for t in s.targets:
+            self.bind(t, value)
+
+    def s_annassign(self, s: ast.AnnAssign) -> None:
+        if s.value is not None:
+            self.bind(s.target, self.eval(s.value, shown=True))
+
+    def s_augassign(self, s: ast.AugAssign) -> None:
+        left = self.eval(s.target if not isinstance(s.target, ast.Name) else ast.Name(s.target.id, ast.Load()))
+        right = self.eval(s.value)
+        self.bind(s.target, dataops.combine(self, left, right, dataops.text(s.target), "augmented assignment"))
+
+    def s_import(self, s: ast.Import) -> None:
+        for alias in s.names:
+            if alias.asname:
+                self.scopes[-1][alias.asname] = Ref(alias.name)
+            else:
+                top = alias.name.split(".")[0]
+                self.scopes[-1][top] = Ref(top)
+
+    def s_importfrom(self, s: ast.ImportFrom) -> None:
+        if s.level or s.module is None:
+            for alias in s.names:
+                self.scopes[-1][alias.asname or alias.name] = Unknown("relative import")
+            return
+        for alias in s.names:
+            if alias.name != "*":
+                self.scopes[-1][alias.asname or alias.name] = Ref(f"{s.module}.{alias.name}")
+
+    def s_functiondef(self, s: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.scopes[-1][s.name] = Func(s, s.name)
+
+    def s_classdef(self, s: ast.ClassDef) -> None:
+        self.scopes[-1][s.name] = Unknown(f"class {s.name}")
+
+    def s_return(self, s: ast.Return) -> None:
+        raise _Return(self.eval(s.value, shown=True) if s.value is not None else Const(None))
+
+    def s_for(self, s: ast.For | ast.AsyncFor) -> None:
+        iterable = self.eval(s.iter)
+        for item in self.iterate(iterable, dataops.text(s.iter)):
+            self.bind(s.target, item)
+            try:
+                self.exec_block(s.body)
+            except _Break:
+                break
+            except _Continue:
+                continue
+        self.exec_block(s.orelse)
+
+    def iterate(self, iterable: Value, text: str) -> list[Value]:
+        """The values a loop over ``iterable`` binds, one per pass the engine makes."""
+        if isinstance(iterable, Seq) and iterable.kind == "dict" and iterable.keys is not None:
+            return [Const(k) for k in iterable.keys[:MAX_UNROLL]]
+        if isinstance(iterable, Seq) and len(iterable.items) <= MAX_UNROLL:
+            return list(iterable.items)
+        item = self.unknown_from([iterable], f"{text}[i]", "iterate")
+        return [item, item]
+
+    def s_while(self, s: ast.While) -> None:
+        self.eval(s.test)
+        for _ in range(2):
+            try:
+                self.exec_block(s.body)
+            except _Break:
+                break
+            except _Continue:
+                continue
+        self.exec_block(s.orelse)
+
+    def s_if(self, s: ast.If) -> None:
+        test = self.eval(s.test)
+        if isinstance(test, Const) and not isinstance(test.value, str):
+            self.exec_block(s.body if test.value else s.orelse)
+            return
+        self.exec_block(s.body)
+        self.exec_block(s.orelse)
+
+    def s_with(self, s: ast.With | ast.AsyncWith) -> None:
+        for item in s.items:
+            value = self.eval(item.context_expr)
+            if item.optional_vars is not None:
+                self.bind(item.optional_vars, value)
+        self.exec_block(s.body)
+
+    def s_try(self, s: ast.Try) -> None:
+        self.exec_block(s.body)
+        for h in s.handlers:
+            if h.name:
+                self.scopes[-1][h.name] = UNKNOWN
+            self.exec_block(h.body)
+        self.exec_block(s.orelse)
+        self.exec_block(s.finalbody)
+
+    def s_match(self, s: ast.Match) -> None:
+        self.eval(s.subject)
+        for case in s.cases:
+            self.exec_block(case.body)
+
+    def s_delete(self, s: ast.Delete) -> None:
+        for t in s.targets:
+            if isinstance(t, ast.Name):
+                self.scopes[-1].pop(t.id, None)
+
+    def s_break(self, s: ast.Break) -> None:
+        raise _Break
+
+    def s_continue(self, s: ast.Continue) -> None:
+        raise _Continue
+
+    def s_other(self, s: ast.stmt) -> None:
+        for child in ast.iter_child_nodes(s):
+            if isinstance(child, ast.expr):
+                self.eval(child)
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def eval(self, node: ast.expr | None, shown: bool = False) -> Value:
+        """The abstract value of ``node``; ``shown`` says its result is shown or kept (peek semantics)."""
+        if node is None:
+            return Const(None)
+        self.steps += 1
+        if self.steps > STEP_BUDGET:
+            raise _Budget
+        handler = _EXPRESSIONS.get(type(node))
+        if handler is None:
+            return UNKNOWN
+        return handler(self, node, shown)
+
+    def shown(self, shown: bool) -> bool:
+        """Inside a helper, an inspection is shown when the helper's call in the cell is (as in the kernel)."""
+        return shown if self.shown_override is None else self.shown_override
+
+    def call_func(self, f: Func, args: list[Value], kwargs: dict[str, Value], site: ast.Call, shown: bool) -> Value:
+        """Follow a notebook-defined function into its body with its arguments bound."""
+        if len(self.active) >= MAX_DEPTH or f in self.active:
+            self.note(f"{f.name}() is called too deeply to follow; its result is not resolved")
+            return self.unknown_from([*args, *kwargs.values()], f"{f.name}()", f.name)
+        fn = f.node
+        local: dict[str, Value] = {}
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        defaults = fn.args.defaults
+        for i, p in enumerate(params):
+            if i < len(args):
+                local[p.arg] = args[i]
+            elif p.arg in kwargs:
+                local[p.arg] = kwargs[p.arg]
+            else:
+                k = i - (len(params) - len(defaults))
+                local[p.arg] = self.eval(defaults[k]) if 0 <= k < len(defaults) else UNKNOWN
+        if fn.args.vararg is not None:
+            local[fn.args.vararg.arg] = Seq(list(args[len(params):]))
+        for p, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True):
+            local[p.arg] = kwargs.get(p.arg) or (self.eval(d) if d is not None else UNKNOWN)
+        if fn.args.kwarg is not None:
+            rest = {k: v for k, v in kwargs.items() if k not in local}
+            local[fn.args.kwarg.arg] = Seq(list(rest.values()), "dict", list(rest))
+        outer = self.shown_override
+        if outer is None:
+            self.shown_override = shown
+            self.line, self.col = site.lineno, site.col_offset + 1
+        self.scopes.append(local)
+        self.active.append(f)
+        try:
+            if isinstance(fn, ast.Lambda):
+                return self.eval(fn.body, shown=True)
+            if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn)):
+                return self.unknown_from(args, f"{f.name}()", "generator")
+            self.exec_block(fn.body)
+            return Const(None)
+        except _Return as r:
+            return r.value
+        except (_Break, _Continue):
+            return UNKNOWN
+        finally:
+            self.active.pop()
+            self.scopes.pop()
+            self.shown_override = outer
+
+
+def _expr_name(it: Interp, node: ast.Name, shown: bool) -> Value:
+    return it.lookup(node.id)
+
+
+def _expr_const(it: Interp, node: ast.Constant, shown: bool) -> Value:
+    return Const(node.value)
+
+
+def _expr_seq(it: Interp, node: ast.Tuple | ast.List | ast.Set, shown: bool) -> Value:
+    kind = {ast.Tuple: "tuple", ast.List: "list", ast.Set: "set"}[type(node)]
+    items: list[Value] = []
+    for e in node.elts:
+        v = it.eval(e.value if isinstance(e, ast.Starred) else e, shown)
+        if isinstance(e, ast.Starred) and isinstance(v, Seq):
+            items.extend(v.items)
+        else:
+            items.append(v)
+    return Seq(items, kind)
+
+
+def _expr_dict(it: Interp, node: ast.Dict, shown: bool) -> Value:
+    keys: list[object] = []
+    items: list[Value] = []
+    for k, v in zip(node.keys, node.values, strict=True):
+        key = it.eval(k) if k is not None else UNKNOWN
+        keys.append(key.value if isinstance(key, Const) else None)
+        items.append(it.eval(v, shown))
+    return Seq(items, "dict", keys)
+
+
+def _expr_lambda(it: Interp, node: ast.Lambda, shown: bool) -> Value:
+    return Func(node, "<lambda>")
+
+
+def _expr_ifexp(it: Interp, node: ast.IfExp, shown: bool) -> Value:
+    it.eval(node.test)
+    a, b = it.eval(node.body, shown), it.eval(node.orelse, shown)
+    return a if data_in(a) or not data_in(b) else b
+
+
+def _expr_namedexpr(it: Interp, node: ast.NamedExpr, shown: bool) -> Value:
+    value = it.eval(node.value, True)
+    it.bind(node.target, value)
+    return value
+
+
+def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, shown: bool) -> Value:
+    it.scopes.append(dict(it.scopes[-1]) if len(it.scopes) > 1 else {})
+    try:
+        results: list[Value] = []
+        _comprehend(it, node, 0, results)
+    finally:
+        it.scopes.pop()
+    return Seq(results, "list")
+
+
+def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, depth: int,
+                results: list[Value]) -> None:
+    if depth == len(node.generators):
+        results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, True))
+        return
+    gen = node.generators[depth]
+    for item in it.iterate(it.eval(gen.iter), dataops.text(gen.iter)):
+        it.bind(gen.target, item)
+        for cond in gen.ifs:
+            it.eval(cond)
+        _comprehend(it, node, depth + 1, results)
+
+
+def _expr_await(it: Interp, node: ast.Await, shown: bool) -> Value:
+    return it.eval(node.value, shown)
+
+
+def _expr_starred(it: Interp, node: ast.Starred, shown: bool) -> Value:
+    return it.eval(node.value, shown)
+
+
+def _expr_joined(it: Interp, node: ast.JoinedStr, shown: bool) -> Value:
+    for v in node.values:
+        if isinstance(v, ast.FormattedValue):
+            it.eval(v.value)
+    return Const("")
+
+
+_STATEMENTS: dict[type, Callable[..., None]] = {
+    ast.Expr: Interp.s_expr, ast.Assign: Interp.s_assign, ast.AnnAssign: Interp.s_annassign,
+    ast.AugAssign: Interp.s_augassign, ast.Import: Interp.s_import, ast.ImportFrom: Interp.s_importfrom,
+    ast.FunctionDef: Interp.s_functiondef, ast.AsyncFunctionDef: Interp.s_functiondef,
+    ast.ClassDef: Interp.s_classdef, ast.Return: Interp.s_return, ast.For: Interp.s_for,
+    ast.AsyncFor: Interp.s_for, ast.While: Interp.s_while, ast.If: Interp.s_if, ast.With: Interp.s_with,
+    ast.AsyncWith: Interp.s_with, ast.Try: Interp.s_try, ast.Match: Interp.s_match, ast.Delete: Interp.s_delete,
+    ast.Break: Interp.s_break, ast.Continue: Interp.s_continue, ast.Raise: Interp.s_other,
+    ast.Assert: Interp.s_other,
+}
+if hasattr(ast, "TryStar"):
+    _STATEMENTS[ast.TryStar] = Interp.s_try
+
+_EXPRESSIONS: dict[type, Callable[..., Value]] = {
+    ast.Name: _expr_name, ast.Constant: _expr_const, ast.Tuple: _expr_seq, ast.List: _expr_seq,
+    ast.Set: _expr_seq, ast.Dict: _expr_dict, ast.Lambda: _expr_lambda, ast.IfExp: _expr_ifexp,
+    ast.NamedExpr: _expr_namedexpr, ast.ListComp: _expr_comp, ast.SetComp: _expr_comp,
+    ast.GeneratorExp: _expr_comp, ast.DictComp: _expr_comp, ast.Await: _expr_await, ast.Starred: _expr_starred,
+    ast.JoinedStr: _expr_joined, ast.Call: calls.call, ast.Attribute: dataops.attribute,
+    ast.Subscript: dataops.subscript, ast.BinOp: dataops.binop, ast.UnaryOp: dataops.unaryop,
+    ast.Compare: dataops.compare, ast.BoolOp: dataops.boolop,
+}

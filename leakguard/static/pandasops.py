@@ -1,0 +1,285 @@
+"""pandas and numpy operations that are not catalog entries but shape rows and columns.
+
+The kernel learns rows and columns from live objects; the static engine needs a little
+knowledge instead: which methods select rows (``sample``, ``drop(index=...)``, ``query``,
+``head``), which change columns (``drop(columns=...)``, ``assign``, ``pop``, ``rename``),
+which combine frames (``pd.concat``, ``merge``), and which make constants (``pd.Timestamp``).
+Everything else keeps the rows and columns of its receiver — never fewer rows than it may hold.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from leakguard.static import dataops
+from leakguard.static.values import UNKNOWN, Const, Data, Seq, Unknown, Value, const_strings, data_in
+
+if TYPE_CHECKING:
+    from leakguard.static.calls import Args, Kwargs, Site
+    from leakguard.static.interp import Interp
+
+_ROW_SUBSETS = frozenset({"head", "tail", "nlargest", "nsmallest", "drop_duplicates", "dropna", "first", "last",
+                          "truncate", "filter"})
+_WRITERS = frozenset({"to_csv", "to_parquet", "to_json", "to_excel", "to_pickle", "to_feather", "to_sql",
+                      "to_html", "to_markdown", "to_latex", "to_clipboard", "to_string", "info", "memory_usage"})
+_TO_ARRAY = frozenset({"to_numpy", "to_list", "tolist", "ravel", "flatten", "reshape"})
+_ITERATE = frozenset({"iterrows", "items", "itertuples", "iteritems"})
+_NUMPY_AGG = frozenset({"mean", "std", "var", "median", "percentile", "quantile", "min", "max", "sum", "nanmean",
+                        "nanstd", "nanmedian", "average", "ptp", "corrcoef", "cov", "histogram", "unique"})
+_CONSTANTS = frozenset({"pandas.Timestamp", "pandas.to_datetime", "numpy.datetime64", "datetime.datetime",
+                        "datetime.date", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
+                        "pandas.Timestamp.fromisoformat"})
+
+
+def method(it: Interp, d: Data, name: str, site: Site) -> Value:
+    """A pandas method of tracked data that the catalog does not list."""
+    from leakguard.static.calls import arg
+
+    args, kwargs, node = site.args, site.kwargs, site.node
+    label = site.text
+    if name == "sample":
+        parent = it.node(d)
+        out = it.derive([d], d.kind, label, "sample", columns=d.columns)
+        frac = arg(args, kwargs, 1, "frac")
+        out.origin = (parent, "sample", frac.value if isinstance(frac, Const) else None)
+        return out
+    if name == "drop":
+        return _drop(it, d, args, kwargs, label)
+    if name == "query":
+        q = arg(args, kwargs, 0, "expr")
+        f = _query_filter(it, q.value) if isinstance(q, Const) and isinstance(q.value, str) else None
+        m = Data("series", label, inputs=(it.node(d),), filter=f)
+        return dataops.rows(it, d, m, label)
+    if name == "between" and d.kind == "series":
+        hi = arg(args, kwargs, 1, "right")
+        col = d.columns[0] if d.columns and len(d.columns) == 1 else None
+        out = it.derive([d], "series", label, "between")
+        if col is not None and isinstance(hi, Const):
+            out.filter = ("cmp", col, "between", hi.value)
+        return out
+    if name == "isin" and d.kind == "series":
+        out = it.derive([d, *args], "series", label, "isin")
+        if d.columns and len(d.columns) == 1:
+            out.filter = ("cmp", d.columns[0], "in", dataops.text(node.args[0]) if node.args else "")
+        return out
+    if name in ("sort_values", "sort_index"):
+        by_cols = const_strings(arg(args, kwargs, 0, "by") or Const(None)) if name == "sort_values" else None
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
+        return out
+    if name in _ROW_SUBSETS:
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.sorted_by = d.sorted_by
+        return out
+    if name == "pop" and d.kind == "frame":
+        popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
+        target = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if popped and isinstance(target, ast.Name) and d.columns is not None:
+            it.bind_name(target.id, it.derive([d], "frame", target.id, "pop",
+                                              columns=tuple(c for c in d.columns if c not in popped)))
+        return dataops.column(it, d, popped[0], label) if popped else it.derive([d], "series", label, "pop")
+    if name == "assign":
+        cols = (*d.columns, *(k for k in kwargs if k not in d.columns)) if d.columns is not None else None
+        return it.derive([d, *kwargs.values()], d.kind, label, "assign", columns=cols)
+    if name in ("merge", "join"):
+        other = args[0] if args else kwargs.get("right") or kwargs.get("other")
+        return _combined(it, [d, other] if other is not None else [d], label, name)
+    if name == "rename":
+        return it.derive([d], d.kind, label, "rename", columns=_renamed(d.columns, kwargs.get("columns")))
+    if name in _TO_ARRAY:
+        return it.derive([d], "array", label, name, columns=d.columns)
+    if name in _WRITERS:
+        return Const(None)
+    if name in _ITERATE:
+        return Unknown(name, it.derive([d], "value", label, name))
+    if d.kind == "array" and name in _NUMPY_AGG:
+        return it.derive([d], "scalar", label, name, aggregate=True, label_derived=d.label_derived)
+    cols = d.columns if d.kind == "frame" or name in ("fillna", "astype", "copy", "round", "clip") else None
+    if d.kind == "series" and d.columns and len(d.columns) == 1:
+        cols = d.columns
+    out = it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
+                    aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
+    out.sorted_by = d.sorted_by
+    return out
+
+
+def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: str) -> Data:
+    index = kwargs.get("index")
+    first = args[0] if args else kwargs.get("labels")
+    if index is None and isinstance(first, Data) and first.kind == "index":
+        index = first
+    if isinstance(index, Data):
+        parent = it.node(d)
+        out = it.derive([d], d.kind, label, "drop rows", columns=d.columns)
+        out.origin = (parent, "drop", index.inputs)
+        return out
+    axis = kwargs.get("axis")
+    names = const_strings(kwargs.get("columns") or Const(None))
+    if names is None and first is not None and isinstance(axis, Const) and axis.value in (1, "columns"):
+        names = const_strings(first)
+    cols = tuple(c for c in d.columns if c not in names) if names is not None and d.columns is not None else (
+        d.columns if names is not None else None)
+    return it.derive([d], d.kind, label, "drop", columns=cols)
+
+
+def _renamed(columns: tuple[str, ...] | None, mapping: Value | None) -> tuple[str, ...] | None:
+    if columns is None or not isinstance(mapping, Seq) or mapping.keys is None:
+        return columns
+    new = {k: v.value for k, v in zip(mapping.keys, mapping.items, strict=True)
+           if isinstance(v, Const) and isinstance(v.value, str)}
+    return tuple(new.get(c, c) for c in columns)
+
+
+def _combined(it: Interp, parts: list[Value], label: str, op: str) -> Data:
+    cols: list[str] | None = []
+    for p in parts:
+        pc = p.columns if isinstance(p, Data) else None
+        if pc is None or cols is None:
+            cols = None
+        else:
+            cols += [c for c in pc if c not in cols]
+    return it.derive(parts, "frame", label, op, columns=tuple(cols) if cols is not None else None)
+
+
+def _query_filter(it: Interp, expr: str) -> tuple[Any, ...] | None:
+    try:
+        tree = ast.parse(expr.replace("@", ""), mode="eval").body
+    except SyntaxError:
+        return None
+    return _cond(it, tree)
+
+
+def _cond(it: Interp, node: ast.expr) -> tuple[Any, ...] | None:
+    if isinstance(node, ast.BoolOp):
+        parts = [_cond(it, v) for v in node.values]
+        if any(p is None for p in parts):
+            return None
+        out = parts[0]
+        for p in parts[1:]:
+            out = ("and" if isinstance(node.op, ast.And) else "or", out, p)
+        return out
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name):
+        right = node.comparators[0]
+        value = right.value if isinstance(right, ast.Constant) else None
+        if isinstance(right, ast.Name):
+            v = it.lookup(right.id)
+            value = v.value if isinstance(v, Const) else None
+        op = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}.get(
+            type(node.ops[0]))
+        if op is not None and value is not None:
+            return ("cmp", node.left.id, op, value)
+    return None
+
+
+# -- functions -------------------------------------------------------------------------------------
+
+
+def function(it: Interp, path: str, site: Site) -> Value | None:
+    """pandas / numpy / datetime module functions; None when the path is not one of them."""
+    args, kwargs = site.args, site.kwargs
+    label = site.text
+    if path in _CONSTANTS:
+        return _constant(path, args)
+    top, _, name = path.partition(".")
+    if top == "pandas":
+        if name == "concat":
+            objs = args[0] if args else kwargs.get("objs")
+            parts: list[Value] = list(objs.items) if isinstance(objs, Seq) else ([objs] if objs is not None else [])
+            axis = kwargs.get("axis")
+            if isinstance(axis, Const) and axis.value in (1, "columns"):
+                return _combined(it, parts, label, "concat columns")
+            return _concat(it, parts, label)
+        if name == "merge":
+            return _combined(it, args[:2] or list(kwargs.values())[:2], label, "merge")
+        if name in ("DataFrame", "Series"):
+            datas = [v for v in (*args, *kwargs.values()) if data_in(v)]
+            kind = "frame" if name == "DataFrame" else "series"
+            if datas:
+                return it.derive(datas, kind, label, name)
+            cols = _literal_columns(args[0] if args else kwargs.get("data"))
+            nid = it.graph.new_id()
+            from leakguard.lineage.events import Read
+
+            it.emit(Read(nid, f"{name}(…)", "<read>", it.where(), cols, kind=kind))
+            return Data(kind, "<read>", node=nid, columns=cols)
+        found = [d for v in site.values for d in data_in(v)]
+        if found:
+            return it.derive(found, found[0].kind, label, name, columns=found[0].columns)
+        return UNKNOWN
+    if top == "numpy":
+        arrays = [x for v in site.values for x in data_in(v)]
+        short = name.rsplit(".", 1)[-1]
+        if not arrays:
+            if short in ("array", "asarray") and args and isinstance(args[0], Seq):
+                return args[0]
+            return UNKNOWN
+        if short in _NUMPY_AGG:
+            return it.derive(arrays, "scalar", label, short, aggregate=True,
+                             label_derived=any(x.label_derived for x in arrays))
+        return it.derive(arrays, "array", label, short, columns=arrays[0].columns)
+    return None
+
+
+def _concat(it: Interp, parts: list[Value], label: str) -> Data:
+    # row-wise concatenation: every part's rows are in the result
+    return _combined(it, parts, label, "concat")
+
+
+def _literal_columns(data: Value | None) -> tuple[str, ...] | None:
+    if isinstance(data, Seq) and data.kind == "dict" and data.keys is not None \
+            and all(isinstance(k, str) for k in data.keys):
+        return tuple(str(k) for k in data.keys)
+    return None
+
+
+def _constant(path: str, args: Args) -> Value:
+    if path in ("datetime.datetime", "datetime.date"):
+        nums = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, int)]
+        if len(nums) >= 3 and len(nums) == len(args):
+            try:
+                hms = [*nums[3:6], 0, 0, 0][:3]
+                return Const(dt.datetime(nums[0], nums[1], nums[2], hms[0], hms[1], hms[2]))
+            except (TypeError, ValueError):
+                return UNKNOWN
+        return UNKNOWN
+    if args and isinstance(args[0], Const):
+        return Const(args[0].value)
+    return UNKNOWN
+
+
+# -- file headers ------------------------------------------------------------------------------------
+
+
+def file_columns(base: Path, where: str, reader: str, kwargs: Kwargs) -> tuple[str, ...] | None:
+    """Column names from a data file's header when it is at hand (CSV-like files); None otherwise."""
+    if reader not in ("read_csv", "read_table") or "://" in where:
+        return None
+    path = Path(where)
+    if not path.is_absolute():
+        path = base / path
+    sep = kwargs.get("sep") or kwargs.get("delimiter")
+    delimiter = sep.value if isinstance(sep, Const) and isinstance(sep.value, str) and len(sep.value) == 1 else (
+        "\t" if reader == "read_table" else ",")
+    header = kwargs.get("header")
+    if isinstance(header, Const) and header.value is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _header(str(path), stat.st_mtime_ns, delimiter)
+
+
+@functools.lru_cache(maxsize=256)
+def _header(path: str, mtime: int, delimiter: str) -> tuple[str, ...] | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            row = next(csv.reader(fh, delimiter=delimiter), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return tuple(row) if row else None

@@ -1,0 +1,167 @@
+"""Output formats of ``leakguard check``: text for people, JSON for tools, SARIF 2.1.0 for code scanning.
+
+The JSON document follows ``docs/schema/check.schema.json`` (``"version": 1``); its
+finding objects extend :meth:`leakguard.finding.Finding.to_dict` with the place in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from leakguard import __version__
+from leakguard.rules.registry import RULES
+from leakguard.static.engine import FileReport, Reported
+
+SCHEMA_VERSION = 1
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _place(r: FileReport, f: Reported) -> str:
+    cell = f"cell {f.cell}:" if f.cell is not None else ""
+    line = f"{f.line}:{f.col}" if f.line is not None else "1:1"
+    return f"{r.path.as_posix()}:{cell}{line}"
+
+
+def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
+    """path:line:col: severity [rule] message, with provenance and fix; grouped per cell in notebooks."""
+    out: list[str] = []
+    for r in reports:
+        if r.error is not None:
+            out.append(f"{r.path.as_posix()}: error: {r.error}")
+            continue
+        for problem in r.problems:
+            out.append(f"{r.path.as_posix()}: problem: {problem}")
+        current: int | None = -1
+        for f in sorted(r.findings, key=lambda x: (x.cell or 0, x.line or 0, x.col, x.rule)):
+            if r.kind == "notebook" and f.cell != current:
+                current = f.cell
+                out.append(f"── {r.path.as_posix()} · cell {f.cell} ──")
+            fd = f.finding
+            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {fd.message}")
+            if fd.provenance:
+                out.append("    provenance: " + " → ".join(s.text() for s in fd.provenance))
+            if fd.hint:
+                out.append(f"    fix: {fd.hint}")
+        if verbose:
+            for cell, line, note in r.notes:
+                where = f"cell {cell}:" if cell is not None and r.kind == "notebook" else ""
+                out.append(f"{r.path.as_posix()}:{where}{line or 1}: note: {note}")
+    out.append(summary(reports))
+    return "\n".join(out)
+
+
+def summary(reports: Sequence[FileReport]) -> str:
+    """``3 finding(s) in 2 of 5 file(s) (1 suppressed); 1 file(s) could not be checked``."""
+    checked = [r for r in reports if r.error is None]
+    n = sum(len(r.findings) for r in checked)
+    with_findings = sum(1 for r in checked if r.findings)
+    suppressed = sum(r.suppressed for r in checked)
+    text = f"leakguard check: {n} finding(s) in {with_findings} of {len(checked)} checked file(s)"
+    if suppressed:
+        text += f" ({suppressed} suppressed)"
+    failed = len(reports) - len(checked)
+    if failed:
+        text += f"; {failed} file(s) could not be checked"
+    return text
+
+
+def finding_dict(r: FileReport, f: Reported) -> dict[str, Any]:
+    """One finding of the JSON format."""
+    d = f.finding.to_dict()
+    d.update({"path": r.path.as_posix(), "cell": f.cell, "cell_id": f.cell_id, "line": f.line, "column": f.col,
+              "fingerprint": f.fingerprint})
+    return d
+
+
+def as_json(reports: Sequence[FileReport]) -> dict[str, Any]:
+    """The JSON document (schema version 1)."""
+    checked = [r for r in reports if r.error is None]
+    every = [f for r in checked for f in r.findings]
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "leakguard", "version": __version__},
+        "summary": {
+            "files": len(reports), "checked": len(checked), "errors": len(reports) - len(checked),
+            "findings": len(every), "suppressed": sum(r.suppressed for r in checked),
+            "by_rule": dict(sorted(Counter(f.rule for f in every).items())),
+            "by_severity": dict(sorted(Counter(f.severity for f in every).items())),
+        },
+        "files": [_file_dict(r) for r in reports],
+    }
+
+
+def _file_dict(r: FileReport) -> dict[str, Any]:
+    return {
+        "path": r.path.as_posix(), "kind": r.kind, "status": "error" if r.error is not None else "checked",
+        "error": r.error, "order": r.order, "cells": r.cells, "checked_cells": r.checked_cells,
+        "problems": list(r.problems), "suppressed": r.suppressed,
+        "policy": r.policy.to_dict() if r.policy is not None else None,
+        "notes": [{"cell": c, "line": line, "message": m} for c, line, m in r.notes],
+        "findings": [finding_dict(r, f) for f in r.findings],
+        "seconds": round(r.seconds, 4),
+    }
+
+
+def json_text(reports: Sequence[FileReport]) -> str:
+    return json.dumps(as_json(reports), indent=2, ensure_ascii=False)
+
+
+def sarif(reports: Sequence[FileReport]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log: one run, the rules of the registry, one result per finding.
+
+    Results in notebooks point at the line of the ``.ipynb`` file that holds the source
+    line (when the notebook keeps one source line per JSON line, as Jupyter writes it);
+    the cell is also given as a logical location.
+    """
+    rules = [{
+        "id": rule.id, "name": rule.id.replace("-", " ").title().replace(" ", ""),
+        "shortDescription": {"text": rule.summary},
+        "helpUri": "https://github.com/leakguard/leakguard/blob/main/docs/check.md#rules",
+        "defaultConfiguration": {"level": "warning"},
+    } for rule in RULES]
+    index = {rule.id: i for i, rule in enumerate(RULES)}
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for r in reports:
+        uri = r.path.as_posix()
+        if r.error is not None:
+            notifications.append({"level": "error", "message": {"text": r.error},
+                                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}]})
+            continue
+        for problem in r.problems:
+            notifications.append({"level": "warning", "message": {"text": problem},
+                                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}]})
+        offsets = r.cell_lines
+        for f in r.findings:
+            fd = f.finding
+            line = f.line or 1
+            if f.cell is not None and f.cell in offsets and r.kind == "notebook":
+                line = offsets[f.cell] + line - 1
+            location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri},
+                                                             "region": {"startLine": line, "startColumn": f.col}}}
+            if f.cell is not None:
+                location["logicalLocations"] = [{"name": f"cell {f.cell}", "kind": "module"}]
+            result: dict[str, Any] = {
+                "ruleId": fd.rule, "level": _SARIF_LEVEL[fd.severity],
+                "message": {"text": fd.message + (f" Fix: {fd.hint}" if fd.hint else "")},
+                "locations": [location],
+                "partialFingerprints": {"leakguard/v1": f.fingerprint},
+                "properties": {"subject": fd.subject, "cell": f.cell, "cellId": f.cell_id,
+                               "provenance": [s.text() for s in fd.provenance]},
+            }
+            if fd.rule in index:
+                result["ruleIndex"] = index[fd.rule]
+            results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA, "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "leakguard", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": "https://github.com/leakguard/leakguard", "rules": rules}},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+            "results": results,
+        }],
+    }

@@ -1,0 +1,244 @@
+"""Reading what ``leakguard check`` checks: notebooks (nbformat 4.x, and 3 by conversion) and scripts.
+
+A file becomes a list of :class:`Cell`: Python code with IPython syntax neutralised
+(line magics and shell escapes become calls of ``__lg_magic__`` on the same line, so
+line numbers never move), plus SQL cells (``%%sql``). Notebooks are read in document
+order, or in the order they were executed when leakguard recorded it in the
+notebook's metadata (see docs/check.md). Scripts are plain or percent-format (``# %%``).
+
+Anything that makes a file unreadable raises :class:`InputError` with a message meant for people.
+
+>>> cells = split_script("import pandas as pd\\n# %%\\ndf = pd.read_csv('a.csv')\\n")
+>>> [(c.number, c.line_offset, c.code.strip()) for c in cells]
+[(1, 0, 'import pandas as pd'), (2, 2, "df = pd.read_csv('a.csv')")]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+MAGIC_CALL = "__lg_magic__"
+NOTEBOOK_SUFFIXES = (".ipynb",)
+SCRIPT_SUFFIXES = (".py",)
+# IPython cell magics whose body is Python code.
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
+_PERCENT = re.compile(r"^#\s?%%(.*)$")
+_ASSIGN_MAGIC = re.compile(r"^(\s*)([\w\.\[\], ]+?)\s*=\s*([%!].*)$")
+_HELP = re.compile(r"^(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
+_SOURCE_KEY = re.compile(r'^\s*"source": \[', re.MULTILINE)
+MAX_BYTES = 50_000_000
+
+
+class InputError(Exception):
+    """A file that cannot be checked at all; the message says why, for people."""
+
+
+@dataclasses.dataclass(slots=True)
+class Cell:
+    """One cell to check: Python code (magics neutralised) or a ``%%sql`` body."""
+
+    number: int                 # 1-based position in the file, as people count cells
+    cell_id: str
+    code: str
+    raw: str
+    execution_count: int | None = None
+    line_offset: int = 0        # lines of the file before this cell (scripts)
+    sql: str | None = None      # the body of a %%sql cell
+    sql_args: str = ""
+    file_line: int | None = None  # line of the file holding the cell's first source line (notebooks)
+
+
+@dataclasses.dataclass(slots=True)
+class SourceFile:
+    """A file read for checking: its cells and the non-fatal problems met while reading."""
+
+    path: Path
+    kind: Literal["notebook", "script"]
+    cells: list[Cell]
+    problems: list[str] = dataclasses.field(default_factory=list)
+    order: Literal["document", "recorded"] = "document"
+
+
+def read_source(path: Path) -> SourceFile:
+    """The cells of ``path`` (.ipynb or .py); raises InputError when it cannot be read as either."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except IsADirectoryError:
+        raise InputError("is a directory") from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"too large to check ({len(data) // 1_000_000} MB)")
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file, not a notebook or a Python script")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+    if path.suffix.lower() in NOTEBOOK_SUFFIXES:
+        return read_notebook_text(text, path)
+    return SourceFile(path, "script", split_script(text))
+
+
+# -- notebooks ---------------------------------------------------------------------------------
+
+
+def read_notebook_text(text: str, path: Path = Path("<notebook>")) -> SourceFile:
+    """A notebook's code cells, in document or recorded execution order."""
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
+        raise InputError("not a Jupyter notebook (no 'cells')")
+    major = nb.get("nbformat")
+    if major == 3 or ("worksheets" in nb and "cells" not in nb):
+        nb = _upgrade(nb)
+    elif major is not None and major != 4:
+        raise InputError(f"unsupported notebook format {major} (leakguard reads nbformat 3 and 4.x)")
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    language = _language(meta)
+    if language is not None and language != "python":
+        raise InputError(f"the notebook's kernel language is {language!r}; leakguard checks Python notebooks")
+    raw_cells = nb.get("cells")
+    if not isinstance(raw_cells, list):
+        raise InputError("'cells' is not a list")
+    cells: list[Cell] = []
+    problems: list[str] = []
+    starts = _source_lines(text, len(raw_cells))
+    for i, c in enumerate(raw_cells):
+        if not isinstance(c, dict) or c.get("cell_type") != "code":
+            continue
+        source = c.get("source", "")
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if not isinstance(source, str):
+            problems.append(f"cell {i + 1}: source is not text; skipped")
+            continue
+        count = c.get("execution_count")
+        cid = c.get("id")
+        cell = _cell(i + 1, str(cid) if isinstance(cid, str) and cid else f"cell {i + 1}", source,
+                     count if isinstance(count, int) and not isinstance(count, bool) else None)
+        cell.file_line = starts[i] if starts is not None else None
+        cells.append(cell)
+    if not cells:
+        raise InputError("the notebook has no code cells to check")
+    ordered, order = _recorded_order(meta, cells)
+    return SourceFile(path, "notebook", ordered, problems, order)
+
+
+def _source_lines(text: str, n_cells: int) -> list[int] | None:
+    """For each cell, the file line of its first source line, when the JSON keeps one source line per line."""
+    starts: list[int] = []
+    line, pos = 1, 0
+    for m in _SOURCE_KEY.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        starts.append(line + 1)
+    return starts if len(starts) == n_cells else None
+
+
+def _upgrade(nb: dict[str, Any]) -> dict[str, Any]:
+    try:
+        import nbformat
+
+        converted: dict[str, Any] = nbformat.convert(nbformat.from_dict(nb), 4)
+    except Exception as exc:
+        raise InputError(f"cannot convert this nbformat 3 notebook: {exc}") from None
+    return converted
+
+
+def _language(meta: dict[str, Any]) -> str | None:
+    for key in ("kernelspec", "language_info"):
+        block = meta.get(key)
+        if isinstance(block, dict):
+            lang = block.get("language") if key == "kernelspec" else block.get("name")
+            if isinstance(lang, str) and lang:
+                return lang.lower()
+    return None
+
+
+def _recorded_order(meta: dict[str, Any], cells: list[Cell]) -> tuple[list[Cell], Literal["document", "recorded"]]:
+    """Cells in the order leakguard recorded them running (``metadata.leakguard.execution``), if present."""
+    lg = meta.get("leakguard")
+    record = lg.get("execution") if isinstance(lg, dict) else None
+    if not isinstance(record, list) or not record:
+        return cells, "document"
+    by_id = {c.cell_id: c for c in cells}
+    ordered: list[Cell] = []
+    for entry in record:
+        cid = entry.get("cell_id") if isinstance(entry, dict) else entry
+        cell = by_id.get(cid) if isinstance(cid, str) else None
+        if cell is None:
+            continue
+        count = entry.get("execution_count") if isinstance(entry, dict) else None
+        ordered.append(dataclasses.replace(cell, execution_count=count) if isinstance(count, int) else cell)
+    return (ordered, "recorded") if ordered else (cells, "document")
+
+
+# -- scripts -----------------------------------------------------------------------------------
+
+
+def split_script(text: str) -> list[Cell]:
+    """A script as cells: one per ``# %%`` block (percent format), or one cell for a plain script."""
+    lines = text.splitlines(keepends=True)
+    marks = [i for i, line in enumerate(lines) if _PERCENT.match(line)]
+    if not marks:
+        return [_cell(1, "cell 1", text)]
+    cells: list[Cell] = []
+    bounds = ([0] if marks[0] > 0 else []) + marks + [len(lines)]
+    for number, (start, end) in enumerate(itertools.pairwise(bounds), start=1):
+        head = _PERCENT.match(lines[start]) if start in marks else None
+        if head is not None and "[markdown]" in head.group(1):
+            continue
+        # the marker line itself stays as a comment so line numbers hold
+        body = "".join(lines[start:end])
+        cells.append(_cell(number, f"cell {number}", body, line_offset=start))
+    return [dataclasses.replace(c, number=i) for i, c in enumerate(cells, start=1)]
+
+
+# -- IPython syntax --------------------------------------------------------------------------------
+
+
+def _cell(number: int, cell_id: str, source: str, count: int | None = None, line_offset: int = 0) -> Cell:
+    code, sql, sql_args = neutralise(source)
+    return Cell(number, cell_id, code, source, count, line_offset, sql, sql_args)
+
+
+def neutralise(source: str) -> tuple[str, str | None, str]:
+    """``(python code, sql body or None, sql magic args)`` for a cell's source; line numbers are kept."""
+    lines = source.split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        head = lines[first].strip()[2:]
+        name, _, args = head.partition(" ")
+        body = lines[first + 1:]
+        blank = [""] * (first + 1)
+        if name == "sql":
+            return "", "\n".join(body), args.strip()
+        if name in _PYTHON_CELL_MAGICS:
+            return "\n".join(blank + [_line(ln) for ln in body]), None, ""
+        return "", None, ""  # %%bash, %%html, %%writefile...: not Python
+    return "\n".join(_line(ln) for ln in lines), None, ""
+
+
+def _line(line: str) -> str:
+    stripped = line.lstrip()
+    if not stripped:
+        return line
+    indent = line[: len(line) - len(stripped)]
+    if stripped[0] in "%!":
+        return f"{indent}{MAGIC_CALL}({stripped.rstrip()!r})"
+    if _HELP.match(stripped):
+        return f"{indent}pass"  # obj? / ??obj: help
+    m = _ASSIGN_MAGIC.match(line)
+    if m is not None:
+        return f"{m.group(1)}{m.group(2)} = {MAGIC_CALL}({m.group(3).rstrip()!r})"
+    return line

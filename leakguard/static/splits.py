@@ -1,0 +1,154 @@
+"""Splits: ``train_test_split``, ``leakguard.split`` and hand-made partitions (sample/drop, masks, slices).
+
+As in the kernel, a call that splits emits a ``Split`` whose parts are the train and
+holdout roles; a split the policy did not declare makes the holdout *inferred*. Two frames
+selected from one parent by complementary masks, by ``sample`` and ``drop(that.index)``,
+or by ``iloc[:n]`` / ``iloc[n:]`` are recognised as a hand-made split, the one named like
+``test`` (or else the smaller, or the later in time) being the holdout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from leakguard.lineage.events import Split, SplitPart
+from leakguard.static import dataops
+from leakguard.static.values import Const, Data, Seq, Unknown, Value
+
+if TYPE_CHECKING:
+    from leakguard.static.calls import Site
+    from leakguard.static.interp import Interp
+
+_HOLDOUT_WORDS = ("test", "holdout", "hold_out", "valid", "val", "eval", "oot")
+
+
+def looks_like_holdout(name: str) -> bool:
+    """``X_test``, ``df_valid``, ``holdout`` → True (the kernel's naming rule)."""
+    lowered = name.lower()
+    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)
+
+
+def _as_data(it: Interp, v: Value, text: str) -> Data:
+    if isinstance(v, Data):
+        return v
+    if isinstance(v, Unknown) and v.data is not None:
+        return v.data
+    return it.derive([], "frame", text, "unresolved")
+
+
+def split(it: Interp, site: Site, method: str) -> Value:
+    """A splitting call: one Split per input, parts returned in the library's order (train, test, ...)."""
+    args, kwargs, node = site.args, site.kwargs, site.node
+    policy = it.policy
+    official = method == "leakguard.split"
+    removes = frozenset({"future"}) if official else frozenset()
+    shuffle = kwargs.get("shuffle")
+    out: list[Value] = []
+    for i, v in enumerate(args):
+        d = _as_data(it, v, dataops.text(node.args[i]) if i < len(node.args) else "<data>")
+        parent = it.node(d)
+        if official:
+            ordered = True if policy.time and policy.holdout.fraction is not None and _has_time(it, d) else None
+        elif not policy.time or not _has_time(it, d):
+            ordered = None
+        elif isinstance(shuffle, Const) and shuffle.value is False:
+            ordered = True if d.sorted_by == policy.time else None
+        else:
+            ordered = False
+        train = SplitPart(it.graph.new_id(), "train", "<train part>", d.columns, None, removes)
+        test = SplitPart(it.graph.new_id(), "holdout", "<holdout part>", d.columns, None, removes)
+        it.emit(Split(parent, (train, test), method, it.where(), time_ordered=ordered, inferred=not official))
+        for part in (train, test):
+            out.append(Data(d.kind, part.name, node=part.out, columns=d.columns,
+                            sorted_by=d.sorted_by if ordered else None))
+    if not official and not policy.holdout.declared:
+        size = kwargs.get("test_size")
+        fraction = size.value if isinstance(size, Const) and isinstance(size.value, float) \
+            and 0 < size.value < 1 else 0.25
+        it.graph.policy = policy.updated({"holdout": fraction}, method, inferred=True)
+    return Seq(out)
+
+
+def _has_time(it: Interp, d: Data) -> bool:
+    return d.columns is not None and it.policy.time in d.columns
+
+
+# -- hand-made splits -----------------------------------------------------------------------------------
+
+
+def _partitions(a: Data, b: Data) -> bool:
+    assert a.origin is not None and b.origin is not None
+    (_, how_a, det_a), (_, how_b, det_b) = a.origin, b.origin
+    if how_a == "mask" and how_b == "mask":
+        return dataops.complementary(det_a, det_b)
+    if {how_a, how_b} == {"sample", "drop"}:
+        sample, drop = (a, b) if how_a == "sample" else (b, a)
+        assert drop.origin is not None
+        return sample.node is not None and sample.node in drop.origin[2]
+    if how_a == "slice" and how_b == "slice":
+        (lo_a, hi_a), (lo_b, hi_b) = det_a, det_b
+        return (lo_a is None and hi_b is None and hi_a is not None and hi_a == lo_b) or (
+            lo_b is None and hi_a is None and hi_b is not None and hi_b == lo_a)
+    return False
+
+
+def _holdout_first(a_name: str, a: Data, b_name: str, b: Data) -> bool:
+    """True when ``a`` is the holdout part of the pair."""
+    a_test, b_test = looks_like_holdout(a_name), looks_like_holdout(b_name)
+    if a_test != b_test:
+        return a_test
+    assert a.origin is not None and b.origin is not None
+    if a.origin[1] == "sample":
+        frac = a.origin[2]
+        return isinstance(frac, float) and frac < 0.5
+    if b.origin[1] == "sample":
+        frac = b.origin[2]
+        return not (isinstance(frac, float) and frac < 0.5)
+    if a.origin[1] == "slice":
+        return a.origin[2][1] is None  # the tail is the holdout
+    if a.origin[1] == "mask":
+        f = dataops.normalise(a.origin[2])
+        return f[0] == "cmp" and f[2] in (">", ">=")
+    return False
+
+
+def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None:
+    policy = it.policy
+    if not policy.time:
+        return None
+    assert a.origin is not None
+    how, detail = a.origin[1], a.origin[2]
+    if how == "mask":
+        f = dataops.normalise(detail)
+        return True if f[0] == "cmp" and f[1] == policy.time else None
+    if how == "slice":
+        return True if parent_sorted == policy.time else None
+    if how in ("sample", "drop"):
+        return False
+    return None
+
+
+def find_partition(it: Interp, name: str, value: Data) -> Data:
+    """Record ``value`` (just bound to ``name``) as a subset of its parent; a split when it completes one."""
+    assert value.origin is not None
+    parent = value.origin[0]
+    siblings = it.subsets.setdefault(parent, [])
+    for sib_name, sib in reversed(siblings):
+        if sib is value or sib_name == name or not _partitions(sib, value):
+            continue
+        siblings.remove((sib_name, sib))
+        holdout_first = _holdout_first(sib_name, sib, name, value)
+        (h_name, h), (t_name, t) = ((sib_name, sib), (name, value)) if holdout_first else ((name, value),
+                                                                                          (sib_name, sib))
+        ordered = _time_ordered(it, sib, sib.sorted_by)
+        train = SplitPart(it.graph.new_id(), "train", t_name, t.columns)
+        test = SplitPart(it.graph.new_id(), "holdout", h_name, h.columns)
+        it.emit(Split(parent, (train, test), "row partition", it.where(), time_ordered=ordered, inferred=True))
+        made = {t_name: Data(t.kind, t_name, node=train.out, columns=t.columns, sorted_by=t.sorted_by),
+                h_name: Data(h.kind, h_name, node=test.out, columns=h.columns, sorted_by=h.sorted_by)}
+        if it.globals.get(sib_name) is sib:
+            it.globals[sib_name] = made[sib_name]
+        return made[name]
+    siblings.append((name, value))
+    del siblings[:-8]
+    return value

@@ -1,0 +1,145 @@
+"""Abstract values: what the static engine knows about a Python value without running the code.
+
+A value is one of: a reference to something imported (``Ref('pandas.read_csv')``), tracked
+data bound to a lineage node (``Data``), a group-by, an estimator, a sequence, a constant,
+a function defined in the notebook, a bound method, or ``Unknown``. Data values are
+*pending* until something needs their node: a chain such as ``df[df.x > 0].dropna()``
+becomes one lineage node when it is bound to a name or looked at, as in the kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import Any
+
+from leakguard.lineage.events import NodeId
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Ref:
+    """A module, function or class reached through an import: ``pandas.read_csv``."""
+
+    path: str
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Data:
+    """Row data or a statistic that carries lineage.
+
+    ``node`` is set once the value has its own lineage node; until then ``inputs`` and
+    the pending facts (``ops``, ``removes``...) say how to make it.
+    """
+
+    kind: str                                   # frame, series, array, scalar, value
+    text: str                                   # source text, for names in messages
+    node: NodeId | None = None
+    inputs: tuple[NodeId, ...] = ()
+    ops: tuple[str, ...] = ()
+    columns: tuple[str, ...] | None = None
+    removes: frozenset[str] = frozenset()
+    aggregate: bool = False
+    label_derived: bool = False
+    sorted_by: str | None = None               # the column the rows are known to be ordered by
+    filter: tuple[Any, ...] | None = None       # the condition tree of a boolean mask (see dataops)
+    origin: tuple[NodeId, str, Any] | None = None  # (parent node, how, detail) for hand-made split detection
+    pred: tuple[NodeId, NodeId] | None = None      # (fitted model, data) when made by predict()
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class GroupBy:
+    """``df.groupby(keys)[selection]``: the grouped data, its key columns and selected columns."""
+
+    data: Data
+    keys: tuple[str, ...]
+    selection: tuple[str, ...] | None = None
+    text: str = ""
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Estimator:
+    """An instance of a model or transformer class (``StandardScaler()``, a ``Pipeline``)."""
+
+    cls: str
+    text: str
+    steps: list[Estimator] = dataclasses.field(default_factory=list)
+    fitted: NodeId | None = None
+    wraps: Estimator | None = None   # a search CV's or wrapper's estimator
+    keras: bool = False
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Seq:
+    """A tuple, list, set or dict display; dict keys are kept when they are constants."""
+
+    items: list[Value]
+    kind: str = "tuple"
+    keys: list[Any] | None = None
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Const:
+    """A literal: ``'churned'``, ``0.2``, ``None``, ``'2024-06-01'``."""
+
+    value: Any
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Func:
+    """A function or lambda defined in the notebook, followed into its body when called."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    name: str
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Method:
+    """``obj.name`` not called yet (``f = df.describe``)."""
+
+    receiver: Value
+    name: str
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Unknown:
+    """A value the engine cannot resolve; ``data`` holds lineage when it was computed from tracked data."""
+
+    reason: str = ""
+    data: Data | None = None
+
+
+Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Unknown
+
+UNKNOWN = Unknown()
+
+
+def const_strings(value: Value) -> tuple[str, ...] | None:
+    """The strings of a constant or a sequence of constants (column names), else None."""
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return (value.value,)
+    if isinstance(value, Seq):
+        out: list[str] = []
+        for item in value.items:
+            if not (isinstance(item, Const) and isinstance(item.value, str)):
+                return None
+            out.append(item.value)
+        return tuple(out)
+    return None
+
+
+def data_in(value: Value) -> list[Data]:
+    """Every tracked data value inside ``value`` (through sequences, group-bys and unknowns)."""
+    if isinstance(value, Data):
+        return [value]
+    if isinstance(value, GroupBy):
+        return [value.data]
+    if isinstance(value, Seq):
+        out: list[Data] = []
+        for item in value.items:
+            out.extend(data_in(item))
+        return out
+    if isinstance(value, Unknown) and value.data is not None:
+        return [value.data]
+    if isinstance(value, Method):
+        return data_in(value.receiver)
+    return []
