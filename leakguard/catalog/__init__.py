@@ -18,6 +18,7 @@ Kind = Literal[
     "split",       # separates rows into train / test parts
     "groupby",     # makes a GroupBy: remember the keys for later aggregates
     "group-select",  # picks columns of a GroupBy
+    "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/catalog/sql.py
 ]
 
 
@@ -67,6 +68,8 @@ def all_entries() -> Iterator[Api]:
     """Every entry of every library the catalog knows."""
     from leakguard.catalog import pandas as pandas_catalog
     from leakguard.catalog import sklearn as sklearn_catalog
+    from leakguard.catalog import sql as sql_catalog
 
     yield from pandas_catalog.ENTRIES
     yield from sklearn_catalog.ENTRIES
+    yield from sql_catalog.ENTRIES

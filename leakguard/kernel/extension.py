@@ -38,6 +38,7 @@ class Loaded:
     scanner: _CellScanner
     magics: Any
     bridge: Any = None  # leakguard.kernel.comm.Bridge, when a Jupyter kernel hosts the shell
+    sql_magic: Any = None  # the %%sql magic that leakguard's displaced (another extension's), if any
 
 
 _loaded: Loaded | None = None
@@ -66,8 +67,11 @@ def load(shell: Any) -> Session:
 
     magics = LeakguardMagics(shell, session)
     shell.register_magics(magics)
+    from leakguard.sql import magic as sql_magic
+
+    displaced = sql_magic.install(shell, session)
     _hooks.attach(session)
-    _loaded = Loaded(shell, session, patcher, scanner, magics, _start_bridge(shell, session))
+    _loaded = Loaded(shell, session, patcher, scanner, magics, _start_bridge(shell, session), sql_magic=displaced)
     return session
 
 
@@ -105,6 +109,9 @@ def unload(shell: Any) -> None:
     for kind, names in state.magics.magics.items():
         for name in names:
             registry[kind].pop(name, None)
+    from leakguard.sql import magic as sql_magic
+
+    sql_magic.uninstall(shell, state.sql_magic)
     if state.bridge is not None:
         state.bridge.stop()
     _hooks.attach(None)

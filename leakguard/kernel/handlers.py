@@ -23,6 +23,7 @@ from leakguard.catalog import Api
 from leakguard.errors import LeakageError
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, Inspect, Read
+from leakguard.sql.kernel import before_query
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -353,4 +354,5 @@ BEFORE: dict[str, Before] = {
     "split": before_split,
     "groupby": before_groupby,
     "group-select": before_group_select,
+    "query": before_query,
 }

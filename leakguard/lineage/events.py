@@ -131,7 +131,15 @@ class Evaluate:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Query:
-    """A SQL query over ``tables`` that uses ``columns`` (each ``table.column:role``)."""
+    """A SQL query over ``tables`` that uses ``columns`` (each ``table.column:role``).
+
+    ``inputs`` are the lineage nodes of the rows each scan reads (a table, a tracked frame,
+    or those narrowed by the query's own predicates); ``label_columns`` the label columns
+    used other than as a plain projection (``churned:group``); ``inspects`` is False for
+    statements that compute nothing over rows (DDL/DML, a plain row listing);
+    ``writes`` the test-only tables the statement writes; ``unanalysed`` why leakguard
+    could not analyse it; ``restricted`` that safe mode rewrote it.
+    """
 
     sql: str
     dialect: str
@@ -140,6 +148,11 @@ class Query:
     out: NodeId | None = None
     columns: tuple[str, ...] = ()
     restricted: bool = False
+    inputs: tuple[NodeId, ...] = ()
+    label_columns: tuple[str, ...] = ()
+    inspects: bool = True
+    writes: tuple[str, ...] = ()
+    unanalysed: str = ""
 
 
 Event = Read | Derive | Split | Inspect | Fit | Evaluate | Query

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from leakguard.finding import Finding, provenance_of
-from leakguard.lineage.events import Event, Inspect
+from leakguard.lineage.events import Event, Inspect, Query
 from leakguard.lineage.graph import LineageGraph
 from leakguard.rules._peek import inspected, op_text, relates_label
+from leakguard.rules.peek_label import query_inputs, query_relates_label, unanalysed_finding
 
 ID = "peek-future"
 
@@ -13,6 +14,8 @@ ID = "peek-future"
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
     """A warning when an inspection sees rows after the cutoff; info when leakguard cannot tell."""
     policy = graph.policy
+    if isinstance(event, Query):
+        return _query(graph, event)
     if not isinstance(event, Inspect) or not policy.has_future:
         return []
     node = inspected(graph, event)
@@ -35,5 +38,38 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             f"{policy.cutoff}.",
             hint="filter at the cutoff or derive the value from a split's training part.",
             subject=node.name, provenance=provenance_of(graph, node.id),
+        )]
+    return []
+
+
+def _query(graph: LineageGraph, event: Query) -> list[Finding]:
+    """A query that computes over rows past the cutoff: some scan of a time-bearing table is not bounded."""
+    policy = graph.policy
+    if event.unanalysed:
+        return unanalysed_finding(graph, event, ID)
+    if not policy.has_future or not event.inspects or query_relates_label(graph, event):
+        return []
+    nodes = query_inputs(graph, event)
+    future = [n for n in nodes if n.rows.known and n.rows.has("future")]
+    subject = "SQL: " + ", ".join(event.tables[:3])
+    if future:
+        names = ", ".join(dict.fromkeys(n.name for n in future))
+        return [Finding(
+            ID, "warning", event.where,
+            f"this query scans {names} without bounding {policy.time} at or before the cutoff {policy.cutoff}; "
+            "it computes over rows that nobody sees when the model is trained.",
+            hint=f"add `{policy.time} <= '{policy.cutoff}'` to the WHERE of each scan of {names} (a predicate in "
+                 "an outer query over a CTE counts), or run `%leakguard mode safe` to have leakguard add it.",
+            subject=subject, provenance=provenance_of(graph, future[0].id),
+        )]
+    unknown = [n for n in nodes if not n.rows.known]
+    if unknown:
+        return [Finding(
+            ID, "info", event.where,
+            f"this query reads {', '.join(dict.fromkeys(n.name for n in unknown))}, whose columns leakguard could "
+            f"not learn; it cannot tell whether the rows reach past the cutoff {policy.cutoff}.",
+            hint=f"bound {policy.time} at the cutoff in the query, or query through a connection leakguard can ask "
+                 "for its schema.",
+            subject=subject,
         )]
     return []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from leakguard.finding import Finding, provenance_of
-from leakguard.lineage.events import Event, Inspect
-from leakguard.lineage.graph import LineageGraph
+from leakguard.lineage.events import Event, Inspect, Query
+from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.rules._peek import columns_of, inspected, op_text, relates_label
 
 ID = "peek-label"
@@ -12,6 +12,8 @@ ID = "peek-label"
 
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
     """A warning when an inspection relates the label to other columns on non-training rows."""
+    if isinstance(event, Query):
+        return _query(graph, event)
     if not isinstance(event, Inspect):
         return []
     node = inspected(graph, event)
@@ -28,4 +30,59 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         "choices made from it carry the test labels into the model.",
         hint=f"split first (`train, test = leakguard.split({graph.named(node.id)})`) and study the label on `train`.",
         subject=node.name, provenance=provenance_of(graph, node.id),
+    )]
+
+
+# -- SQL ------------------------------------------------------------------------------------------
+
+
+def query_inputs(graph: LineageGraph, event: Query) -> list[Node]:
+    """The nodes of the rows a query's scans read (those still in the graph)."""
+    return [n for n in (graph.get(i) for i in event.inputs) if n is not None]
+
+
+def query_relates_label(graph: LineageGraph, event: Query) -> bool:
+    """True when a query uses the label (filter, group, aggregate...) over rows not only for training."""
+    if not event.label_columns or not graph.policy.label or not event.inspects:
+        return False
+    return any(not n.rows.known or n.rows.has("holdout") or n.rows.has("future") for n in query_inputs(graph, event))
+
+
+def unanalysed_finding(graph: LineageGraph, event: Query, rule: str) -> list[Finding]:
+    """The one info finding for SQL leakguard could not analyse, reported by the first rule that applies."""
+    policy = graph.policy
+    owner = ("peek-future" if policy.has_future else "peek-holdout" if policy.holdout.declared
+             else ID if policy.label else None)
+    if not event.unanalysed or owner != rule:
+        return []
+    return [Finding(
+        rule, "info", event.where,
+        f"leakguard could not analyse this {event.dialect} query ({event.unanalysed}); it ran unchanged, "
+        "so it may see the label, holdout rows or rows past the cutoff unnoticed.",
+        hint="simplify the query, or pass the dialect with `%%sql --dialect NAME` / `leakguard.sql.use_dialect`.",
+        subject=_query_subject(event),
+    )]
+
+
+def _query_subject(event: Query) -> str:
+    return "SQL: " + (", ".join(event.tables[:3]) or event.sql.strip()[:40])
+
+
+def _query(graph: LineageGraph, event: Query) -> list[Finding]:
+    if event.unanalysed:
+        return unanalysed_finding(graph, event, ID)
+    if not query_relates_label(graph, event):
+        return []
+    nodes = query_inputs(graph, event)
+    wide = [n for n in nodes if not n.rows.known or n.rows.has("holdout") or n.rows.has("future")]
+    uses = ", ".join(u.replace(":", " as ") for u in event.label_columns[:4])
+    tables = ", ".join(dict.fromkeys(n.name for n in wide))
+    return [Finding(
+        ID, "warning", event.where,
+        f"this query uses the label ({uses}) over {tables}, whose rows are not only training rows "
+        f"(rows: {', '.join(dict.fromkeys(n.rows.name for n in wide))}); choices made from it carry the test "
+        "labels into the model.",
+        hint="split first and query the training part (DuckDB can query a `train` DataFrame by name), "
+             "or leave the label out of exploratory queries.",
+        subject=_query_subject(event), provenance=provenance_of(graph, wide[0].id),
     )]

@@ -1,6 +1,7 @@
 """Tables and files a query names: identity, display, and the policy's test-only list.
 
 >>> import sqlglot
+>>> from sqlglot import exp
 >>> ref = table_ref(sqlglot.parse_one("SELECT * FROM main.Events AS e").find(exp.Table))
 >>> ref.name, ref.key
 ('main.Events', 'main.events')
@@ -14,8 +15,10 @@ import dataclasses
 import fnmatch
 import os
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from sqlglot import exp
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 _FILE_SUFFIXES = (
     ".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".zst", ".arrow", ".feather",
@@ -47,6 +50,8 @@ def _looks_like_path(text: str) -> bool:
 
 def table_ref(node: exp.Table) -> TableRef | None:
     """The table or file an ``exp.Table`` scans, or None for table functions that read no data."""
+    from sqlglot import exp
+
     this = node.this
     if isinstance(this, exp.Identifier):
         parts = tuple(p for p in (node.catalog, node.db, node.name) if p)
