@@ -115,6 +115,15 @@ class Outcome:
 def guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None = None,
           frames: Callable[[str], Any] | None = None, can_rewrite: bool = True) -> Outcome:
     """Analyse ``sql`` for ``con``, emit its events, and in safe mode return a restricted query."""
+    was_busy, s.busy = s.busy, True  # leakguard's own schema questions pass the wrappers untouched
+    try:
+        return _guard(s, sql, con, where, dialect=dialect, frames=frames, can_rewrite=can_rewrite)
+    finally:
+        s.busy = was_busy
+
+
+def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
+           frames: Callable[[str], Any] | None, can_rewrite: bool) -> Outcome:
     from leakguard.sql.analysis import analyse
 
     resolver = Resolver(s, con, frames)
@@ -131,7 +140,11 @@ def guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None =
         protected = tuple(w.name for w in analysis.writes if is_holdout(w, policy.holdout.tables))
         sources = tuple(_scan_node(s, resolver, scan, None) for scan in analysis.write_sources)
         for target in analysis.writes:
-            state.tables[(id(con), target.key)] = _derive(s, sources, f"write {target.name}", target.name, where)
+            key = (id(con), target.key)
+            if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
+                state.tables[key] = _derive(s, sources, f"write {target.name}", target.name, where)
+            elif isinstance(analysis.statements[0], (_create_or_drop())):
+                state.tables.pop(key, None)
         resolver.cache.invalidate()
         if protected:
             s.emit(Query(sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
@@ -247,7 +260,8 @@ def _scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restrict
                 return _derive(s, (), f"{scan.ref.name} (columns unknown)", scan.ref.name, s.where(None))
             if time_col is None:
                 removes.add("future")
-            if not modelling:
+            row_holdout = h.fraction is not None or h.column is not None or h.ids is not None
+            if not modelling or not row_holdout:  # a holdout of whole tables leaves other tables clean
                 removes.add("holdout")
     if time_col is not None and scan.bounded and policy.has_future:
         removes.add("future")
@@ -264,6 +278,12 @@ def _scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restrict
                                 rows="subset", columns=s.graph.nodes[base].columns, removes=frozenset(removes)))
     assert node is not None
     return node.id
+
+
+def _create_or_drop() -> tuple[type, ...]:
+    from sqlglot import exp
+
+    return exp.Create, exp.Drop
 
 
 def _derive(s: Session, inputs: tuple[NodeId, ...], op: str, name: str, where: Where) -> NodeId:
@@ -348,7 +368,7 @@ def forget_exposed(s: Session) -> None:
                 pass
 
 
-def _query_call(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], con: Any, pos: int,
+def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], *, con: Any, pos: int,
                 keyword: str) -> Plan | None:
     raw = args[pos] if len(args) > pos else kwargs.get(keyword)
     text, rebuild = _sql_text(raw, con)
@@ -405,12 +425,12 @@ def _duck_module(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     import duckdb
 
     con = kwargs.get("connection") or duckdb.default_connection()
-    return _query_call(s, api, args, kwargs, con, 0, "query")
+    return _query_call(s, args, kwargs, con=con, pos=0, keyword="query")
 
 
 def _method(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     keyword = {"pyspark.sql": "sqlQuery", "sqlalchemy.engine": "statement"}.get(api.module, "query")
-    return _query_call(s, api, args, kwargs, args[0], 1, keyword)
+    return _query_call(s, args, kwargs, con=args[0], pos=1, keyword=keyword)
 
 
 def _read_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -419,7 +439,7 @@ def _read_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
         return None
     if api.qualname == "read_sql_table":
         return _read_table(s, args, kwargs, con)
-    return _query_call(s, api, args, kwargs, con, 0, "sql")
+    return _query_call(s, args, kwargs, con=con, pos=0, keyword="sql")
 
 
 def _read_table(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], con: Any) -> Plan | None:

@@ -129,7 +129,7 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
     was_busy, s.busy = s.busy, True
     try:
         try:
-            frames = (lambda name: s.user_ns.get(name)) if engine_of(con) == "duckdb" else None
+            frames = s.user_ns.get if engine_of(con) == "duckdb" else None
             outcome = guard(s, cell, con, where, dialect=opts["dialect"], frames=frames)
         except LeakageError:
             raise
