@@ -63,6 +63,13 @@ class Derive:
     removes: frozenset[str] = frozenset()
     kind: str = "frame"
     label_derived: bool = False
+    # Column assignment (``df["c"] = ...``): ``out`` is ``inputs[0]`` with ``column`` (re)computed from
+    # the other inputs and from the columns ``column_inputs`` of ``inputs[0]`` (row by row).
+    column: str | None = None
+    column_inputs: tuple[str, ...] = ()
+    looks_ahead: bool = False   # a row's value uses later rows (bfill, shift(-1), centred windows, unsorted order)
+    synthetic: bool = False     # out holds rows made from other rows (resampling, augmentation, bootstrap)
+    unresolved: bool = False    # the engine does not know what ``op`` does with tracked data
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -116,17 +123,31 @@ class Fit:
     where: Where
     target: NodeId | None = None
     op: str = "fit"
+    learner: str = "model"          # model | transformer | search (tries candidates and keeps the best)
+    learns: bool = True             # False: the fit learns nothing from rows (Normalizer, FunctionTransformer)
+    encodes_target: bool = False    # the fitted state encodes the target per row group (TargetEncoder)
+    label_proxies: tuple[str, ...] = ()  # columns of ``data`` the engine found to reproduce the target
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Evaluate:
-    """``model`` is scored on ``data`` (and ``target``)."""
+    """``model`` is scored on ``data`` (and ``target``).
+
+    ``kind`` says how: ``score`` (a fitted model scored once), ``validation`` (data scored
+    during a fit: early stopping, ``validation_data``), ``cross-validate`` (an estimator
+    fit and scored on folds of ``data``), ``search`` (candidates cross-validated on
+    ``data`` and the best kept). ``shared_rows`` and ``time_ordered`` are row facts an
+    engine proved from the data (None: not checked).
+    """
 
     model: NodeId
     data: NodeId
     where: Where
     target: NodeId | None = None
     op: str = "score"
+    kind: str = "score"
+    shared_rows: int | None = None    # evaluated rows that are also training rows (identity or content)
+    time_ordered: bool | None = None  # every training row is at or before every evaluated row
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ LABEL = "label"
 HOLDOUT = "holdout"
 FUTURE = "future"
 FIT_ON_HOLDOUT = "fit-on-holdout"
+LOOK_AHEAD = "look-ahead"  # values computed with later rows across the split (bfill, shift(-1), centred windows)
 
 EVENT_HISTORY = 20_000
 
@@ -61,6 +62,13 @@ class Node:
     split_role: str | None = None
     seq: int = 0
     n_rows: int | None = None
+    # Column-level facts for frames: taint only some columns carry (disjoint from the frame-wide
+    # part of ``taint``, which still includes it), and the columns a derived column was computed
+    # from row by row (a column absent here is its own source).
+    column_taint: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    column_sources: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    synthetic: bool = False
+    assigned: str | None = None  # the column a column assignment (re)computed
 
     def describe(self) -> str:
         """``df (In[2] line 1, read_parquet, rows: all)`` for provenance text."""
@@ -75,6 +83,8 @@ class LineageGraph:
         self.nodes: dict[NodeId, Node] = {}
         self.events: collections.deque[Event] = collections.deque(maxlen=EVENT_HISTORY)
         self.splits: list[Split] = []
+        self.fits: dict[NodeId, Fit] = {}
+        self.evaluations: list[Evaluate] = []
         self._ids = itertools.count(1)
 
     def new_id(self) -> NodeId:
@@ -107,7 +117,10 @@ class LineageGraph:
             return self._fit(event)
         if isinstance(event, Query) and event.out is not None:
             return self._add(Node(event.out, event.out, "frame", ALL, event.where, "sql"))
-        if isinstance(event, (Inspect, Evaluate, Query)):
+        if isinstance(event, Evaluate):
+            self.evaluations.append(event)
+            return None
+        if isinstance(event, (Inspect, Query)):
             return None
         raise TypeError(f"not a lineage event: {event!r}")
 
@@ -122,40 +135,88 @@ class LineageGraph:
     def _derive(self, e: Derive) -> Node:
         inputs = self._inputs(e.inputs)
         in_rows = join_all(n.rows for n in inputs) if inputs else UNKNOWN
-        taint = frozenset().union(*(n.taint for n in inputs)) if inputs else frozenset()
+        if e.column is not None and inputs and inputs[0].id == e.inputs[0]:
+            return self._assign_column(e, inputs[0], inputs[1:])
+        keep = e.columns if e.rows != "aggregate" else None
+        frame, col_taint, col_sources = _carry_columns(inputs, keep)
         if e.label_derived:
-            taint |= {LABEL}
+            frame |= {LABEL}
+        if e.looks_ahead and self._spans_parts(in_rows):
+            frame |= {LOOK_AHEAD}
         if e.rows == "aggregate":
-            taint |= _row_taint(in_rows.without(*e.removes))
+            frame |= _row_taint(in_rows.without(*e.removes))
             rows = NONE
         else:
             rows = in_rows.without(*e.removes)
-        return self._add(Node(e.out, e.name, e.kind, rows, e.where, e.op, e.inputs, e.columns, taint))
+        return self._add(_with_columns(
+            Node(e.out, e.name, e.kind, rows, e.where, e.op, e.inputs, e.columns, frame,
+                 synthetic=e.synthetic or (e.rows != "aggregate" and any(n.synthetic and holds_rows(n) for n in inputs))),
+            col_taint, col_sources))
+
+    def _assign_column(self, e: Derive, base: Node, others: list[Node]) -> Node:
+        """``base`` with column ``e.column`` computed from ``others`` and from base columns ``e.column_inputs``."""
+        assert e.column is not None
+        frame = frame_taint(base)
+        col_taint = dict(base.column_taint)
+        taint: frozenset[str] = frozenset().union(*(n.taint for n in others)) if others else frozenset()
+        for c in e.column_inputs:
+            taint |= col_taint.get(c, frozenset())
+        if e.label_derived:
+            taint |= {LABEL}
+        if e.looks_ahead and self._spans_parts(join_all([base.rows, *(n.rows for n in others)])):
+            taint |= {LOOK_AHEAD}
+        col_taint[e.column] = taint
+        col_sources = dict(base.column_sources)
+        col_sources[e.column] = frozenset().union(*(col_sources.get(c, frozenset({c})) for c in e.column_inputs)) \
+            if e.column_inputs else frozenset()
+        columns = e.columns if e.columns is not None else (
+            base.columns + ((e.column,) if e.column not in base.columns else ()) if base.columns is not None else None)
+        node = Node(e.out, e.name, base.kind, base.rows.without(*e.removes), e.where, e.op, e.inputs, columns,
+                    frame, synthetic=base.synthetic, assigned=e.column)
+        return self._add(_with_columns(node, col_taint, col_sources))
 
     def _split_part(self, e: Split, index: int) -> Node:
         part = e.parts[index]
         parent = self.nodes.get(e.parent)
         prows = parent.rows if parent else UNKNOWN
-        if part.role == "train":
+        if prows.known and not prows.has("holdout") and part.role != "future":
+            rows = prows  # a validation split of training rows: both parts are still training rows
+        elif part.role == "train":
             rows = prows.without("holdout")
         elif part.role == "holdout":
             rows = prows.without("train")
         else:
             rows = prows.without("train", "holdout")
         rows = rows.without(*part.removes)
-        taint = parent.taint if parent else frozenset()
-        return self._add(Node(part.out, part.name, parent.kind if parent else "frame", rows, e.where,
-                              e.method, (e.parent,), part.columns, taint, split_role=part.role))
+        taint = frame_taint(parent) if parent else frozenset()
+        node = Node(part.out, part.name, parent.kind if parent else "frame", rows, e.where,
+                    e.method, (e.parent,), part.columns, taint, split_role=part.role,
+                    synthetic=parent.synthetic if parent else False)
+        if parent is not None:
+            if node.columns is None:
+                node.columns = parent.columns
+            _with_columns(node, *_carry_columns([parent], node.columns)[1:])
+        return self._add(node)
 
     def _fit(self, e: Fit) -> Node:
+        self.fits[e.out] = e
         inputs = self._inputs((e.data,) + ((e.target,) if e.target else ()))
         in_rows = join_all(n.rows for n in inputs) if inputs else UNKNOWN
-        taint = frozenset().union(*(n.taint for n in inputs)) if inputs else frozenset()
-        taint |= _row_taint(in_rows)
-        if in_rows.has("holdout"):
-            taint |= {FIT_ON_HOLDOUT}
+        taint: frozenset[str] = frozenset()
+        if e.learns:
+            taint = frozenset().union(*(n.taint for n in inputs)) if inputs else frozenset()
+            taint |= _row_taint(in_rows)
+            if in_rows.has("holdout"):
+                taint |= {FIT_ON_HOLDOUT}
+            if e.encodes_target and e.target is not None:
+                taint |= {LABEL}
         return self._add(Node(e.out, e.estimator, "model", NONE, e.where, e.op,
                               tuple(n.id for n in inputs), None, taint))
+
+    def _spans_parts(self, rows: Rows) -> bool:
+        """True when ``rows`` may mix parts (train with holdout, or future with a cutoff): a look-ahead then crosses."""
+        parts = rows.parts if self.policy.has_future else rows.parts - {"future"}
+        return not rows.known or len(parts) > 1
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -202,6 +263,60 @@ class LineageGraph:
         if node is None or node.columns is None:
             return None
         return column in node.columns
+
+
+def frame_taint(node: Node) -> frozenset[str]:
+    """The part of ``node.taint`` every column carries (not only some columns)."""
+    if not node.column_taint:
+        return node.taint
+    return node.taint - frozenset().union(*node.column_taint.values())
+
+
+def columns_taint(node: Node, columns: tuple[str, ...] | None) -> frozenset[str]:
+    """The taint of ``columns`` of ``node`` (all of its taint when ``columns`` is None)."""
+    if columns is None or not node.column_taint:
+        return node.taint
+    extra = [node.column_taint[c] for c in columns if c in node.column_taint]
+    return frame_taint(node).union(*extra)
+
+
+def _carry_columns(inputs: list[Node], columns: tuple[str, ...] | None
+                   ) -> tuple[frozenset[str], dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(frame-wide taint, column taint, column sources) of a value made from ``inputs`` holding ``columns``.
+
+    Column facts survive only for columns the output still holds; with unknown columns
+    every column's taint becomes frame-wide (never lost).
+    """
+    frame: frozenset[str] = frozenset().union(*(frame_taint(n) for n in inputs)) if inputs else frozenset()
+    col_taint: dict[str, frozenset[str]] = {}
+    col_sources: dict[str, frozenset[str]] = {}
+    for n in inputs:
+        if columns is None:
+            frame = frame.union(*n.column_taint.values())
+            continue
+        for c, t in n.column_taint.items():
+            if c in columns:
+                col_taint[c] = col_taint.get(c, frozenset()) | t
+        for c, src in n.column_sources.items():
+            if c in columns:
+                col_sources[c] = col_sources.get(c, frozenset()) | src
+    return frame, col_taint, col_sources
+
+
+def _with_columns(node: Node, col_taint: dict[str, frozenset[str]], col_sources: dict[str, frozenset[str]]) -> Node:
+    """Set column facts, keeping column taint disjoint from the frame-wide taint (already in ``node.taint``)."""
+    frame = node.taint
+    node.column_taint = {c: t - frame for c, t in col_taint.items() if t - frame}
+    node.column_sources = col_sources
+    node.taint = frame.union(*node.column_taint.values())
+    return node
+
+
+def holds_rows(node: Node) -> bool:
+    """True for row data (a frame, a split part); False for aggregates and fitted models (rows ``none``)."""
+    return not (node.rows.known and not node.rows.parts)
+
+
 
 
 def _row_taint(rows: Rows) -> frozenset[str]:

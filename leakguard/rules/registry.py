@@ -8,7 +8,17 @@ from collections.abc import Callable, Iterable
 from leakguard.finding import Finding
 from leakguard.lineage.events import Event
 from leakguard.lineage.graph import LineageGraph
-from leakguard.rules import peek_future, peek_holdout, peek_label
+from leakguard.rules import (
+    multi_test,
+    overlap,
+    peek_future,
+    peek_holdout,
+    peek_label,
+    preprocessing,
+    target,
+    temporal,
+    unresolved,
+)
 
 Check = Callable[[LineageGraph, Event], list[Finding]]
 
@@ -26,6 +36,14 @@ RULES: tuple[Rule, ...] = (
     Rule(peek_holdout.ID, "an inspection sees rows held out for testing", peek_holdout.check),
     Rule(peek_future.ID, "an inspection sees rows after the cutoff", peek_future.check),
     Rule(peek_label.ID, "an inspection relates the label to other columns before the split", peek_label.check),
+    Rule(preprocessing.ID, "statistics learned from rows that include the holdout reach the model",
+         preprocessing.check),
+    Rule(overlap.ID, "the same rows on both sides of the split", overlap.check),
+    Rule(multi_test.ID, "the test set used to choose between candidates", multi_test.check),
+    Rule(target.ID, "features that carry the label", target.check),
+    Rule(temporal.ID, "the future in the past: shuffled time, rows after the cutoff, look-ahead features",
+         temporal.check),
+    Rule(unresolved.ID, "a call on tracked data leakguard cannot judge (reported once)", unresolved.check),
 )
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
 

@@ -1,0 +1,191 @@
+"""What the modelling rules share: the model behind an evaluation, row lineage, where a taint came from.
+
+All of it reads the lineage graph only, so the kernel, the static checker and export
+judge a notebook the same way.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable
+
+from leakguard.finding import ProvenanceStep
+from leakguard.lineage.events import Evaluate, Fit, NodeId
+from leakguard.lineage.graph import FUTURE, HOLDOUT, LineageGraph, Node, columns_taint, holds_rows
+
+PREDICTORS = ("model", "search")
+SAFE_MODE_NOTE = "safe mode does not rewrite modelling code; the fix is below"
+
+
+def holdout_exists(graph: LineageGraph) -> bool:
+    """True when some rows are held out for testing: a declared (or inferred) holdout, or a split on record."""
+    return graph.policy.holdout.declared or bool(graph.splits)
+
+
+def protected(graph: LineageGraph) -> tuple[str, ...]:
+    """The taints that mean "learned from rows the model must not see": holdout, and future with a cutoff."""
+    return (HOLDOUT, FUTURE) if graph.policy.has_future else (HOLDOUT,)
+
+
+def fit_of(graph: LineageGraph, node_id: NodeId, learners: Iterable[str] = PREDICTORS) -> tuple[Node, Fit] | None:
+    """The fit that made the model ``node_id`` is (or predicts with): the nearest Fit node, itself first."""
+    wanted = tuple(learners)
+    for node in _self_and_ancestors(graph, node_id):
+        fit = graph.fits.get(node.id)
+        if fit is not None and fit.learner in wanted:
+            return node, fit
+    return None
+
+
+def _self_and_ancestors(graph: LineageGraph, node_id: NodeId) -> Iterable[Node]:
+    node = graph.get(node_id)
+    if node is None:
+        return
+    yield node
+    yield from graph.ancestors(node_id)
+
+
+def row_lineage(graph: LineageGraph, node_id: NodeId) -> dict[NodeId, Node]:
+    """The node and every node its rows come from (through row data only, not through aggregates or models)."""
+    found: dict[NodeId, Node] = {}
+    queue = collections.deque([node_id])
+    while queue:
+        nid = queue.popleft()
+        node = graph.get(nid)
+        if node is None or nid in found or (found and not holds_rows(node)):
+            continue
+        found[nid] = node
+        queue.extend(node.inputs)
+    return found
+
+
+def same_rows(graph: LineageGraph, a: NodeId, b: NodeId) -> bool:
+    """True when one value's rows are taken from the other's (a subset, the same rows, or a union with them)."""
+    if a == b:
+        return True
+    return a in row_lineage(graph, b) or b in row_lineage(graph, a)
+
+
+def split_siblings(graph: LineageGraph, train: NodeId, test: NodeId) -> tuple[str, bool | None] | None:
+    """``(method, time_ordered)`` of the split whose training part ``train`` and evaluated part ``test`` come from."""
+    train_rows, test_rows = row_lineage(graph, train), row_lineage(graph, test)
+    for split in reversed(graph.splits):
+        roles = {p.out: p.role for p in split.parts}
+        if any(roles.get(n) == "train" for n in train_rows) and any(roles.get(n) == "holdout" for n in test_rows):
+            return split.method, split.time_ordered
+    return None
+
+
+def origins(graph: LineageGraph, node_id: NodeId, taint: str) -> list[tuple[Node, list[Node]]]:
+    """Where ``taint`` on ``node_id`` came from: ``(origin, path)`` pairs, path running origin → ``node_id``.
+
+    An origin carries the taint while none of its inputs do (a statistic over holdout rows,
+    a fit). Column assignments are followed column-wise: a taint on a column the value no
+    longer holds is not blamed.
+    """
+    start = graph.get(node_id)
+    if start is None:
+        return []
+    cols0 = None if start.columns is None else frozenset(start.columns)
+    if taint not in columns_taint(start, _tuple(cols0)):
+        return []
+    parent: dict[NodeId, NodeId | None] = {start.id: None}
+    queue: collections.deque[tuple[Node, frozenset[str] | None]] = collections.deque([(start, cols0)])
+    found: list[tuple[Node, list[Node]]] = []
+    while queue:
+        node, cols = queue.popleft()
+        carriers = [(i, c) for i, c in _inputs_with_columns(graph, node, cols)
+                    if taint in columns_taint(i, _tuple(c))]
+        if not carriers:
+            found.append((node, _path(graph, parent, node.id)))
+            continue
+        for inp, c in carriers:
+            if inp.id not in parent:
+                parent[inp.id] = node.id
+                queue.append((inp, c))
+    return found
+
+
+def _tuple(cols: frozenset[str] | None) -> tuple[str, ...] | None:
+    return None if cols is None else tuple(cols)
+
+
+def _inputs_with_columns(graph: LineageGraph, node: Node, cols: frozenset[str] | None
+                         ) -> list[tuple[Node, frozenset[str] | None]]:
+    inputs = [graph.nodes[i] for i in node.inputs if i in graph.nodes]
+    if node.assigned is not None and inputs and inputs[0].id == node.inputs[0]:
+        base, others = inputs[0], inputs[1:]
+        a = node.assigned
+        if cols is not None and a not in cols:
+            return [(base, cols)]
+        base_cols = None if cols is None else (cols - {a}) | node.column_sources.get(a, frozenset())
+        return [(base, base_cols), *((o, None) for o in others)]
+    out: list[tuple[Node, frozenset[str] | None]] = []
+    for inp in inputs:
+        keep = cols if cols is not None and holds_rows(inp) and holds_rows(node) and inp.columns is not None else None
+        out.append((inp, keep))
+    return out
+
+
+def _path(graph: LineageGraph, parent: dict[NodeId, NodeId | None], nid: NodeId) -> list[Node]:
+    path: list[Node] = []
+    cur: NodeId | None = nid
+    while cur is not None:
+        path.append(graph.nodes[cur])
+        cur = parent[cur]
+    return path
+
+
+def steps(graph: LineageGraph, path: list[Node], limit: int = 10) -> tuple[ProvenanceStep, ...]:
+    """Provenance steps for a path (origin first), led by what the origin was computed from."""
+    nodes = list(path)
+    if nodes:
+        lead = [graph.nodes[i] for i in nodes[0].inputs if i in graph.nodes and holds_rows(graph.nodes[i])]
+        nodes = lead[:1] + nodes
+    if len(nodes) > limit:
+        nodes = nodes[: limit // 2] + nodes[-(limit - limit // 2):]
+    return tuple(ProvenanceStep(n.id, n.name, n.op, n.where, n.rows.name) for n in nodes)
+
+
+def label_names(graph: LineageGraph, target: NodeId | None) -> frozenset[str]:
+    """The label columns: the policy's, plus the target's own column name (inferred)."""
+    names = set(graph.policy.label)
+    node = graph.get(target)
+    if node is not None and node.columns is not None and len(node.columns) == 1:
+        names.add(node.columns[0])
+    return frozenset(names)
+
+
+def evaluated_parts(graph: LineageGraph, event: Evaluate) -> frozenset[str]:
+    """The row parts an evaluation scores (its data's and its target's, whichever is known)."""
+    parts: set[str] = set()
+    for nid in (event.data, event.target):
+        node = graph.get(nid)
+        if node is not None and node.rows.known:
+            parts |= node.rows.parts
+    return frozenset(parts)
+
+
+def on_holdout(graph: LineageGraph, event: Evaluate) -> bool:
+    """True when the evaluation scores rows held out for testing."""
+    return holdout_exists(graph) and "holdout" in evaluated_parts(graph, event)
+
+
+def what(node: Node) -> str:
+    """``StandardScaler.fit_transform at In[3] line 2`` for messages."""
+    return f"{node.op} ({node.name}, {node.where.short()})" if node.op != node.name else \
+        f"{node.name} ({node.where.short()})"
+
+
+def candidate(graph: LineageGraph, event: Evaluate) -> str:
+    """What an evaluation scores, for telling candidates apart: the estimator and its feature columns."""
+    found = fit_of(graph, event.model)
+    if found is not None:
+        fit = found[1]
+        data = graph.get(fit.data)
+        cols = ",".join(data.columns) if data is not None and data.columns is not None else "?"
+        return f"{fit.estimator} on [{cols}]"
+    model = graph.get(event.model)
+    data = graph.get(event.data)
+    cols = ",".join(data.columns) if data is not None and data.columns is not None else "?"
+    return f"{model.name if model else event.model} on [{cols}]"

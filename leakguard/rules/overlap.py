@@ -1,0 +1,116 @@
+"""overlap: the same rows on both sides of the split.
+
+A model trained on rows it is then tested on (trained on all data and tested on a subset,
+test rows concatenated back into train), rows resampled or augmented before the split
+(copies or synthetic neighbours of a test row in the training rows), duplicates across
+the split (found by row identity or content), and a training score presented as a test
+score. The finding fires at the evaluation: that is where the inflated score is made.
+"""
+
+from __future__ import annotations
+
+from leakguard.finding import Finding, provenance_of
+from leakguard.lineage.events import Evaluate, Event
+from leakguard.lineage.graph import FIT_ON_HOLDOUT, LineageGraph, Node
+from leakguard.rules._modelling import (
+    SAFE_MODE_NOTE,
+    fit_of,
+    holdout_exists,
+    row_lineage,
+    same_rows,
+    steps,
+)
+
+ID = "overlap"
+
+_SPLIT_FIRST = ("split first and fit on the training part only: "
+                "`X_train, X_test, y_train, y_test = train_test_split(X, y)`, `model.fit(X_train, y_train)`, "
+                "`model.score(X_test, y_test)`")
+
+
+def check(graph: LineageGraph, event: Event) -> list[Finding]:
+    """An error when an evaluation scores rows the model was trained on (or copies of them)."""
+    if not isinstance(event, Evaluate):
+        return []
+    if event.kind in ("cross-validate", "search"):
+        return _resampled_before_cv(graph, event)
+    data = graph.get(event.data)
+    found = fit_of(graph, event.model)
+    if data is None or found is None:
+        return []
+    model, fit = found
+    train = graph.get(fit.data)
+    if train is None:
+        return []
+    subject = data.name
+    if same_rows(graph, train.id, data.id):
+        if data.rows.known and data.rows.has("holdout") and holdout_exists(graph):
+            return [Finding(
+                ID, "error", event.where,
+                f"{fit.estimator} is scored on {data.name}, but it was trained on {train.name}, which holds "
+                "those same rows: the test rows were trained on.",
+                hint=f"{_SPLIT_FIRST}; {SAFE_MODE_NOTE}.", subject=subject,
+                provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
+            )]
+        if not holdout_exists(graph):
+            return [Finding(
+                ID, "warning", event.where,
+                f"{fit.estimator} is scored on {data.name}, the rows it was trained on; this is a training "
+                "score, not an estimate of how it does on new rows.",
+                hint=f"hold rows out before fitting and score on them: {_SPLIT_FIRST}; {SAFE_MODE_NOTE}.",
+                subject=subject, provenance=steps(graph, [train, model]),
+            )]
+        return []  # a training score next to a real test set: fine
+    if data.synthetic:
+        origin = _synthetic_origin(graph, data)
+        return [Finding(
+            ID, "error", event.where,
+            f"{fit.estimator} is scored on {data.name}, whose rows come from data resampled or augmented before "
+            f"the split ({origin.op}, {origin.where.short()}): copies or synthetic neighbours of the test rows "
+            "are in the training rows.",
+            hint=("split first, then resample the training part only "
+                  "(`X_res, y_res = sampler.fit_resample(X_train, y_train)`), or use "
+                  f"`imblearn.pipeline.make_pipeline(sampler, model)`; {SAFE_MODE_NOTE}."),
+            subject=subject, provenance=provenance_of(graph, data.id, 8),
+        )]
+    if event.shared_rows:
+        return [Finding(
+            ID, "error", event.where,
+            f"{event.shared_rows:,} of the rows {fit.estimator} is scored on in {data.name} are also among its "
+            f"training rows ({train.name}): duplicates across the split.",
+            hint=("drop duplicates before splitting (`df = df.drop_duplicates()`), or split by entity "
+                  "(`GroupShuffleSplit(...).split(X, y, groups=df['customer_id'])`) so a row and its copy stay "
+                  f"on one side; {SAFE_MODE_NOTE}."),
+            subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
+        )]
+    if FIT_ON_HOLDOUT in model.taint and data.rows.known and data.rows.has("holdout"):
+        return [Finding(
+            ID, "error", event.where,
+            f"{fit.estimator} was trained on rows that include the holdout and is now scored on holdout rows "
+            f"({data.name}): the test rows were trained on.",
+            hint=f"{_SPLIT_FIRST}; {SAFE_MODE_NOTE}.", subject=subject,
+            provenance=steps(graph, [train, model]),
+        )]
+    return []
+
+
+def _synthetic_origin(graph: LineageGraph, node: Node) -> Node:
+    """The resampling step furthest up the rows' lineage (the first node marked synthetic)."""
+    marked = [n for n in row_lineage(graph, node.id).values() if n.synthetic]
+    return min(marked, key=lambda n: n.seq) if marked else node
+
+
+def _resampled_before_cv(graph: LineageGraph, event: Evaluate) -> list[Finding]:
+    data = graph.get(event.data)
+    if data is None or not data.synthetic:
+        return []
+    origin = _synthetic_origin(graph, data)
+    return [Finding(
+        ID, "warning", event.where,
+        f"{event.op} validates on folds of {data.name}, which was resampled before the folds were made "
+        f"({origin.op}, {origin.where.short()}): copies or synthetic neighbours of each validation row sit in the "
+        "training folds.",
+        hint=("resample inside each fold: `cross_val_score(imblearn.pipeline.make_pipeline(sampler, model), "
+              f"X_train, y_train)`; {SAFE_MODE_NOTE}."),
+        subject=data.name, provenance=provenance_of(graph, data.id, 8),
+    )]

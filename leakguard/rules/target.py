@@ -1,0 +1,91 @@
+"""target: features that carry the label.
+
+The label left inside ``X``; a column computed from the label row by row
+(``df["ratio"] = df["refund"] / df["churned"]``); a target encoding (group means of the
+label) computed over rows that include the holdout; a column the engine found to
+reproduce the target on its own (an id or a timestamp that encodes the label). The
+finding fires at the model fit.
+"""
+
+from __future__ import annotations
+
+from leakguard.finding import Finding, provenance_of
+from leakguard.lineage.events import Event, Fit
+from leakguard.lineage.graph import LABEL, LineageGraph, Node
+from leakguard.rules._modelling import PREDICTORS, SAFE_MODE_NOTE, label_names, origins, protected, steps, what
+
+ID = "target"
+
+
+def check(graph: LineageGraph, event: Event) -> list[Finding]:
+    """An error for the label (or a row-wise copy) among the features; a warning for leaky encodings and proxies."""
+    if not isinstance(event, Fit) or event.learner not in PREDICTORS:
+        return []
+    data = graph.get(event.data)
+    if data is None:
+        return []
+    labels = label_names(graph, event.target)
+    found: list[Finding] = []
+    if data.columns is not None and labels:
+        inside = [c for c in data.columns if c in labels]
+        if inside:
+            found.append(Finding(
+                ID, "error", event.where,
+                f"the label {', '.join(inside)} is a column of {data.name}, the features {event.estimator} is "
+                "trained on: the model can read the answer.",
+                hint=f"drop it from the features: `X = {data.name}.drop(columns={inside!r})`; {SAFE_MODE_NOTE}.",
+                subject=inside[0], provenance=provenance_of(graph, data.id, 6),
+            ))
+        copies = {c: sorted(data.column_sources[c] & labels) for c in data.columns
+                  if c not in labels and data.column_sources.get(c, frozenset()) & labels}
+        for col, srcs in list(copies.items())[:3]:
+            maker = _assignment_of(graph, data, col)
+            found.append(Finding(
+                ID, "error", event.where,
+                f"feature {col} of {data.name} is computed row by row from the label {', '.join(srcs)}"
+                f"{f' ({maker.where.short()})' if maker else ''}: at prediction time it does not exist.",
+                hint=f"drop {col!r} from the features, or build it only from columns known before the outcome; "
+                     f"{SAFE_MODE_NOTE}.",
+                subject=col, provenance=provenance_of(graph, maker.id if maker else data.id, 6),
+            ))
+    found.extend(_encodings(graph, event, data))
+    if event.label_proxies:
+        cols = ", ".join(event.label_proxies[:4])
+        found.append(Finding(
+            ID, "warning", event.where,
+            f"column(s) {cols} of {data.name} reproduce the target on their own (a single threshold separates "
+            "the classes, or the values track the target exactly): an id, timestamp or outcome field that "
+            "encodes the label?",
+            hint=f"check how {cols} is recorded; if it is assigned after (or because of) the outcome, drop it; "
+                 f"{SAFE_MODE_NOTE}.",
+            subject=event.label_proxies[0], provenance=provenance_of(graph, data.id, 6),
+        ))
+    return found
+
+
+def _encodings(graph: LineageGraph, event: Fit, data: Node) -> list[Finding]:
+    """Target encodings (label statistics) learned over rows the model must not see."""
+    for origin, path in origins(graph, data.id, LABEL):
+        leaked = [t for t in protected(graph) if t in origin.taint]
+        if not leaked or origin.id == data.id:
+            continue
+        where = "rows held out for testing" if "holdout" in leaked else "rows after the cutoff"
+        return [Finding(
+            ID, "warning", event.where,
+            f"{data.name} holds a target encoding (statistics of the label) computed over {where}: "
+            f"{what(origin)}. The test labels are inside the training features.",
+            hint=("compute the encoding on the training part and map it onto both parts, e.g. "
+                  "`enc = train.groupby('plan')['churned'].mean()`, `train['plan_te'] = train['plan'].map(enc)`, "
+                  "`test['plan_te'] = test['plan'].map(enc)` (or `TargetEncoder` in a pipeline); "
+                  f"{SAFE_MODE_NOTE}."),
+            subject=origin.name, provenance=steps(graph, path),
+        )]
+    return []
+
+
+def _assignment_of(graph: LineageGraph, node: Node, column: str) -> Node | None:
+    """The column assignment that computed ``column`` (nearest first)."""
+    for n in (node, *graph.ancestors(node.id)):
+        if n.assigned == column:
+            return n
+    return None
