@@ -14,7 +14,7 @@ rewrite is refused rather than changing what the query means.
 >>> p = Policy(time="ts", cutoff="2024-06-01")
 >>> a = analyse("SELECT count(*) FROM events e WHERE e.x = ?", "sqlite", p)
 >>> restrict(a, {id(a.scans[0]): Restriction(time_column="ts")}, p)
-"SELECT COUNT(*) FROM (SELECT * FROM events WHERE ts <= '2024-06-01 00:00:00') AS e WHERE e.x = ?"
+"SELECT COUNT(*) FROM (SELECT * FROM events WHERE JULIANDAY(ts) <= JULIANDAY('2024-06-01 00:00:00')) AS e WHERE e.x = ?"
 """
 
 from __future__ import annotations
@@ -105,8 +105,12 @@ def predicate(r: Restriction, policy: Policy, dialect: str) -> exp.Expr:
         return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0))
     parts: list[exp.Expr] = []
     if r.time_column:
-        parts.append(exp.LTE(this=_column(r.time_column, r.exact_names),
-                             expression=cutoff_literal(policy, dialect, r.time_type)))
+        col: exp.Expr = _column(r.time_column, r.exact_names)
+        limit = cutoff_literal(policy, dialect, r.time_type)
+        if dialect == "sqlite" and isinstance(limit, exp.Literal) and limit.is_string:
+            # sqlite keeps times as text in several spellings ('T' or ' ', fractions, dates alone): compare instants
+            col, limit = exp.func("JULIANDAY", col), exp.func("JULIANDAY", limit)
+        parts.append(exp.LTE(this=col, expression=limit))
     if r.holdout_column:
         parts.append(exp.not_(exp.func("COALESCE", _column(r.holdout_column, r.exact_names), exp.false())))
     if r.id_column and r.holdout_ids:
