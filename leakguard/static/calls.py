@@ -20,6 +20,7 @@ from leakguard.static import dataops, pandasops
 from leakguard.static.sources import MAGIC_CALL
 from leakguard.static.values import (
     UNKNOWN,
+    Conn,
     Const,
     Data,
     Estimator,
@@ -159,6 +160,10 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
         return accessor_call(it, receiver, name, site)
     if isinstance(receiver, Seq):
         return _seq_method(it, receiver, name, args)
+    if isinstance(receiver, Conn):
+        from leakguard.static.sqlbridge import conn_method
+
+        return conn_method(it, receiver, name, site)
     if isinstance(receiver, Const):
         if isinstance(receiver.value, str) and name in ("format", "join", "replace", "strip", "lower", "upper"):
             return Const(receiver.value if name in ("strip", "lower", "upper") else None)
@@ -323,10 +328,16 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
             return _module_inspect(it, api, site)
         if api.kind == "split":
             return splits.split(it, site, api.name)
+        if api.kind == "query":
+            from leakguard.static.sqlbridge import catalog_call
+
+            return catalog_call(it, api.qualname, api.module, site)
         handled = models.function(it, api, site)
         if handled is not None:
             return handled
-    known = pandasops.function(it, path, site)
+    from leakguard.static.sqlbridge import connect
+
+    known = connect(path) or pandasops.function(it, path, site)
     if known is None:
         known = models.library_function(it, path, site)
     if known is not None:

@@ -26,6 +26,7 @@ from leakguard.static.values import (
     Unknown,
     Value,
     const_strings,
+    data_in,
 )
 
 if TYPE_CHECKING:
@@ -178,7 +179,10 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.AST) -> Value:
 
 def column(it: Interp, frame: Data, name: str, label: str) -> Data:
     """``frame[name]``: the column as a series."""
-    return it.derive([frame], "series", label, f"[{name!r}]", columns=(name,))
+    out = it.derive([frame], "series", label, f"[{name!r}]", columns=(name,))
+    if frame.kind == "frame":
+        out.colsrc = frozenset({name}) if frame.colsrc is None else frame.colsrc
+    return out
 
 
 def select(it: Interp, frame: Data, names: tuple[str, ...], label: str) -> Data:
@@ -281,7 +285,7 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: str) -> Val
 
 
 def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
-    """``df['x'] = value`` / ``df.loc[m, 'x'] = value``: the frame is rebound, derived from both."""
+    """``df['x'] = value`` / ``df.loc[m, 'x'] = value``: a column assignment; the frame is rebound."""
     base_node: ast.expr = target.value
     if isinstance(base_node, ast.Attribute) and base_node.attr in ("loc", "iloc", "at", "iat"):
         base_node = base_node.value
@@ -293,12 +297,7 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
     names = const_strings(it.eval(key)) if not isinstance(key, ast.Tuple) else (
         const_strings(it.eval(key.elts[-1])) if key.elts else None)
     if isinstance(base, Data) and base.kind == "frame":
-        cols = base.columns
-        if cols is not None and names is not None:
-            cols = (*cols, *(n for n in names if n not in cols))
-        new = it.derive([base, value], "frame", base_node.id, "set column", columns=cols)
-        new.sorted_by = base.sorted_by
-        it.bind_name(base_node.id, new)
+        assign_column(it, base_node.id, base, names[0] if names and len(names) == 1 else None, value)
     elif isinstance(base, Seq) and base.kind == "dict":
         k = it.eval(key)
         base.items.append(value)
@@ -307,13 +306,42 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
         base.items.append(value)
 
 
+def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Value) -> None:
+    """Rebind frame ``name`` to ``base`` with column ``col`` computed from ``value`` (a column-level Derive)."""
+    from leakguard.lineage.events import Derive
+    from leakguard.static.interp import event
+
+    base_id = it.node(base)
+    others: list[str] = []
+    sources: frozenset[str] = frozenset()
+    flags = {"looks_ahead": False, "synthetic": False}
+    for d in data_in(value):
+        if d.node is None and not d.aggregate and not d.unresolved and not d.removes:
+            others.extend(i for i in d.inputs if i != base_id)
+        elif d.node != base_id:
+            others.append(it.node(d))
+        if d.colsrc:
+            sources |= d.colsrc
+        flags["looks_ahead"] |= d.looks_ahead
+        flags["synthetic"] |= d.synthetic
+    cols = base.columns
+    if cols is not None and col is not None and col not in cols:
+        cols = (*cols, col)
+    elif col is None:
+        cols = None if not isinstance(value, Data) else cols
+    nid = it.graph.new_id()
+    it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op="set column", name=name,
+                  where=it.where(), rows="same", columns=cols, kind="frame", column=col,
+                  column_inputs=tuple(sorted(sources)), **flags))
+    it.scopes[-1][name] = Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by)
+
+
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
     """``df.x = value`` on a frame is a column write; other attribute writes are ignored."""
     if isinstance(target.value, ast.Name):
         base = it.lookup(target.value.id)
         if isinstance(base, Data) and base.kind == "frame":
-            new = it.derive([base, value], "frame", target.value.id, "set column", columns=base.columns)
-            it.bind_name(target.value.id, new)
+            assign_column(it, target.value.id, base, target.attr, value)
 
 
 # -- arithmetic and masks -----------------------------------------------------------------------
@@ -387,10 +415,12 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
                               "==": operator.eq, "!=": operator.ne}[op](left.value, right.value))
             except TypeError:
                 return UNKNOWN
-        if isinstance(left, Data) and _column(left) and isinstance(right, Const) and op:
-            return mask(it, left, op, right.value, text(node))
-        if isinstance(right, Data) and _column(right) and isinstance(left, Const) and op in _FLIP:
-            return mask(it, right, _FLIP[op], left.value, text(node))
+        if isinstance(left, Data) and not left.aggregate and isinstance(right, Const) and op:
+            return mask(it, left, op, right.value, text(node),
+                        subject=_column(left) or f"<{ast.dump(node.left)}>")
+        if isinstance(right, Data) and not right.aggregate and isinstance(left, Const) and op in _FLIP:
+            return mask(it, right, _FLIP[op], left.value, text(node),
+                        subject=_column(right) or f"<{ast.dump(node.comparators[0])}>")
     datas = [v for v in (left, *rights) if isinstance(v, Data)]
     if datas:
         kind = "series" if any(not d.aggregate for d in datas) else "scalar"
@@ -398,10 +428,10 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
     return it.unknown_from([left, *rights], text(node), "compare")
 
 
-def mask(it: Interp, series: Data, op: str, value: Any, label: str) -> Data:
-    """A boolean series from comparing one column with a constant."""
+def mask(it: Interp, series: Data, op: str, value: Any, label: str, *, subject: str) -> Data:
+    """A boolean series from comparing a column (or an expression, named by ``subject``) with a constant."""
     out = it.derive([series], "series", label, "mask")
-    out.filter = ("cmp", _column(series), op, value)
+    out.filter = ("cmp", subject, op, value)
     return out
 
 

@@ -19,6 +19,7 @@ import ast
 import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from leakguard.finding import Finding
 from leakguard.lineage.events import Derive, Event, NodeId, Split, Where
@@ -29,6 +30,7 @@ from leakguard.static import calls, dataops
 from leakguard.static.resolve import CatalogIndex, catalog_index
 from leakguard.static.values import UNKNOWN, Const, Data, Func, Ref, Seq, Unknown, Value, data_in
 
+E = TypeVar("E", bound=Any)
 MAX_UNROLL = 12
 MAX_DEPTH = 4
 STEP_BUDGET = 20_000
@@ -37,6 +39,19 @@ _BUILTINS = frozenset({
     "range", "enumerate", "zip", "map", "filter", "isinstance", "type", "str", "int", "float", "bool", "repr",
     "open", "any", "all", "iter", "next", "reversed", "getattr", "hasattr", "vars", "id", "hash", "format",
 })
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def event(cls: type[E], **values: object) -> E:
+    """An event of ``cls`` from the fields it has: engines may know more facts than a version of the
+    event records (a field the lineage model does not have yet is left out, never an error)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    made: E = cls(**{k: v for k, v in values.items() if k in names})
+    return made
 
 
 class Blocked(Exception):
@@ -151,9 +166,10 @@ class Interp:
             return d.node
         nid = self.graph.new_id()
         op = "→".join(d.ops[-3:]) if d.ops else "assign"
-        self.emit(Derive(nid, d.inputs, op, name or d.text, self.where(),
-                         rows="aggregate" if d.aggregate else "unknown", columns=d.columns,
-                         removes=d.removes, kind=d.kind, label_derived=d.label_derived))
+        self.emit(event(Derive, out=nid, inputs=d.inputs, op=op, name=name or d.text, where=self.where(),
+                        rows="aggregate" if d.aggregate else "unknown", columns=d.columns, removes=d.removes,
+                        kind=d.kind, label_derived=d.label_derived, looks_ahead=d.looks_ahead,
+                        synthetic=d.synthetic, unresolved=d.unresolved))
         d.node = nid
         return nid
 
@@ -164,17 +180,27 @@ class Interp:
         ids: list[NodeId] = []
         ops: tuple[str, ...] = ()
         sorted_by = None
+        colsrc: frozenset[str] | None = frozenset()
+        flags = [False, False]
+        preds = []
         for v in inputs:
             for d in data_in(v):
-                if d.node is None and not (d.removes or d.aggregate or d.label_derived):
+                if d.node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved):
                     ids.extend(d.inputs)
                     ops = ops or d.ops
                 else:
                     ids.append(self.node(d))
                 sorted_by = sorted_by or d.sorted_by
+                if not d.aggregate and d.kind != "model":
+                    colsrc = None if colsrc is None or d.colsrc is None else colsrc | d.colsrc
+                flags[0] |= d.looks_ahead and d.node is None
+                flags[1] |= d.synthetic and d.node is None
+                if d.pred is not None:
+                    preds.append(d.pred)
         return Data(kind, text, inputs=tuple(dict.fromkeys(ids)), ops=(*ops, op), columns=columns,
                     removes=removes, aggregate=aggregate, label_derived=label_derived,
-                    sorted_by=sorted_by if not aggregate else None)
+                    sorted_by=sorted_by if not aggregate else None, colsrc=colsrc if not aggregate else None,
+                    looks_ahead=flags[0], synthetic=flags[1], pred=preds[0] if len(preds) == 1 else None)
 
     def unknown_from(self, values: Iterable[Value], text: str, op: str) -> Value:
         """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""

@@ -1,12 +1,13 @@
 """Models and transformers: estimators, pipelines, search objects, Keras-style models, resamplers, metrics.
 
-A class from a modelling library called with ``()`` is an :class:`Estimator`. Its methods
-emit the kernel's events: ``fit`` (and ``fit_transform``, ``fit_resample``) a ``Fit`` of
-the estimator on the rows of ``X`` (and ``y``); ``score``/``evaluate`` and a metric over
-``predict(...)`` an ``Evaluate``; Keras ``fit(validation_data=...)`` and boosting
-``eval_set=`` an ``Evaluate`` of the data used to choose. Pipelines, column transformers
-and search objects are one estimator with steps, fit as one. Catalog entries of the
-modelling kinds, where present, decide first.
+A class from a modelling library called with ``()`` is an :class:`Estimator`; what kind of
+learner it is (model, transformer, search, resampler) comes from its name when the catalog
+has no entry for it. Its methods emit the kernel's events: ``fit`` a ``Fit``;
+``fit_transform`` a ``Fit`` whose state feeds the transformed rows; ``fit_resample`` a
+``Fit`` and synthetic rows; ``score``/``evaluate`` and a metric over ``predict(...)`` an
+``Evaluate`` (kind ``score``); Keras ``validation_data=`` and boosting ``eval_set=`` an
+``Evaluate`` of kind ``validation``; a search's ``fit`` an ``Evaluate`` of kind ``search``;
+``cross_val_score`` and friends a ``Fit`` and an ``Evaluate`` of kind ``cross-validate``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
-from leakguard.static import dataops
 from leakguard.static.values import UNKNOWN, Const, Data, Estimator, GroupBy, Method, Seq, Unknown, Value, data_in
 
 if TYPE_CHECKING:
@@ -26,8 +26,18 @@ if TYPE_CHECKING:
 _LIBRARIES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.", "keras.", "statsmodels.",
               "category_encoders.", "feature_engine.", "torch.")
 _FACTORIES = frozenset({"make_pipeline", "make_column_transformer", "make_union"})
+_SEARCH = ("SearchCV", "GridSearchCV", "RandomizedSearchCV", "BayesSearchCV", "TunedThresholdClassifierCV")
+_TRANSFORMER_ENDINGS = ("Scaler", "Imputer", "Encoder", "Transformer", "Vectorizer", "Discretizer", "PCA", "SVD",
+                        "NMF", "ICA", "Analysis", "Selector", "Threshold", "KBest", "Percentile", "RFE", "RFECV",
+                        "FromModel", "Features", "Normalizer", "Binarizer", "Embedding", "Isomap", "Nystroem",
+                        "Sampler", "FeatureUnion", "Union")
+_NO_LEARNING = frozenset({"Normalizer", "FunctionTransformer", "Binarizer", "PolynomialFeatures",
+                          "SplineTransformer", "HashingVectorizer"})
+_SPLITTERS = ("KFold", "Split", "ShuffleSplit", "LeaveOneOut", "LeavePOut", "LeaveOneGroupOut")
+_RESAMPLERS = ("SMOTE", "ADASYN", "SVMSMOTE", "BorderlineSMOTE", "SMOTENC", "SMOTEN", "KMeansSMOTE",
+               "RandomOverSampler", "RandomUnderSampler", "NearMiss", "TomekLinks", "EditedNearestNeighbours",
+               "SMOTETomek", "SMOTEENN", "ClusterCentroids")
 _FIT = frozenset({"fit", "partial_fit", "train"})
-_FIT_TRANSFORM = frozenset({"fit_transform"})
 _TRANSFORM = frozenset({"transform", "inverse_transform"})
 _PREDICT = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "__call__"})
 _SCORE = frozenset({"score", "evaluate"})
@@ -36,6 +46,26 @@ _FITTED_VALUES = frozenset({"coef_", "intercept_", "feature_importances_", "best
                             "categories_", "vocabulary_", "idf_", "n_features_in_", "feature_names_in_"})
 _CV = frozenset({"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve",
                  "permutation_test_score"})
+
+
+def classify(path: str) -> tuple[str, bool, bool]:
+    """``(learner, learns, encodes_target)`` of an estimator class, from its name."""
+    name = path.rsplit(".", 1)[-1]
+    if name.endswith(_SEARCH) or name.startswith(("GridSearch", "RandomizedSearch", "HalvingGridSearch",
+                                                   "HalvingRandomSearch")):
+        return "search", True, False
+    if name in _RESAMPLERS or (path.startswith("imblearn.") and ("sampl" in path or "combine" in path)):
+        return "resampler", True, False
+    if name.endswith(_SPLITTERS) or name in ("TimeSeriesSplit", "GroupKFold", "StratifiedKFold"):
+        return "splitter", False, False
+    if name == "TargetEncoder" or (path.startswith("category_encoders.") and "Target" in name):
+        return "transformer", True, True
+    if name.endswith(_TRANSFORMER_ENDINGS) or path.startswith(("sklearn.preprocessing.", "sklearn.impute.",
+                                                                "sklearn.feature_selection.",
+                                                                "sklearn.decomposition.",
+                                                                "sklearn.feature_extraction.")):
+        return "transformer", name not in _NO_LEARNING, False
+    return "model", True, False
 
 
 def construct(it: Interp, path: str, site: Site) -> Estimator | None:
@@ -47,13 +77,23 @@ def construct(it: Interp, path: str, site: Site) -> Estimator | None:
     name = path.rsplit(".", 1)[-1]
     if not path.startswith(_LIBRARIES) or not (name[:1].isupper() or name in _FACTORIES):
         return None
-    est = Estimator(path, name, keras=path.startswith("keras."))
+    learner, learns, encodes = classify(path)
+    est = Estimator(path, name, keras=path.startswith("keras."), learner=learner, learns=learns,
+                    encodes_target=encodes)
     est.steps = _steps(site.values)
     inner = kwargs.get("estimator") or kwargs.get("base_estimator") or (args[0] if args else None)
     if isinstance(inner, Estimator):
         est.wraps = inner
     if est.steps:
         est.text = f"{name}({', '.join(s.text for s in est.steps[:4])})"
+        if name in ("Pipeline", "make_pipeline"):
+            last = est.steps[-1]
+            est.learner = "model" if last.learner in ("model", "search") else "transformer"
+            est.learns = any(s.learns for s in est.steps)
+            est.encodes_target = any(s.encodes_target for s in est.steps)
+        elif learner == "transformer":
+            est.learns = any(s.learns for s in est.steps)
+            est.encodes_target = any(s.encodes_target for s in est.steps)
     return est
 
 
@@ -67,12 +107,7 @@ def _steps(values: list[Value]) -> list[Estimator]:
     return out
 
 
-def short(est: Estimator) -> str:
-    """The estimator's name for events and messages (``Pipeline(StandardScaler, LogisticRegression)``)."""
-    return est.text
-
-
-# -- methods ----------------------------------------------------------------------------------------
+# -- events -----------------------------------------------------------------------------------------
 
 
 def _xy(args: Args, kwargs: Kwargs) -> tuple[Value | None, Value | None]:
@@ -92,13 +127,18 @@ def _node(it: Interp, v: Value | None) -> NodeId | None:
     return it.node(it.derive(datas, "frame", "<data>", "combine"))
 
 
-def fit(it: Interp, est: Estimator, x: Value | None, y: Value | None, op: str) -> NodeId | None:
+def fit(it: Interp, est: Estimator, x: Value | None, y: Value | None, op: str) -> NodeId:
     """A ``Fit`` of ``est`` on ``x`` (and ``y``); the estimator then holds the fitted state."""
+    from leakguard.static.interp import event
+
     data = _node(it, x)
     if data is None:
-        data = it.node(it.derive([], "frame", dataops.text(ast.Name("X")), "unresolved"))
+        data = it.node(it.derive([], "frame", "<data>", "unresolved"))
     out = it.graph.new_id()
-    it.emit(Fit(out, short(est), data, it.where(), _node(it, y), op))
+    learner = est.learner if est.learner in ("model", "search", "transformer") else "transformer"
+    it.emit(event(Fit, out=out, estimator=est.text, data=data, where=it.where(), target=_node(it, y),
+                  op=f"{est.cls.rsplit('.', 1)[-1]}.{op}", learner=learner, learns=est.learns,
+                  encodes_target=est.encodes_target))
     est.fitted = out
     if est.wraps is not None:
         est.wraps.fitted = out
@@ -106,27 +146,27 @@ def fit(it: Interp, est: Estimator, x: Value | None, y: Value | None, op: str) -
 
 
 def model_node(it: Interp, est: Estimator) -> NodeId:
-    """The fitted state of ``est``; an estimator used before any visible fit gets an unknown one."""
+    """The fitted state of ``est``; an estimator used before any visible fit gets one of unknown origin."""
     if est.fitted is None:
         nid = it.graph.new_id()
-        it.emit(Derive(nid, (), "unfitted", short(est), it.where(), rows="aggregate", kind="model"))
+        it.emit(Derive(nid, (), "unfitted", est.text, it.where(), rows="aggregate", kind="model"))
         est.fitted = nid
     return est.fitted
 
 
-def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str) -> Data:
+def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str, *, kind: str = "score") -> Data:
     """An ``Evaluate`` of ``model`` on ``x`` (and ``y``); returns the score."""
+    from leakguard.static.interp import event
+
     data = _node(it, x)
     if data is not None:
-        it.emit(Evaluate(model, data, it.where(), _node(it, y), op))
-    return Data("scalar", f"{op}()", node=_score_node(it, model, x, y, op))
+        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind))
+    return _score(it, model, x, y, op)
 
 
-def _score_node(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str) -> NodeId:
-    nid = it.graph.new_id()
-    inputs = tuple(n for n in (model, _node(it, x), _node(it, y)) if n is not None)
-    it.emit(Derive(nid, inputs, op, f"{op}()", it.where(), rows="aggregate", kind="scalar"))
-    return nid
+def _score(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str) -> Data:
+    inputs = [Data("model", "model", node=model), *(v for v in (x, y) if v is not None)]
+    return it.derive(inputs, "scalar", f"{op}()", op, aggregate=True)
 
 
 def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
@@ -134,35 +174,50 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
     args, kwargs = site.args, site.kwargs
     x, y = _xy(args, kwargs)
     label = site.text
+    short = est.cls.rsplit(".", 1)[-1]
     if name in _FIT:
+        if est.learner == "resampler":
+            return est
         fitted = fit(it, est, x, y, name)
+        if est.learner == "search":
+            evaluate(it, fitted, x, y, f"{short}.fit", kind="search")
         for xv, yv, op in _validation(kwargs):
-            if fitted is not None:
-                evaluate(it, fitted, xv, yv, op)
+            evaluate(it, fitted, xv, yv, op, kind="validation")
         return est if not est.keras else Unknown("history")
-    if name in _FIT_TRANSFORM or name == "fit_predict":
+    if name in ("fit_transform", "fit_predict"):
         fitted = fit(it, est, x, y, name)
         return _applied(it, fitted, x, label, name)
-    if name == "fit_resample":
-        fit(it, est, x, y, name)
-        return Seq([it.derive([v], _kind(v), label, "fit_resample", columns=_columns(v))
-                    for v in (x, y) if v is not None])
+    if name in ("fit_resample", "fit_sample"):
+        # resampling makes rows from rows (no statistic reaches the features): synthetic rows, no Fit
+        parts: list[Value] = []
+        for v in (x, y):
+            if v is not None:
+                d = it.derive([v], _kind(v), label, f"{short}.{name}", columns=_columns(v))
+                d.synthetic = not short.endswith(("UnderSampler", "NearMiss", "TomekLinks", "Centroids",
+                                                  "EditedNearestNeighbours", "CondensedNearestNeighbour"))
+                parts.append(d)
+        return Seq(parts)
     if name in _TRANSFORM:
         return _applied(it, model_node(it, est), x, label, name)
     if name in _PREDICT:
         out = _applied(it, model_node(it, est), x, label, name)
-        if isinstance(out, Data) and x is not None:
-            xn = _node(it, x)
-            if xn is not None:
-                out.pred = (model_node(it, est), xn)
+        xn = _node(it, x)
+        if isinstance(out, Data) and xn is not None:
+            out.pred = (model_node(it, est), xn)
         return out
     if name in _SCORE:
-        return evaluate(it, model_node(it, est), x, y, name)
-    if name in ("compile", "set_params", "summary", "add"):
-        return est if name == "set_params" else Const(None)
-    if name in ("get_params", "get_feature_names_out"):
-        return UNKNOWN
-    return it.unknown_from([*args, *kwargs.values()], label, name)
+        return evaluate(it, model_node(it, est), x, y, f"{short}.{name}")
+    if name == "split" and est.learner == "splitter":
+        return it.unknown_from(args, label, "folds")
+    if name in ("compile", "summary", "add", "get_params", "get_feature_names_out", "set_output"):
+        return Const(None) if name != "set_output" else est
+    if name == "set_params":
+        return est
+    if any(data_in(v) for v in site.values):
+        d = it.derive(site.values, "value", label, f"{short}.{name}")
+        d.unresolved = True
+        return Unknown(name, d)
+    return UNKNOWN
 
 
 def _validation(kwargs: Kwargs) -> list[tuple[Value, Value | None, str]]:
@@ -179,30 +234,30 @@ def _validation(kwargs: Kwargs) -> list[tuple[Value, Value | None, str]]:
 
 
 def _kind(v: Value | None) -> str:
-    return v.kind if isinstance(v, Data) else "array"
+    return v.kind if isinstance(v, Data) and v.kind not in ("scalar", "value") else "array"
 
 
 def _columns(v: Value | None) -> tuple[str, ...] | None:
     return v.columns if isinstance(v, Data) else None
 
 
-def _applied(it: Interp, model: NodeId | None, x: Value | None, label: str, op: str) -> Value:
+def _applied(it: Interp, model: NodeId, x: Value | None, label: str, op: str) -> Value:
     if x is None or not data_in(x):
         return it.unknown_from([], label, op)
-    model_data = Data("model", "model", node=model) if model is not None else None
-    inputs: list[Value] = [x] + ([model_data] if model_data is not None else [])
-    return it.derive(inputs, _kind(x) if _kind(x) != "scalar" else "array", label, op, columns=_columns(x))
+    return it.derive([x, Data("model", "model", node=model)], _kind(x), label, op, columns=None)
 
 
 # -- attributes, subscripts, functions ------------------------------------------------------------------
 
 
 def attribute(it: Interp, est: Estimator, name: str, node: ast.AST) -> Value:
+    """``search.best_estimator_``, ``pipe.named_steps``, ``model.coef_``..."""
     if name == "best_estimator_":
         return est
-    if name in ("named_steps", "steps", "estimators_"):
-        return Seq(list(est.steps), "dict", [s.text for s in est.steps]) if name == "named_steps" else Seq(
-            list(est.steps), "list")
+    if name == "named_steps":
+        return Seq(list(est.steps), "dict", [s.text for s in est.steps])
+    if name in ("steps", "estimators_"):
+        return Seq(list(est.steps), "list")
     if name in _FITTED_VALUES:
         if est.fitted is None:
             return UNKNOWN
@@ -212,6 +267,7 @@ def attribute(it: Interp, est: Estimator, name: str, node: ast.AST) -> Value:
 
 
 def subscript(it: Interp, est: Estimator, key: Value) -> Value:
+    """``pipe[-1]``: a step of a pipeline."""
     if isinstance(key, Const) and isinstance(key.value, int) and est.steps:
         try:
             return est.steps[key.value]
@@ -221,34 +277,38 @@ def subscript(it: Interp, est: Estimator, key: Value) -> Value:
 
 
 def function(it: Interp, api: Api, site: Site) -> Value | None:
-    """A catalog function of a modelling kind; None when the kind is not one the static engine knows."""
-    return None
+    """A catalog function of a modelling kind; None when it is not one (the name-based fallback decides)."""
+    return library_function(it, f"{api.module}.{api.qualname}", site)
 
 
 def library_function(it: Interp, path: str, site: Site) -> Value | None:
-    """Cross-validation helpers and metrics by name, when the catalog does not list them."""
-    args, kwargs, node = site.args, site.kwargs, site.node
+    """Cross-validation helpers and metrics by name."""
+    args, kwargs = site.args, site.kwargs
     name = path.rsplit(".", 1)[-1]
     if path.startswith("sklearn.") and name in _CV:
         est = args[0] if args else kwargs.get("estimator")
         x = args[1] if len(args) > 1 else kwargs.get("X")
         y = args[2] if len(args) > 2 else kwargs.get("y")
-        if isinstance(est, Estimator):
-            fitted = fit(it, est, x, y, name)
-            return it.derive([Data("model", est.text, node=fitted)] if fitted else [], "array",
-                             dataops.text(node), name, aggregate=True)
-        return None
+        if not isinstance(est, Estimator):
+            return None
+        fitted = fit(it, est, x, y, name)
+        return evaluate(it, fitted, x, y, name, kind="cross-validate")
+    if path.startswith("sklearn.utils.") and name in ("resample", "shuffle"):
+        outs: list[Value] = []
+        for v in args:
+            d = it.derive([v], _kind(v), site.text, name, columns=_columns(v))
+            d.synthetic = name == "resample"
+            outs.append(d)
+        return outs[0] if len(outs) == 1 else Seq(outs)
     if path.startswith("sklearn.metrics.") and (name.endswith(("_score", "_error", "_loss")) or name in (
-            "classification_report", "confusion_matrix", "log_loss")):
+            "classification_report", "confusion_matrix", "log_loss", "precision_recall_curve", "roc_curve")):
         y_true = args[0] if args else kwargs.get("y_true")
         y_pred = args[1] if len(args) > 1 else kwargs.get("y_pred", kwargs.get("y_score", kwargs.get("probas_pred")))
         preds = [d for d in data_in(y_pred) if d.pred is not None] if y_pred is not None else []
         if preds and preds[0].pred is not None:
             model, data = preds[0].pred
-            it.emit(Evaluate(model, data, it.where(), _node(it, y_true), name))
-            return Data("scalar", f"{name}()", node=_score_node(it, model, None, y_true, name))
-        return it.derive([v for v in (y_true, y_pred) if v is not None], "scalar", dataops.text(node), name,
-                         aggregate=True)
+            return evaluate(it, model, Data("frame", "X", node=data), y_true, name)
+        return it.derive([v for v in (y_true, y_pred) if v is not None], "scalar", site.text, name, aggregate=True)
     return None
 
 
@@ -258,5 +318,13 @@ def pandas_api(it: Interp, d: Data, api: Api, site: Site) -> Value | None:
 
 
 def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ...]) -> Value | None:
-    """A group-by catalog entry of a modelling kind (target encoding); None when not one."""
-    return None
+    """``df.groupby(k)[label].transform('mean')``: a statistic of the group's rows mapped back onto them."""
+    if name != "transform":
+        return None
+    label = it.policy.label
+    stat = it.derive([g.data], "value", f"{g.text}.{name}()", f"groupby.{name}", aggregate=True,
+                     label_derived=bool(label) and any(c in label for c in g.selection or ()))
+    out = it.derive([g.data, stat], "series" if g.selection and len(g.selection) == 1 else "frame",
+                    site.text, f"groupby.{name}", columns=g.selection)
+    out.colsrc = frozenset(g.keys)
+    return out

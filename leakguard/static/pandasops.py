@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from leakguard.static.calls import Args, Kwargs, Site
     from leakguard.static.interp import Interp
 
+_ORDERED = frozenset({"shift", "bfill", "backfill", "ffill", "pad", "interpolate", "cumsum", "cumprod", "cummax",
+                      "cummin", "diff", "pct_change"})
 _ROW_SUBSETS = frozenset({"head", "tail", "nlargest", "nsmallest", "drop_duplicates", "dropna", "first", "last",
                           "truncate", "filter"})
 _WRITERS = frozenset({"to_csv", "to_parquet", "to_json", "to_excel", "to_pickle", "to_feather", "to_sql",
@@ -42,10 +44,28 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
 
     args, kwargs, node = site.args, site.kwargs, site.node
     label = site.text
+    if d.kind == "window":
+        return _window_result(it, d, name, site)
+    if name in ("rolling", "expanding", "ewm"):
+        centre = kwargs.get("center")
+        out = it.derive([d], "window", label, name, columns=d.columns)
+        out.looks_ahead = (isinstance(centre, Const) and centre.value is True) or _unordered(it, d)
+        out.colsrc = d.colsrc
+        return out
+    method_kw = kwargs.get("method")
+    if name in _ORDERED or (name == "fillna" and isinstance(method_kw, Const) and method_kw.value in ("bfill",
+                                                                                                      "backfill")):
+        return _ordered(it, d, name, site)
     if name == "sample":
+        frac = arg(args, kwargs, 1, "frac")
+        replace = kwargs.get("replace")
+        copies = (isinstance(replace, Const) and replace.value is True) or (
+            isinstance(frac, Const) and isinstance(frac.value, (int, float)) and frac.value > 1)
         parent = it.node(d)
         out = it.derive([d], d.kind, label, "sample", columns=d.columns)
-        frac = arg(args, kwargs, 1, "frac")
+        if copies:
+            out.synthetic = True
+            return out
         out.origin = (parent, "sample", frac.value if isinstance(frac, Const) else None)
         return out
     if name == "drop":
@@ -105,6 +125,35 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     out = it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
                     aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
     out.sorted_by = d.sorted_by
+    return out
+
+
+def _unordered(it: Interp, d: Data) -> bool:
+    """True when the rows are known to be in an order other than time (sorted by another column)."""
+    return bool(it.policy.time) and d.sorted_by is not None and d.sorted_by != it.policy.time
+
+
+def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
+    """``shift``, ``bfill``, ``cumsum``...: a computation along row order; backward-looking unless shown otherwise."""
+    from leakguard.static.calls import arg
+
+    periods = arg(site.args, site.kwargs, 0, "periods")
+    ahead = name in ("bfill", "backfill", "interpolate") or (
+        name in ("shift", "diff", "pct_change") and isinstance(periods, Const)
+        and isinstance(periods.value, int) and periods.value < 0)
+    method = site.kwargs.get("method")
+    if name == "fillna" and isinstance(method, Const) and method.value in ("bfill", "backfill"):
+        ahead = True
+    out = it.derive([d, *site.args], d.kind, site.text, name, columns=d.columns)
+    out.looks_ahead = ahead or _unordered(it, d)
+    out.colsrc, out.sorted_by = d.colsrc, d.sorted_by
+    return out
+
+
+def _window_result(it: Interp, w: Data, name: str, site: Site) -> Data:
+    kind = "series" if w.columns is not None and len(w.columns) == 1 else "frame"
+    out = it.derive([w, *site.args], kind, site.text, name, columns=w.columns)
+    out.looks_ahead, out.colsrc = w.looks_ahead, w.colsrc
     return out
 
 
@@ -196,6 +245,8 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
             return _concat(it, parts, label)
         if name == "merge":
             return _combined(it, args[:2] or list(kwargs.values())[:2], label, "merge")
+        if name in ("get_dummies", "qcut", "cut"):
+            return _encode(it, name, site)
         if name in ("DataFrame", "Series"):
             datas = [v for v in (*args, *kwargs.values()) if data_in(v)]
             kind = "frame" if name == "DataFrame" else "series"
@@ -223,6 +274,21 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
                              label_derived=any(x.label_derived for x in arrays))
         return it.derive(arrays, "array", label, short, columns=arrays[0].columns)
     return None
+
+
+def _encode(it: Interp, name: str, site: Site) -> Value:
+    """``get_dummies`` / ``qcut`` / ``cut(bins=n)``: categories or edges learned from the rows, applied to them."""
+    data = site.arg(0, "data" if name == "get_dummies" else "x")
+    if not isinstance(data, Data):
+        return it.unknown_from(site.values, site.text, name)
+    bins = site.arg(1, "bins")
+    learned = name != "cut" or (isinstance(bins, Const) and isinstance(bins.value, int))
+    inputs: list[Value] = [data]
+    if learned:
+        inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
+    out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if name == "get_dummies" else None)
+    out.colsrc = data.colsrc
+    return out
 
 
 def _concat(it: Interp, parts: list[Value], label: str) -> Data:

@@ -9,8 +9,8 @@ notebook's metadata (see docs/check.md). Scripts are plain or percent-format (``
 Anything that makes a file unreadable raises :class:`InputError` with a message meant for people.
 
 >>> cells = split_script("import pandas as pd\\n# %%\\ndf = pd.read_csv('a.csv')\\n")
->>> [(c.number, c.line_offset, c.code.strip()) for c in cells]
-[(1, 0, 'import pandas as pd'), (2, 2, "df = pd.read_csv('a.csv')")]
+>>> [(c.number, c.line_offset, c.code.strip().splitlines()[-1]) for c in cells]
+[(1, 0, 'import pandas as pd'), (2, 1, "df = pd.read_csv('a.csv')")]
 """
 
 from __future__ import annotations

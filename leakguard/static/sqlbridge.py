@@ -1,24 +1,199 @@
-"""SQL text seen statically (``%%sql`` cells, ``%sql`` lines, strings passed to known query calls).
+"""SQL seen statically: ``%%sql`` cells, ``%sql`` lines, and SQL strings passed to known query calls.
 
-When the SQL engine (:mod:`leakguard.sql`) offers a static analysis function, the query is
-handed to it and its events are applied; otherwise one ``Query`` event records the query
-and its result is a frame of unknown rows, reported as unresolved.
+The text goes to the SQL engine's analysis (:func:`leakguard.sql.analysis.analyse`) and
+becomes the same ``Query`` event the kernel's SQL guard emits, with the lineage nodes of
+the rows each scan reads: a DataFrame of the notebook that DuckDB reads by name, a file
+(its header read when the file is at hand), or a database table (its columns learned
+from the query). SQL built at run time (an f-string) is reported as not analysed.
+sqlglot is imported only when a file has SQL in it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from leakguard.lineage.events import Query
-from leakguard.static.values import Data, Value
+from leakguard.lineage.events import Derive, NodeId, Query, Read
+from leakguard.static.values import Conn, Const, Data, Value
 
 if TYPE_CHECKING:
+    from leakguard.sql.analysis import Analysis, Scan
+    from leakguard.sql.tables import TableRef
+    from leakguard.static.calls import Site
     from leakguard.static.interp import Interp
+
+_QUERY_METHODS = frozenset({"sql", "query", "execute", "executemany", "from_query", "exec_driver_sql"})
+
+
+class _Schema:
+    """The analysis's schema: notebook frames DuckDB reads by name, then files at hand, else unknown."""
+
+    def __init__(self, it: Interp, dialect: str) -> None:
+        self.it, self.dialect = it, dialect
+        self.frames: dict[str, Data] = {}
+        self.columns_of: dict[str, dict[str, str] | None] = {}
+
+    def columns(self, table: TableRef) -> Mapping[str, str] | None:
+        if table.key in self.columns_of:
+            return self.columns_of[table.key]
+        cols: dict[str, str] | None = None
+        value = self.it.globals.get(table.table) if len(table.parts) == 1 and table.path is None else None
+        if self.dialect == "duckdb" and isinstance(value, Data) and value.kind == "frame":
+            self.frames[table.key] = value
+            cols = dict.fromkeys(value.columns, "") if value.columns is not None else None
+        elif table.path is not None:
+            from leakguard.static.pandasops import file_columns
+
+            found = file_columns(self.it.base_dir, table.path, "read_csv", {}) if table.path.lower().endswith(
+                (".csv", ".tsv", ".txt")) else None
+            cols = dict.fromkeys(found, "") if found is not None else None
+        self.columns_of[table.key] = cols
+        return cols
 
 
 def query(it: Interp, sql: str, dialect: str) -> Value:
-    """The frame a query returns, after its events."""
-    out = it.graph.new_id()
-    it.emit(Query(sql[:2000], dialect, (), it.where(), out=out))
-    it.note("SQL analysis is not available to the static checker; the query's rows are taken as all rows")
-    return Data("frame", "<query>", node=out)
+    """Analyse ``sql``, emit its events as the kernel's guard does, and return the result's rows."""
+    from leakguard.sql.analysis import analyse
+    from leakguard.sql.tables import is_holdout
+    from leakguard.static.interp import event
+
+    schema = _Schema(it, dialect)
+    analysis = analyse(sql, dialect, it.policy, schema)
+    where = it.where()
+    if analysis.kind == "unanalysed":
+        it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=(), where=where, inspects=False,
+                      unanalysed=analysis.problem))
+        return Data("frame", "<sql result>", inputs=())
+    if analysis.kind == "write":
+        protected = tuple(w.name for w in analysis.writes if is_holdout(w, it.policy.holdout.tables))
+        if protected:
+            it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=analysis.tables, where=where,
+                          inspects=False, writes=protected))
+        return Const(None)
+    if analysis.kind != "query":
+        return Const(None)
+    inputs = tuple(dict.fromkeys(_scan_node(it, schema, scan) for scan in analysis.scans))
+    it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=analysis.tables, where=where,
+                  columns=analysis.columns, inputs=inputs, label_columns=analysis.label_uses,
+                  inspects=analysis.inspects))
+    return _result(it, analysis, inputs)
+
+
+def unanalysed(it: Interp, dialect: str, why: str) -> Value:
+    """A query whose text is not known statically (built at run time)."""
+    from leakguard.static.interp import event
+
+    it.emit(event(Query, sql="", dialect=dialect, tables=(), where=it.where(), inspects=False, unanalysed=why))
+    return Data("frame", "<sql result>", inputs=())
+
+
+def _result(it: Interp, analysis: Analysis, inputs: tuple[NodeId, ...]) -> Data:
+    label = it.policy.label
+    nid = it.graph.new_id()
+    it.emit(Derive(nid, inputs, "sql", "<sql result>", it.where(),
+                   rows="aggregate" if analysis.aggregate else "subset",
+                   label_derived=analysis.label_out and bool(label)))
+    return Data("frame", "<sql result>", node=nid)
+
+
+def _table_node(it: Interp, scan: Scan, columns: Mapping[str, str] | None) -> NodeId:
+    key = f"sql table {scan.ref.key}"
+    found = it.globals.get(key)
+    if isinstance(found, Data) and found.node is not None:
+        return found.node
+    nid = it.graph.new_id()
+    it.emit(Read(nid, f"table {scan.ref.name}", scan.ref.name, it.where(),
+                 tuple(columns) if columns is not None else None, kind="table"))
+    it.globals[key] = Data("frame", scan.ref.name, node=nid)
+    return nid
+
+
+def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
+    """The node of the rows one scan reads (the kernel guard's ``_scan_node``, without safe-mode rewriting)."""
+    from leakguard.sql.tables import find_column, is_holdout, lower_map
+
+    policy = it.policy
+    frame = schema.frames.get(scan.ref.key)
+    time_col = scan.column(policy.time) if policy.time else None
+    removes: set[str] = set()
+    if frame is not None:
+        base = it.node(frame, scan.ref.table)
+    else:
+        h = policy.holdout
+        if is_holdout(scan.ref, h.tables):
+            removes |= {"train", "future"}
+        else:
+            marks = [policy.time, h.column, h.id_column, *policy.label]
+            cols = lower_map(scan.columns or {}) if scan.columns is not None else None
+            modelling = any(scan.column(c) or find_column(cols, c) for c in marks if c)
+            if not scan.known and not modelling:
+                nid = it.graph.new_id()
+                it.emit(Derive(nid, (), f"{scan.ref.name} (columns unknown)", scan.ref.name, it.where(),
+                               rows="subset"))
+                return nid
+            if time_col is None:
+                removes.add("future")
+            if not modelling:
+                removes.add("holdout")
+        base = _table_node(it, scan, scan.columns)
+    if time_col is not None and scan.bounded and policy.has_future:
+        removes.add("future")
+    if not removes:
+        return base
+    nid = it.graph.new_id()
+    it.emit(Derive(nid, (base,), "sql scan", scan.ref.name, it.where(), rows="subset",
+                   columns=it.graph.nodes[base].columns, removes=frozenset(removes)))
+    return nid
+
+
+# -- calls --------------------------------------------------------------------------------------------
+
+
+def _text(it: Interp, value: Value | None, dialect: str) -> Value | None:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return query(it, value.value, dialect)
+    if value is not None:
+        return unanalysed(it, dialect, "the query text is built at run time")
+    return None
+
+
+def catalog_call(it: Interp, qualname: str, module: str, site: Site) -> Value:
+    """A catalog entry of kind ``query`` called as a function (``duckdb.sql``, ``pd.read_sql``, ``sqlite3.connect``)."""
+    if module == "sqlite3":
+        return Conn("sqlite")
+    if module == "duckdb":
+        return _text(it, site.arg(0, "query"), "duckdb") or Const(None)
+    if qualname == "read_sql_table":
+        name = site.arg(0, "table_name")
+        if isinstance(name, Const) and isinstance(name.value, str):
+            return query(it, f'SELECT * FROM "{name.value}"', _dialect(site.arg(1, "con")))
+        return unanalysed(it, _dialect(site.arg(1, "con")), "the table name is computed at run time")
+    if qualname in ("read_sql", "read_sql_query"):
+        return _text(it, site.arg(0, "sql"), _dialect(site.arg(1, "con"))) or Const(None)
+    return Const(None)
+
+
+def _dialect(con: Value | None) -> str:
+    return con.dialect if isinstance(con, Conn) else ""
+
+
+def connect(path: str) -> Conn | None:
+    """``duckdb.connect()``, ``sqlalchemy.create_engine(url)``: a connection value, or None."""
+    if path == "duckdb.connect":
+        return Conn("duckdb")
+    if path in ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine"):
+        return Conn("")
+    return None
+
+
+def conn_method(it: Interp, con: Conn, name: str, site: Site) -> Value:
+    """``con.execute(sql)``, ``con.cursor()``, ``engine.connect()``..."""
+    if name in ("cursor", "connect", "begin", "__enter__"):
+        return con
+    if name in _QUERY_METHODS:
+        return _text(it, site.arg(0, "query"), con.dialect) or Const(None)
+    if name == "register":
+        table, frame = site.arg(0, "view_name"), site.arg(1, "python_object")
+        if isinstance(table, Const) and isinstance(table.value, str) and isinstance(frame, Data):
+            it.globals[table.value] = frame
+    return Const(None)

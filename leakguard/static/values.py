@@ -44,6 +44,10 @@ class Data:
     filter: tuple[Any, ...] | None = None       # the condition tree of a boolean mask (see dataops)
     origin: tuple[NodeId, str, Any] | None = None  # (parent node, how, detail) for hand-made split detection
     pred: tuple[NodeId, NodeId] | None = None      # (fitted model, data) when made by predict()
+    colsrc: frozenset[str] | None = None            # columns of the base frame a series is computed from, row by row
+    looks_ahead: bool = False                       # a row's value uses later rows (bfill, shift(-1), centred windows)
+    synthetic: bool = False                         # rows made from other rows (resampling, augmentation)
+    unresolved: bool = False                        # made by a call the engine does not know
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -66,6 +70,9 @@ class Estimator:
     fitted: NodeId | None = None
     wraps: Estimator | None = None   # a search CV's or wrapper's estimator
     keras: bool = False
+    learner: str = "model"           # model | transformer | search | resampler | splitter
+    learns: bool = True              # False: fitting learns nothing from rows (Normalizer, FunctionTransformer)
+    encodes_target: bool = False     # the fitted state encodes the target per group (TargetEncoder)
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -101,6 +108,13 @@ class Method:
 
 
 @dataclasses.dataclass(slots=True, eq=False)
+class Conn:
+    """A database connection (or cursor) whose queries the SQL analysis reads, in ``dialect``."""
+
+    dialect: str
+
+
+@dataclasses.dataclass(slots=True, eq=False)
 class Unknown:
     """A value the engine cannot resolve; ``data`` holds lineage when it was computed from tracked data."""
 
@@ -108,7 +122,7 @@ class Unknown:
     data: Data | None = None
 
 
-Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Unknown
+Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Conn | Unknown
 
 UNKNOWN = Unknown()
 
