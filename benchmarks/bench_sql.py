@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb  # noqa: E402
+import duckdb
 
-from leakguard.policy import Policy  # noqa: E402
-from leakguard.sql.analysis import analyse  # noqa: E402
-from leakguard.sql.rewrite import Restriction, restrict  # noqa: E402
-from tests.sql.fixtures import POLICY, SCHEMA, load_cases  # noqa: E402
+from leakguard.policy import Policy
+from leakguard.sql.analysis import analyse
+from leakguard.sql.rewrite import Restriction, restrict
+from tests.sql.fixtures import POLICY, SCHEMA, load_cases
 
 
 class DuckSchema:
