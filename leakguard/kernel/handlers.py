@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import Api
 from leakguard.errors import LeakageError
+from leakguard.kernel import features, modelling
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.kernel import before_query
@@ -34,19 +35,27 @@ _ORIGIN = "_leakguard_origin"
 
 @dataclasses.dataclass
 class Plan:
-    """What the wrapper does: call with ``args`` instead (safe mode), then run ``after``."""
+    """What the wrapper does: call with ``args`` / ``kwargs`` instead (safe mode), then run ``after``."""
 
     args: tuple[Any, ...] | None = None
+    kwargs: dict[str, Any] | None = None
     after: Callable[[Any], None] | None = None
-    fallback_note: str = ""
 
 
 Before = Callable[["Session", Api, tuple[Any, ...], dict[str, Any]], "Plan | None"]
 
 
+# Kinds whose handlers finish their work after each cell (leakguard/kernel/aftercell.py).
+ATTACH_KINDS = frozenset(modelling.KINDS) | frozenset(features.KINDS)
+
+
 def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Callable[..., Any]:
     """The wrapper that stands in for ``original`` while the extension is loaded."""
     before = BEFORE[api.kind]
+    if api.kind in ATTACH_KINDS:
+        from leakguard.kernel.aftercell import attach
+
+        attach(session)  # the modelling handlers finish their work after each cell
     get_ident = threading.get_ident
 
     @functools.wraps(original)
@@ -63,9 +72,10 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
             except Exception as exc:
                 s.internal_error(f"{api.name}()", exc)
                 plan = None
-            if plan is not None and plan.args is not None:
+            if plan is not None and (plan.args is not None or plan.kwargs is not None):
                 try:
-                    result = original(*plan.args, **kwargs)
+                    result = original(*(args if plan.args is None else plan.args),
+                                      **(kwargs if plan.kwargs is None else plan.kwargs))
                 except Exception:
                     # the restricted call failed where the real one may not: run the real one
                     s.note(f"safe mode could not restrict {api.name}(); it ran on all rows.")
@@ -204,7 +214,7 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     frame = s.cell_frame()
     span = _call_span(s, frame)
     if not _shown(s, span):
-        return None
+        return _consumed(s, api, args, kwargs, frame, span)
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
         return None
@@ -224,8 +234,19 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     return Plan(after=after)
 
 
+def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], frame: types.FrameType | None,
+              span: tuple[int, int, int, int] | None) -> Plan | None:
+    """A statistic that only feeds another expression (``fillna(df.x.mean())``): no peek, but it keeps its lineage."""
+    data, columns, _relates = _subject(api, args, kwargs)
+    if data is None or not fr.is_frame_like(data):
+        return None
+    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame)
+    return Plan(after=_keep_result(s, node, api, columns, frame, consumed=True))
+
+
 def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
-                 frame: types.FrameType | None, *, restricted: bool = False) -> Callable[[Any], None]:
+                 frame: types.FrameType | None, *, restricted: bool = False,
+                 consumed: bool = False) -> Callable[[Any], None]:
     """Record the statistic an inspection returns, so a name bound to it carries its lineage."""
     label = s.policy.label
 
@@ -238,6 +259,10 @@ def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | No
         ))
         if made is not None:
             s.remember_result(result, made.id)
+            if consumed:
+                from leakguard.kernel.features import note_consumed
+
+                note_consumed(s, made.id, frame)
 
     return after
 
@@ -354,5 +379,7 @@ BEFORE: dict[str, Before] = {
     "split": before_split,
     "groupby": before_groupby,
     "group-select": before_group_select,
+    **modelling.BEFORE,
+    **features.BEFORE,
     "query": before_query,
 }
