@@ -18,6 +18,22 @@ Kind = Literal[
     "split",       # separates rows into train / test parts
     "groupby",     # makes a GroupBy: remember the keys for later aggregates
     "group-select",  # picks columns of a GroupBy
+    # modelling (leakguard/kernel/modelling.py)
+    "fit",            # an estimator learns from rows (role: model, transformer, search, ...)
+    "fit-transform",  # learns, then transforms the same rows
+    "fit-predict",    # learns, then predicts the same rows (clusterers)
+    "transform",      # applies learned state to rows
+    "predict",        # predictions for rows
+    "score",          # a fitted model scored on rows
+    "metric",         # a metric of true values against predictions
+    "cross-validate",  # an estimator fit and scored on folds (role search: candidates compared)
+    "resample",       # rows made from rows (oversampling, bootstrap)
+    # hand-written features (leakguard/kernel/features.py)
+    "assign-column",  # df["c"] = ...
+    "encode",         # a statistic learned over rows, applied to the same rows (get_dummies, qcut, cut)
+    "group-transform",  # a per-group statistic broadcast back to the rows
+    "ordered",        # a computation along row order (shift, bfill, cumsum, diff...)
+    "window",         # an aggregation over a rolling / expanding / ewm window
     "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/catalog/sql.py
 ]
 
@@ -31,6 +47,8 @@ class Api:
     kind: Kind
     relates: bool = False
     note: str = ""
+    role: str = ""                  # fit kinds: model | transformer | search | stateless | target-encoder | auto
+    options: tuple[str, ...] = ()   # keywords carrying data a fit scores: "eval_set", or a pair "X_val+y_val"
 
     @property
     def name(self) -> str:
@@ -66,10 +84,18 @@ def resolve(api: Api) -> tuple[Any, str, Any] | None:
 
 def all_entries() -> Iterator[Api]:
     """Every entry of every library the catalog knows."""
+    from leakguard.catalog import boosting as boosting_catalog
+    from leakguard.catalog import imblearn as imblearn_catalog
+    from leakguard.catalog import keras as keras_catalog
     from leakguard.catalog import pandas as pandas_catalog
+    from leakguard.catalog import pandas_features as pandas_features_catalog
     from leakguard.catalog import sklearn as sklearn_catalog
     from leakguard.catalog import sql as sql_catalog
 
     yield from pandas_catalog.ENTRIES
+    yield from pandas_features_catalog.ENTRIES
     yield from sklearn_catalog.ENTRIES
+    yield from imblearn_catalog.ENTRIES
+    yield from keras_catalog.ENTRIES
+    yield from boosting_catalog.ENTRIES
     yield from sql_catalog.ENTRIES

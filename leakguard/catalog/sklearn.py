@@ -1,12 +1,159 @@
-"""scikit-learn: splitters (the boundary). Estimators, transformers and metrics come with the modelling rules."""
+"""scikit-learn: splitters, estimators, transformers, pipelines, cross-validation, searches and metrics.
+
+Classes are listed by module and role; each gets entries for the methods its role
+uses, and an entry whose method a class does not have (or inherits from a base that is
+already wrapped) is simply skipped when resolved. Roles:
+
+- ``model``: learns to predict (its fit is where training rows matter);
+- ``transformer``: learns statistics of its input rows (scalers, imputers, encoders...);
+- ``stateless``: a transformer whose fit learns nothing from the rows;
+- ``target-encoder``: a transformer whose state encodes the target;
+- ``search``: tries candidates on folds of its data and keeps the best;
+- ``auto``: a pipeline or a composite, a model when it can predict.
+"""
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.catalog import Api, Kind
+
+_MODELS: dict[str, tuple[str, ...]] = {
+    "sklearn.linear_model": (
+        "ARDRegression", "BayesianRidge", "ElasticNet", "ElasticNetCV", "GammaRegressor", "HuberRegressor",
+        "Lars", "LarsCV", "Lasso", "LassoCV", "LassoLars", "LassoLarsCV", "LassoLarsIC", "LinearRegression",
+        "LogisticRegression", "LogisticRegressionCV", "MultiTaskElasticNet", "MultiTaskElasticNetCV",
+        "MultiTaskLasso", "MultiTaskLassoCV", "OrthogonalMatchingPursuit", "OrthogonalMatchingPursuitCV",
+        "PassiveAggressiveClassifier", "PassiveAggressiveRegressor", "Perceptron", "PoissonRegressor",
+        "QuantileRegressor", "RANSACRegressor", "Ridge", "RidgeCV", "RidgeClassifier", "RidgeClassifierCV",
+        "SGDClassifier", "SGDOneClassSVM", "SGDRegressor", "TheilSenRegressor", "TweedieRegressor",
+    ),
+    "sklearn.ensemble": (
+        "AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier", "BaggingRegressor", "ExtraTreesClassifier",
+        "ExtraTreesRegressor", "GradientBoostingClassifier", "GradientBoostingRegressor", "IsolationForest",
+        "RandomForestClassifier", "RandomForestRegressor", "StackingClassifier", "StackingRegressor",
+        "VotingClassifier", "VotingRegressor",
+    ),
+    "sklearn.tree": ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor"),
+    "sklearn.svm": ("LinearSVC", "LinearSVR", "NuSVC", "NuSVR", "OneClassSVM", "SVC", "SVR"),
+    "sklearn.neighbors": (
+        "KNeighborsClassifier", "KNeighborsRegressor", "LocalOutlierFactor", "NearestCentroid",
+        "RadiusNeighborsClassifier", "RadiusNeighborsRegressor",
+    ),
+    "sklearn.naive_bayes": ("BernoulliNB", "CategoricalNB", "ComplementNB", "GaussianNB", "MultinomialNB"),
+    "sklearn.neural_network": ("MLPClassifier", "MLPRegressor"),
+    "sklearn.discriminant_analysis": ("LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis"),
+    "sklearn.gaussian_process": ("GaussianProcessClassifier", "GaussianProcessRegressor"),
+    "sklearn.kernel_ridge": ("KernelRidge",),
+    "sklearn.dummy": ("DummyClassifier", "DummyRegressor"),
+    "sklearn.calibration": ("CalibratedClassifierCV",),
+    "sklearn.isotonic": ("IsotonicRegression",),
+    "sklearn.cross_decomposition": ("CCA", "PLSCanonical", "PLSRegression"),
+    "sklearn.compose": ("TransformedTargetRegressor",),
+    "sklearn.multiclass": ("OneVsOneClassifier", "OneVsRestClassifier", "OutputCodeClassifier"),
+    "sklearn.multioutput": ("ClassifierChain", "MultiOutputClassifier", "MultiOutputRegressor", "RegressorChain"),
+    "sklearn.semi_supervised": ("LabelPropagation", "LabelSpreading", "SelfTrainingClassifier"),
+    "sklearn.covariance": ("EllipticEnvelope",),
+    "sklearn.mixture": ("BayesianGaussianMixture", "GaussianMixture"),
+    "sklearn.model_selection": ("FixedThresholdClassifier",),
+}
+
+_TRANSFORMERS: dict[str, tuple[str, ...]] = {
+    "sklearn.preprocessing": (
+        "KBinsDiscretizer", "KernelCenterer", "LabelBinarizer", "LabelEncoder", "MaxAbsScaler", "MinMaxScaler",
+        "MultiLabelBinarizer", "OneHotEncoder", "OrdinalEncoder", "PowerTransformer", "QuantileTransformer",
+        "RobustScaler", "SplineTransformer", "StandardScaler",
+    ),
+    "sklearn.impute": ("KNNImputer", "MissingIndicator", "SimpleImputer"),
+    "sklearn.decomposition": (
+        "DictionaryLearning", "FactorAnalysis", "FastICA", "IncrementalPCA", "KernelPCA",
+        "LatentDirichletAllocation", "MiniBatchDictionaryLearning", "MiniBatchNMF", "MiniBatchSparsePCA", "NMF",
+        "PCA", "SparsePCA", "TruncatedSVD",
+    ),
+    "sklearn.feature_selection": (
+        "GenericUnivariateSelect", "RFE", "RFECV", "SelectFdr", "SelectFpr", "SelectFromModel", "SelectFwe",
+        "SelectKBest", "SelectPercentile", "SequentialFeatureSelector", "VarianceThreshold",
+    ),
+    "sklearn.feature_extraction": ("DictVectorizer",),
+    "sklearn.feature_extraction.text": ("CountVectorizer", "TfidfTransformer", "TfidfVectorizer"),
+    "sklearn.cluster": ("Birch", "BisectingKMeans", "FeatureAgglomeration", "KMeans", "MiniBatchKMeans"),
+    "sklearn.cross_decomposition": ("PLSSVD",),
+    "sklearn.manifold": ("Isomap", "LocallyLinearEmbedding"),
+    "sklearn.neighbors": ("KNeighborsTransformer", "NeighborhoodComponentsAnalysis", "RadiusNeighborsTransformer"),
+    "sklearn.neural_network": ("BernoulliRBM",),
+    "sklearn.kernel_approximation": ("Nystroem",),
+    "sklearn.ensemble": ("RandomTreesEmbedding",),
+}
+
+_STATELESS: dict[str, tuple[str, ...]] = {
+    "sklearn.preprocessing": ("Binarizer", "FunctionTransformer", "Normalizer", "PolynomialFeatures"),
+    "sklearn.feature_extraction": ("FeatureHasher",),
+    "sklearn.feature_extraction.text": ("HashingVectorizer",),
+    "sklearn.kernel_approximation": ("AdditiveChi2Sampler", "PolynomialCountSketch", "RBFSampler",
+                                     "SkewedChi2Sampler"),
+    "sklearn.random_projection": ("GaussianRandomProjection", "SparseRandomProjection"),
+}
+
+_SEARCHES: dict[str, tuple[str, ...]] = {
+    "sklearn.model_selection": ("GridSearchCV", "RandomizedSearchCV", "TunedThresholdClassifierCV"),
+}
+
+_COMPOSITES: dict[str, tuple[str, ...]] = {
+    "sklearn.pipeline": ("Pipeline", "FeatureUnion"),
+    "sklearn.compose": ("ColumnTransformer",),
+}
+
+_METHODS: dict[str, tuple[tuple[str, Kind], ...]] = {
+    "model": (
+        ("fit", "fit"), ("partial_fit", "fit"), ("fit_predict", "fit-predict"), ("fit_transform", "fit-transform"),
+        ("predict", "predict"), ("predict_proba", "predict"), ("predict_log_proba", "predict"),
+        ("decision_function", "predict"), ("transform", "transform"), ("score", "score"),
+    ),
+    "transformer": (
+        ("fit", "fit"), ("partial_fit", "fit"), ("fit_transform", "fit-transform"), ("transform", "transform"),
+        ("fit_predict", "fit-predict"), ("predict", "predict"),
+    ),
+}
+_METHODS["stateless"] = _METHODS["transformer"]
+_METHODS["target-encoder"] = _METHODS["transformer"]
+_METHODS["search"] = _METHODS["model"]
+_METHODS["auto"] = _METHODS["model"]
+
+# Metrics: (y_true, y_pred or y_score, ...).
+_METRICS = (
+    "accuracy_score", "average_precision_score", "balanced_accuracy_score", "brier_score_loss",
+    "classification_report", "cohen_kappa_score", "confusion_matrix", "d2_absolute_error_score",
+    "explained_variance_score", "f1_score", "fbeta_score", "hamming_loss", "jaccard_score", "log_loss",
+    "matthews_corrcoef", "max_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_pinball_loss", "mean_squared_error", "mean_squared_log_error", "median_absolute_error",
+    "precision_recall_curve", "precision_recall_fscore_support", "precision_score", "r2_score", "recall_score",
+    "roc_auc_score", "roc_curve", "root_mean_squared_error", "root_mean_squared_log_error", "top_k_accuracy_score",
+)
+
+
+def _classes(table: dict[str, tuple[str, ...]], role: str, options: tuple[str, ...] = ()) -> list[Api]:
+    return [Api(module, f"{cls}.{method}", kind, role=role, options=options if kind == "fit" else ())
+            for module, classes in table.items() for cls in classes for method, kind in _METHODS[role]]
+
 
 ENTRIES: tuple[Api, ...] = (
     Api("sklearn.model_selection", "train_test_split", "split"),
+    *_classes(_SEARCHES, "search"),
+    *_classes(_COMPOSITES, "auto"),
+    *_classes(_MODELS, "model"),
+    # early stopping scores X_val / y_val every iteration
+    *_classes({"sklearn.ensemble": ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")}, "model",
+              ("X_val+y_val",)),
+    *_classes(_TRANSFORMERS, "transformer"),
+    *_classes(_STATELESS, "stateless"),
+    *_classes({"sklearn.preprocessing": ("TargetEncoder",)}, "target-encoder"),
+    Api("sklearn.model_selection", "cross_val_score", "cross-validate"),
+    Api("sklearn.model_selection", "cross_validate", "cross-validate"),
+    Api("sklearn.model_selection", "cross_val_predict", "cross-validate"),
+    Api("sklearn.model_selection", "permutation_test_score", "cross-validate"),
+    Api("sklearn.model_selection", "learning_curve", "cross-validate"),
+    Api("sklearn.model_selection", "validation_curve", "cross-validate", role="search"),
+    Api("sklearn.utils", "resample", "resample"),
+    *(Api("sklearn.metrics", name, "metric") for name in _METRICS),
 )
 
 # Modules whose import should trigger wrapping when they are imported after the extension loads.
-MODULES: tuple[str, ...] = ("sklearn.model_selection",)
+MODULES: tuple[str, ...] = tuple(sorted({api.module for api in ENTRIES}))

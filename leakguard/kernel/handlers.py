@@ -214,7 +214,7 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     frame = s.cell_frame()
     span = _call_span(s, frame)
     if not _shown(s, span):
-        return _consumed(s, api, args, kwargs, frame, span)
+        return _consumed(s, api, args, kwargs, frame=frame, span=span)
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
         return None
@@ -234,8 +234,8 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     return Plan(after=after)
 
 
-def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], frame: types.FrameType | None,
-              span: tuple[int, int, int, int] | None) -> Plan | None:
+def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], *,
+              frame: types.FrameType | None, span: tuple[int, int, int, int] | None) -> Plan | None:
     """A statistic that only feeds another expression (``fillna(df.x.mean())``): no peek, but it keeps its lineage."""
     data, columns, _relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event
-from leakguard.lineage.graph import FIT_ON_HOLDOUT, LineageGraph, Node
+from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.rules._modelling import (
     SAFE_MODE_NOTE,
     fit_of,
@@ -83,7 +83,8 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
                   f"on one side; {SAFE_MODE_NOTE}."),
             subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
         )]
-    if FIT_ON_HOLDOUT in model.taint and data.rows.known and data.rows.has("holdout"):
+    if train.rows.known and train.rows.has("holdout") and data.rows.known and data.rows.has("holdout") \
+            and holdout_exists(graph):
         return [Finding(
             ID, "error", event.where,
             f"{fit.estimator} was trained on rows that include the holdout and is now scored on holdout rows "

@@ -1,0 +1,16 @@
+"""Keras: ``Model.fit`` (with ``validation_data`` scored during the fit), ``predict`` and ``evaluate``.
+
+``evaluate(x, y)`` is a score; ``validation_data=(x_val, y_val)`` is data the fit scores
+every epoch (early stopping and epoch choices follow it). Resolved only when Keras is
+importable; the methods live on the backend trainer class, which ``resolve`` finds.
+"""
+
+from __future__ import annotations
+
+from leakguard.catalog import Api
+
+ENTRIES: tuple[Api, ...] = (
+    Api("keras", "Model.fit", "fit", role="model", options=("validation_data",)),
+    Api("keras", "Model.predict", "predict"),
+    Api("keras", "Model.evaluate", "score"),
+)

@@ -1,0 +1,38 @@
+"""pandas: features written by hand — column assignment, learned encodings, per-group statistics, row order.
+
+- ``df["c"] = ...`` records which columns (and statistics) a new column is computed from;
+- ``get_dummies``, ``qcut`` and ``cut`` with a bin count learn categories or edges from the rows;
+- ``groupby(...).transform("mean")`` broadcasts a per-group statistic (a target encoding when
+  the label is aggregated);
+- computations along row order (``shift``, ``bfill``, ``cumsum``, rolling windows...) use
+  later rows when they look ahead or run over rows not sorted by time;
+- ``sample(replace=True)`` makes copies of rows (a bootstrap, an oversampling).
+
+Statistics consumed inside an expression (``fillna(df.x.mean())``) come from the
+inspection entries in ``pandas.py``.
+"""
+
+from __future__ import annotations
+
+from leakguard.catalog import Api
+
+_ORDERED = ("shift", "bfill", "ffill", "interpolate", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
+_GROUP_ORDERED = ("shift", "bfill", "ffill", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
+_WINDOW_AGGS = ("mean", "sum", "std", "var", "min", "max", "median", "count", "apply", "quantile", "skew", "kurt",
+                "sem", "agg", "aggregate")
+_WINDOWS = ("Rolling", "Expanding", "ExponentialMovingWindow")  # the group-by windows inherit these methods
+
+ENTRIES: tuple[Api, ...] = (
+    Api("pandas", "DataFrame.__setitem__", "assign-column"),
+    Api("pandas", "get_dummies", "encode"),
+    Api("pandas", "qcut", "encode"),
+    Api("pandas", "cut", "encode"),
+    Api("pandas.api.typing", "DataFrameGroupBy.transform", "group-transform"),
+    Api("pandas.api.typing", "SeriesGroupBy.transform", "group-transform"),
+    *(Api("pandas", f"{owner}.{name}", "ordered") for owner in ("DataFrame", "Series") for name in _ORDERED),
+    *(Api("pandas.api.typing", f"{owner}.{name}", "ordered")
+      for owner in ("DataFrameGroupBy", "SeriesGroupBy") for name in _GROUP_ORDERED),
+    *(Api("pandas.api.typing", f"{window}.{name}", "window") for window in _WINDOWS for name in _WINDOW_AGGS),
+    Api("pandas", "DataFrame.sample", "resample"),
+    Api("pandas", "Series.sample", "resample"),
+)

@@ -1,0 +1,205 @@
+"""What a wrapped modelling call was given: its source expression, its arguments' lineage nodes, per-session state.
+
+The modelling and feature handlers share this: the AST of the call the cell is making
+(so ``fit(X_tr.values, y_tr)`` derives its data from ``X_tr`` alone, not from every name
+on the line), nodes for estimators and for values (never inventing lineage for data
+leakguard knows nothing about), and a small per-session state (what this cell handled,
+the statistics it consumed, row facts already proven). Only ids, ints and weak
+references are kept.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import linecache
+import types
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from leakguard.kernel import frames as fr
+from leakguard.lineage.events import Derive, NodeId
+
+if TYPE_CHECKING:
+    from leakguard.kernel.session import Session
+    from leakguard.lineage.graph import Node
+
+Span = tuple[int, int, int, int]
+_MAX_NAME = 80
+
+
+@dataclasses.dataclass
+class State:
+    """Per-session bookkeeping of the modelling handlers (ids and small facts only)."""
+
+    cell: int | None = None
+    handled: set[Span] = dataclasses.field(default_factory=set)
+    consumed: list[tuple[int, NodeId]] = dataclasses.field(default_factory=list)
+    splits_seen: int = 0
+    # (train part id, holdout part id) -> (rows of the holdout part duplicated in the train part, time ordered)
+    split_facts: dict[tuple[NodeId, NodeId], tuple[int | None, bool | None]] = dataclasses.field(
+        default_factory=dict)
+    pair_facts: dict[tuple[NodeId, NodeId], tuple[int | None, bool | None]] = dataclasses.field(
+        default_factory=dict)
+    trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)
+    # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
+    assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)
+    attached: bool = False
+
+
+_STATES: weakref.WeakKeyDictionary[Session, State] = weakref.WeakKeyDictionary()
+
+
+def state(s: Session) -> State:
+    """The modelling state of ``s``; per-cell lists are reset when a new cell runs."""
+    st = _STATES.get(s)
+    if st is None:
+        st = _STATES[s] = State()
+    if st.cell != s.execution_count:
+        st.cell = s.execution_count
+        st.handled.clear()
+        st.consumed.clear()
+        st.trees.clear()
+        st.assigned.clear()
+    return st
+
+
+# -- the call's source -----------------------------------------------------------------------
+
+
+def call_span(s: Session, frame: types.FrameType | None) -> Span | None:
+    """The source span of the call the cell frame is making right now."""
+    if frame is None:
+        return None
+    import itertools
+
+    index = frame.f_lasti // 2
+    pos = next(itertools.islice(frame.f_code.co_positions(), index, index + 1), None)
+    if pos is None or None in pos:
+        return None
+    return pos  # type: ignore[return-value]
+
+
+def call_node(s: Session, frame: types.FrameType | None, method: str) -> ast.Call | None:
+    """The AST of the call being made, when it is a call of ``method`` (else None: a helper function made it)."""
+    span = call_span(s, frame)
+    if span is None:
+        return None
+    call = s.scan.calls.get(span)
+    if call is None:
+        return None
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return call if name == method else None
+
+
+def argument(call: ast.Call | None, position: int, keywords: tuple[str, ...]) -> ast.expr | None:
+    """The expression passed at ``position`` (counting from 0, after the receiver) or by keyword."""
+    if call is None:
+        return None
+    if position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return call.args[position]
+    for kw in call.keywords:
+        if kw.arg in keywords:
+            return kw.value
+    return None
+
+
+def statement_tree(s: Session, frame: types.FrameType | None) -> ast.stmt | None:
+    """The top-level statement of the running cell at the frame's line (parsed from the cell's source)."""
+    if frame is None:
+        return None
+    st = state(s)
+    filename = frame.f_code.co_filename
+    if filename not in st.trees:
+        try:
+            st.trees[filename] = ast.parse("".join(linecache.getlines(filename)) or "pass")
+        except (SyntaxError, ValueError):
+            st.trees[filename] = None
+    tree = st.trees[filename]
+    if tree is None:
+        return None
+    line = frame.f_lineno
+    for stmt in tree.body:
+        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            return stmt
+    return None
+
+
+# -- lineage nodes of arguments -----------------------------------------------------------------
+
+
+def _known(s: Session, obj: Any) -> Node | None:
+    nid = s.tracker.node_of(obj) or s._result_node(obj)
+    return s.graph.nodes.get(nid) if nid is not None else None
+
+
+def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.expr | None = None) -> Node | None:
+    """The lineage node of a value passed to a call; None when leakguard knows nothing of where it came from.
+
+    A value no wrapper saw derives from the names its own argument expression reads
+    (``X_tr.values`` from ``X_tr``), else from the names its statement reads.
+    """
+    if obj is None:
+        return None
+    known = _known(s, obj)
+    if known is not None:
+        return known
+    where = s.where(frame)
+    if expr is not None:
+        names = [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+        inputs = [node for node in (s.node_for_name(n) for n in dict.fromkeys(names)) if node is not None]
+        if not inputs:
+            return None
+        text = ast.unparse(expr)
+        return s._derive_node(obj, text if len(text) <= _MAX_NAME else text[: _MAX_NAME - 1] + "…", inputs,
+                              "derived", where)
+    node = s.node_of(obj, frame=frame)
+    if not node.inputs and node.op.startswith("untracked"):
+        return None
+    return node
+
+
+def estimator_name(est: Any) -> str:
+    """``LogisticRegression(C=0.1)``: the estimator's repr on one line, shortened with a stable tail."""
+    try:
+        text = " ".join(repr(est).split())
+    except Exception:
+        text = type(est).__name__
+    if len(text) <= _MAX_NAME:
+        return text
+    import hashlib
+
+    digest = hashlib.blake2b(text.encode(), digest_size=3).hexdigest()
+    return f"{text[: _MAX_NAME - 10]}…#{digest}"
+
+
+def estimator_node(s: Session, est: Any, frame: types.FrameType | None) -> Node:
+    """The node of an estimator object: its fit's when leakguard saw one, else a fresh node named by its repr."""
+    known = _known(s, est)
+    if known is not None:
+        return known
+    node = s.graph.apply(Derive(s.graph.new_id(), (), "estimator", estimator_name(est), s.where(frame),
+                                rows="aggregate", kind="model"))
+    assert node is not None
+    s.tracker.register(est, node.id)
+    return node
+
+
+def register_result(s: Session, result: Any, inputs: tuple[NodeId, ...], op: str, *, name: str,
+                    frame: types.FrameType | None, rows: str = "same", **extra: Any) -> Node | None:
+    """Record what a call returned as a node derived from ``inputs`` and tie the object to it."""
+    node = s.graph.apply(Derive(s.graph.new_id(), inputs, op, name, s.where(frame), rows=rows,  # type: ignore[arg-type]
+                                columns=fr.columns_of(result) if rows != "aggregate" else None,
+                                kind=fr.kind_of(result), **extra))
+    if node is not None:
+        node.n_rows = fr.row_count(result)
+        s.remember_result(result, node.id)
+    return node
+
+
+def mark_handled(s: Session, frame: types.FrameType | None) -> None:
+    """Note that a wrapper judged the call being made (so the after-cell scan does not call it unknown)."""
+    span = call_span(s, frame)
+    if span is not None:
+        state(s).handled.add(span)

@@ -1,0 +1,231 @@
+"""Row facts proven from live data, for the modelling rules: copies across a split, time order, label proxies.
+
+Facts about a split (how many test rows are copies of training rows, whether every
+training row is older than every test row) are computed once, right after the cell that
+split, so fitting and scoring pay nothing. Rows are matched by index identity when the
+labels still name source rows, and by content fingerprints only when they do not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from leakguard.kernel import frames as fr
+from leakguard.kernel.calls import state
+from leakguard.lineage import fingerprint
+from leakguard.lineage.events import Split
+from leakguard.lineage.graph import Node, holds_rows
+from leakguard.rules._modelling import row_lineage
+
+if TYPE_CHECKING:
+    from leakguard.kernel.session import Session
+
+PROXY_SAMPLE = 20_000
+Facts = tuple[int | None, bool | None]
+
+
+def live_rows(s: Session, node: Node) -> Any | None:
+    """The live object holding ``node``'s rows: its own, or the nearest row ancestor with as many rows."""
+    for n in row_lineage(s.graph, node.id).values():
+        obj = s.tracker.object_of(n.id)
+        if obj is not None and hasattr(obj, "shape") and (
+                n.id == node.id or (node.n_rows is not None and fr.row_count(obj) == node.n_rows)):
+            return obj
+    return None
+
+
+def _sources(s: Session, node: Node, obj: Any, column: str | None = None) -> list[Any]:
+    """Live frames the rows of ``obj`` come from whose index labels still name them (nearest first)."""
+    found: list[Any] = []
+    for n in row_lineage(s.graph, node.id).values():
+        frame: Any = s.tracker.object_of(n.id)
+        if fr.is_frame(frame) and (column is None or column in frame.columns) \
+                and fingerprint.identity_holds(obj, frame):
+            found.append(frame)
+    return found
+
+
+# -- split facts ---------------------------------------------------------------------------------
+
+
+def new_splits(s: Session) -> None:
+    """Prove row facts for the splits made since the last call (runs after a cell)."""
+    st = state(s)
+    splits = s.graph.splits
+    for split in splits[st.splits_seen:]:
+        try:
+            _split_facts(s, split)
+        except Exception as exc:  # a fact we cannot prove stays unknown
+            s.internal_error("row facts of a split", exc)
+    st.splits_seen = len(splits)
+
+
+def _split_facts(s: Session, split: Split) -> None:
+    train = [p for p in split.parts if p.role == "train"]
+    test = [p for p in split.parts if p.role == "holdout"]
+    if not train or not test:
+        return
+    tr_node, te_node = s.graph.nodes.get(train[0].out), s.graph.nodes.get(test[0].out)
+    tr, te = s.tracker.object_of(train[0].out), s.tracker.object_of(test[0].out)
+    if tr_node is None or te_node is None or tr is None or te is None:
+        return
+    state(s).split_facts[(tr_node.id, te_node.id)] = (_copies(s, tr_node, tr, te), _time_ordered(s, tr_node, tr, te))
+
+
+def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
+    """Test rows that are copies of training rows: by the source's full records when identity holds, else content."""
+    if fr.is_series(train) or getattr(train, "ndim", 2) == 1:
+        return None  # one column (a target): equal values are not copied rows
+    sources = [f for f in _sources(s, node, train) if fingerprint.identity_holds(test, f)]
+    if sources:  # compare the fullest records the rows come from (ids and timestamps included)
+        source = sources[-1]
+        return fingerprint.shared_by_content(source.loc[train.index], source.loc[test.index])
+    return fingerprint.shared_by_content(train, test)
+
+
+def time_values_of(s: Session, node: Node, obj: Any) -> Any | None:
+    t = s.policy.time
+    if t is None:
+        return None
+    from leakguard.splitting import time_values
+
+    if fr.is_frame(obj) and t in obj.columns:
+        return time_values(obj, t)
+    sources = _sources(s, node, obj, t)
+    if sources:
+        return time_values(sources[0], t).loc[obj.index]
+    return None
+
+
+def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
+    """Whether every training row is at or before every test row (None: no time column reachable)."""
+    tt, te = time_values_of(s, node, train), time_values_of(s, node, test)
+    if tt is None or te is None or len(tt) == 0 or len(te) == 0:
+        return None
+    try:
+        return bool(tt.max() <= te.min())
+    except TypeError:
+        return None
+
+
+# -- facts for an evaluation --------------------------------------------------------------------
+
+
+def evaluation_facts(s: Session, train: Node, test: Node) -> Facts:
+    """``(shared_rows, time_ordered)`` for a model trained on ``train`` scored on ``test`` (cached per pair)."""
+    st = state(s)
+    key = (train.id, test.id)
+    if key in st.pair_facts:
+        return st.pair_facts[key]
+    facts = _sibling_facts(s, train, test)
+    if facts is None:
+        facts = _direct_facts(s, train, test)
+    st.pair_facts[key] = facts
+    return facts
+
+
+def _sibling_facts(s: Session, train: Node, test: Node) -> Facts | None:
+    """Facts of the split whose training part ``train`` and test part ``test`` come from (proved after it ran)."""
+    tr_rows, te_rows = row_lineage(s.graph, train.id), row_lineage(s.graph, test.id)
+    facts = state(s).split_facts
+    for (a, b), value in facts.items():
+        if a in tr_rows and b in te_rows:
+            return value
+    for split in reversed(s.graph.splits):
+        roles = {p.out: p.role for p in split.parts}
+        if any(roles.get(n) == "train" for n in tr_rows) and any(roles.get(n) == "holdout" for n in te_rows):
+            _split_facts(s, split)  # a split made before the facts were collected
+            for (a, b), value in facts.items():
+                if a in tr_rows and b in te_rows:
+                    return value
+            return (None, split.time_ordered)
+    return None
+
+
+def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
+    """No split between them: compare the live rows (index identity when both keep a common source's labels)."""
+    tr, te = live_rows(s, train), live_rows(s, test)
+    if tr is None or te is None or not (holds_rows(train) and holds_rows(test)):
+        return (None, None)
+    shared: int | None
+    common = [f for f in _sources(s, train, tr) if any(f is g for g in _sources(s, test, te))]
+    if common:
+        shared = fingerprint.shared_by_index(tr, te)
+    elif fr.is_series(tr) or getattr(tr, "ndim", 2) == 1:
+        shared = None
+    else:
+        shared = fingerprint.shared_by_content(tr, te)
+    return (shared, _time_ordered(s, train, tr, te))
+
+
+def cv_time_ordered(cv: Any) -> bool | None:
+    """Whether a cross-validation splitter keeps time order (TimeSeriesSplit), for data with a time column."""
+    if cv is None or isinstance(cv, int):
+        return False
+    name = type(cv).__name__
+    if name in ("TimeSeriesSplit", "PredefinedSplit"):
+        return True
+    if name.endswith(("KFold", "ShuffleSplit")) or name in ("LeaveOneOut", "LeavePOut", "LeaveOneGroupOut"):
+        return False
+    return None
+
+
+# -- label proxies ----------------------------------------------------------------------------------
+
+
+def label_proxies(X: Any, y: Any) -> tuple[str, ...]:
+    """Columns of ``X`` that reproduce a binary target on their own (one threshold separates the classes).
+
+    Checked on a sample of at most 20,000 rows; a real feature is rarely a perfect separator,
+    an id or timestamp assigned by outcome often is.
+    """
+    import numpy as np
+    import pandas as pd
+
+    try:
+        target = np.asarray(y).ravel()
+        n = len(target)
+        if n < 50 or len(X) != n:
+            return ()
+        idx = np.random.default_rng(0).choice(n, PROXY_SAMPLE, replace=False) if n > PROXY_SAMPLE else np.arange(n)
+        t = pd.Series(target[idx])
+        classes = t.dropna().unique()
+        if len(classes) != 2:
+            return ()
+        positive = (t == classes[1]).to_numpy()
+        if min(positive.mean(), 1 - positive.mean()) < 0.05:
+            return ()
+        if isinstance(X, pd.DataFrame):
+            cols = [(str(c), X.iloc[idx, j]) for j, c in enumerate(X.columns)]
+        else:
+            arr = np.asarray(X)
+            if arr.ndim != 2:
+                return ()
+            cols = [(f"column {j}", pd.Series(arr[idx, j])) for j in range(arr.shape[1])]
+        found = []
+        for name, values in cols[:200]:
+            v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) if values.dtype.kind not in "fiub" \
+                else values.to_numpy(dtype=float)
+            ok = ~np.isnan(v)
+            if ok.mean() < 0.99 or np.unique(v[ok]).size < 3:
+                continue
+            if _separates(v[ok], positive[ok]):
+                found.append(name)
+        return tuple(found)
+    except (TypeError, ValueError):
+        return ()
+
+
+def _separates(values: Any, positive: Any) -> bool:
+    """True when sorting by ``values`` puts every positive on one side of a single threshold."""
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    v, p = values[order], positive[order]
+    for labels in (p, ~p):  # positives at the top, or at the bottom
+        m = int(labels.sum())
+        if m == 0:
+            continue
+        if labels[len(labels) - m:].all() and v[len(v) - m] > v[len(v) - m - 1]:
+            return True
+    return False

@@ -1,0 +1,287 @@
+"""Features written by hand with pandas: column assignments, learned encodings, per-group statistics, row order.
+
+- ``df["c"] = expr`` becomes a column assignment: the new column derives from the columns
+  ``expr`` reads row by row (so a column computed from the label is known as such) and
+  from the statistics and values it uses (so ``fillna(df.x.mean())`` carries the mean's
+  rows), while the other columns keep their own lineage;
+- ``get_dummies``, ``qcut`` and ``cut(bins=n)`` learn categories or edges from the rows;
+- ``groupby(...).transform("mean")`` is a per-group statistic (a target encoding when the
+  label is aggregated);
+- ``shift(-1)``, ``bfill``, centred windows, and cumulative or rolling computations over
+  rows not in time order look ahead (only with a time column in the policy).
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+from typing import TYPE_CHECKING, Any
+
+from leakguard.kernel import evidence
+from leakguard.kernel import frames as fr
+from leakguard.kernel.calls import state, statement_tree, value_node
+from leakguard.lineage.events import Derive, NodeId
+from leakguard.lineage.graph import holds_rows
+
+if TYPE_CHECKING:
+    from leakguard.catalog import Api
+    from leakguard.kernel.handlers import Plan
+    from leakguard.kernel.session import Session
+    from leakguard.lineage.graph import Node
+
+KINDS = ("assign-column", "encode", "group-transform", "ordered", "window")
+# Methods that aggregate over rows: a column reference inside them is not a row-by-row use.
+_AGGREGATING = frozenset({
+    "mean", "median", "std", "var", "sum", "min", "max", "count", "nunique", "quantile", "mode", "agg",
+    "aggregate", "transform", "describe", "value_counts", "sem", "skew", "kurt", "prod", "size", "first", "last",
+    "idxmax", "idxmin", "unique", "corr", "cov",
+})
+_ROW_WINDOWS = frozenset({"rolling", "expanding", "ewm", "shift", "diff", "pct_change", "cumsum", "cumprod",
+                          "cummax", "cummin", "ffill", "bfill"})
+_GROUP_ORDERED = frozenset({"cumsum", "cumprod", "cummax", "cummin", "cumcount", "shift", "diff", "pct_change",
+                            "ffill", "bfill", "rank"})
+
+
+def _plan(after: Any = None) -> Plan:
+    from leakguard.kernel.handlers import Plan
+
+    return Plan(after=after)
+
+
+def note_consumed(s: Session, node_id: NodeId, frame: types.FrameType | None) -> None:
+    """A statistic was computed only to feed another expression (``fillna(df.x.mean())``): remember it for its statement."""
+    if frame is not None:
+        state(s).consumed.append((frame.f_lineno, node_id))
+
+
+def _consumed_in(s: Session, stmt: ast.stmt | None, line: int) -> list[NodeId]:
+    lo, hi = (stmt.lineno, stmt.end_lineno or stmt.lineno) if stmt is not None else (line, line)
+    return [nid for ln, nid in state(s).consumed if lo <= ln <= hi and nid in s.graph.nodes]
+
+
+# -- df["c"] = ... ----------------------------------------------------------------------------------
+
+
+def column_refs(expr: ast.expr, base: str, columns: tuple[str, ...]) -> set[str]:
+    """Columns of ``base`` that ``expr`` reads row by row (not inside an aggregate over rows)."""
+    refs: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Call):
+            f = node.func
+            rowwise = any(k.arg == "axis" and isinstance(k.value, ast.Constant) and k.value.value in (1, "columns")
+                          for k in node.keywords)
+            if isinstance(f, ast.Attribute) and f.attr in _AGGREGATING and not rowwise \
+                    and not (isinstance(f.value, ast.Call) and isinstance(f.value.func, ast.Attribute)
+                             and f.value.func.attr in _ROW_WINDOWS):
+                for a in (*node.args, *(k.value for k in node.keywords)):
+                    visit(a)
+                return
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == base:
+            key = node.slice
+            keys = key.elts if isinstance(key, (ast.List, ast.Tuple)) else [key]
+            refs.update(k.value for k in keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
+            return
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == base:
+            if node.attr in columns:
+                refs.add(node.attr)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(expr)
+    return refs
+
+
+def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    if len(args) < 3 or not isinstance(args[1], str):
+        return None
+    df, key, value = args[0], args[1], args[2]
+    base_id = s.tracker.node_of(df)
+    base = s.graph.nodes.get(base_id) if base_id else None
+    frame = s.cell_frame()
+    if base is None or frame is None:
+        return None
+    stmt = statement_tree(s, frame)
+    others: list[NodeId] = []
+    inputs: set[str] = set()
+    known_id = s.tracker.node_of(value) or s._result_node(value)
+    known = s.graph.nodes.get(known_id) if known_id else None
+    if known is not None:
+        others.append(known.id)
+        if holds_rows(known) and known.columns:
+            inputs = {c for c in known.columns if base.columns is None or c in base.columns}
+    elif isinstance(stmt, ast.Assign):
+        expr = stmt.value
+        target = stmt.targets[0]
+        name = target.value.id if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) else None
+        if name is not None:
+            inputs = column_refs(expr, name, base.columns or ())
+            for n in dict.fromkeys(x.id for x in ast.walk(expr) if isinstance(x, ast.Name) and x.id != name):
+                node = s.node_for_name(n)
+                if node is not None:
+                    others.append(node.id)
+    others.extend(nid for nid in _consumed_in(s, stmt, frame.f_lineno) if nid not in others)
+    columns = None if base.columns is None else base.columns + ((key,) if key not in base.columns else ())
+    out = s.graph.new_id()
+    node = s.graph.apply(Derive(out, (base.id, *others), f"[{key!r}] =", base.name, s.where(frame), rows="same",
+                                columns=columns, kind=base.kind, column=key, column_inputs=tuple(sorted(inputs))))
+    line = stmt.lineno if stmt is not None else frame.f_lineno
+
+    def after(result: Any) -> None:
+        if node is not None:
+            node.n_rows = fr.row_count(df)
+            s.tracker.register(df, out)
+            state(s).assigned[id(df)] = (out, line)
+
+    return _plan(after)
+
+
+# -- learned encodings and per-group statistics ------------------------------------------------------
+
+
+def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *, label: bool = False) -> Node | None:
+    return s.graph.apply(Derive(s.graph.new_id(), (data.id,), op, f"{op} of {data.name}", s.where(frame),
+                                rows="aggregate", kind="value", label_derived=label))
+
+
+def _broadcast(s: Session, result: Any, data: Node, stat: Node, *, op: str, frame: types.FrameType | None,
+               columns: tuple[str, ...] | None) -> None:
+    node = s.graph.apply(Derive(s.graph.new_id(), (data.id, stat.id), op, f"{data.name} ({op})", s.where(frame),
+                                rows="same", columns=columns, kind=fr.kind_of(result)))
+    if node is not None:
+        node.n_rows = fr.row_count(result)
+        s.remember_result(result, node.id)
+
+
+def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    frame = s.cell_frame()
+    data_obj = args[0] if args else kwargs.get("data", kwargs.get("x"))
+    if frame is None or data_obj is None:
+        return None
+    if api.name == "cut":
+        bins = args[1] if len(args) > 1 else kwargs.get("bins")
+        if not isinstance(bins, int):
+            return None  # explicit edges: nothing learned from the rows
+    data = value_node(s, data_obj, frame)
+    if data is None:
+        return None
+    learned = {"get_dummies": "categories", "qcut": "quantile edges", "cut": "bin edges"}[api.name]
+    stat = _statistic(s, data, f"{api.name} {learned}", frame)
+    if stat is None:
+        return None
+
+    def after(result: Any) -> None:
+        _broadcast(s, result, data, stat, op=api.name, frame=frame, columns=fr.columns_of(result))
+
+    return _plan(after)
+
+
+def _group_data(gb: Any) -> tuple[Any, tuple[str, ...]]:
+    from leakguard.kernel.handlers import _groupby_parts
+
+    return _groupby_parts(gb)
+
+
+def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    frame = s.cell_frame()
+    func = args[1] if len(args) > 1 else kwargs.get("func")
+    if frame is None or (isinstance(func, str) and func in _GROUP_ORDERED):
+        return None  # an ordered computation, not a statistic: judged by row order when it looks ahead
+    data_obj, touched = _group_data(args[0])
+    data = value_node(s, data_obj, frame)
+    if data is None:
+        return None
+    label = any(c in s.policy.label for c in touched)
+    fname = func if isinstance(func, str) else getattr(func, "__name__", "func")
+    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label)
+    if stat is None:
+        return None
+
+    def after(result: Any) -> None:
+        _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=())
+
+    return _plan(after)
+
+
+# -- row order ---------------------------------------------------------------------------------------
+
+
+def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], *, data: Node,
+                 obj: Any, gb: Any) -> str | None:
+    """Why this computation uses later rows, or None when it only looks back over time-ordered rows."""
+    name = api.name
+    if name in ("bfill", "interpolate"):
+        return f"{name}() fills from later rows"
+    if name in ("shift", "diff", "pct_change"):
+        periods = args[1] if len(args) > 1 else kwargs.get("periods", 1)
+        if isinstance(periods, int) and periods < 0:
+            return f"{name}({periods}) reads later rows"
+        if name == "shift":
+            return None  # a lag reads earlier rows; which rows is a matter of order only for the sorted check
+    window = args[0] if api.kind == "window" else None
+    if window is not None and getattr(window, "center", False):
+        return "a centred window reads later rows"
+    if _unsorted(s, data, obj, gb):
+        return f"{name}() runs along rows that are not in {s.policy.time} order"
+    return None
+
+
+def _unsorted(s: Session, data: Node, obj: Any, gb: Any) -> bool:
+    times = evidence.time_values_of(s, data, obj)
+    if times is None or len(times) < 2:
+        return False
+    if gb is not None:
+        import pandas as pd
+
+        try:
+            groups = gb.ngroup().to_numpy()
+            return bool((times.groupby(groups).diff().dropna() < pd.Timedelta(0)).any())
+        except (AttributeError, TypeError, ValueError):
+            return False
+    return not bool(times.is_monotonic_increasing)
+
+
+def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    if not s.policy.time:
+        return None
+    frame = s.cell_frame()
+    if frame is None or not args:
+        return None
+    subject = args[0]
+    gb = None
+    if api.kind == "window":
+        obj = getattr(subject, "obj", None)
+    elif fr.is_frame_like(subject):
+        obj = subject
+    else:
+        gb = subject
+        obj = _group_data(subject)[0]
+    if obj is None or not fr.is_frame_like(obj):
+        return None
+    data = value_node(s, obj, frame)
+    if data is None:
+        return None
+    why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb)
+    if why is None:
+        return None
+    row_wise = api.name not in ("shift", "diff", "pct_change")
+
+    def after(result: Any) -> None:
+        node = s.graph.apply(Derive(s.graph.new_id(), (data.id,), why, f"{data.name}.{api.name}()", s.where(frame),
+                                    rows="same", columns=fr.columns_of(result) if row_wise else (),
+                                    kind=fr.kind_of(result), looks_ahead=True))
+        if node is not None:
+            node.n_rows = fr.row_count(result)
+            s.remember_result(result, node.id)
+
+    return _plan(after)
+
+
+BEFORE = {
+    "assign-column": before_assign_column,
+    "encode": before_encode,
+    "group-transform": before_group_transform,
+    "ordered": before_ordered,
+    "window": before_ordered,
+}
