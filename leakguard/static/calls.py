@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.lineage.events import Inspect, Read
-from leakguard.static import dataops, pandasops
+from leakguard.static import dataops, models, pandasops, splits, sqlbridge
+from leakguard.static.magics import line_magic, policy_call
 from leakguard.static.sources import MAGIC_CALL
 from leakguard.static.values import (
     UNKNOWN,
@@ -31,6 +32,7 @@ from leakguard.static.values import (
     Seq,
     Unknown,
     Value,
+    arg,
     const_strings,
     data_in,
 )
@@ -61,8 +63,9 @@ class Site:
         return [*self.args, *self.kwargs.values()]
 
     @property
-    def text(self) -> str:
-        return dataops.text(self.node)
+    def text(self) -> ast.Call:
+        """The call, standing for its source text (made into text only when a message needs it)."""
+        return self.node
 PRINTERS = frozenset({"builtins.print", "builtins.display", "builtins.repr", "builtins.str",
                       "IPython.display.display"})
 # Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.
@@ -80,8 +83,6 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
         _here(it, node)
         return method_call(it, receiver, func.attr, Site(node, args, kwargs, shown))
     if isinstance(func, ast.Name) and func.id == MAGIC_CALL:
-        from leakguard.static.magics import line_magic
-
         _here(it, node)
         return line_magic(it, node)
     callee = it.eval(func)
@@ -97,8 +98,6 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     if isinstance(callee, Method):
         return method_call(it, callee.receiver, callee.name, site)
     if isinstance(callee, Estimator):
-        from leakguard.static import models
-
         return models.method(it, callee, "__call__", site)
     return it.unknown_from([callee, *site.values], site.text, "call")
 
@@ -127,13 +126,6 @@ def _arguments(it: Interp, node: ast.Call, shown: bool) -> tuple[Args, Kwargs]:
     return args, kwargs
 
 
-def arg(args: Args, kwargs: Kwargs, pos: int, name: str) -> Value | None:
-    """The argument passed at position ``pos`` or by keyword ``name``."""
-    if name in kwargs:
-        return kwargs[name]
-    return args[pos] if pos < len(args) else None
-
-
 # -- methods -------------------------------------------------------------------------------------
 
 
@@ -153,21 +145,23 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
     if isinstance(receiver, GroupBy):
         return group_method(it, receiver, name, site)
     if isinstance(receiver, Estimator):
-        from leakguard.static import models
-
         return models.method(it, receiver, name, site)
     if isinstance(receiver, Method):
         return accessor_call(it, receiver, name, site)
     if isinstance(receiver, Seq):
         return _seq_method(it, receiver, name, args)
     if isinstance(receiver, Conn):
-        from leakguard.static.sqlbridge import conn_method
-
-        return conn_method(it, receiver, name, site)
+        return sqlbridge.conn_method(it, receiver, name, site)
     if isinstance(receiver, Const):
         if isinstance(receiver.value, str) and name in ("format", "join", "replace", "strip", "lower", "upper"):
             return Const(receiver.value if name in ("strip", "lower", "upper") else None)
         return UNKNOWN
+    if isinstance(receiver, Unknown) and receiver.data is not None and it.index.method("frame", name) is not None:
+        # what an unresolved call returned, used as data: its rows are its inputs' rows
+        data = receiver.data
+        if data.kind == "value":
+            data.kind = "frame"
+        return data_method(it, data, name, site)
     if isinstance(receiver, Unknown) and receiver.data is None and name in _FRAME_ONLY and shown:
         data = it.derive([], "frame", dataops.text(node.func.value) if isinstance(node.func, ast.Attribute)
                          else "<value>", "unresolved")
@@ -210,12 +204,10 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         keys = const_strings(by) if by is not None else None
         if keys is None and isinstance(by, Data) and by.columns:
             keys = by.columns
-        return GroupBy(d, keys or (), None, site.text)
+        return GroupBy(d, keys or (), None, dataops.text(site.node))
     if name == "plot":
         return _plot(it, d, site)
     if api is not None:
-        from leakguard.static import models
-
         handled = models.pandas_api(it, d, api, site)
         if handled is not None:
             return handled
@@ -251,10 +243,8 @@ def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...
     it.emit(Inspect(nid, op, it.where(), columns, relates, restricted))
     if restricted:
         it.note(f"safe mode: {op}() on {d.text} would run on training rows only")
-    out = it.derive([d], "value", text, op, aggregate=True, label_derived=label_used,
-                    removes=frozenset({"holdout", "future"}) if restricted else frozenset())
-    it.node(out, text)
-    return out
+    return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used,
+                     removes=frozenset({"holdout", "future"}) if restricted else frozenset())
 
 
 def _plot_columns(kwargs: Kwargs) -> tuple[str, ...]:
@@ -280,9 +270,7 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
     if api is not None and api.kind == "inspect":
         return inspect(it, g.data, api.name, site, columns=cols, relates=len(cols) > 1)
     if api is not None and api.kind == "group-select" and args:
-        return GroupBy(g.data, g.keys, const_strings(args[0]), site.text)
-    from leakguard.static import models
-
+        return GroupBy(g.data, g.keys, const_strings(args[0]), dataops.text(site.node))
     handled = models.group_api(it, g, name, site, cols)
     if handled is not None:
         return handled
@@ -310,13 +298,9 @@ def accessor_call(it: Interp, acc: Method, name: str, site: Site) -> Value:
 
 def ref_call(it: Interp, path: str, site: Site) -> Value:
     """A call of something imported: a catalog function, a class, a known helper or an unresolved call."""
-    from leakguard.static import models, splits
-
     if path.startswith("builtins."):
         return _builtin(it, path[9:], site)
     if path == "leakguard.policy":
-        from leakguard.static.magics import policy_call
-
         return policy_call(it, site.kwargs)
     if path == "leakguard.split":
         return splits.split(it, site, "leakguard.split")
@@ -329,15 +313,11 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
         if api.kind == "split":
             return splits.split(it, site, api.name)
         if api.kind == "query":
-            from leakguard.static.sqlbridge import catalog_call
-
-            return catalog_call(it, api.qualname, api.module, site)
+            return sqlbridge.catalog_call(it, api.qualname, api.module, site)
         handled = models.function(it, api, site)
         if handled is not None:
             return handled
-    from leakguard.static.sqlbridge import connect
-
-    known = connect(path) or pandasops.function(it, path, site)
+    known = sqlbridge.connect(path) or pandasops.function(it, path, site)
     if known is None:
         known = models.library_function(it, path, site)
     if known is not None:
@@ -345,10 +325,13 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
     made = models.construct(it, path, site)
     if made is not None:
         return made
-    if any(data_in(v) for v in site.values):
-        it.note(f"{path.rsplit('.', 1)[-1]}() is not in leakguard's catalog; its result is taken to carry "
-                "the rows of its inputs")
-    return it.unknown_from(site.values, site.text, path.rsplit(".", 1)[-1])
+    short = path.rsplit(".", 1)[-1]
+    if not any(data_in(v) for v in site.values):
+        return UNKNOWN
+    it.note(f"{short}() is not in leakguard's catalog; its result is taken to carry the rows of its inputs")
+    derived = it.derive(site.values, "value", site.text, short)
+    derived.unresolved = True
+    return Unknown(short, derived)
 
 
 def _builtin(it: Interp, name: str, site: Site) -> Value:

@@ -64,15 +64,19 @@ def _check(path: str) -> FileReport:
     return check_path(Path(path))
 
 
+def _check_located(path: str) -> FileReport:
+    return check_path(Path(path), locate=True)
+
+
 def check_all(files: Sequence[Path], jobs: int = 0,
-              progress: Callable[[int, int], None] | None = None) -> list[FileReport]:
+              progress: Callable[[int, int], None] | None = None, *, locate: bool = False) -> list[FileReport]:
     """Check ``files`` (in parallel when there are many), in input order."""
     total = len(files)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if workers == 1 or total < SERIAL_BELOW:
         out = []
         for i, f in enumerate(files, start=1):
-            out.append(check_path(f))
+            out.append(check_path(f, locate=locate))
             if progress:
                 progress(i, total)
         return out
@@ -80,7 +84,8 @@ def check_all(files: Sequence[Path], jobs: int = 0,
 
     results: list[FileReport] = []
     with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
-        for i, report in enumerate(pool.map(_check, [str(f) for f in files], chunksize=4), start=1):
+        work = _check_located if locate else _check
+        for i, report in enumerate(pool.map(work, [str(f) for f in files], chunksize=4), start=1):
             results.append(report)
             if progress:
                 progress(i, total)
@@ -123,7 +128,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
             print(f"leakguard check: {exc}", file=err)
             return EXIT_ERROR
     show_progress = not args.no_progress and len(files) > 1 and err.isatty()
-    reports = check_all(files, args.jobs, Progress(err) if show_progress else None) + missing
+    reports = check_all(files, args.jobs, Progress(err) if show_progress else None,
+                        locate=args.format == "sarif") + missing
     if known:
         for r in reports:
             kept = [f for f in r.findings if f.fingerprint not in known]

@@ -14,12 +14,16 @@ import datetime as dt
 import operator
 from typing import TYPE_CHECKING, Any
 
+from leakguard.lineage.events import Derive
+from leakguard.static import models
+from leakguard.static.emitted import event
 from leakguard.static.values import (
     UNKNOWN,
     Const,
     Data,
     Estimator,
     GroupBy,
+    Label,
     Method,
     Ref,
     Seq,
@@ -46,8 +50,10 @@ _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, 
           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 
 
-def text(node: ast.AST, limit: int = 60) -> str:
+def text(node: ast.AST | str, limit: int = 60) -> str:
     """Short source text of an expression, cheaply (no unparse for the common shapes)."""
+    if isinstance(node, str):
+        return node
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
@@ -148,7 +154,7 @@ def attribute(it: Interp, node: ast.Attribute, shown: bool) -> Value:
     return attr_of(it, base, node.attr, node)
 
 
-def attr_of(it: Interp, base: Value, name: str, node: ast.AST) -> Value:
+def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
     """``base.name`` read without calling it."""
     if isinstance(base, Ref):
         return Ref(f"{base.path}.{name}")
@@ -156,28 +162,26 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.AST) -> Value:
         if name in ACCESSORS:
             return Method(base, name)
         if name == "index":
-            return it.derive([base], "index", text(node), "index", columns=None)
+            return it.derive([base], "index", node, "index", columns=None)
         if name in ("values", "array") or name == "T":
-            return it.derive([base], "array" if name != "T" else base.kind, text(node), name, columns=base.columns)
+            return it.derive([base], "array" if name != "T" else base.kind, node, name, columns=base.columns)
         if name in SCHEMA or base.kind not in ("frame",):
             return Const(None) if name in SCHEMA else Method(base, name)
-        return column(it, base, name, text(node))
+        return column(it, base, name, node)
     if isinstance(base, GroupBy):
         return GroupBy(base.data, base.keys, (name,), f"{base.text}.{name}")
     if isinstance(base, Estimator):
-        from leakguard.static import models
-
         return models.attribute(it, base, name, node)
     if isinstance(base, Method):
         return Method(base, name)
     if isinstance(base, Unknown) and base.data is not None:
-        return Unknown(name, it.derive([base], "value", text(node), name))
+        return Unknown(name, it.derive([base], "value", node, name))
     if isinstance(base, (Seq, Const)):
         return Method(base, name)
     return UNKNOWN
 
 
-def column(it: Interp, frame: Data, name: str, label: str) -> Data:
+def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
     """``frame[name]``: the column as a series."""
     out = it.derive([frame], "series", label, f"[{name!r}]", columns=(name,))
     if frame.kind == "frame":
@@ -185,12 +189,12 @@ def column(it: Interp, frame: Data, name: str, label: str) -> Data:
     return out
 
 
-def select(it: Interp, frame: Data, names: tuple[str, ...], label: str) -> Data:
+def select(it: Interp, frame: Data, names: tuple[str, ...], label: Label) -> Data:
     """``frame[[names]]``: a frame of those columns."""
     return it.derive([frame], "frame", label, "select", columns=names)
 
 
-def rows(it: Interp, base: Data, mask: Value, label: str, how: str = "mask") -> Data:
+def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -> Data:
     """``base[mask]``: a subset of the rows; remembers the filter for cutoff proofs and split detection."""
     f = mask.filter if isinstance(mask, Data) else None
     gone = removes(it, f)
@@ -206,7 +210,7 @@ def rows(it: Interp, base: Data, mask: Value, label: str, how: str = "mask") -> 
 
 def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
     base = it.eval(node.value, shown)
-    label = text(node)
+    label: ast.AST = node
     if isinstance(base, Method) and isinstance(base.receiver, Data) and base.name in ("loc", "iloc", "at", "iat"):
         return _indexer(it, base.receiver, base.name, node.slice, label)
     key_node = node.slice
@@ -226,7 +230,7 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
         return it.derive([base, key], base.kind, label, "[]", columns=None)
     if isinstance(base, GroupBy):
         names = const_strings(it.eval(key_node))
-        return GroupBy(base.data, base.keys, names, label)
+        return GroupBy(base.data, base.keys, names, text(label))
     if isinstance(base, Seq):
         key = it.eval(key_node) if not isinstance(key_node, ast.Slice) else UNKNOWN
         if isinstance(key, Const):
@@ -238,8 +242,6 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             return Seq(base.items, "list")
         return it.unknown_from(base.items, label, "item")
     if isinstance(base, Estimator):
-        from leakguard.static import models
-
         return models.subscript(it, base, it.eval(key_node))
     if isinstance(base, Unknown) and base.data is not None:
         return Unknown("item", it.derive([base], "value", label, "[]"))
@@ -247,7 +249,7 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
     return UNKNOWN
 
 
-def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: str) -> Data:
+def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label) -> Data:
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "slice", columns=base.columns)
     out.sorted_by = base.sorted_by
@@ -257,7 +259,7 @@ def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: str) -> Data:
     return out
 
 
-def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: str) -> Value:
+def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> Value:
     row_key, col_key = (key.elts[0], key.elts[1]) if isinstance(key, ast.Tuple) and len(key.elts) == 2 else (key, None)
     out: Data = base
     if isinstance(row_key, ast.Slice):
@@ -308,9 +310,6 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
 
 def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Value) -> None:
     """Rebind frame ``name`` to ``base`` with column ``col`` computed from ``value`` (a column-level Derive)."""
-    from leakguard.lineage.events import Derive
-    from leakguard.static.interp import event
-
     base_id = it.node(base)
     others: list[str] = []
     sources: frozenset[str] = frozenset()
@@ -347,7 +346,7 @@ def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
 # -- arithmetic and masks -----------------------------------------------------------------------
 
 
-def combine(it: Interp, left: Value, right: Value, label: str, op: str) -> Value:
+def combine(it: Interp, left: Value, right: Value, label: Label, op: str) -> Value:
     """An element-wise combination (arithmetic) of two values."""
     ld, rd = isinstance(left, Data), isinstance(right, Data)
     if not (ld or rd):
@@ -374,12 +373,12 @@ def binop(it: Interp, node: ast.BinOp, shown: bool) -> Value:
             return UNKNOWN
     if isinstance(node.op, (ast.BitAnd, ast.BitOr)) and isinstance(left, Data) and isinstance(right, Data) \
             and left.filter is not None and right.filter is not None:
-        out = it.derive([left, right], "series", text(node), "mask")
+        out = it.derive([left, right], "series", node, "mask")
         out.filter = ("and" if isinstance(node.op, ast.BitAnd) else "or", left.filter, right.filter)
         return out
     if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
         return Seq(left.items + right.items, "list")
-    return combine(it, left, right, text(node), type(node.op).__name__.lower())
+    return combine(it, left, right, node, type(node.op).__name__.lower())
 
 
 def unaryop(it: Interp, node: ast.UnaryOp, shown: bool) -> Value:
@@ -394,13 +393,13 @@ def unaryop(it: Interp, node: ast.UnaryOp, shown: bool) -> Value:
             return UNKNOWN
         return UNKNOWN
     if isinstance(value, Data):
-        out = it.derive([value], value.kind, text(node), "negate", columns=value.columns, aggregate=value.aggregate)
+        out = it.derive([value], value.kind, node, "negate", columns=value.columns, aggregate=value.aggregate)
         if value.filter is not None and isinstance(node.op, (ast.Invert, ast.Not)):
             out.filter = ("not", value.filter)
         elif isinstance(node.op, (ast.Invert, ast.Not)) and _column(value) is not None:
             out.filter = ("cmp", _column(value), "falsy", None)
         return out
-    return it.unknown_from([value], text(node), "unary")
+    return it.unknown_from([value], node, "unary")
 
 
 def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
@@ -416,19 +415,19 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
             except TypeError:
                 return UNKNOWN
         if isinstance(left, Data) and not left.aggregate and isinstance(right, Const) and op:
-            return mask(it, left, op, right.value, text(node),
+            return mask(it, left, op, right.value, node,
                         subject=_column(left) or f"<{ast.dump(node.left)}>")
         if isinstance(right, Data) and not right.aggregate and isinstance(left, Const) and op in _FLIP:
-            return mask(it, right, _FLIP[op], left.value, text(node),
+            return mask(it, right, _FLIP[op], left.value, node,
                         subject=_column(right) or f"<{ast.dump(node.comparators[0])}>")
     datas = [v for v in (left, *rights) if isinstance(v, Data)]
     if datas:
         kind = "series" if any(not d.aggregate for d in datas) else "scalar"
-        return it.derive(datas, kind, text(node), "compare", aggregate=kind == "scalar")
-    return it.unknown_from([left, *rights], text(node), "compare")
+        return it.derive(datas, kind, node, "compare", aggregate=kind == "scalar")
+    return it.unknown_from([left, *rights], node, "compare")
 
 
-def mask(it: Interp, series: Data, op: str, value: Any, label: str, *, subject: str) -> Data:
+def mask(it: Interp, series: Data, op: str, value: Any, label: Label, *, subject: str) -> Data:
     """A boolean series from comparing a column (or an expression, named by ``subject``) with a constant."""
     out = it.derive([series], "series", label, "mask")
     out.filter = ("cmp", subject, op, value)
@@ -439,5 +438,5 @@ def boolop(it: Interp, node: ast.BoolOp, shown: bool) -> Value:
     values = [it.eval(v) for v in node.values]
     datas = [v for v in values if isinstance(v, Data)]
     if datas:
-        return it.derive(datas, datas[0].kind, text(node), "boolop")
+        return it.derive(datas, datas[0].kind, node, "boolop")
     return values[-1] if values else UNKNOWN

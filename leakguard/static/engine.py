@@ -22,7 +22,7 @@ from leakguard.finding import Finding
 from leakguard.policy import Policy, load_policy
 from leakguard.static.interp import Interp
 from leakguard.static.sources import Cell, InputError, SourceFile, read_source
-from leakguard.static.suppress import comments, fingerprint
+from leakguard.static.suppress import Comments, comments, fingerprint
 
 _STRING = re.compile(r"""(['"])([^'"\n]{1,200})\1""")
 
@@ -71,14 +71,18 @@ class FileReport:
         return self.error is None
 
 
-def check_path(path: Path | str, policy: Policy | None = None, display: str | None = None) -> FileReport:
-    """Check one notebook or script; never raises for bad input (see ``FileReport.error``)."""
+def check_path(path: Path | str, policy: Policy | None = None, display: str | None = None, *,
+               locate: bool = False) -> FileReport:
+    """Check one notebook or script; never raises for bad input (see ``FileReport.error``).
+
+    ``locate`` records where each notebook cell starts in the file (for SARIF locations).
+    """
     start = time.perf_counter()
     path = Path(path)
     shown = display or str(path)
     report = FileReport(Path(shown))
     try:
-        source = read_source(path)
+        source = read_source(path, locate=locate)
     except InputError as exc:
         report.error = str(exc)
         report.seconds = time.perf_counter() - start
@@ -100,7 +104,7 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
     report.problems.extend(source.problems)
     report.cells = len(source.cells)
     notebook = source.kind == "notebook"
-    it = Interp(policy, source.path.parent, _mentioned(source))
+    it = Interp(policy, source.path.parent, lambda: _mentioned(source))
     by_id: dict[str, Cell] = {}
     for cell in source.cells:
         by_id[_label(cell)] = cell
@@ -162,12 +166,17 @@ def _sql_cell(it: Interp, cell: Cell) -> None:
 def _place(it: Interp, source: SourceFile, report: FileReport, by_id: dict[str, Cell]) -> None:
     notebook = source.kind == "notebook"
     multi = len(source.cells) > 1
-    suppressions = {_label(c): comments(c.raw, 1 if notebook else c.line_offset + 1) for c in source.cells}
+    suppressions = {_label(c): comments(c.raw, 1 if notebook else c.line_offset + 1)
+                    for c in source.cells if "leakguard:" in c.raw}
+    whole_file = frozenset().union(*(s.file for s in suppressions.values()))
+    for s in suppressions.values():
+        s.file = whole_file
+    nothing = Comments({}, whole_file)
     path = report.path.as_posix()
     for loc in it.found:
         f = loc.finding
         cell = by_id.get(f.where.cell)
-        if cell is not None and suppressions[_label(cell)].suppressed(f.rule, f.where.line):
+        if cell is not None and suppressions.get(_label(cell), nothing).suppressed(f.rule, f.where.line):
             report.suppressed += 1
             continue
         line_text = _line_text(cell, f.where.line, notebook) if cell is not None else ""

@@ -110,3 +110,70 @@ def table(counts: Mapping[str, Counts]) -> str:
     lines.append(f"{'all':<15} {total.tp:>4} {total.fp:>4} {total.fn:>4} {_pct(total.precision):>10} "
                  f"{_pct(total.recall):>8}")
     return "\n".join(lines)
+
+
+# -- the kernel engine on the same corpus (parity) -------------------------------------------------------
+
+
+def as_notebook(fixture: Fixture, folder: Path) -> Path:
+    """The fixture as a notebook in ``folder`` (scripts become one cell per ``# %%`` block), for a kernel run."""
+    from leakguard.static.sources import read_source
+
+    source = read_source(fixture.path)
+    cells: list[dict[str, object]] = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+              "source": c.raw} for i, c in enumerate(source.cells)]
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}}
+    out = folder / f"{fixture.path.stem}.ipynb"
+    out.write_text(json.dumps(nb), encoding="utf-8")
+    return out
+
+
+def run_kernel(fixtures: Iterable[Fixture], jobs: int = 4, timeout: int = 120) -> dict[str, frozenset[str]]:
+    """The rule ids (warning and error) the kernel engine reports for each fixture, run in real kernels.
+
+    Each fixture runs in a fresh kernel, in a scratch folder that sees the corpus's data
+    and policy file, so the corpus itself is never written to.
+    """
+    import shutil
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from leakguard.runner import run_notebook
+
+    chosen = list(fixtures)
+    if not chosen:
+        return {}
+    corpus = chosen[0].path.parent
+    with tempfile.TemporaryDirectory(prefix="leakguard-parity-") as tmp:
+        folder = Path(tmp)
+        for extra in ("data", "leakguard.toml"):
+            if (corpus / extra).is_dir():
+                (folder / extra).symlink_to(corpus / extra, target_is_directory=True)
+            elif (corpus / extra).exists():
+                shutil.copy(corpus / extra, folder / extra)
+
+        def one(fx: Fixture) -> tuple[str, frozenset[str]]:
+            result = run_notebook(as_notebook(fx, folder), timeout=timeout)
+            return fx.name, frozenset(f["rule"] for f in result.findings if f.get("severity") != "info")
+
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            return dict(pool.map(one, chosen))
+
+
+BASELINE_VERSION = 1
+
+
+def baseline_data(fixtures: Iterable[Fixture], static: Mapping[str, frozenset[str]],
+                  kernel: Mapping[str, frozenset[str]] | None, rules: Iterable[str]) -> dict[str, object]:
+    """The committed measurement: per-rule counts and per-fixture results of both engines."""
+    fixtures = list(fixtures)
+    counts = score(fixtures, static, rules)
+    return {
+        "version": BASELINE_VERSION,
+        "rules": {r: {"tp": c.tp, "fp": c.fp, "fn": c.fn} for r, c in counts.items()},
+        "fixtures": {fx.name: {"expect": sorted(fx.expect), "static": sorted(static.get(fx.name, ())),
+                               "kernel": sorted(kernel[fx.name]) if kernel is not None and fx.name in kernel
+                               else None}
+                     for fx in fixtures},
+    }

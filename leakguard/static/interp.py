@@ -19,18 +19,17 @@ import ast
 import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from leakguard.finding import Finding
-from leakguard.lineage.events import Derive, Event, NodeId, Split, Where
+from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, Where
 from leakguard.lineage.graph import LineageGraph
 from leakguard.policy import Policy
 from leakguard.rules.registry import run_rules
-from leakguard.static import calls, dataops
+from leakguard.static import calls, dataops, splits
+from leakguard.static.emitted import event
 from leakguard.static.resolve import CatalogIndex, catalog_index
-from leakguard.static.values import UNKNOWN, Const, Data, Func, Ref, Seq, Unknown, Value, data_in
+from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in
 
-E = TypeVar("E", bound=Any)
 MAX_UNROLL = 12
 MAX_DEPTH = 4
 STEP_BUDGET = 20_000
@@ -39,19 +38,6 @@ _BUILTINS = frozenset({
     "range", "enumerate", "zip", "map", "filter", "isinstance", "type", "str", "int", "float", "bool", "repr",
     "open", "any", "all", "iter", "next", "reversed", "getattr", "hasattr", "vars", "id", "hash", "format",
 })
-
-
-_FIELDS: dict[type, frozenset[str]] = {}
-
-
-def event(cls: type[E], **values: object) -> E:
-    """An event of ``cls`` from the fields it has: engines may know more facts than a version of the
-    event records (a field the lineage model does not have yet is left out, never an error)."""
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))
-    made: E = cls(**{k: v for k, v in values.items() if k in names})
-    return made
 
 
 class Blocked(Exception):
@@ -86,11 +72,13 @@ class Located:
 class Interp:
     """The abstract interpreter for one file: environment, lineage graph, findings and notes."""
 
-    def __init__(self, policy: Policy, base_dir: Path, mentioned: frozenset[str] = frozenset()) -> None:
+    def __init__(self, policy: Policy, base_dir: Path,
+                 mentioned: Callable[[], frozenset[str]] = frozenset) -> None:
         self.graph = LineageGraph(policy)
         self.index: CatalogIndex = catalog_index()
         self.base_dir = base_dir
-        self.mentioned = mentioned
+        self._mentioned = mentioned
+        self._mentioned_cache: frozenset[str] | None = None
         self.globals: dict[str, Value] = {}
         self.scopes: list[dict[str, Value]] = [self.globals]
         self.found: list[Located] = []
@@ -131,7 +119,9 @@ class Interp:
     def assumed_columns(self) -> tuple[str, ...] | None:
         """Columns a frame read from a file that is not at hand is taken to hold: the policy's columns
         that the code names somewhere (so ``df.corr()`` relates the label as it would at run time)."""
-        cols = tuple(c for c in self.policy.protected_columns if c in self.mentioned)
+        if self._mentioned_cache is None:
+            self._mentioned_cache = self._mentioned()
+        cols = tuple(c for c in self.policy.protected_columns if c in self._mentioned_cache)
         return cols or None
 
     def where(self) -> Where:
@@ -146,8 +136,14 @@ class Interp:
     # -- events ------------------------------------------------------------------------------
 
     def emit(self, event: Event) -> list[Finding]:
-        """Apply ``event`` and run the rules (as the kernel's ``Session.emit``); block mode stops the cell."""
+        """Apply ``event`` and run the rules, as the kernel does; block mode stops the cell.
+
+        Like the kernel, values entering or being derived (``Read``, ``Derive``) are applied to
+        the graph without running the rules, except an unresolved derivation (reported once).
+        """
         self.graph.apply(event)
+        if isinstance(event, (Read, Derive)) and not getattr(event, "unresolved", False):
+            return []
         found = run_rules(self.graph, event)
         new = []
         for f in found:
@@ -173,7 +169,7 @@ class Interp:
         d.node = nid
         return nid
 
-    def derive(self, inputs: Iterable[Value], kind: str, text: str, op: str, *,
+    def derive(self, inputs: Iterable[Value], kind: str, text: Label, op: str, *,
                columns: tuple[str, ...] | None = None, removes: frozenset[str] = frozenset(),
                aggregate: bool = False, label_derived: bool = False) -> Data:
         """A pending value computed from ``inputs`` (their tracked data) by ``op``."""
@@ -202,7 +198,7 @@ class Interp:
                     sorted_by=sorted_by if not aggregate else None, colsrc=colsrc if not aggregate else None,
                     looks_ahead=flags[0], synthetic=flags[1], pred=preds[0] if len(preds) == 1 else None)
 
-    def unknown_from(self, values: Iterable[Value], text: str, op: str) -> Value:
+    def unknown_from(self, values: Iterable[Value], text: Label, op: str) -> Value:
         """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""
         vals = list(values)
         if not any(data_in(v) for v in vals):
@@ -254,17 +250,19 @@ class Interp:
     def bind_name(self, name: str, value: Value) -> None:
         if isinstance(value, Data):
             if value.node is None:
-                self.node(value, name)
+                if value.origin is not None:
+                    self.node(value, name)
+                else:
+                    # stays pending (no event until something needs it), under the name people gave it
+                    value.label = name
             else:
                 node = self.graph.nodes.get(value.node)
                 if node is not None and node.name.startswith("<"):
                     node.name = name
             if len(self.scopes) == 1 and value.origin is not None:
-                from leakguard.static.splits import find_partition
-
-                value = find_partition(self, name, value)
+                value = splits.find_partition(self, name, value)
         elif isinstance(value, Unknown) and value.data is not None and value.data.node is None:
-            self.node(value.data, name)
+            value.data.label = name
         self.scopes[-1][name] = value
 
     # -- statements --------------------------------------------------------------------------
@@ -527,7 +525,8 @@ def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp |
 def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, depth: int,
                 results: list[Value]) -> None:
     if depth == len(node.generators):
-        results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, True))
+        # as in the kernel's cell scan, a comprehension's element is not "shown or kept"
+        results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, False))
         return
     gen = node.generators[depth]
     for item in it.iterate(it.eval(gen.iter), dataops.text(gen.iter)):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.errors import PolicyError
 from leakguard.policy import MODES, parse_magic_args
+from leakguard.static import sqlbridge
 from leakguard.static.values import Const, Seq, Value
 
 if TYPE_CHECKING:
@@ -33,9 +34,7 @@ def line_magic(it: Interp, node: ast.Call) -> Value:
             it.graph.policy = it.policy.updated({"mode": rest.strip()}, "%leakguard mode")
         return Const(None)
     if text.startswith(("%sql ", "%sql\t")):
-        from leakguard.static.sqlbridge import query
-
-        return query(it, text[4:].strip(), "duckdb")
+        return sqlbridge.query(it, text[4:].strip(), "duckdb")
     return Const(None)
 
 

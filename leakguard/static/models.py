@@ -17,7 +17,21 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
-from leakguard.static.values import UNKNOWN, Const, Data, Estimator, GroupBy, Method, Seq, Unknown, Value, data_in
+from leakguard.static.emitted import event
+from leakguard.static.resolve import normalise
+from leakguard.static.values import (
+    UNKNOWN,
+    Const,
+    Data,
+    Estimator,
+    GroupBy,
+    Label,
+    Method,
+    Seq,
+    Unknown,
+    Value,
+    data_in,
+)
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Args, Kwargs, Site
@@ -70,8 +84,6 @@ def classify(path: str) -> tuple[str, bool, bool]:
 
 def construct(it: Interp, path: str, site: Site) -> Estimator | None:
     """``StandardScaler()``, ``Pipeline([...])``, ``GridSearchCV(model, ...)``: an estimator, or None."""
-    from leakguard.static.resolve import normalise
-
     args, kwargs = site.args, site.kwargs
     path = normalise(path)
     name = path.rsplit(".", 1)[-1]
@@ -129,8 +141,6 @@ def _node(it: Interp, v: Value | None) -> NodeId | None:
 
 def fit(it: Interp, est: Estimator, x: Value | None, y: Value | None, op: str) -> NodeId:
     """A ``Fit`` of ``est`` on ``x`` (and ``y``); the estimator then holds the fitted state."""
-    from leakguard.static.interp import event
-
     data = _node(it, x)
     if data is None:
         data = it.node(it.derive([], "frame", "<data>", "unresolved"))
@@ -156,8 +166,6 @@ def model_node(it: Interp, est: Estimator) -> NodeId:
 
 def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str, *, kind: str = "score") -> Data:
     """An ``Evaluate`` of ``model`` on ``x`` (and ``y``); returns the score."""
-    from leakguard.static.interp import event
-
     data = _node(it, x)
     if data is not None:
         it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind))
@@ -241,7 +249,7 @@ def _columns(v: Value | None) -> tuple[str, ...] | None:
     return v.columns if isinstance(v, Data) else None
 
 
-def _applied(it: Interp, model: NodeId, x: Value | None, label: str, op: str) -> Value:
+def _applied(it: Interp, model: NodeId, x: Value | None, label: Label, op: str) -> Value:
     if x is None or not data_in(x):
         return it.unknown_from([], label, op)
     return it.derive([x, Data("model", "model", node=model)], _kind(x), label, op, columns=None)

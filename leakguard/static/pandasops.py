@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leakguard.static import dataops
-from leakguard.static.values import UNKNOWN, Const, Data, Seq, Unknown, Value, const_strings, data_in
+from leakguard.static.values import UNKNOWN, Const, Data, Label, Seq, Unknown, Value, arg, const_strings, data_in
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Args, Kwargs, Site
@@ -40,8 +40,6 @@ _CONSTANTS = frozenset({"pandas.Timestamp", "pandas.to_datetime", "numpy.datetim
 
 def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     """A pandas method of tracked data that the catalog does not list."""
-    from leakguard.static.calls import arg
-
     args, kwargs, node = site.args, site.kwargs, site.node
     label = site.text
     if d.kind == "window":
@@ -135,8 +133,6 @@ def _unordered(it: Interp, d: Data) -> bool:
 
 def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
     """``shift``, ``bfill``, ``cumsum``...: a computation along row order; backward-looking unless shown otherwise."""
-    from leakguard.static.calls import arg
-
     periods = arg(site.args, site.kwargs, 0, "periods")
     ahead = name in ("bfill", "backfill", "interpolate") or (
         name in ("shift", "diff", "pct_change") and isinstance(periods, Const)
@@ -157,7 +153,7 @@ def _window_result(it: Interp, w: Data, name: str, site: Site) -> Data:
     return out
 
 
-def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: str) -> Data:
+def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data:
     index = kwargs.get("index")
     first = args[0] if args else kwargs.get("labels")
     if index is None and isinstance(first, Data) and first.kind == "index":
@@ -184,7 +180,7 @@ def _renamed(columns: tuple[str, ...] | None, mapping: Value | None) -> tuple[st
     return tuple(new.get(c, c) for c in columns)
 
 
-def _combined(it: Interp, parts: list[Value], label: str, op: str) -> Data:
+def _combined(it: Interp, parts: list[Value], label: Label, op: str) -> Data:
     cols: list[str] | None = []
     for p in parts:
         pc = p.columns if isinstance(p, Data) else None
@@ -291,7 +287,7 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
     return out
 
 
-def _concat(it: Interp, parts: list[Value], label: str) -> Data:
+def _concat(it: Interp, parts: list[Value], label: Label) -> Data:
     # row-wise concatenation: every part's rows are in the result
     return _combined(it, parts, label, "concat")
 

@@ -21,7 +21,8 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _place(r: FileReport, f: Reported) -> str:
-    cell = f"cell {f.cell}:" if f.cell is not None else ""
+    """``nb.ipynb:cell 4:2:5`` (line in the cell) for notebooks, ``eda.py:12:5`` (line in the file) for scripts."""
+    cell = f"cell {f.cell}:" if f.cell is not None and r.kind == "notebook" else ""
     line = f"{f.line}:{f.col}" if f.line is not None else "1:1"
     return f"{r.path.as_posix()}:{cell}{line}"
 

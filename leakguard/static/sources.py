@@ -64,8 +64,11 @@ class SourceFile:
     order: Literal["document", "recorded"] = "document"
 
 
-def read_source(path: Path) -> SourceFile:
-    """The cells of ``path`` (.ipynb or .py); raises InputError when it cannot be read as either."""
+def read_source(path: Path, *, locate: bool = False) -> SourceFile:
+    """The cells of ``path`` (.ipynb or .py); raises InputError when it cannot be read as either.
+
+    ``locate`` also finds, for notebooks, the file line of each cell's first source line (for SARIF).
+    """
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -83,14 +86,14 @@ def read_source(path: Path) -> SourceFile:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})") from None
     if path.suffix.lower() in NOTEBOOK_SUFFIXES:
-        return read_notebook_text(text, path)
+        return read_notebook_text(text, path, locate=locate)
     return SourceFile(path, "script", split_script(text))
 
 
 # -- notebooks ---------------------------------------------------------------------------------
 
 
-def read_notebook_text(text: str, path: Path = Path("<notebook>")) -> SourceFile:
+def read_notebook_text(text: str, path: Path = Path("<notebook>"), *, locate: bool = False) -> SourceFile:
     """A notebook's code cells, in document or recorded execution order."""
     try:
         nb = json.loads(text)
@@ -99,10 +102,10 @@ def read_notebook_text(text: str, path: Path = Path("<notebook>")) -> SourceFile
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
         raise InputError("not a Jupyter notebook (no 'cells')")
     major = nb.get("nbformat")
+    if major is not None and major not in (3, 4):
+        raise InputError(f"unsupported notebook format {major} (leakguard reads nbformat 3 and 4.x)")
     if major == 3 or ("worksheets" in nb and "cells" not in nb):
         nb = _upgrade(nb)
-    elif major is not None and major != 4:
-        raise InputError(f"unsupported notebook format {major} (leakguard reads nbformat 3 and 4.x)")
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     language = _language(meta)
     if language is not None and language != "python":
@@ -112,7 +115,7 @@ def read_notebook_text(text: str, path: Path = Path("<notebook>")) -> SourceFile
         raise InputError("'cells' is not a list")
     cells: list[Cell] = []
     problems: list[str] = []
-    starts = _source_lines(text, len(raw_cells))
+    starts = _source_lines(text, len(raw_cells)) if locate else None
     for i, c in enumerate(raw_cells):
         if not isinstance(c, dict) or c.get("cell_type") != "code":
             continue
@@ -214,6 +217,8 @@ def _cell(number: int, cell_id: str, source: str, count: int | None = None, line
 
 def neutralise(source: str) -> tuple[str, str | None, str]:
     """``(python code, sql body or None, sql magic args)`` for a cell's source; line numbers are kept."""
+    if "%" not in source and "!" not in source and "?" not in source:
+        return source, None, ""  # plain Python: nothing to neutralise
     lines = source.split("\n")
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):

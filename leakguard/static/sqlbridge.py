@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from leakguard.lineage.events import Derive, NodeId, Query, Read
+from leakguard.static.emitted import event
 from leakguard.static.values import Conn, Const, Data, Value
 
 if TYPE_CHECKING:
@@ -32,8 +33,10 @@ class _Schema:
         self.it, self.dialect = it, dialect
         self.frames: dict[str, Data] = {}
         self.columns_of: dict[str, dict[str, str] | None] = {}
+        self.asked: dict[str, TableRef] = {}
 
     def columns(self, table: TableRef) -> Mapping[str, str] | None:
+        self.asked[table.key] = table
         if table.key in self.columns_of:
             return self.columns_of[table.key]
         cols: dict[str, str] | None = None
@@ -51,14 +54,33 @@ class _Schema:
         return cols
 
 
+_MEMO: dict[tuple[str, str, object], tuple[Analysis, dict[str, tuple[TableRef, object]]]] = {}
+_MEMO_SIZE = 256
+
+
+def _analyse(sql: str, dialect: str, it: Interp, schema: _Schema) -> Analysis:
+    """The SQL engine's analysis, remembered: a query seen before with the same policy is not parsed
+    again when every table it asked about resolves to the same columns now."""
+    from leakguard.sql.analysis import analyse
+
+    key = (sql, dialect, it.policy)
+    hit = _MEMO.get(key)
+    if hit is not None:
+        analysis, asked = hit
+        if all(schema.columns(ref) == cols for ref, cols in asked.values()):
+            return analysis
+    analysis = analyse(sql, dialect, it.policy, schema)
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = (analysis, {k: (ref, schema.columns_of.get(k)) for k, ref in schema.asked.items()})
+    return analysis
+
+
 def query(it: Interp, sql: str, dialect: str) -> Value:
     """Analyse ``sql``, emit its events as the kernel's guard does, and return the result's rows."""
-    from leakguard.sql.analysis import analyse
     from leakguard.sql.tables import is_holdout
-    from leakguard.static.interp import event
-
     schema = _Schema(it, dialect)
-    analysis = analyse(sql, dialect, it.policy, schema)
+    analysis = _analyse(sql, dialect, it, schema)
     where = it.where()
     if analysis.kind == "unanalysed":
         it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=(), where=where, inspects=False,
@@ -81,8 +103,6 @@ def query(it: Interp, sql: str, dialect: str) -> Value:
 
 def unanalysed(it: Interp, dialect: str, why: str) -> Value:
     """A query whose text is not known statically (built at run time)."""
-    from leakguard.static.interp import event
-
     it.emit(event(Query, sql="", dialect=dialect, tables=(), where=it.where(), inspects=False, unanalysed=why))
     return Data("frame", "<sql result>", inputs=())
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from leakguard.lineage.events import NodeId
 
+Label = str | ast.AST  # source text, or the expression it is made from when asked
+
 
 @dataclasses.dataclass(slots=True, eq=False)
 class Ref:
@@ -32,7 +34,7 @@ class Data:
     """
 
     kind: str                                   # frame, series, array, scalar, value
-    text: str                                   # source text, for names in messages
+    label: Label                                # source text (or the expression, turned into text when needed)
     node: NodeId | None = None
     inputs: tuple[NodeId, ...] = ()
     ops: tuple[str, ...] = ()
@@ -48,6 +50,17 @@ class Data:
     looks_ahead: bool = False                       # a row's value uses later rows (bfill, shift(-1), centred windows)
     synthetic: bool = False                         # rows made from other rows (resampling, augmentation)
     unresolved: bool = False                        # made by a call the engine does not know
+
+    @property
+    def text(self) -> str:
+        """The value's source text, for names in messages (computed once, only when asked)."""
+        label = self.label
+        if isinstance(label, str):
+            return label
+        from leakguard.static.dataops import text
+
+        made = self.label = text(label)
+        return made
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -125,6 +138,13 @@ class Unknown:
 Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Conn | Unknown
 
 UNKNOWN = Unknown()
+
+
+def arg(args: list[Value], kwargs: dict[str, Value], pos: int, name: str) -> Value | None:
+    """The argument passed at position ``pos`` or by keyword ``name``."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[pos] if pos < len(args) else None
 
 
 def const_strings(value: Value) -> tuple[str, ...] | None:

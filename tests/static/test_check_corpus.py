@@ -1,0 +1,96 @@
+"""The fixture corpus: coverage of every rule with twins, no regression against the committed baseline, parity.
+
+The baseline (tests/fixtures/corpus/baseline.json) records what the engines measure, written by
+``python scripts/precision_recall.py --kernel --update``. A rule's true positives may not drop and
+its false positives may not rise; a fixture the static engine got right must stay right; a
+fixture on which the kernel engine and the static engine agreed must keep agreeing.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from leakguard.rules.registry import RULE_IDS
+from leakguard.static.engine import check_path
+from leakguard.static.evaluation import Fixture, load_corpus, reported, run_kernel, score
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+LEAKAGE_RULES = ("peek-holdout", "peek-future", "peek-label", "preprocessing", "overlap", "multi-test", "target",
+                 "temporal")
+
+
+@pytest.fixture(scope="module")
+def fixtures() -> list[Fixture]:
+    return load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def static(fixtures: list[Fixture]) -> dict[str, frozenset[str]]:
+    return {fx.name: reported(check_path(fx.path)) for fx in fixtures}
+
+
+@pytest.fixture(scope="module")
+def baseline() -> dict[str, dict[str, dict[str, object]]]:
+    data: dict[str, dict[str, dict[str, object]]] = json.loads((CORPUS / "baseline.json").read_text())
+    return data
+
+
+def test_every_rule_has_positive_and_negative_fixtures(fixtures: list[Fixture]) -> None:
+    assert len(fixtures) >= 60
+    assert sum(fx.path.suffix == ".ipynb" for fx in fixtures) >= 20
+    for rule in LEAKAGE_RULES:
+        prefix = rule.replace("-", "_")
+        positives = [fx for fx in fixtures if rule in fx.expect]
+        negatives = [fx for fx in fixtures if fx.name.startswith(prefix) and rule not in fx.expect]
+        assert len(positives) >= 3, rule
+        assert len(negatives) >= 2, rule
+
+
+def test_the_baseline_lists_every_fixture(fixtures: list[Fixture], baseline: dict[str, dict[str, dict[str, object]]]
+                                          ) -> None:
+    assert set(baseline["fixtures"]) == {fx.name for fx in fixtures}
+    for fx in fixtures:
+        assert baseline["fixtures"][fx.name]["expect"] == sorted(fx.expect), fx.name
+
+
+def test_no_rule_regresses(fixtures: list[Fixture], static: dict[str, frozenset[str]],
+                           baseline: dict[str, dict[str, dict[str, object]]]) -> None:
+    counts = score(fixtures, static, RULE_IDS)
+    for rule, before in baseline["rules"].items():
+        now = counts.get(rule)
+        assert now is not None, rule
+        assert now.tp >= int(str(before["tp"])), f"{rule}: true positives dropped from {before['tp']} to {now.tp}"
+        assert now.fp <= int(str(before["fp"])), f"{rule}: false positives rose from {before['fp']} to {now.fp}"
+
+
+def test_no_fixture_regresses(fixtures: list[Fixture], static: dict[str, frozenset[str]],
+                              baseline: dict[str, dict[str, dict[str, object]]]) -> None:
+    broken = []
+    for fx in fixtures:
+        entry = baseline["fixtures"][fx.name]
+        if entry["static"] == entry["expect"] and static[fx.name] != fx.expect:
+            broken.append(f"{fx.name}: expected {sorted(fx.expect)}, now {sorted(static[fx.name])}")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.slow
+def test_parity_with_the_kernel_engine(fixtures: list[Fixture], static: dict[str, frozenset[str]],
+                                       baseline: dict[str, dict[str, dict[str, object]]]) -> None:
+    """Every runnable fixture runs in a real kernel; the rule ids must match where they matched before."""
+    runnable = [fx for fx in fixtures if fx.runnable]
+    assert len(runnable) >= 60
+    kernel = run_kernel(runnable)
+    lost, differ = [], []
+    for fx in runnable:
+        entry = baseline["fixtures"][fx.name]
+        agreed = entry["kernel"] is not None and entry["kernel"] == entry["static"]
+        if kernel[fx.name] != static[fx.name]:
+            line = f"{fx.name}: kernel {sorted(kernel[fx.name])}, static {sorted(static[fx.name])}"
+            (lost if agreed else differ).append(line)
+    if differ:
+        warnings.warn("engines differ (as recorded in the baseline):\n" + "\n".join(differ), stacklevel=1)
+    assert not lost, "the engines no longer agree on:\n" + "\n".join(lost)
