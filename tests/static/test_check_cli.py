@@ -140,7 +140,7 @@ def test_directories_recurse_and_skip_virtualenvs(project: Path, capsys: pytest.
     venv = project / ".venv" / "lib"
     venv.mkdir(parents=True)
     (venv / "x.py").write_text(LEAKY)
-    code, out, _ = run(capsys, "--format", "json", str(project))
+    _, out, _ = run(capsys, "--format", "json", str(project))
     paths = sorted(Path(f["path"]).name for f in json.loads(out)["files"])
     assert paths == ["clean.py", "eda.py", "leaky.py"]
     _, out, _ = run(capsys, "--format", "json", "--exclude", "*/deep/*", str(project))
