@@ -347,6 +347,9 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
         return Seq([Seq([Const(i), v]) for i, v in enumerate(args[0].items)], "list")
     if name == "dict" and not args:
         return Seq(list(kwargs.values()), "dict", list(kwargs))
+    if name == "getattr" and len(args) >= 2 and isinstance(args[1], Const) and isinstance(args[1].value, str):
+        return dataops.attr_of(it, args[0], args[1].value, node) if not isinstance(args[0], Data) else Method(
+            args[0], args[1].value)
     if name in ("str", "int", "float", "bool") and args and isinstance(args[0], Const):
         try:
             return Const({"str": str, "int": int, "float": float, "bool": bool}[name](args[0].value))

@@ -204,7 +204,7 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     if f is not None:
         out.origin = (parent, how, f)
     elif isinstance(mask, Data) and mask.kind == "index":
-        out.origin = (parent, "index", mask.inputs)
+        out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
     return out
 
 
@@ -332,7 +332,13 @@ def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Val
     it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op="set column", name=name,
                   where=it.where(), rows="same", columns=cols, kind="frame", column=col,
                   column_inputs=tuple(sorted(sources)), **flags))
-    it.scopes[-1][name] = Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by)
+    new = Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by)
+    it.scopes[-1][name] = new
+    # the frame is changed in place: every other name for the same object (a helper's caller) sees it
+    for scope in (it.globals, *it.scopes[1:]):
+        for other, bound in scope.items():
+            if bound is base:
+                scope[other] = new
 
 
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:

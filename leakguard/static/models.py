@@ -89,15 +89,14 @@ def construct(it: Interp, path: str, site: Site) -> Estimator | None:
     name = path.rsplit(".", 1)[-1]
     if not path.startswith(_LIBRARIES) or not (name[:1].isupper() or name in _FACTORIES):
         return None
-    learner, learns, encodes = classify(path)
-    est = Estimator(path, name, keras=path.startswith("keras."), learner=learner, learns=learns,
+    learner, learns, encodes = _role(it, path)
+    est = Estimator(path, _called(name, site), keras=path.startswith("keras."), learner=learner, learns=learns,
                     encodes_target=encodes)
     est.steps = _steps(site.values)
     inner = kwargs.get("estimator") or kwargs.get("base_estimator") or (args[0] if args else None)
     if isinstance(inner, Estimator):
         est.wraps = inner
     if est.steps:
-        est.text = f"{name}({', '.join(s.text for s in est.steps[:4])})"
         if name in ("Pipeline", "make_pipeline"):
             last = est.steps[-1]
             est.learner = "model" if last.learner in ("model", "search") else "transformer"
@@ -107,6 +106,41 @@ def construct(it: Interp, path: str, site: Site) -> Estimator | None:
             est.learns = any(s.learns for s in est.steps)
             est.encodes_target = any(s.encodes_target for s in est.steps)
     return est
+
+
+_ROLES = {"model": ("model", True, False), "transformer": ("transformer", True, False),
+          "stateless": ("transformer", False, False), "target-encoder": ("transformer", True, True),
+          "search": ("search", True, False)}
+
+
+def _role(it: Interp, path: str) -> tuple[str, bool, bool]:
+    """``(learner, learns, encodes_target)``: the catalog's role for the class when it lists one, else by name."""
+    for method in ("fit", "fit_resample"):
+        api = it.index.class_method(path, method)
+        if api is not None and api.role in _ROLES:
+            return _ROLES[api.role]
+        if api is not None and api.kind == "resample":
+            return "resampler", True, False
+    return classify(path)
+
+
+def _called(name: str, site: Site) -> str:
+    """``LogisticRegression(C=0.1)``: the estimator as constructed (literal arguments shown), for telling
+    candidates apart as the kernel does with the estimator's repr."""
+    parts = [_shown(a, n) for a, n in zip(site.args, site.node.args, strict=False)]
+    parts += [f"{k.arg}={_shown(site.kwargs.get(k.arg or ''), k.value)}" for k in site.node.keywords if k.arg]
+    text = f"{name}({', '.join(parts)})"
+    return text if len(text) <= 80 else text[:77] + "…)"
+
+
+def _shown(value: Value | None, node: ast.expr) -> str:
+    if isinstance(value, Const):
+        return repr(value.value)
+    if isinstance(value, Estimator):
+        return value.text
+    if isinstance(value, Seq):
+        return f"[{', '.join(_shown(v, node) for v in value.items[:4])}]"
+    return ast.unparse(node) if len(ast.dump(node)) < 400 else "…"
 
 
 def _steps(values: list[Value]) -> list[Estimator]:
@@ -294,13 +328,21 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
     args, kwargs = site.args, site.kwargs
     name = path.rsplit(".", 1)[-1]
     if path.startswith("sklearn.") and name in _CV:
+        # as in the kernel: an evaluation of the (unfitted) estimator on folds of X, no Fit of its own
         est = args[0] if args else kwargs.get("estimator")
         x = args[1] if len(args) > 1 else kwargs.get("X")
         y = args[2] if len(args) > 2 else kwargs.get("y")
-        if not isinstance(est, Estimator):
+        if not isinstance(est, Estimator) or x is None or not data_in(x):
             return None
-        fitted = fit(it, est, x, y, name)
-        return evaluate(it, fitted, x, y, name, kind="cross-validate")
+        data = _node(it, x)
+        assert data is not None
+        model = model_node(it, est)
+        ordered = _cv_time_ordered(kwargs.get("cv")) if it.policy.time else None
+        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=name,
+                      kind="search" if name == "validation_curve" else "cross-validate", time_ordered=ordered))
+        if name == "cross_val_predict":
+            return it.derive([x, Data("model", est.text, node=model)], _kind(x), site.text, name)
+        return _score(it, model, x, y, name)
     if path.startswith("sklearn.utils.") and name in ("resample", "shuffle"):
         outs: list[Value] = []
         for v in args:
@@ -317,6 +359,19 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
             model, data = preds[0].pred
             return evaluate(it, model, Data("frame", "X", node=data), y_true, name)
         return it.derive([v for v in (y_true, y_pred) if v is not None], "scalar", site.text, name, aggregate=True)
+    return None
+
+
+def _cv_time_ordered(cv: Value | None) -> bool | None:
+    """Whether a cross-validation splitter keeps time order (the kernel's rule, by the splitter's name)."""
+    if cv is None or (isinstance(cv, Const) and isinstance(cv.value, int)):
+        return False
+    if isinstance(cv, Estimator):
+        name = cv.cls.rsplit(".", 1)[-1]
+        if name in ("TimeSeriesSplit", "PredefinedSplit"):
+            return True
+        if name.endswith(("KFold", "ShuffleSplit")) or name in ("LeaveOneOut", "LeavePOut", "LeaveOneGroupOut"):
+            return False
     return None
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from leakguard.static.calls import Args, Kwargs, Site
     from leakguard.static.interp import Interp
 
+RANDOM_ORDER = "<random order>"
 _ORDERED = frozenset({"shift", "bfill", "backfill", "ffill", "pad", "interpolate", "cumsum", "cumprod", "cummax",
                       "cummin", "diff", "pct_change"})
 _ROW_SUBSETS = frozenset({"head", "tail", "nlargest", "nsmallest", "drop_duplicates", "dropna", "first", "last",
@@ -61,6 +62,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
             isinstance(frac, Const) and isinstance(frac.value, (int, float)) and frac.value > 1)
         parent = it.node(d)
         out = it.derive([d], d.kind, label, "sample", columns=d.columns)
+        out.sorted_by = RANDOM_ORDER  # sample returns its rows in random order
         if copies:
             out.synthetic = True
             return out

@@ -76,9 +76,24 @@ def _has_time(it: Interp, d: Data) -> bool:
 # -- hand-made splits -----------------------------------------------------------------------------------
 
 
-def _partitions(a: Data, b: Data) -> bool:
+def _index_roles(it: Interp, a: Data, b: Data) -> tuple[str, str] | None:
+    """The roles of two index parts of one split (``train_test_split(df.index)``) selecting ``a`` and ``b``."""
+    assert a.origin is not None and b.origin is not None
+    ids_a, ids_b = set(a.origin[2]), set(b.origin[2])
+    for split in reversed(it.graph.splits):
+        roles = {p.out: p.role for p in split.parts}
+        ra = [roles[i] for i in ids_a if i in roles]
+        rb = [roles[i] for i in ids_b if i in roles]
+        if len(ra) == 1 and len(rb) == 1 and ra[0] != rb[0]:
+            return ra[0], rb[0]
+    return None
+
+
+def _partitions(it: Interp, a: Data, b: Data) -> bool:
     assert a.origin is not None and b.origin is not None
     (_, how_a, det_a), (_, how_b, det_b) = a.origin, b.origin
+    if how_a == "index" and how_b == "index":
+        return _index_roles(it, a, b) is not None
     if how_a == "mask" and how_b == "mask":
         return dataops.complementary(det_a, det_b)
     if {how_a, how_b} == {"sample", "drop"}:
@@ -125,6 +140,11 @@ def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None
         return True if parent_sorted == policy.time else None
     if how in ("sample", "drop"):
         return False
+    if how == "index":
+        for split in reversed(it.graph.splits):
+            if any(p.out in detail for p in split.parts):
+                return split.time_ordered
+        return None
     return None
 
 
@@ -134,10 +154,11 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
     parent = value.origin[0]
     siblings = it.subsets.setdefault(parent, [])
     for sib_name, sib in reversed(siblings):
-        if sib is value or sib_name == name or not _partitions(sib, value):
+        if sib is value or sib_name == name or not _partitions(it, sib, value):
             continue
         siblings.remove((sib_name, sib))
-        holdout_first = _holdout_first(sib_name, sib, name, value)
+        roles = _index_roles(it, sib, value) if sib.origin is not None and sib.origin[1] == "index" else None
+        holdout_first = roles[0] == "holdout" if roles else _holdout_first(sib_name, sib, name, value)
         (h_name, h), (t_name, t) = ((sib_name, sib), (name, value)) if holdout_first else ((name, value),
                                                                                           (sib_name, sib))
         ordered = _time_ordered(it, sib, sib.sorted_by)
