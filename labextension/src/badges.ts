@@ -38,7 +38,7 @@ export function applyBadges(
         data: { severity: worst, cell: id },
         attrs: { role: 'status', 'aria-label': `leakguard: ${n} finding${n === 1 ? '' : 's'}` }
       },
-      `⛨ ${n}`
+      `${worst === 'info' ? 'ℹ' : '⚠'} ${n}`
     );
     if (existing) {
       existing.replaceWith(badge);

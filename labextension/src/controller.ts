@@ -109,9 +109,13 @@ export class NotebookController {
     this._publish(change);
   }
 
+  /** Badges and sidebar redraw for one change; the time taken lands on `data-leakguard-update-ms`. */
   private _publish(change: Change): void {
+    const start = performance.now();
     applyBadges(this.panel.content, this.state, change.full ? undefined : new Set(change.cells));
     this._changed.emit(change);
+    void this.panel.node.offsetHeight; // include style and layout in the measured time
+    this.panel.node.dataset.leakguardUpdateMs = (performance.now() - start).toFixed(1);
   }
 
   /** The settings' default mode, once per kernel session, unless a policy file chose a mode. */

@@ -5,7 +5,8 @@ when it opens, or after a page reload by asking the kernel which comms exist —
 ``hello``; the kernel answers ``hello`` and a ``snapshot``. After every cell it sends one
 ``update`` holding only what changed. Browser messages are validated against
 ``leakguard.protocol`` and map to four fixed actions (handshake, mode, explain, export):
-none of them runs code. When every comm has been closed (a frontend without leakguard
+none of them runs code. JupyterLab may send comm messages on a kernel subshell (another
+thread), so the bridge's own state is guarded by a lock. When every comm has been closed (a frontend without leakguard
 closes comms it does not know), the next cell opens a fresh one.
 """
 
@@ -15,6 +16,7 @@ import importlib
 import keyword
 import logging
 import re
+import threading
 import types
 import uuid
 from collections.abc import Callable
@@ -81,6 +83,8 @@ class Bridge:
         self.seq = 0
         self._absorbed = 0
         self._policy_sent: m.PolicyView | None = None
+        self._lock = threading.RLock()
+        self._loading_run: m.Run | None = None
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -88,6 +92,7 @@ class Bridge:
         """Listen to cell runs and open the announcement comm."""
         self.session.listeners.append(self.on_cell)
         self._policy_sent = views.policy_view(self.session.policy)
+        self._loading_run = _running_cell(self.session.shell)
         self._open()
 
     def stop(self) -> None:
@@ -119,6 +124,10 @@ class Bridge:
 
     def snapshot(self) -> m.Snapshot:
         """Everything, for a browser that just attached."""
+        with self._lock:
+            return self._snapshot()
+
+    def _snapshot(self) -> m.Snapshot:
         self._absorb()
         self._policy_sent = views.policy_view(self.session.policy)
         return {
@@ -128,7 +137,14 @@ class Bridge:
 
     def on_cell(self, session: Session) -> None:
         """After every cell: one update with the run, the changed cells and the policy if it changed."""
+        with self._lock:
+            self._on_cell(session)
+
+    def _on_cell(self, session: Session) -> None:
         run: m.Run = {"cell": session.cell_id, "execution_count": session.execution_count}
+        if session.execution_count is None and self._loading_run is not None:
+            run = self._loading_run  # the cell that loaded leakguard: the session started inside it
+        self._loading_run = None
         self.order.append(run)
         del self.order[:-ORDER_LIMIT]
         changed = self._absorb()
@@ -145,6 +161,7 @@ class Bridge:
         self.broadcast(self.update(run, changed))
 
     def update(self, run: m.Run | None, changed: set[str]) -> m.Update:
+        """The next update message (call with the lock held)."""
         self.seq += 1
         policy = views.policy_view(self.session.policy)
         policy_changed = policy != self._policy_sent
@@ -223,7 +240,8 @@ class Bridge:
             s.set_policy(s.policy.updated({"mode": mode}, origin="leakguard sidebar"))
         except PolicyError as exc:
             raise ProtocolError(str(exc)) from exc
-        self.broadcast(self.update(None, set()))
+        with self._lock:
+            self.broadcast(self.update(None, set()))
 
     def explain(self, request: int, name: str) -> m.Provenance:
         """The provenance graph of a variable or a lineage node; only looked up, never evaluated."""
@@ -245,6 +263,19 @@ class Bridge:
     def export(self, request: int, notebook: str) -> m.ExportResult:
         """Run leakguard's export on the saved notebook, or say why it cannot."""
         return run_export(request, notebook, Path.cwd())
+
+
+def _running_cell(shell: Any) -> m.Run | None:
+    """The cell IPython is running now (its id and count), when there is one."""
+    result = getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    info = getattr(result, "info", None)
+    cell_id = getattr(info, "cell_id", None)
+    count = getattr(shell, "execution_count", None)
+    if not isinstance(cell_id, str) or not cell_id:
+        return None
+    if isinstance(count, int) and getattr(info, "store_history", False):
+        count -= 1  # as Session.pre_run_cell: IPython counts the cell before it announces it
+    return {"cell": cell_id, "execution_count": count if isinstance(count, int) else None}
 
 
 def find_export() -> Callable[..., Any] | None:

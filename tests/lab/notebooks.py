@@ -1,0 +1,57 @@
+"""Notebooks the browser test writes next to the examples: a hostile one and a large one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+KERNELSPEC = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+              "language_info": {"name": "python"}}
+
+
+def write_hostile(folder: Path) -> Path:
+    """A frame whose label column is an HTML payload; leakguard's findings name it."""
+    nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext leakguard\nimport pandas as pd, leakguard", id="hostile-load"),
+        nbformat.v4.new_code_cell(
+            f"df = pd.DataFrame({{{HOSTILE!r}: [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25}})\n"
+            f"leakguard.policy(label={HOSTILE!r}, holdout=0.2, seed=1);",
+            id="hostile-policy"),
+        nbformat.v4.new_code_cell(f"df.groupby('plan')[{HOSTILE!r}].mean()", id="hostile-peek"),
+    ]
+    path = folder / "hostile.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def write_big(folder: Path, n_cells: int = 500, n_findings: int = 1000) -> tuple[Path, list[str]]:
+    """``n_cells`` cells; running the second one files ``n_findings`` findings spread over all cells."""
+    ids = [f"big-{i:03d}" for i in range(n_cells)]
+    inject = (
+        "from leakguard.kernel.extension import loaded\n"
+        "from leakguard.finding import Finding\n"
+        "from leakguard.lineage.events import Where\n"
+        f"ids = {ids!r}\n"
+        "session = loaded().session\n"
+        f"for i in range({n_findings}):\n"
+        "    cell = ids[i % len(ids)]\n"
+        "    session.findings.append(Finding('peek-holdout', 'warning', Where(cell, 1, 1 + i // len(ids)),\n"
+        "                                    f'synthetic finding {i} on df', 'split first', 'df'))\n"
+    )
+    one_more = (
+        "session.findings.append(Finding('peek-label', 'error', Where(ids[7], 2, 9), 'one more finding', '', 'df'))"
+    )
+    cells = [
+        nbformat.v4.new_code_cell("%load_ext leakguard", id=ids[0]),
+        nbformat.v4.new_code_cell(inject, id=ids[1]),
+        nbformat.v4.new_code_cell(one_more, id=ids[2]),
+    ]
+    cells += [nbformat.v4.new_markdown_cell(f"note {i}", id=ids[i]) for i in range(3, n_cells)]
+    nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
+    nb.cells = cells
+    path = folder / "big.ipynb"
+    nbformat.write(nb, path)
+    return path, ids
