@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 __all__ = [
-    "LeakageError", "LeakguardError", "Policy", "PolicyError", "explain", "findings", "policy", "split",
+    "LeakageError", "LeakguardError", "Policy", "PolicyError", "explain", "findings", "panel", "policy", "split",
 ]
 
 
@@ -75,6 +75,18 @@ def findings() -> list[Finding]:
 
     session = _hooks.active()
     return list(getattr(session, "findings", []))
+
+
+def panel() -> Any:
+    """An ipywidgets panel with the policy, findings by cell, mode, provenance and export (any frontend)."""
+    from leakguard.widgets import panel as _panel
+
+    return _panel()
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt JupyterLab sidebar lives (for ``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "leakguard"}]
 
 
 class Explanation:

@@ -245,24 +245,29 @@ class Bridge:
 
     def explain(self, request: int, name: str) -> m.Provenance:
         """The provenance graph of a variable or a lineage node; only looked up, never evaluated."""
-        reply: m.Provenance = {"type": "provenance", "request": request, "subject": name, "graph": None,
-                               "error": ""}
-        if _NODE_ID.fullmatch(name):
-            node = self.session.graph.nodes.get(name)
-        elif name.isidentifier() and not keyword.iskeyword(name):
-            node = self.session.node_for_name(name)
-        else:
-            reply["error"] = "not a variable name"
-            return reply
-        if node is None:
-            reply["error"] = "leakguard has no lineage for this value"
-            return reply
-        reply["graph"] = views.provenance_graph(self.session.graph, node)
-        return reply
+        return explain(self.session, request, name)
 
     def export(self, request: int, notebook: str) -> m.ExportResult:
         """Run leakguard's export on the saved notebook, or say why it cannot."""
         return run_export(request, notebook, Path.cwd())
+
+
+def explain(session: Session, request: int, name: str) -> m.Provenance:
+    """The provenance graph of a variable or a lineage node; only looked up, never evaluated."""
+    reply: m.Provenance = {"type": "provenance", "request": request, "subject": name, "graph": None,
+                           "error": ""}
+    if _NODE_ID.fullmatch(name):
+        node = session.graph.nodes.get(name)
+    elif name.isidentifier() and not keyword.iskeyword(name):
+        node = session.node_for_name(name)
+    else:
+        reply["error"] = "not a variable name"
+        return reply
+    if node is None:
+        reply["error"] = "leakguard has no lineage for this value"
+        return reply
+    reply["graph"] = views.provenance_graph(session.graph, node)
+    return reply
 
 
 def _running_cell(shell: Any) -> m.Run | None:
