@@ -4,4 +4,15 @@ set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 echo "== ruff"; ruff check .
 echo "== mypy --strict"; mypy
-echo "== pytest"; python -m pytest "$@"
+echo "== protocol: the generated TypeScript matches leakguard/protocol"; python -m leakguard.protocol.typescript --check
+echo "== frontend: dependencies, TypeScript build (strict), unit tests"
+jlpm install --immutable >/dev/null
+jlpm build >/dev/null
+jupyter-builder develop --overwrite . >/dev/null  # serve this build to the browser test
+jlpm test
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian's chromium for the browser test"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
+fi
+echo "== pytest (the browser test in tests/lab prints the sidebar's render time)"; python -m pytest "$@"
