@@ -75,7 +75,8 @@ _FRAME_ONLY = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", 
 
 def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     """The value of a call expression (events are emitted as a side effect)."""
-    shown = it.shown(shown)
+    if it.shown_override is not None:
+        shown = it.shown_override
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)
@@ -108,6 +109,8 @@ def _here(it: Interp, node: ast.Call) -> None:
 
 
 def _arguments(it: Interp, node: ast.Call, shown: bool) -> tuple[Args, Kwargs]:
+    if not node.keywords and not any(type(a) is ast.Starred for a in node.args):
+        return [it.eval(a, shown) for a in node.args], {}
     args: Args = []
     for a in node.args:
         if isinstance(a, ast.Starred):
@@ -131,17 +134,17 @@ def _arguments(it: Interp, node: ast.Call, shown: bool) -> tuple[Args, Kwargs]:
 
 def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
     """``receiver.name(*args, **kwargs)``."""
-    node, args, kwargs, shown = site.node, site.args, site.kwargs, site.shown
-    if isinstance(receiver, Ref):
-        return ref_call(it, f"{receiver.path}.{name}", site)
-    if isinstance(receiver, Data):
+    if type(receiver) is Data:
         result = data_method(it, receiver, name, site)
-        inplace = kwargs.get("inplace")
-        target = node.func.value if isinstance(node.func, ast.Attribute) else None
-        if isinstance(inplace, Const) and inplace.value is True and isinstance(target, ast.Name):
-            it.bind_name(target.id, result if isinstance(result, Data) else receiver)
+        inplace = site.kwargs.get("inplace") if site.kwargs else None
+        if isinstance(inplace, Const) and inplace.value is True and isinstance(site.node.func, ast.Attribute) \
+                and isinstance(site.node.func.value, ast.Name):
+            it.bind_name(site.node.func.value.id, result if isinstance(result, Data) else receiver)
             return Const(None)
         return result
+    node, args, shown = site.node, site.args, site.shown
+    if isinstance(receiver, Ref):
+        return ref_call(it, f"{receiver.path}.{name}", site)
     if isinstance(receiver, GroupBy):
         return group_method(it, receiver, name, site)
     if isinstance(receiver, Estimator):

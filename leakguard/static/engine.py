@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 import time
 from pathlib import Path
 
@@ -23,8 +22,6 @@ from leakguard.policy import Policy, load_policy
 from leakguard.static.interp import Interp
 from leakguard.static.sources import Cell, InputError, SourceFile, read_source
 from leakguard.static.suppress import Comments, comments, fingerprint
-
-_STRING = re.compile(r"""(['"])([^'"\n]{1,200})\1""")
 
 
 @dataclasses.dataclass(slots=True)
@@ -104,7 +101,7 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
     report.problems.extend(source.problems)
     report.cells = len(source.cells)
     notebook = source.kind == "notebook"
-    it = Interp(policy, source.path.parent, lambda: _mentioned(source))
+    it = Interp(policy, source.path.parent, lambda: _mentioned(source, it.policy))
     by_id: dict[str, Cell] = {}
     for cell in source.cells:
         by_id[_label(cell)] = cell
@@ -142,15 +139,14 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
 
 def _label(cell: Cell) -> str:
     """The cell's name in events and provenance: ``cell 4`` (people count cells, not ids)."""
-    return f"cell {cell.number}"
+    return cell.label
 
 
-def _mentioned(source: SourceFile) -> frozenset[str]:
-    """String literals of the file (to guess which policy columns a frame read from an absent file holds)."""
-    found: set[str] = set()
-    for cell in source.cells:
-        found.update(m.group(2) for m in _STRING.finditer(cell.raw))
-    return frozenset(found)
+def _mentioned(source: SourceFile, policy: Policy) -> frozenset[str]:
+    """The policy's columns the code names as a string literal somewhere (for frames read from absent files)."""
+    texts = [c.raw for c in source.cells]
+    return frozenset(col for col in policy.protected_columns
+                     if any(f"'{col}'" in t or f'"{col}"' in t for t in texts))
 
 
 def _sql_cell(it: Interp, cell: Cell) -> None:

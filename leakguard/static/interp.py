@@ -93,6 +93,7 @@ class Interp:
         self.active: list[Func] = []
         self.steps = 0
         self.subsets: dict[NodeId, list[tuple[str, Data]]] = {}
+        self._where: Where | None = None
 
     # -- cells -------------------------------------------------------------------------------
 
@@ -125,7 +126,11 @@ class Interp:
         return cols or None
 
     def where(self) -> Where:
-        return Where(self.cell_id, self.execution_count, self.line)
+        """Where the current call happens (one object per line, shared by its events)."""
+        w = self._where
+        if w is None or w.line != self.line or w.cell != self.cell_id:
+            w = self._where = Where(self.cell_id, self.execution_count, self.line)
+        return w
 
     def note(self, text: str) -> None:
         """A message about what the engine could not do, shown with the cell's findings."""
@@ -177,26 +182,31 @@ class Interp:
         ops: tuple[str, ...] = ()
         sorted_by = None
         colsrc: frozenset[str] | None = frozenset()
-        flags = [False, False]
+        ahead = synthetic = False
         preds = []
         for v in inputs:
-            for d in data_in(v):
-                if d.node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved):
+            datas = (v,) if type(v) is Data else data_in(v)
+            for d in datas:
+                node = d.node
+                if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved):
                     ids.extend(d.inputs)
                     ops = ops or d.ops
+                    ahead = ahead or d.looks_ahead
+                    synthetic = synthetic or d.synthetic
                 else:
-                    ids.append(self.node(d))
-                sorted_by = sorted_by or d.sorted_by
-                if not d.aggregate and d.kind != "model":
-                    colsrc = None if colsrc is None or d.colsrc is None else colsrc | d.colsrc
-                flags[0] |= d.looks_ahead and d.node is None
-                flags[1] |= d.synthetic and d.node is None
+                    ids.append(node if node is not None else self.node(d))
+                if sorted_by is None:
+                    sorted_by = d.sorted_by
+                if colsrc is not None and not d.aggregate and d.kind != "model":
+                    colsrc = None if d.colsrc is None else colsrc | d.colsrc
                 if d.pred is not None:
                     preds.append(d.pred)
-        return Data(kind, text, inputs=tuple(dict.fromkeys(ids)), ops=(*ops, op), columns=columns,
-                    removes=removes, aggregate=aggregate, label_derived=label_derived,
-                    sorted_by=sorted_by if not aggregate else None, colsrc=colsrc if not aggregate else None,
-                    looks_ahead=flags[0], synthetic=flags[1], pred=preds[0] if len(preds) == 1 else None)
+        if aggregate:
+            sorted_by = colsrc = None
+        return Data(kind, text, inputs=tuple(dict.fromkeys(ids)) if len(ids) > 1 else tuple(ids), ops=(*ops, op),
+                    columns=columns, removes=removes, aggregate=aggregate, label_derived=label_derived,
+                    sorted_by=sorted_by, colsrc=colsrc, looks_ahead=ahead, synthetic=synthetic,
+                    pred=preds[0] if len(preds) == 1 else None)
 
     def unknown_from(self, values: Iterable[Value], text: Label, op: str) -> Value:
         """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""

@@ -38,6 +38,7 @@ class CatalogIndex:
         self.by_name: dict[tuple[str, str], Api] = {}
         self.methods: dict[str, dict[str, Api]] = {}
         self.class_methods: dict[str, dict[str, Api]] = {}
+        self._method_cache: dict[tuple[str, str], Api | None] = {}
         for api in entries:
             parts = api.qualname.split(".")
             if len(parts) == 1:
@@ -60,11 +61,16 @@ class CatalogIndex:
 
     def method(self, receiver: str, name: str) -> Api | None:
         """The entry for ``name`` called on a receiver of kind ``receiver`` (frame, series, groupby, plot)."""
+        key = (receiver, name)
+        if key in self._method_cache:
+            return self._method_cache[key]
+        found = None
         for owner in _OWNERS.get(receiver, (receiver,)):
-            api = self.methods.get(owner, {}).get(name)
-            if api is not None:
-                return api
-        return None
+            found = self.methods.get(owner, {}).get(name)
+            if found is not None:
+                break
+        self._method_cache[key] = found
+        return found
 
     def class_method(self, cls_path: str, name: str) -> Api | None:
         """The entry for a method of a class known by dotted path or short name (``StandardScaler.fit``)."""

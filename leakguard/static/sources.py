@@ -51,6 +51,10 @@ class Cell:
     sql: str | None = None      # the body of a %%sql cell
     sql_args: str = ""
     file_line: int | None = None  # line of the file holding the cell's first source line (notebooks)
+    label: str = dataclasses.field(init=False, default="")  # ``cell 4``: the cell as events name it
+
+    def __post_init__(self) -> None:
+        self.label = f"cell {self.number}"
 
 
 @dataclasses.dataclass(slots=True)
