@@ -119,8 +119,10 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
             tree = ast.parse(code)
         except SyntaxError as exc:
             where = f"cell {cell.number}, line {exc.lineno}" if notebook else f"line {exc.lineno}"
-            report.problems.append(f"{where}: syntax error ({exc.msg}); this cell was not checked")
-            continue
+            if notebook or len(source.cells) > 1:
+                report.problems.append(f"{where}: syntax error ({exc.msg}); this cell was not checked")
+                continue
+            tree = _recover(code, report)
         except (ValueError, MemoryError, RecursionError) as exc:
             report.problems.append(f"cell {cell.number}: cannot parse ({type(exc).__name__}); not checked")
             continue
@@ -135,6 +137,21 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
     report.policy = it.policy
     _place(it, source, report, by_id)
     return report
+
+
+def _recover(code: str, report: FileReport) -> ast.Module:
+    """A plain script with a syntax error: the top-level blocks that parse, each error reported."""
+    lines = code.split("\n")
+    starts = [i for i, ln in enumerate(lines)
+              if ln[:1] not in ("", " ", "\t", "#", ")", "]", "}") and (i == 0 or not lines[i - 1].strip())]
+    body: list[ast.stmt] = []
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        try:
+            body.extend(ast.parse("\n" * start + "\n".join(lines[start:end])).body)
+        except SyntaxError as exc:
+            report.problems.append(f"line {exc.lineno}: syntax error ({exc.msg}); the block at line {start + 1} "
+                                   "was not checked")
+    return ast.Module(body=body, type_ignores=[])
 
 
 def _label(cell: Cell) -> str:

@@ -173,19 +173,31 @@ def _language(meta: dict[str, Any]) -> str | None:
 
 
 def _recorded_order(meta: dict[str, Any], cells: list[Cell]) -> tuple[list[Cell], Literal["document", "recorded"]]:
-    """Cells in the order leakguard recorded them running (``metadata.leakguard.execution``), if present."""
+    """Cells in the order they ran, when leakguard recorded it in the metadata.
+
+    The JupyterLab sidebar saves ``metadata.leakguard.order`` as ``[[cell_id, execution_count], ...]``;
+    ``metadata.leakguard.execution`` with ``{"cell_id": ..., "execution_count": ...}`` items or plain
+    ids is read too. A cell that ran twice is checked twice, as the kernel saw it.
+    """
     lg = meta.get("leakguard")
-    record = lg.get("execution") if isinstance(lg, dict) else None
+    record = None
+    if isinstance(lg, dict):
+        record = lg.get("order") if isinstance(lg.get("order"), list) else lg.get("execution")
     if not isinstance(record, list) or not record:
         return cells, "document"
     by_id = {c.cell_id: c for c in cells}
     ordered: list[Cell] = []
     for entry in record:
-        cid = entry.get("cell_id") if isinstance(entry, dict) else entry
+        count: object = None
+        if isinstance(entry, dict):
+            cid, count = entry.get("cell_id", entry.get("cell")), entry.get("execution_count")
+        elif isinstance(entry, (list, tuple)) and entry:
+            cid, count = entry[0], entry[1] if len(entry) > 1 else None
+        else:
+            cid = entry
         cell = by_id.get(cid) if isinstance(cid, str) else None
         if cell is None:
             continue
-        count = entry.get("execution_count") if isinstance(entry, dict) else None
         ordered.append(dataclasses.replace(cell, execution_count=count) if isinstance(count, int) else cell)
     return (ordered, "recorded") if ordered else (cells, "document")
 

@@ -45,7 +45,7 @@ def test_recorded_execution_order_is_followed() -> None:
              "train, test = leakguard.split(df)")
     doc = notebook(*cells)
     assert rules(check_notebook_text(doc)) == []  # train is unknown in document order: nothing to judge
-    order = {"leakguard": {"execution": [{"cell_id": "c0", "execution_count": 1}, "c2", "c1"]}}
+    order = {"leakguard": {"order": [["c0", 1], ["c2", 2], ["c1", 3]]}}
     recorded = notebook(*cells, meta=order)
     assert read_notebook_text(recorded).order == "recorded"
     assert rules(check_notebook_text(recorded)) == []
@@ -147,3 +147,14 @@ def test_nbformat_3_is_converted(tmp_path: Path) -> None:
     path = tmp_path / "old.ipynb"
     path.write_text(json.dumps(nb3))
     assert [c.code.splitlines()[-1] for c in read_source(path).cells] == ["df.describe()"]
+
+
+def test_plain_script_with_a_syntax_error_keeps_the_blocks_that_parse() -> None:
+    from tests.static.helpers import check_code
+
+    code = ("import pandas as pd\ndf = pd.read_csv('e.csv')\n\ndef broken(:\n    pass\n\n"
+            "df.describe()\n")
+    report = check_code(code)
+    assert rules(report) == ["peek-holdout"]
+    assert report.findings[0].line == 7
+    assert report.problems == ["line 4: syntax error (invalid syntax); the block at line 4 was not checked"]
