@@ -203,10 +203,10 @@ class Interp:
                     preds.append(d.pred)
         if aggregate:
             sorted_by = colsrc = None
-        return Data(kind, text, inputs=tuple(dict.fromkeys(ids)) if len(ids) > 1 else tuple(ids), ops=(*ops, op),
-                    columns=columns, removes=removes, aggregate=aggregate, label_derived=label_derived,
-                    sorted_by=sorted_by, colsrc=colsrc, looks_ahead=ahead, synthetic=synthetic,
-                    pred=preds[0] if len(preds) == 1 else None)
+        # positional, in the field order of Data (this is the engine's hottest constructor)
+        return Data(kind, text, None, tuple(dict.fromkeys(ids)) if len(ids) > 1 else tuple(ids), (*ops, op),
+                    columns, removes, aggregate, label_derived, sorted_by, None, None,
+                    preds[0] if len(preds) == 1 else None, colsrc, ahead, synthetic, False)
 
     def unknown_from(self, values: Iterable[Value], text: Label, op: str) -> Value:
         """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""
