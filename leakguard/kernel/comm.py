@@ -323,9 +323,15 @@ def run_export(request: int, notebook: str, folder: Path) -> m.ExportResult:
     except Exception as exc:
         reply["message"] = f"export failed: {type(exc).__name__}: {exc}"
         return reply
-    reply["ok"] = True
     reply["files"] = _written_files(result)
-    reply["message"] = f"export wrote {len(reply['files'])} file(s)"
+    reply["ok"] = bool(getattr(result, "ok", True))
+    reasons = [*getattr(result, "reasons", ()), *getattr(result, "findings", ())]
+    reply["reasons"] = [str(r) for r in reasons][:200]
+    status = getattr(result, "status", None)
+    if reply["ok"]:
+        reply["message"] = f"export {status or 'wrote'}: {len(reply['files'])} file(s)"
+    else:
+        reply["message"] = f"export {status or 'refused'}"
     return reply
 
 

@@ -163,6 +163,18 @@ def test_export_reports_files_and_refusals(bridge, comms, monkeypatch, tmp_path)
     reply = comms[0].deliver({"type": "export", "request": 2, "notebook": "churn.ipynb"})[0]
     assert not reply["ok"] and reply["reasons"] == ["cell In[4] has findings: peek-holdout"]
 
+    class Refused:  # the shape of leakguard.export's result: ok, status, files, reasons, findings
+        ok = False
+        status = "refused"
+        files: tuple[Path, ...] = ()
+        reasons = ("cells with findings: In[4]",)
+        findings = ("In[4] peek-holdout: describe() looks at holdout rows",)
+
+    monkeypatch.setattr(comm_module, "find_export", lambda: lambda path: Refused())
+    reply = comms[0].deliver({"type": "export", "request": 3, "notebook": "churn.ipynb"})[0]
+    assert reply["available"] and not reply["ok"] and reply["message"] == "export refused"
+    assert reply["reasons"] == ["cells with findings: In[4]", "In[4] peek-holdout: describe() looks at holdout rows"]
+
 
 def test_a_closed_comm_is_reopened_at_the_next_cell(loaded_events, bridge, comms) -> None:
     comms[0].closed_by_frontend()

@@ -4,11 +4,16 @@ import { BOX_HEIGHT, layoutGraph } from '../graphLayout';
 import { clip, h, svg } from '../dom';
 
 /** The graph drawing, or a line saying why there is none. */
-export function renderProvenance(subject: string, graph: Graph | null, error: string): HTMLElement {
+export function renderProvenance(
+  subject: string,
+  graph: Graph | null,
+  error: string,
+  width = 280
+): HTMLElement {
   if (!graph) {
     return h('p', { className: 'lg-empty' }, `${subject}: ${error || 'no provenance'}`);
   }
-  const layout = layoutGraph(graph);
+  const layout = layoutGraph(graph, width);
   const drawing = svg('svg', {
     class: 'lg-graph',
     viewBox: `-1 -1 ${layout.width + 2} ${layout.height + 2}`,
@@ -28,7 +33,7 @@ export function renderProvenance(subject: string, graph: Graph | null, error: st
   }
   for (const p of layout.nodes) {
     const n = p.node;
-    const chars = Math.max(6, Math.floor(p.width / 6.2));
+    const chars = Math.max(6, Math.floor(p.width / 6.6));
     const where = n.execution_count === null ? n.cell : `In [${n.execution_count}]`;
     const g = svg('g', {
       class: `lg-node${n.id === graph.focus ? ' lg-focus' : ''}${n.taint.length ? ' lg-tainted' : ''}`,

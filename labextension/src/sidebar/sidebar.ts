@@ -64,8 +64,8 @@ export class LeakguardSidebar extends Widget {
       h('section', { className: 'lg-section' }, h('h3', {}, 'Policy'), this._policy,
         h('label', { className: 'lg-mode-row' }, 'Mode ', this._mode)),
       h('section', { className: 'lg-section' }, this._exportButton, this._exportResult),
-      h('section', { className: 'lg-section' }, h('h3', {}, 'Findings ', this._count), this._findings.node),
-      h('section', { className: 'lg-section' }, h('h3', {}, 'Provenance'), explainForm, this._provenance)
+      h('section', { className: 'lg-section' }, h('h3', {}, 'Provenance'), explainForm, this._provenance),
+      h('section', { className: 'lg-section' }, h('h3', {}, 'Findings ', this._count), this._findings.node)
     );
     this.redraw(null, { full: true, cells: [], policy: true, status: true });
   }
@@ -131,7 +131,8 @@ export class LeakguardSidebar extends Widget {
     controller.explain(subject).then(
       reply => {
         const focus = reply.graph?.nodes.find(n => n.id === reply.graph?.focus);
-        this._provenance.replaceChildren(renderProvenance(focus?.name ?? subject, reply.graph, reply.error));
+        const width = Math.max(200, this._provenance.clientWidth || 280);
+        this._provenance.replaceChildren(renderProvenance(focus?.name ?? subject, reply.graph, reply.error, width));
       },
       (e: Error) => this._provenance.replaceChildren(h('p', { className: 'lg-empty' }, e.message))
     );
