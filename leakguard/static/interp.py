@@ -25,8 +25,9 @@ from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, Where
 from leakguard.lineage.graph import LineageGraph
 from leakguard.policy import Policy
 from leakguard.rules.registry import run_rules
-from leakguard.static import calls, dataops, splits
+from leakguard.static import dataops, splits
 from leakguard.static.emitted import event
+from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
 from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in
 
@@ -420,7 +421,7 @@ class Interp:
         self.steps += 1
         if self.steps > STEP_BUDGET:
             raise _Budget
-        handler = _EXPRESSIONS.get(type(node))
+        handler = EXPRESSIONS.get(type(node))
         if handler is None:
             return UNKNOWN
         return handler(self, node, shown)
@@ -476,91 +477,6 @@ class Interp:
             self.shown_override = outer
 
 
-def _expr_name(it: Interp, node: ast.Name, shown: bool) -> Value:
-    return it.lookup(node.id)
-
-
-def _expr_const(it: Interp, node: ast.Constant, shown: bool) -> Value:
-    return Const(node.value)
-
-
-def _expr_seq(it: Interp, node: ast.Tuple | ast.List | ast.Set, shown: bool) -> Value:
-    kind = {ast.Tuple: "tuple", ast.List: "list", ast.Set: "set"}[type(node)]
-    items: list[Value] = []
-    for e in node.elts:
-        v = it.eval(e.value if isinstance(e, ast.Starred) else e, shown)
-        if isinstance(e, ast.Starred) and isinstance(v, Seq):
-            items.extend(v.items)
-        else:
-            items.append(v)
-    return Seq(items, kind)
-
-
-def _expr_dict(it: Interp, node: ast.Dict, shown: bool) -> Value:
-    keys: list[object] = []
-    items: list[Value] = []
-    for k, v in zip(node.keys, node.values, strict=True):
-        key = it.eval(k) if k is not None else UNKNOWN
-        keys.append(key.value if isinstance(key, Const) else None)
-        items.append(it.eval(v, shown))
-    return Seq(items, "dict", keys)
-
-
-def _expr_lambda(it: Interp, node: ast.Lambda, shown: bool) -> Value:
-    return Func(node, "<lambda>")
-
-
-def _expr_ifexp(it: Interp, node: ast.IfExp, shown: bool) -> Value:
-    it.eval(node.test)
-    a, b = it.eval(node.body, shown), it.eval(node.orelse, shown)
-    return a if data_in(a) or not data_in(b) else b
-
-
-def _expr_namedexpr(it: Interp, node: ast.NamedExpr, shown: bool) -> Value:
-    value = it.eval(node.value, True)
-    it.bind(node.target, value)
-    return value
-
-
-def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, shown: bool) -> Value:
-    it.scopes.append(dict(it.scopes[-1]) if len(it.scopes) > 1 else {})
-    try:
-        results: list[Value] = []
-        _comprehend(it, node, 0, results)
-    finally:
-        it.scopes.pop()
-    return Seq(results, "list")
-
-
-def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, depth: int,
-                results: list[Value]) -> None:
-    if depth == len(node.generators):
-        # as in the kernel's cell scan, a comprehension's element is not "shown or kept"
-        results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, False))
-        return
-    gen = node.generators[depth]
-    for item in it.iterate(it.eval(gen.iter), dataops.text(gen.iter)):
-        it.bind(gen.target, item)
-        for cond in gen.ifs:
-            it.eval(cond)
-        _comprehend(it, node, depth + 1, results)
-
-
-def _expr_await(it: Interp, node: ast.Await, shown: bool) -> Value:
-    return it.eval(node.value, shown)
-
-
-def _expr_starred(it: Interp, node: ast.Starred, shown: bool) -> Value:
-    return it.eval(node.value, shown)
-
-
-def _expr_joined(it: Interp, node: ast.JoinedStr, shown: bool) -> Value:
-    for v in node.values:
-        if isinstance(v, ast.FormattedValue):
-            it.eval(v.value)
-    return Const("")
-
-
 _STATEMENTS: dict[type, Callable[..., None]] = {
     ast.Expr: Interp.s_expr, ast.Assign: Interp.s_assign, ast.AnnAssign: Interp.s_annassign,
     ast.AugAssign: Interp.s_augassign, ast.Import: Interp.s_import, ast.ImportFrom: Interp.s_importfrom,
@@ -574,12 +490,3 @@ _STATEMENTS: dict[type, Callable[..., None]] = {
 if hasattr(ast, "TryStar"):
     _STATEMENTS[ast.TryStar] = Interp.s_try
 
-_EXPRESSIONS: dict[type, Callable[..., Value]] = {
-    ast.Name: _expr_name, ast.Constant: _expr_const, ast.Tuple: _expr_seq, ast.List: _expr_seq,
-    ast.Set: _expr_seq, ast.Dict: _expr_dict, ast.Lambda: _expr_lambda, ast.IfExp: _expr_ifexp,
-    ast.NamedExpr: _expr_namedexpr, ast.ListComp: _expr_comp, ast.SetComp: _expr_comp,
-    ast.GeneratorExp: _expr_comp, ast.DictComp: _expr_comp, ast.Await: _expr_await, ast.Starred: _expr_starred,
-    ast.JoinedStr: _expr_joined, ast.Call: calls.call, ast.Attribute: dataops.attribute,
-    ast.Subscript: dataops.subscript, ast.BinOp: dataops.binop, ast.UnaryOp: dataops.unaryop,
-    ast.Compare: dataops.compare, ast.BoolOp: dataops.boolop,
-}
