@@ -55,7 +55,8 @@ def load_fixture(path: Path) -> Fixture:
 
 def load_corpus(folder: Path) -> list[Fixture]:
     """Every fixture of a corpus folder, sorted by name."""
-    return [load_fixture(p) for p in sorted([*folder.glob("*.py"), *folder.glob("*.ipynb")])]
+    paths = [*folder.glob("*.py"), *folder.glob("*.ipynb")]
+    return [load_fixture(p) for p in sorted(paths) if p.name != "conftest.py"]
 
 
 def reported(report: FileReport) -> frozenset[str]:
