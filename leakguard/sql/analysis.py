@@ -25,15 +25,30 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Literal, Protocol
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.scope import Scope, build_scope
+from sqlglot.tokenizer_core import Token
 
 from leakguard.policy import Policy
 from leakguard.sql.bounds import Bound, constraints, map_bound, naive, time_ref, within
+from leakguard.sql.markers import markers, markers_in
+from leakguard.sql.scopes import (
+    EqualColumns,
+    aggregates,
+    equalities,
+    output_names,
+    predicates,
+    pushable_projection,
+    role_of,
+    source_named,
+    sources_of,
+    targets,
+)
 from leakguard.sql.tables import TableRef, find_column, lower_map, table_ref
 
 MAX_SQL = 1_000_000
@@ -113,6 +128,11 @@ class Analysis:
     write_sources: tuple[Scan, ...] = ()
     columns: tuple[str, ...] = ()
     problem: str = ""
+    tokens: list[Token] = dataclasses.field(default_factory=list, repr=False)  # of ``sql``, for its markers
+
+    def markers(self) -> list[str]:
+        """The parameter markers of the SQL, in order (from the tokens the parse read)."""
+        return markers_in(self.tokens, self.sql) if self.tokens else markers(self.sql, self.dialect)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -129,12 +149,16 @@ def analyse(sql: str, dialect: str, policy: Policy, schema: Schema | None = None
     token = _quiet.set(True)
     try:
         try:
-            trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+            reader = Dialect.get_or_raise(dialect)
+            tokens = reader.tokenize(sql)
+            trees = [t for t in reader.parser().parse(tokens, sql) if t is not None]
         except sqlglot.errors.SqlglotError as exc:
             return Analysis(sql, dialect, "unanalysed", problem=_short_error(exc))
         except (ValueError, RecursionError) as exc:  # unknown dialect name, absurd nesting
             return Analysis(sql, dialect, "unanalysed", problem=_short_error(exc))
-        return _Analyser(sql, dialect, policy, schema or NoSchema()).run(trees)
+        result = _Analyser(sql, dialect, policy, schema or NoSchema()).run(trees)
+        result.tokens = tokens
+        return result
     except (sqlglot.errors.SqlglotError, RecursionError, KeyError, AttributeError, TypeError) as exc:
         return Analysis(sql, dialect, "unanalysed", problem=f"leakguard could not follow it ({_short_error(exc)})")
     finally:
@@ -176,11 +200,11 @@ class _Analyser:
                 self.label_pass(root)
                 if tree is trees[-1] or len(trees) == 1:
                     result.label_out = self.label_out(root)
-                    result.aggregate = _aggregates(root.expression)
+                    result.aggregate = aggregates(root.expression)
                 result.inspects = result.inspects or tree.find(*_STATS) is not None
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
-                writes.extend(_targets(tree))
+                writes.extend(targets(tree))
                 query = tree.expression if isinstance(tree, (exp.Create, exp.Insert)) else None
                 if isinstance(query, exp.Query):
                     before = set(self.scans)
@@ -229,9 +253,9 @@ class _Analyser:
         expr = scope.expression
         if isinstance(expr, exp.SetOperation):
             pushable = not (expr.args.get("limit") or expr.args.get("offset"))
-            names = _named(scope.set_operation_scopes[0]) if scope.set_operation_scopes else []
+            names = output_names(scope.set_operation_scopes[0]) if scope.set_operation_scopes else []
             for branch in scope.set_operation_scopes:
-                own = _named(branch)
+                own = output_names(branch)
                 mapped = {own[i]: inherited.get(n, []) for i, n in enumerate(names) if i < len(own)} if pushable else {}
                 self.visit(branch, mapped)
             return
@@ -239,16 +263,16 @@ class _Analyser:
             for child in (*scope.table_scopes, *scope.subquery_scopes):
                 self.visit(child, {})
             return
-        sources = _sources(scope)
+        sources = sources_of(scope)
         per_source: dict[str, dict[str, list[Bound]]] = {}
-        classes = _Classes()
-        for pred, applies_to in _predicates(expr, sources):
-            for col_a, col_b in _equalities(pred):
+        classes = EqualColumns()
+        for pred, applies_to in predicates(expr, sources):
+            for col_a, col_b in equalities(pred):
                 classes.union(self.owner(col_a, scope, sources, expr), self.owner(col_b, scope, sources, expr))
             for col, bound in constraints(pred):
                 self.add_bound(per_source, self.owner(col, scope, sources, expr), bound, applies_to)
         for name, bounds in inherited.items():
-            proj = _pushable_projection(expr, name)
+            proj = pushable_projection(expr, name)
             if proj is None:
                 continue
             ref = time_ref(proj)
@@ -299,7 +323,7 @@ class _Analyser:
 
     def source_has(self, node: exp.Expr, source: object, name: str) -> bool:
         if isinstance(source, Scope):
-            return name in {n.lower() for n in _named(source)}
+            return name in {n.lower() for n in output_names(source)}
         if isinstance(node, exp.Table):
             scan = self.scan_for(node)
             return scan is not None and scan.column(name) is not None
@@ -314,17 +338,17 @@ class _Analyser:
             expr = scope.expression
             if not isinstance(expr, exp.Select):
                 continue
-            sources = _sources(scope)
+            sources = sources_of(scope)
             for col in scope.columns:
                 owner = self.owner(col, scope, sources, expr)
                 if owner is None:
                     if self.labels and col.name.lower() in self.labels and not col.table:
-                        role = _role(col, expr)
+                        role = role_of(col, expr)
                         if role != "projection":
                             self.uses.append(f"{col.name}:{role}")
                     continue
-                node, source = sources[_match(sources, owner[0])]
-                role = _role(col, expr)
+                node, source = sources[source_named(sources, owner[0])]
+                role = role_of(col, expr)
                 if isinstance(node, exp.Table) and not isinstance(source, Scope):
                     scan = self.scan_for(node)
                     if scan is not None:
@@ -354,7 +378,7 @@ class _Analyser:
                 continue
             for col in proj.find_all(exp.Column):
                 owner = self.owner(col, scope, sources, expr)
-                if (owner is not None and self._is_label(sources[_match(sources, owner[0])][1], owner[1])) or (owner is None and col.name.lower() in self.labels):
+                if (owner is not None and self._is_label(sources[source_named(sources, owner[0])][1], owner[1])) or (owner is None and col.name.lower() in self.labels):
                     out.add(proj.alias_or_name.lower())
         return out
 
@@ -372,146 +396,3 @@ class _Analyser:
         while isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
             scope = scope.set_operation_scopes[0]
         return bool(self._label_outputs.get(id(scope)))
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _match(sources: Mapping[str, object], alias: str) -> str:
-    return next(a for a in sources if a.lower() == alias)
-
-
-def _named(scope: Scope) -> list[str]:
-    expr = scope.expression
-    while isinstance(expr, exp.SetOperation):
-        expr = expr.this
-    return [n.lower() for n in expr.named_selects] if isinstance(expr, exp.Select) else []
-
-
-def _sources(scope: Scope) -> dict[str, tuple[exp.Expr, object]]:
-    """FROM and JOIN sources of a SELECT in order, semi/anti joins included: alias → (node, source)."""
-    expr = scope.expression
-    found: dict[str, tuple[exp.Expr, object]] = {}
-    from_ = expr.args.get("from_") or expr.args.get("from")
-    nodes = [from_.this] if from_ is not None else []
-    nodes += [j.this for j in expr.args.get("joins") or ()]
-    for node in nodes:
-        name = node.alias_or_name
-        source = scope.sources.get(name, node)
-        if isinstance(node, exp.Subquery) and not isinstance(source, Scope):
-            continue
-        found[name] = (node, source)
-    return found
-
-
-def _predicates(expr: exp.Select, sources: Mapping[str, object]) -> Iterator[tuple[exp.Expr, set[str] | None]]:
-    """Conjuncts that filter rows, each with the sources it restricts (None: all of them)."""
-    where = expr.args.get("where")
-    if where is not None:
-        for part in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
-            yield part, None
-    for join in expr.args.get("joins") or ():
-        on = join.args.get("on")
-        if on is None:
-            continue
-        side = (join.side or "").upper()
-        kind = (join.kind or "").upper()
-        if side in ("FULL", "RIGHT"):
-            continue
-        target: set[str] | None = None
-        if side == "LEFT" or kind in ("SEMI", "ANTI"):
-            target = {join.this.alias_or_name.lower()}
-        for part in on.flatten() if isinstance(on, exp.And) else [on]:
-            yield part, target
-
-
-def _equalities(pred: exp.Expr) -> Iterator[tuple[exp.Column, exp.Column]]:
-    if isinstance(pred, exp.EQ) and isinstance(pred.this, exp.Column) and isinstance(pred.expression, exp.Column):
-        yield pred.this, pred.expression
-
-
-class _Classes:
-    """Columns made equal by ``a.x = b.y``: a bound on one holds for all."""
-
-    def __init__(self) -> None:
-        self.groups: list[set[tuple[str, str]]] = []
-
-    def union(self, a: tuple[str, str] | None, b: tuple[str, str] | None) -> None:
-        if a is None or b is None:
-            return
-        hits = [g for g in self.groups if a in g or b in g]
-        merged = {a, b}.union(*hits)
-        self.groups = [g for g in self.groups if g not in hits] + [merged]
-
-    def spread(self, per_source: dict[str, dict[str, list[Bound]]]) -> None:
-        for group in self.groups:
-            bounds = [b for alias, col in group for b in per_source.get(alias, {}).get(col, [])]
-            for alias, col in group:
-                have = per_source.setdefault(alias, {}).setdefault(col, [])
-                have.extend(b for b in bounds if b not in have)
-
-
-def _aggregates(expr: exp.Expr) -> bool:
-    while isinstance(expr, exp.SetOperation):
-        expr = expr.this
-    if not isinstance(expr, exp.Select):
-        return False
-    if expr.args.get("group"):
-        return True
-    return any(p.find(exp.AggFunc) is not None and p.find(exp.Window) is None for p in expr.expressions)
-
-
-def _pushable_projection(expr: exp.Select, name: str) -> exp.Expr | None:
-    """The expression of output column ``name`` when an outer filter on it may be applied inside."""
-    if expr.args.get("limit") or expr.args.get("offset") or expr.args.get("qualify"):
-        return None
-    if any(p.find(exp.Window) for p in expr.expressions):
-        return None
-    group = expr.args.get("group")
-    aggregated = bool(group) or any(p.find(exp.AggFunc) for p in expr.expressions)
-    for i, proj in enumerate(expr.expressions):
-        if proj.alias_or_name.lower() != name:
-            continue
-        inner: exp.Expr = proj.this if isinstance(proj, exp.Alias) else proj
-        if aggregated:
-            keys = {g.sql().lower() for g in (group.expressions if group else ())}
-            if not ({inner.sql().lower(), proj.alias_or_name.lower(), str(i + 1)} & keys):
-                return None
-        return inner
-    star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
-               for p in expr.expressions)
-    return exp.column(name) if star and not aggregated else None
-
-
-def _role(col: exp.Column, stop: exp.Expr) -> str:
-    kinds: set[type[exp.Expr]] = set()
-    node = col.parent
-    while node is not None and node is not stop:
-        kinds.add(type(node))
-        if isinstance(node, exp.AggFunc):
-            kinds.add(exp.AggFunc)
-        node = node.parent
-    for klass, role in ((exp.Window, "window"), (exp.AggFunc, "aggregate"), (exp.Where, "filter"),
-                        (exp.Having, "filter"), (exp.Qualify, "filter"), (exp.Join, "join"),
-                        (exp.Group, "group"), (exp.Order, "order")):
-        if klass in kinds:
-            return role
-    return "projection"
-
-
-def _targets(tree: exp.Expr) -> list[TableRef]:
-    found: list[TableRef] = []
-    if isinstance(tree, exp.TruncateTable):
-        nodes = [e for e in tree.expressions if isinstance(e, exp.Table)]
-    else:
-        target = tree.this
-        if isinstance(target, exp.Schema):
-            target = target.this
-        nodes = [target] if isinstance(target, exp.Table) else []
-        if isinstance(tree, exp.Copy) and not tree.args.get("kind"):
-            nodes = []  # COPY ... TO writes a file, not a table
-    for node in nodes:
-        ref = table_ref(node)
-        if ref is not None:
-            found.append(ref)
-    return found

@@ -13,6 +13,7 @@ query that ran when safe mode rewrote it.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, magics_class
@@ -20,8 +21,11 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from leakguard.errors import LeakageError
 from leakguard.kernel.session import Session
 from leakguard.lineage.events import Where
+from leakguard.sql import duckframes
 from leakguard.sql.connections import engine_of
-from leakguard.sql.kernel import Outcome, forget_exposed, guard, result_node, state_of
+from leakguard.sql.guard import Outcome, guard
+from leakguard.sql.lineage import result_node
+from leakguard.sql.state import state_of
 
 USAGE = "usage: %%sql [CONNECTION] [-o NAME] [--dialect DIALECT] [--show-sql]"
 
@@ -68,22 +72,18 @@ def _duckdb(s: Session) -> Any:
     return state.duck
 
 
-def execute(con: Any, sql: str, frames: dict[str, Any], statements: int) -> Any:
-    """Run ``sql`` on ``con``; the last statement's rows as a DataFrame (None when it returns none)."""
+def execute(con: Any, sql: str, namespace: dict[str, Any], statements: int) -> Any:
+    """Run ``sql`` on ``con``; the last statement's rows as a DataFrame (None when it returns none).
+
+    DuckDB reads DataFrames of ``namespace`` by name: the query is sent from a frame whose
+    globals are that namespace (leakguard's own wrapper, which would stand in between, is skipped).
+    """
     import pandas as pd
 
     engine = engine_of(con)
     if engine == "duckdb":
-        registered = []
-        try:
-            for name, obj in frames.items():
-                con.register(name, obj)
-                registered.append(name)
-            rel = con.sql(sql)
-            return rel.df() if rel is not None else None
-        finally:
-            for name in registered:
-                con.unregister(name)
+        rel = duckframes.call_in(namespace, duckframes.original(type(con).sql), con, sql)
+        return rel.df() if rel is not None else None
     if engine == "spark":
         return con.sql(sql).toPandas()
     if engine == "sqlalchemy":
@@ -139,14 +139,13 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
         if outcome is not None and outcome.sql is not None and opts["show_sql"]:
             print(outcome.sql)
         n = len(outcome.analysis.statements) if outcome is not None else 1
-        frames_used = outcome.frames if outcome is not None else {}
         try:
-            result = execute(con, sql, frames_used, n)
+            result = execute(con, sql, s.user_ns, n)
         except Exception:
             if sql == cell:
                 raise
             s.note("safe mode could not run the restricted query; it ran on all rows.")
-            result = execute(con, cell, frames_used, n)
+            result = execute(con, cell, s.user_ns, n)
         if result is not None and outcome is not None:
             try:
                 result_node(s, outcome, result, opts["out"] or "<%%sql result>", where)
@@ -174,23 +173,38 @@ class SqlMagics(Magics):
         return run_cell(self.session, line, cell)
 
 
-def install(shell: Any, session: Session) -> tuple[Any, Session]:
-    """Register ``%%sql``; returns what ``uninstall`` needs (the magic it displaced, if any, and the session)."""
+Installed = tuple[Any, Callable[[Any], None]]
+
+
+def install(shell: Any, session: Session) -> Installed:
+    """Register ``%%sql`` and the after-cell clean-up of DuckDB calls that failed.
+
+    Returns what ``uninstall`` needs: the ``%%sql`` it displaced (another extension's), if
+    any, and the ``post_run_cell`` callback.
+    """
     previous = shell.magics_manager.magics["cell"].get("sql")
     shell.register_magics(SqlMagics(shell, session))
-    return previous, session
+
+    def after_cell(result: Any) -> None:
+        try:
+            duckframes.forget(getattr(result, "error_in_exec", None))
+        except Exception as exc:
+            session.internal_error("SQL clean-up after the cell", exc)
+
+    shell.events.register("post_run_cell", after_cell)
+    return previous, after_cell
 
 
-def uninstall(shell: Any, installed: tuple[Any, Session] | None) -> None:
-    """Remove ``%%sql`` (restoring a ``%%sql`` another extension had registered) and what the guard registered."""
+def uninstall(shell: Any, installed: Installed | None) -> None:
+    """Remove ``%%sql`` (restoring a ``%%sql`` another extension had registered) and the clean-up callback."""
     cells = shell.magics_manager.magics["cell"]
     cells.pop("sql", None)
     if installed is None:
         return
-    previous, session = installed
+    previous, after_cell = installed
     if previous is not None:
         cells["sql"] = previous
     try:
-        forget_exposed(session)
-    except Exception:  # unloading never fails because of a connection's state
+        shell.events.unregister("post_run_cell", after_cell)
+    except ValueError:
         pass

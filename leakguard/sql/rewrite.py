@@ -26,15 +26,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.tokenizer_core import Token, TokenType
 
 from leakguard.policy import Policy
 from leakguard.sql.analysis import Analysis
 from leakguard.sql.bounds import naive
+from leakguard.sql.markers import marker_name, markers
 
 _KEEP_ARGS = {"this", "db", "catalog", "alias", "sample"}
 _NUMERIC = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
+_FROM = "from_" if "from_" in exp.Select.arg_types else "from"  # sqlglot renamed the argument
 
 
 class RewriteError(Exception):
@@ -67,6 +67,10 @@ class Restriction:
         return f"{table}: " + " and ".join(parts)
 
 
+def _cast(value: exp.Expr, kind: str) -> exp.Cast:
+    return exp.Cast(this=value, to=exp.DataType(this=exp.DataType.Type[kind]))
+
+
 def cutoff_literal(policy: Policy, dialect: str, column_type: str = "") -> exp.Expr:
     """The cutoff as a literal comparable with a column of ``column_type`` in ``dialect``."""
     cutoff = policy.cutoff_datetime
@@ -79,14 +83,14 @@ def cutoff_literal(policy: Policy, dialect: str, column_type: str = "") -> exp.E
             return exp.Literal.number(int(value.replace(tzinfo=dt.UTC).timestamp()))
         return exp.Literal.string(text)
     if kind in ("DATE", "DATE32"):
-        return exp.cast(exp.Literal.string(value.date().isoformat()), "DATE")
+        return _cast(exp.Literal.string(value.date().isoformat()), "DATE")
     if any(k in kind for k in ("CHAR", "TEXT", "STRING")):
         return exp.Literal.string(text)
     if "TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ"):
-        return exp.cast(exp.Literal.string(text + "+00:00"), "TIMESTAMPTZ")
+        return _cast(exp.Literal.string(text + "+00:00"), "TIMESTAMPTZ")
     if dialect == "bigquery" and kind.startswith("DATETIME"):
-        return exp.cast(exp.Literal.string(text), "DATETIME")
-    return exp.cast(exp.Literal.string(text), "TIMESTAMP")
+        return _cast(exp.Literal.string(text), "DATETIME")
+    return _cast(exp.Literal.string(text), "TIMESTAMP")
 
 
 def _column(name: str, exact: bool) -> exp.Column:
@@ -100,7 +104,7 @@ def _literal(value: Any) -> exp.Expr:
 
 
 def predicate(r: Restriction, policy: Policy, dialect: str) -> exp.Expr:
-    """The condition that keeps a scan's allowed rows."""
+    """The condition that keeps a scan's allowed rows (built node by node: no SQL text is parsed)."""
     if r.empty:
         return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0))
     parts: list[exp.Expr] = []
@@ -109,23 +113,34 @@ def predicate(r: Restriction, policy: Policy, dialect: str) -> exp.Expr:
         limit = cutoff_literal(policy, dialect, r.time_type)
         if dialect == "sqlite" and isinstance(limit, exp.Literal) and limit.is_string:
             # sqlite keeps times as text in several spellings ('T' or ' ', fractions, dates alone): compare instants
-            col, limit = exp.func("JULIANDAY", col), exp.func("JULIANDAY", limit)
+            col, limit = _julianday(col), _julianday(limit)
         parts.append(exp.LTE(this=col, expression=limit))
     if r.holdout_column:
-        parts.append(exp.not_(exp.func("COALESCE", _column(r.holdout_column, r.exact_names), exp.false())))
+        kept = exp.Coalesce(this=_column(r.holdout_column, r.exact_names), expressions=[exp.false()])
+        parts.append(exp.Not(this=kept))
     if r.id_column and r.holdout_ids:
-        col = _column(r.id_column, r.exact_names)
-        outside = exp.Not(this=exp.In(this=col, expressions=[_literal(v) for v in r.holdout_ids]))
-        parts.append(exp.paren(exp.or_(outside, exp.Is(this=col.copy(), expression=exp.Null()))))
+        outside = exp.Not(this=exp.In(this=_column(r.id_column, r.exact_names),
+                                      expressions=[_literal(v) for v in r.holdout_ids]))
+        missing = exp.Is(this=_column(r.id_column, r.exact_names), expression=exp.Null())
+        parts.append(exp.Paren(this=exp.Or(this=outside, expression=missing)))
     if not parts:
         raise RewriteError("nothing to restrict")
-    return exp.and_(*parts) if len(parts) > 1 else parts[0]
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = exp.And(this=condition, expression=part)
+    return condition
+
+
+def _julianday(value: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this="JULIANDAY", expressions=[value])
 
 
 def _alias_for(node: exp.Table) -> exp.TableAlias:
+    """The scan's own alias (taken off it), or one naming the table as the query refers to it."""
     alias = node.args.get("alias")
     if isinstance(alias, exp.TableAlias):
-        return alias.copy()
+        node.set("alias", None)
+        return alias
     this = node.this
     if isinstance(this, exp.Identifier):
         name = this.name
@@ -136,69 +151,17 @@ def _alias_for(node: exp.Table) -> exp.TableAlias:
 
 
 def restrict_scan(node: exp.Table, condition: exp.Expr) -> None:
-    """Replace the scan ``node`` by ``(SELECT * FROM node WHERE condition) AS alias`` in its tree."""
+    """Replace the scan ``node`` by ``(SELECT * FROM node WHERE condition) AS alias`` in its tree.
+
+    The node itself moves into the subquery (no copy is made).
+    """
     extra = {k for k, v in node.args.items() if v and k not in _KEEP_ARGS}
     if extra:
         raise RewriteError(f"a scan with {', '.join(sorted(extra))} cannot be restricted")
     alias = _alias_for(node)
-    inner = node.copy()
-    inner.set("alias", None)
-    select = exp.select("*").from_(inner, copy=False).where(condition, copy=False)
+    select = exp.Select(expressions=[exp.Star()], where=exp.Where(this=condition))
     node.replace(exp.Subquery(this=select, alias=alias))
-
-
-T = TokenType
-_NAMES = {T.VAR, T.NUMBER, T.IDENTIFIER}
-# token shapes after the opening token: $1 / :name / ${name} / %s / %(name)s
-_SHAPES: dict[Any, tuple[tuple[set[Any], ...], ...]] = {
-    T.PARAMETER: ((_NAMES,), ({T.L_BRACE}, _NAMES, {T.R_BRACE})),
-    T.COLON: ((_NAMES,),),
-    T.MOD: (({T.VAR},), ({T.L_PAREN}, _NAMES, {T.R_PAREN}, {T.VAR})),
-}
-
-
-def markers(sql: str, dialect: str) -> list[str]:
-    """The parameter markers of ``sql`` in order (``?``, ``:name``, ``$1``, ``%(x)s``...), from its tokens."""
-    toks = Dialect.get_or_raise(dialect).tokenize(sql)
-    found: list[str] = []
-    i = 0
-    while i < len(toks):
-        tok = toks[i]
-        if tok.token_type == T.PLACEHOLDER:
-            found.append(sql[tok.start:tok.end + 1])
-            i += 1
-            continue
-        shapes = _SHAPES.get(tok.token_type, ())
-        glued_to_previous = i > 0 and toks[i - 1].end + 1 == tok.start and toks[i - 1].token_type in _NAMES
-        matched = 0 if glued_to_previous else _match_shape(toks, i, shapes)
-        if matched and (tok.token_type != T.MOD or toks[i + matched].text == "s"):
-            found.append(sql[tok.start:toks[i + matched].end + 1])
-            i += matched + 1
-        else:
-            i += 1
-    return found
-
-
-def _marker_name(marker: str) -> str:
-    """``:name`` → ``name``, ``$1`` → ``1``, ``%(x)s`` → ``x``; anonymous ``?`` / ``%s`` → ``""``."""
-    if marker in ("?", "%s"):
-        return ""
-    if marker.startswith("%("):
-        return marker[2:-2]
-    return marker.lstrip("$@:").strip("{}")
-
-
-def _match_shape(toks: list[Token], i: int, shapes: tuple[tuple[set[Any], ...], ...]) -> int:
-    """How many tokens after ``toks[i]`` form a marker with it (0: none)."""
-    for shape in sorted(shapes, key=len, reverse=True):
-        end = toks[i].end
-        for k, allowed in enumerate(shape, start=1):
-            if i + k >= len(toks) or toks[i + k].start != end + 1 or toks[i + k].token_type not in allowed:
-                break
-            end = toks[i + k].end
-        else:
-            return len(shape)
-    return 0
+    select.set(_FROM, exp.From(this=node))
 
 
 def restrict(analysis: Analysis, restrictions: Mapping[int, Restriction], policy: Policy) -> str:
@@ -207,21 +170,51 @@ def restrict(analysis: Analysis, restrictions: Mapping[int, Restriction], policy
     The analysis's trees are changed in place: analyse again to reuse them.
     """
     dialect = analysis.dialect
-    original = markers(analysis.sql, dialect)
+    original = analysis.markers()
     for scan in analysis.scans:
         r = restrictions.get(id(scan))
         if r is not None:
             restrict_scan(scan.node, predicate(r, policy, dialect))
+    return generate(analysis.statements, dialect, original)
+
+
+def generate(trees: list[exp.Expr], dialect: str, original: list[str]) -> str:
+    """SQL for ``trees`` (changed in place) with the parameter markers ``original`` kept exactly."""
     if original:
-        params = [n for tree in analysis.statements for n in tree.dfs()
-                  if isinstance(n, (exp.Placeholder, exp.Parameter))]
-        by_name = {_marker_name(m): m for m in original}
+        params = [n for tree in trees for n in tree.dfs() if isinstance(n, (exp.Placeholder, exp.Parameter))]
+        by_name = {marker_name(m): m for m in original}
         for node in params:
             text = by_name.get(node.name if node.this is not None else "")
             if text is None:
                 raise RewriteError("its parameter markers could not be matched")
             node.replace(exp.Var(this=text))
-    sql = ";\n".join(tree.sql(dialect=dialect) for tree in analysis.statements)
+    sql = ";\n".join(tree.sql(dialect=dialect, copy=False) for tree in trees)
     if original and markers(sql, dialect) != original:
         raise RewriteError("its parameter markers would not survive the rewrite")
     return sql
+
+
+def rename_tables(sql: str, dialect: str, names: Mapping[str, str]) -> str:
+    """``sql`` reading each table named like a key of ``names`` from ``names[key]`` instead, aliased as before.
+
+    Only one-part names read in FROM or JOIN are renamed (not CTEs, not written tables):
+    ``FROM result`` → ``FROM "__leakguard_result" AS result``. Raises RewriteError.
+    """
+    import sqlglot
+
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+    except sqlglot.errors.SqlglotError as exc:
+        raise RewriteError(str(exc)) from None
+    ctes = {c.alias_or_name for tree in trees for c in tree.find_all(exp.CTE)}
+    for tree in trees:
+        for node in list(tree.find_all(exp.Table)):
+            new = names.get(node.name)
+            if (new is None or node.name in ctes or node.db or node.catalog or not isinstance(node.this, exp.Identifier)
+                    or not isinstance(node.parent, (exp.From, exp.Join))):
+                continue
+            old = node.this
+            node.set("this", exp.to_identifier(new, quoted=True))
+            if not node.args.get("alias"):
+                node.set("alias", exp.TableAlias(this=old))
+    return generate(trees, dialect, markers(sql, dialect))

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from leakguard.lineage.events import Where
-from leakguard.sql.kernel import guard
+from leakguard.sql.guard import guard
 from tests.conftest import Kernel
 from tests.sql.fixtures import POLICY, SCHEMA, Case, load_cases
 

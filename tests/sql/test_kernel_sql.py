@@ -94,6 +94,25 @@ def test_safe_mode_rewrite_on_sqlite_matches_a_hand_filter(loaded_events: Kernel
     assert len(loaded_events.ns["got"]) == sum(1 for x in make_events()["x"].tolist() if x > 0)  # a read
 
 
+def test_safe_mode_rewrites_a_query_passed_by_keyword(loaded_events: Kernel) -> None:
+    data = make_events()
+    bounded = int((data["event_ts"] <= CUTOFF).sum())
+    positive = int(((data["event_ts"] <= CUTOFF) & (data["x"] > 0)).sum())
+    k = loaded_events
+    k.run("leakguard.policy(mode='safe', holdout=None)")
+    k.run("import sqlite3, duckdb\ncon = sqlite3.connect(':memory:')\ndf.to_sql('events', con, index=False)")
+    r = k.run("got = pd.read_sql(sql='SELECT count(*) AS n FROM events WHERE x > ?', con=con, params=(0,))")
+    assert r.rules == [] and any("safe mode restricted" in n for n in r.notes)
+    assert int(k.ns["got"]["n"][0]) == positive
+    r = k.run("n = duckdb.sql(query='SELECT count(*) FROM df').fetchall()[0][0]")
+    assert r.rules == [] and any("safe mode restricted" in n for n in r.notes) and k.ns["n"] == bounded
+    r = k.run("n = duckdb.connect().execute(query='SELECT count(*) FROM df').fetchall()[0][0]")
+    assert r.rules == [] and k.ns["n"] == bounded
+    k.run("leakguard.policy(mode='warn')")  # the same call in warn mode: all rows, a finding
+    r = k.run("got = pd.read_sql(sql='SELECT count(*) AS n FROM events WHERE x > ?', con=con, params=(0,))")
+    assert r.rules == ["peek-future"] and int(k.ns["got"]["n"][0]) == int((data["x"] > 0).sum())
+
+
 def test_read_sql_with_sqlite_peeks_and_block_mode_stops_it(loaded_events: Kernel) -> None:
     loaded_events.run("import sqlite3\ncon = sqlite3.connect(':memory:')\ndf.to_sql('events', con, index=False)")
     r = loaded_events.run("pd.read_sql('SELECT plan, avg(churned) FROM events GROUP BY plan', con)")
@@ -134,7 +153,9 @@ def test_holdout_tables_and_writes_to_them(kernel: Kernel) -> None:
 @pytest.mark.parametrize("sql", ["", "   ;  ", "SELECT 1; SELECT 2", "DROP TABLE IF EXISTS nothing_here",
                                  "SELECT 1 AS \"a\"\"; DROP TABLE x; --\""])
 def test_bad_input_never_breaks_the_cell(loaded_events: Kernel, sql: str) -> None:
-    r = loaded_events.run(f"import duckdb\ntry:\n    duckdb.execute({sql!r})\nexcept duckdb.Error:\n    pass")
+    # a connection of its own: a statement left pending must not hold up the default connection for later tests
+    r = loaded_events.run(f"import duckdb\ntry:\n    duckdb.execute({sql!r}, connection=duckdb.connect())\n"
+                          "except duckdb.Error:\n    pass")
     assert r.error is None
     assert [f for f in r.findings if f.severity != "info"] == []
 

@@ -1,0 +1,161 @@
+"""What sqlglot's scopes say about one SELECT: its sources, filtering predicates, column roles, outputs.
+
+Small pure functions over sqlglot trees, used by the analysis (``leakguard/sql/analysis.py``).
+
+>>> import sqlglot
+>>> q = sqlglot.parse_one("SELECT plan, avg(y) FROM t GROUP BY plan")
+>>> aggregates(q), [role_of(c, q) for c in q.find_all(sqlglot.exp.Column)]
+(True, ['projection', 'aggregate', 'group'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope
+
+from leakguard.sql.bounds import Bound
+from leakguard.sql.tables import TableRef, table_ref
+
+
+def source_named(sources: Mapping[str, object], alias: str) -> str:
+    """The key of ``sources`` that is ``alias`` (lower-cased) in its own spelling."""
+    return next(a for a in sources if a.lower() == alias)
+
+
+def output_names(scope: Scope) -> list[str]:
+    """The lower-cased names of a scope's output columns (a set operation's: its first branch's)."""
+    expr = scope.expression
+    while isinstance(expr, exp.SetOperation):
+        expr = expr.this
+    return [n.lower() for n in expr.named_selects] if isinstance(expr, exp.Select) else []
+
+
+def sources_of(scope: Scope) -> dict[str, tuple[exp.Expr, object]]:
+    """FROM and JOIN sources of a SELECT in order, semi/anti joins included: alias → (node, source)."""
+    expr = scope.expression
+    found: dict[str, tuple[exp.Expr, object]] = {}
+    from_ = expr.args.get("from_") or expr.args.get("from")
+    nodes = [from_.this] if from_ is not None else []
+    nodes += [j.this for j in expr.args.get("joins") or ()]
+    for node in nodes:
+        name = node.alias_or_name
+        source = scope.sources.get(name, node)
+        if isinstance(node, exp.Subquery) and not isinstance(source, Scope):
+            continue
+        found[name] = (node, source)
+    return found
+
+
+def predicates(expr: exp.Select, sources: Mapping[str, object]) -> Iterator[tuple[exp.Expr, set[str] | None]]:
+    """Conjuncts that filter rows, each with the sources it restricts (None: all of them)."""
+    where = expr.args.get("where")
+    if where is not None:
+        for part in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+            yield part, None
+    for join in expr.args.get("joins") or ():
+        on = join.args.get("on")
+        if on is None:
+            continue
+        side = (join.side or "").upper()
+        kind = (join.kind or "").upper()
+        if side in ("FULL", "RIGHT"):
+            continue
+        target: set[str] | None = None
+        if side == "LEFT" or kind in ("SEMI", "ANTI"):
+            target = {join.this.alias_or_name.lower()}
+        for part in on.flatten() if isinstance(on, exp.And) else [on]:
+            yield part, target
+
+
+def equalities(pred: exp.Expr) -> Iterator[tuple[exp.Column, exp.Column]]:
+    if isinstance(pred, exp.EQ) and isinstance(pred.this, exp.Column) and isinstance(pred.expression, exp.Column):
+        yield pred.this, pred.expression
+
+
+class EqualColumns:
+    """Columns made equal by ``a.x = b.y``: a bound on one holds for all."""
+
+    def __init__(self) -> None:
+        self.groups: list[set[tuple[str, str]]] = []
+
+    def union(self, a: tuple[str, str] | None, b: tuple[str, str] | None) -> None:
+        if a is None or b is None:
+            return
+        hits = [g for g in self.groups if a in g or b in g]
+        merged = {a, b}.union(*hits)
+        self.groups = [g for g in self.groups if g not in hits] + [merged]
+
+    def spread(self, per_source: dict[str, dict[str, list[Bound]]]) -> None:
+        for group in self.groups:
+            bounds = [b for alias, col in group for b in per_source.get(alias, {}).get(col, [])]
+            for alias, col in group:
+                have = per_source.setdefault(alias, {}).setdefault(col, [])
+                have.extend(b for b in bounds if b not in have)
+
+
+def aggregates(expr: exp.Expr) -> bool:
+    while isinstance(expr, exp.SetOperation):
+        expr = expr.this
+    if not isinstance(expr, exp.Select):
+        return False
+    if expr.args.get("group"):
+        return True
+    return any(p.find(exp.AggFunc) is not None and p.find(exp.Window) is None for p in expr.expressions)
+
+
+def pushable_projection(expr: exp.Select, name: str) -> exp.Expr | None:
+    """The expression of output column ``name`` when an outer filter on it may be applied inside."""
+    if expr.args.get("limit") or expr.args.get("offset") or expr.args.get("qualify"):
+        return None
+    if any(p.find(exp.Window) for p in expr.expressions):
+        return None
+    group = expr.args.get("group")
+    aggregated = bool(group) or any(p.find(exp.AggFunc) for p in expr.expressions)
+    for i, proj in enumerate(expr.expressions):
+        if proj.alias_or_name.lower() != name:
+            continue
+        inner: exp.Expr = proj.this if isinstance(proj, exp.Alias) else proj
+        if aggregated:
+            keys = {g.sql().lower() for g in (group.expressions if group else ())}
+            if not ({inner.sql().lower(), proj.alias_or_name.lower(), str(i + 1)} & keys):
+                return None
+        return inner
+    star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
+               for p in expr.expressions)
+    return exp.column(name) if star and not aggregated else None
+
+
+def role_of(col: exp.Column, stop: exp.Expr) -> str:
+    kinds: set[type[exp.Expr]] = set()
+    node = col.parent
+    while node is not None and node is not stop:
+        kinds.add(type(node))
+        if isinstance(node, exp.AggFunc):
+            kinds.add(exp.AggFunc)
+        node = node.parent
+    for klass, role in ((exp.Window, "window"), (exp.AggFunc, "aggregate"), (exp.Where, "filter"),
+                        (exp.Having, "filter"), (exp.Qualify, "filter"), (exp.Join, "join"),
+                        (exp.Group, "group"), (exp.Order, "order")):
+        if klass in kinds:
+            return role
+    return "projection"
+
+
+def targets(tree: exp.Expr) -> list[TableRef]:
+    found: list[TableRef] = []
+    if isinstance(tree, exp.TruncateTable):
+        nodes = [e for e in tree.expressions if isinstance(e, exp.Table)]
+    else:
+        target = tree.this
+        if isinstance(target, exp.Schema):
+            target = target.this
+        nodes = [target] if isinstance(target, exp.Table) else []
+        if isinstance(tree, exp.Copy) and not tree.args.get("kind"):
+            nodes = []  # COPY ... TO writes a file, not a table
+    for node in nodes:
+        ref = table_ref(node)
+        if ref is not None:
+            found.append(ref)
+    return found
