@@ -1,5 +1,10 @@
 """After each cell: finish what the modelling handlers started, then look for calls nobody judged.
 
+0. Arrays built from rows (``np.vstack([X_tr, X_te])``, ``X[mask]``) hold rows, not a
+   statistic of them, even when their length matches no input.
+   A tuple assignment (``X_tr, X_te = X_tr.values, X_te.values``) binds each name to what
+   its own element read, not to everything the statement read (which would put test rows
+   into the training values).
 1. A column assignment (``df["c"] = ...``) keeps its column-level lineage: the session's
    own binding of ``df`` derives from every name the statement read, which would spread
    one column's taint to the whole frame; the binding is narrowed back to the assignment.
@@ -13,16 +18,18 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
-from leakguard.kernel.calls import state
+from leakguard.kernel.calls import State, state
 from leakguard.lineage.events import Derive, NodeId, Where
 from leakguard.lineage.graph import holds_rows
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
+    from leakguard.lineage.graph import Node
 
 VERBS = frozenset({"fit", "fit_transform", "fit_predict", "fit_resample", "partial_fit", "predict", "predict_proba",
                    "decision_function", "transform", "score", "evaluate", "train"})
@@ -40,11 +47,24 @@ def after_cell(s: Session) -> None:
     """The after-cell steps; each failure is leakguard's own and is reported once as a quiet note."""
     was_busy, s.busy = s.busy, True
     try:
-        for step in (_narrow_assignments, _attach_consumed, evidence.new_splits, _unresolved_calls):
+        done: set[int] = set()
+
+        def tuples(s: Session) -> None:
+            done.update(_split_tuples(s))
+
+        def statistics(s: Session) -> None:
+            _attach_consumed(s, done)
+
+        steps: tuple[tuple[str, Callable[[Session], None]], ...] = (
+            ("arrays", _array_rows), ("tuple assignments", tuples), ("column assignments", _narrow_assignments),
+            ("statistics", statistics), ("split facts", evidence.new_splits), ("unresolved calls", _unresolved_calls),
+        )
+        for name, step in steps:
             try:
                 step(s)
             except Exception as exc:
-                s.internal_error(f"after-cell {step.__name__.strip('_')}", exc)
+                s.internal_error(f"after-cell {name}", exc)
+        state(s).bindings_before = dict(s.bindings)
     finally:
         s.busy = was_busy
 
@@ -76,14 +96,98 @@ def _narrow_assignments(s: Session) -> None:
             _rebind(s, name, value, made.id)
 
 
-def _attach_consumed(s: Session) -> None:
+def _array_rows(s: Session) -> None:
+    for name in s.scan.writes:
+        value = s.user_ns.get(name)
+        bound = s.bindings.get(name)
+        node = s.graph.nodes.get(bound) if bound else None
+        if node is None or node.op != "assign" or holds_rows(node) or node.where.execution_count != s.execution_count \
+                or not type(value).__module__.startswith("numpy"):
+            continue
+        shape = getattr(value, "shape", ())
+        inputs = [s.graph.nodes[i] for i in node.inputs if i in s.graph.nodes]
+        row_inputs = [i for i in inputs if holds_rows(i) and i.n_rows]
+        if not shape or shape[0] < 2 or not row_inputs:
+            continue
+        n = shape[0]
+        stacked = n == sum(i.n_rows or 0 for i in row_inputs)
+        table = len(shape) == 2 and all(n != len(i.columns or ()) for i in row_inputs)
+        if stacked or table:
+            made = s.graph.apply(Derive(s.graph.new_id(), node.inputs, "assign", name, node.where, rows="combine",
+                                        kind=node.kind))
+            if made is not None:
+                made.n_rows = n
+                _rebind(s, name, value, made.id)
+
+
+def _cell_tree(s: Session) -> ast.Module | None:
+    """The cell's code as run (IPython keeps it in the input history), when it matches the cell's scan."""
+    hist = getattr(getattr(s.shell, "history_manager", None), "input_hist_parsed", None)
+    if not hist:
+        return None
+    try:
+        tree = ast.parse(str(hist[-1]))
+    except (SyntaxError, ValueError):
+        return None
+    if [(st.lineno, st.end_lineno) for st in tree.body] != [(st.lineno, st.end_lineno) for st in s.scan.statements]:
+        return None
+    return tree
+
+
+def _split_tuples(s: Session) -> set[int]:
+    """Rebind each name of ``a, b = f(x), g(y)`` to the lineage of its own element; the lines done."""
+    st = state(s)
+    tree = _cell_tree(s) if any(len(x.writes) > 1 for x in s.scan.statements) else None
+    if tree is None:
+        return set()
+    done: set[int] = set()
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if not (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(value.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))):
+            continue
+        written_before = {n for x in s.scan.statements if x.lineno < stmt.lineno for n in x.writes}
+        done.add(stmt.lineno)
+        for tgt, elt in zip(target.elts, value.elts, strict=True):
+            if isinstance(tgt, ast.Name):
+                _rebind_element(s, st, tgt.id, elt, written_before)
+    return done
+
+
+def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_before: set[str]) -> None:
+    bound = s.bindings.get(name)
+    node = s.graph.nodes.get(bound) if bound else None
+    value = s.user_ns.get(name)
+    if node is None or value is None or node.op != "assign":
+        return  # bound to a wrapper's own node: already exact
+    inputs: dict[NodeId, Node] = {}
+    for read in {n.id for n in ast.walk(elt) if isinstance(n, ast.Name)}:
+        nid = s.bindings.get(read) if read in written_before else st.bindings_before.get(read)
+        if nid is not None and nid in s.graph.nodes:
+            inputs[nid] = s.graph.nodes[nid]
+    lo = (elt.lineno, elt.col_offset)
+    hi = (elt.end_lineno or elt.lineno, elt.end_col_offset or 0)
+    for span, nid in st.consumed:
+        if lo <= (span[0], span[2]) and (span[1], span[3]) <= hi and nid in s.graph.nodes:
+            inputs[nid] = s.graph.nodes[nid]
+    if not inputs:
+        return
+    made = s._derive_node(value, name, list(inputs.values()), "assign", node.where)
+    s.bindings[name] = made.id
+
+
+def _attach_consumed(s: Session, skip: set[int]) -> None:
     st = state(s)
     if not st.consumed:
         return
     assigned_lines = {line for _, line in st.assigned.values()}
     for stmt in s.scan.statements:
-        stats = [nid for line, nid in st.consumed if stmt.lineno <= line <= stmt.end_lineno and nid in s.graph.nodes]
-        if not stats or stmt.lineno in assigned_lines:
+        stats = [nid for span, nid in st.consumed
+                 if stmt.lineno <= span[0] <= stmt.end_lineno and nid in s.graph.nodes]
+        if not stats or stmt.lineno in assigned_lines or stmt.lineno in skip:
             continue
         for name in stmt.writes:
             value = s.user_ns.get(name)
@@ -91,7 +195,8 @@ def _attach_consumed(s: Session) -> None:
             if value is None or node is None or not holds_rows(node):
                 continue
             ancestors = {n.id for n in s.graph.ancestors(node.id)}
-            missing = tuple(nid for nid in stats if nid not in ancestors)
+            missing = tuple(nid for nid in stats if nid not in ancestors and nid != node.id
+                            and _fits_rows(s.graph.nodes[nid], node))
             if not missing:
                 continue
             made = s.graph.apply(Derive(s.graph.new_id(), (node.id, *missing), "uses a statistic", name, node.where,
@@ -99,6 +204,13 @@ def _attach_consumed(s: Session) -> None:
             if made is not None:
                 made.n_rows = node.n_rows
                 _rebind(s, name, value, made.id)
+
+
+def _fits_rows(made: Node, written: Node) -> bool:
+    """A statistic always flows on; row data made in the statement only when its rows are the written value's."""
+    if not holds_rows(made):
+        return True
+    return made.rows.known and written.rows.known and made.rows.parts <= written.rows.parts
 
 
 def _unresolved_calls(s: Session) -> None:

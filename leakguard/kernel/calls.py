@@ -34,7 +34,7 @@ class State:
 
     cell: int | None = None
     handled: set[Span] = dataclasses.field(default_factory=set)
-    consumed: list[tuple[int, NodeId]] = dataclasses.field(default_factory=list)
+    consumed: list[tuple[Span, NodeId]] = dataclasses.field(default_factory=list)  # values made inside statements
     splits_seen: int = 0
     # (train part id, holdout part id) -> (rows of the holdout part duplicated in the train part, time ordered)
     split_facts: dict[tuple[NodeId, NodeId], tuple[int | None, bool | None]] = dataclasses.field(
@@ -45,6 +45,7 @@ class State:
     # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
     assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)
     attached: bool = False
+    bindings_before: dict[str, NodeId] = dataclasses.field(default_factory=dict)  # after the previous cell
 
 
 _STATES: weakref.WeakKeyDictionary[Session, State] = weakref.WeakKeyDictionary()
@@ -195,7 +196,17 @@ def register_result(s: Session, result: Any, inputs: tuple[NodeId, ...], op: str
     if node is not None:
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
+        note_made(s, node.id, frame)
     return node
+
+
+def note_made(s: Session, node_id: NodeId, frame: types.FrameType | None) -> None:
+    """Remember a value made inside a statement (a statistic in ``fillna(df.x.mean())``, the ``shift(-1)`` in
+    ``shift(-1).fillna(0)``, a ``fit_transform`` wrapped in ``pd.DataFrame(...)``): whatever the statement
+    binds derives from it too, even through steps leakguard does not track."""
+    if frame is not None:
+        span = call_span(s, frame) or (frame.f_lineno, frame.f_lineno, -1, -1)
+        state(s).consumed.append((span, node_id))
 
 
 def mark_handled(s: Session, frame: types.FrameType | None) -> None:

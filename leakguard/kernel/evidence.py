@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from leakguard.kernel.session import Session
 
 PROXY_SAMPLE = 20_000
+MIN_CONTENT_COLUMNS = 3  # fewer columns: equal values are too often a coincidence to call rows copies
 Facts = tuple[int | None, bool | None]
 
 
@@ -80,10 +81,17 @@ def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
     if sources:  # compare the fullest records the rows come from (ids and timestamps included)
         source = sources[-1]
         return fingerprint.shared_by_content(source.loc[train.index], source.loc[test.index])
+    return _content_copies(train, test)
+
+
+def _content_copies(train: Any, test: Any) -> int | None:
+    """Copies judged on the values alone: only for rows wide enough that equal rows are not a coincidence."""
+    if fr.is_series(train) or getattr(train, "ndim", 2) != 2 or train.shape[1] < MIN_CONTENT_COLUMNS:
+        return None
     return fingerprint.shared_by_content(train, test)
 
 
-def time_values_of(s: Session, node: Node, obj: Any) -> Any | None:
+def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()) -> Any | None:
     t = s.policy.time
     if t is None:
         return None
@@ -91,7 +99,8 @@ def time_values_of(s: Session, node: Node, obj: Any) -> Any | None:
 
     if fr.is_frame(obj) and t in obj.columns:
         return time_values(obj, t)
-    sources = _sources(s, node, obj, t)
+    sources = _sources(s, node, obj, t) + [f for f in extra if fr.is_frame(f) and t in f.columns
+                                            and fingerprint.identity_holds(obj, f)]
     if sources:
         return time_values(sources[0], t).loc[obj.index]
     return None
@@ -149,12 +158,7 @@ def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
         return (None, None)
     shared: int | None
     common = [f for f in _sources(s, train, tr) if any(f is g for g in _sources(s, test, te))]
-    if common:
-        shared = fingerprint.shared_by_index(tr, te)
-    elif fr.is_series(tr) or getattr(tr, "ndim", 2) == 1:
-        shared = None
-    else:
-        shared = fingerprint.shared_by_content(tr, te)
+    shared = fingerprint.shared_by_index(tr, te) if common else _content_copies(tr, te)
     return (shared, _time_ordered(s, train, tr, te))
 
 

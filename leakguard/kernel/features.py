@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
-from leakguard.kernel.calls import state, statement_tree, value_node
+from leakguard.kernel.calls import note_made, state, statement_tree, value_node
 from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import holds_rows
 
@@ -48,15 +48,12 @@ def _plan(after: Any = None) -> Plan:
     return Plan(after=after)
 
 
-def note_consumed(s: Session, node_id: NodeId, frame: types.FrameType | None) -> None:
-    """A statistic was computed only to feed another expression (``fillna(df.x.mean())``): remember it for its statement."""
-    if frame is not None:
-        state(s).consumed.append((frame.f_lineno, node_id))
+note_consumed = note_made  # handlers: a statistic consumed inside an expression (``fillna(df.x.mean())``)
 
 
 def _consumed_in(s: Session, stmt: ast.stmt | None, line: int) -> list[NodeId]:
     lo, hi = (stmt.lineno, stmt.end_lineno or stmt.lineno) if stmt is not None else (line, line)
-    return [nid for ln, nid in state(s).consumed if lo <= ln <= hi and nid in s.graph.nodes]
+    return [nid for span, nid in state(s).consumed if lo <= span[0] <= hi and nid in s.graph.nodes]
 
 
 # -- df["c"] = ... ----------------------------------------------------------------------------------
@@ -97,10 +94,11 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     if len(args) < 3 or not isinstance(args[1], str):
         return None
     df, key, value = args[0], args[1], args[2]
-    base_id = s.tracker.node_of(df)
-    base = s.graph.nodes.get(base_id) if base_id else None
     frame = s.cell_frame()
-    if base is None or frame is None:
+    if frame is None:
+        return None
+    base = value_node(s, df, frame)  # a frame made earlier in this cell (df = df.sort_values(...)) too
+    if base is None:
         return None
     stmt = statement_tree(s, frame)
     others: list[NodeId] = []
@@ -152,6 +150,7 @@ def _broadcast(s: Session, result: Any, data: Node, stat: Node, *, op: str, fram
     if node is not None:
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
+        note_made(s, node.id, frame)
 
 
 def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -208,7 +207,7 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
 
 
 def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], *, data: Node,
-                 obj: Any, gb: Any) -> str | None:
+                 obj: Any, gb: Any, frame: types.FrameType | None) -> str | None:
     """Why this computation uses later rows, or None when it only looks back over time-ordered rows."""
     name = api.name
     if name in ("bfill", "interpolate"):
@@ -222,13 +221,16 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     window = args[0] if api.kind == "window" else None
     if window is not None and getattr(window, "center", False):
         return "a centred window reads later rows"
-    if _unsorted(s, data, obj, gb):
+    if _unsorted(s, data, obj, gb, frame):
         return f"{name}() runs along rows that are not in {s.policy.time} order"
     return None
 
 
-def _unsorted(s: Session, data: Node, obj: Any, gb: Any) -> bool:
-    times = evidence.time_values_of(s, data, obj)
+def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType | None) -> bool:
+    # the frames the statement reads, as they are now (``df = df.sample(frac=1)`` earlier in the same cell)
+    st = s.scan.statement_at(frame.f_lineno) if frame is not None else None
+    live = tuple(v for v in (s.user_ns.get(n) for n in (st.reads if st else ())) if fr.is_frame(v))
+    times = evidence.time_values_of(s, data, obj, live)
     if times is None or len(times) < 2:
         return False
     if gb is not None:
@@ -262,7 +264,7 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     data = value_node(s, obj, frame)
     if data is None:
         return None
-    why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb)
+    why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
         return None
     row_wise = api.name not in ("shift", "diff", "pct_change")
@@ -274,6 +276,7 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
         if node is not None:
             node.n_rows = fr.row_count(result)
             s.remember_result(result, node.id)
+            note_made(s, node.id, frame)
 
     return _plan(after)
 

@@ -241,12 +241,11 @@ def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     if data is None or not fr.is_frame_like(data):
         return None
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame)
-    return Plan(after=_keep_result(s, node, api, columns, frame, consumed=True))
+    return Plan(after=_keep_result(s, node, api, columns, frame))
 
 
 def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
-                 frame: types.FrameType | None, *, restricted: bool = False,
-                 consumed: bool = False) -> Callable[[Any], None]:
+                 frame: types.FrameType | None, *, restricted: bool = False) -> Callable[[Any], None]:
     """Record the statistic an inspection returns, so a name bound to it carries its lineage."""
     label = s.policy.label
 
@@ -259,10 +258,9 @@ def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | No
         ))
         if made is not None:
             s.remember_result(result, made.id)
-            if consumed:
-                from leakguard.kernel.features import note_consumed
+            from leakguard.kernel.features import note_consumed
 
-                note_consumed(s, made.id, frame)
+            note_consumed(s, made.id, frame)  # what the statement binds derives from it (helpers, chains)
 
     return after
 

@@ -20,6 +20,7 @@ from leakguard.kernel.calls import (
     estimator_name,
     estimator_node,
     mark_handled,
+    note_made,
     register_result,
     value_node,
 )
@@ -128,6 +129,8 @@ def _emit_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     where = s.where(frame)
     _emit(s, Fit(fit_id, estimator_name(est), data.id, where, target.id if target else None, op=_op(est, api),
                  learner=learner, learns=learns, encodes_target=encodes, label_proxies=proxies))
+    if learner == "transformer" and learns:
+        note_made(s, fit_id, frame)  # pd.DataFrame(StandardScaler().fit_transform(X)) still carries the statistic
     if learner == "search":
         _emit(s, Evaluate(fit_id, data.id, where, target.id if target else None, op=_op(est, api), kind="search"))
     for option in class_api(api, est).options:

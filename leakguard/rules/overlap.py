@@ -83,8 +83,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
                   f"on one side; {SAFE_MODE_NOTE}."),
             subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
         )]
-    if train.rows.known and train.rows.has("holdout") and data.rows.known and data.rows.has("holdout") \
-            and holdout_exists(graph):
+    if train.rows.known and train.rows.has("holdout") and _test_rows_only(data) and holdout_exists(graph):
         return [Finding(
             ID, "error", event.where,
             f"{fit.estimator} was trained on rows that include the holdout and is now scored on holdout rows "
@@ -93,6 +92,11 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             provenance=steps(graph, [train, model]),
         )]
     return []
+
+
+def _test_rows_only(node: Node) -> bool:
+    """True for a value known to hold held-out rows and no training rows (a test part and what derives from it)."""
+    return node.rows.known and node.rows.has("holdout") and not node.rows.has("train")
 
 
 def _synthetic_origin(graph: LineageGraph, node: Node) -> Node:

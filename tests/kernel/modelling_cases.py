@@ -112,6 +112,21 @@ scores = cross_val_score(LogisticRegression(), X_tr_s, y_tr, cv=TimeSeriesSplit(
     _c("preprocessing", "scaled outside cross-validation (twin)", SPLIT + """\
 scores = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X_tr, y_tr, cv=TimeSeriesSplit(3))
 """, False),
+    _c("preprocessing", "scaled inside a DataFrame constructor", f"""\
+X = pd.DataFrame(StandardScaler().fit_transform(past[{FEATS}]), columns=["x", "z"], index=past.index)
+# %%
+X_tr, X_te, y_tr, y_te = train_test_split(X, past["churned"], shuffle=False)
+# %%
+model = LogisticRegression().fit(X_tr, y_tr)
+""", True),
+    _c("preprocessing", "scaled inside a DataFrame constructor (twin)", SPLIT + """\
+sc = StandardScaler().fit(X_tr)
+X_tr_s, X_te_s = pd.DataFrame(sc.transform(X_tr), index=X_tr.index), pd.DataFrame(sc.transform(X_te), index=X_te.index)
+# %%
+model = LogisticRegression().fit(X_tr_s, y_tr)
+# %%
+model.score(X_te_s, y_te)
+""", False),
     _c("preprocessing", "qcut edges learned over all rows", """\
 past["x_bin"] = pd.qcut(past["x"], 4, labels=False)
 # %%
@@ -150,6 +165,21 @@ X_fit, X_val, y_fit, y_val = train_test_split(X_tr, y_tr, shuffle=False)
 model = LogisticRegression().fit(pd.concat([X_fit, X_val]), pd.concat([y_fit, y_val]))
 # %%
 accuracy_score(y_te, model.predict(X_te))
+""", False),
+    _c("overlap", "test arrays stacked into the training arrays", SPLIT + """\
+X_all = np.vstack([X_tr.values, X_te.values])
+y_all = np.concatenate([y_tr.values, y_te.values])
+# %%
+model = LogisticRegression().fit(X_all, y_all)
+# %%
+model.score(X_te.values, y_te.values)
+""", True),
+    _c("overlap", "test arrays stacked into the training arrays (twin)", SPLIT + """\
+X_tr, X_te = X_tr.values, X_te.values
+# %%
+model = LogisticRegression().fit(X_tr, y_tr)
+# %%
+model.score(X_te, y_te)
 """, False),
     _c("overlap", "oversampled before the split", f"""\
 up = resample(past[past.churned == 1], replace=True, n_samples=300, random_state=0)
