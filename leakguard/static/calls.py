@@ -35,6 +35,7 @@ from leakguard.static.values import (
     arg,
     const_strings,
     data_in,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +67,10 @@ class Site:
     def text(self) -> ast.Call:
         """The call, standing for its source text (made into text only when a message needs it)."""
         return self.node
+# Libraries with semantics beyond the catalog (constants, pandas/numpy helpers, estimators, connections).
+_KNOWN_LIBRARIES = ("pandas.", "numpy.", "datetime.", "sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.",
+                    "keras.", "tensorflow.", "tf.", "statsmodels.", "category_encoders.", "feature_engine.", "torch.",
+                    "duckdb.", "sqlalchemy.")
 PRINTERS = frozenset({"builtins.print", "builtins.display", "builtins.repr", "builtins.str",
                       "IPython.display.display"})
 # Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.
@@ -166,7 +171,7 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
             data.kind = "frame"
         return data_method(it, data, name, site)
     if isinstance(receiver, Unknown) and receiver.data is None and name in _FRAME_ONLY and shown:
-        data = it.derive([], "frame", dataops.text(node.func.value) if isinstance(node.func, ast.Attribute)
+        data = it.derive([], "frame", text(node.func.value) if isinstance(node.func, ast.Attribute)
                          else "<value>", "unresolved")
         it.note(f"leakguard cannot tell where {data.text} comes from; its {name}() is reported as unknown")
         return data_method(it, data, name, site)
@@ -207,7 +212,7 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         keys = const_strings(by) if by is not None else None
         if keys is None and isinstance(by, Data) and by.columns:
             keys = by.columns
-        return GroupBy(d, keys or (), None, dataops.text(site.node))
+        return GroupBy(d, keys or (), None, text(site.node))
     if name == "plot":
         return _plot(it, d, site)
     if api is not None:
@@ -273,7 +278,7 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
     if api is not None and api.kind == "inspect":
         return inspect(it, g.data, api.name, site, columns=cols, relates=len(cols) > 1)
     if api is not None and api.kind == "group-select" and args:
-        return GroupBy(g.data, g.keys, const_strings(args[0]), dataops.text(site.node))
+        return GroupBy(g.data, g.keys, const_strings(args[0]), text(site.node))
     handled = models.group_api(it, g, name, site, cols)
     if handled is not None:
         return handled
@@ -320,14 +325,15 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
         handled = models.function(it, api, site)
         if handled is not None:
             return handled
-    known = sqlbridge.connect(path) or pandasops.function(it, path, site)
-    if known is None:
-        known = models.library_function(it, path, site)
-    if known is not None:
-        return known
-    made = models.construct(it, path, site)
-    if made is not None:
-        return made
+    if path.startswith(_KNOWN_LIBRARIES):
+        known = sqlbridge.connect(path) or pandasops.function(it, path, site)
+        if known is None:
+            known = models.library_function(it, path, site)
+        if known is not None:
+            return known
+        made = models.construct(it, path, site)
+        if made is not None:
+            return made
     short = path.rsplit(".", 1)[-1]
     if not any(data_in(v) for v in site.values):
         return UNKNOWN
@@ -361,7 +367,7 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
     datas = [d for v in (*args, *kwargs.values()) for d in data_in(v)]
     if datas:
         first = datas[0]
-        return it.derive(datas, first.kind if not first.aggregate else "scalar", dataops.text(node), name,
+        return it.derive(datas, first.kind if not first.aggregate else "scalar", text(node), name,
                          columns=first.columns, aggregate=first.aggregate,
                          label_derived=any(d.label_derived for d in datas))
     return UNKNOWN

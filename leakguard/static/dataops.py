@@ -31,6 +31,7 @@ from leakguard.static.values import (
     Value,
     const_strings,
     data_in,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -48,33 +49,6 @@ _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", as
         ast.In: "in", ast.NotIn: "not in", ast.Is: "==", ast.IsNot: "!="}
 _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
-
-
-def text(node: ast.AST | str, limit: int = 60) -> str:
-    """Short source text of an expression, cheaply (no unparse for the common shapes)."""
-    if isinstance(node, str):
-        return node
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{text(node.value, limit)}.{node.attr}"
-    if isinstance(node, ast.Subscript):
-        inner = node.slice
-        if isinstance(inner, ast.Constant):
-            key = repr(inner.value)
-        elif isinstance(inner, ast.List) and all(isinstance(e, ast.Constant) for e in inner.elts):
-            key = "[" + ", ".join(repr(e.value) for e in inner.elts if isinstance(e, ast.Constant)) + "]"
-            key = key if len(key) <= limit else key[: limit - 2] + "…]"
-        elif isinstance(inner, ast.Name):
-            key = inner.id
-        else:
-            key = "…"
-        return f"{text(node.value, limit)}[{key}]"
-    if isinstance(node, ast.Call):
-        return f"{text(node.func, limit)}()"
-    if isinstance(node, ast.Constant):
-        return repr(node.value)[:limit]
-    return "<expr>"
 
 
 # -- conditions ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leakguard.static import calls, dataops
-from leakguard.static.values import UNKNOWN, Const, Func, Seq, Value, data_in
+from leakguard.static.values import UNKNOWN, Const, Func, Seq, Value, data_in, text
 
 if TYPE_CHECKING:
     from leakguard.static.interp import Interp
@@ -81,7 +81,7 @@ def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp 
         results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, False))
         return
     gen = node.generators[depth]
-    for item in it.iterate(it.eval(gen.iter), dataops.text(gen.iter)):
+    for item in it.iterate(it.eval(gen.iter), text(gen.iter)):
         it.bind(gen.target, item)
         for cond in gen.ifs:
             it.eval(cond)

@@ -29,7 +29,7 @@ from leakguard.static import dataops, splits
 from leakguard.static.emitted import event
 from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
-from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in
+from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in, text
 
 MAX_UNROLL = 12
 MAX_DEPTH = 4
@@ -256,7 +256,7 @@ class Interp:
                 self.bind(t, v)
             return
         for t in elts:
-            self.bind(t, self.unknown_from([value], dataops.text(t), "unpack"))
+            self.bind(t, self.unknown_from([value], text(t), "unpack"))
 
     def bind_name(self, name: str, value: Value) -> None:
         if isinstance(value, Data):
@@ -307,7 +307,7 @@ class Interp:
     def s_augassign(self, s: ast.AugAssign) -> None:
         left = self.eval(s.target if not isinstance(s.target, ast.Name) else ast.Name(s.target.id, ast.Load()))
         right = self.eval(s.value)
-        self.bind(s.target, dataops.combine(self, left, right, dataops.text(s.target), "augmented assignment"))
+        self.bind(s.target, dataops.combine(self, left, right, text(s.target), "augmented assignment"))
 
     def s_import(self, s: ast.Import) -> None:
         for alias in s.names:
@@ -327,7 +327,8 @@ class Interp:
                 self.scopes[-1][alias.asname or alias.name] = Ref(f"{s.module}.{alias.name}")
 
     def s_functiondef(self, s: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.scopes[-1][s.name] = Func(s, s.name)
+        yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(s))
+        self.scopes[-1][s.name] = Func(s, s.name, yields)
 
     def s_classdef(self, s: ast.ClassDef) -> None:
         self.scopes[-1][s.name] = Unknown(f"class {s.name}")
@@ -337,7 +338,7 @@ class Interp:
 
     def s_for(self, s: ast.For | ast.AsyncFor) -> None:
         iterable = self.eval(s.iter)
-        for item in self.iterate(iterable, dataops.text(s.iter)):
+        for item in self.iterate(iterable, text(s.iter)):
             self.bind(s.target, item)
             try:
                 self.exec_block(s.body)
@@ -463,7 +464,7 @@ class Interp:
         try:
             if isinstance(fn, ast.Lambda):
                 return self.eval(fn.body, shown=True)
-            if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn)):
+            if f.generator:
                 return self.unknown_from(args, f"{f.name}()", "generator")
             self.exec_block(fn.body)
             return Const(None)

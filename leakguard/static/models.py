@@ -31,6 +31,7 @@ from leakguard.static.values import (
     Unknown,
     Value,
     data_in,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def _shown(value: Value | None, node: ast.expr) -> str:
         return value.text
     if isinstance(value, Seq):
         return f"[{', '.join(_shown(v, node) for v in value.items[:4])}]"
-    return ast.unparse(node) if len(ast.dump(node)) < 400 else "…"
+    return text(node)
 
 
 def _steps(values: list[Value]) -> list[Estimator]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leakguard.static import dataops
-from leakguard.static.values import UNKNOWN, Const, Data, Label, Seq, Unknown, Value, arg, const_strings, data_in
+from leakguard.static.values import UNKNOWN, Const, Data, Label, Seq, Unknown, Value, arg, const_strings, data_in, text
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Args, Kwargs, Site
@@ -85,7 +85,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name == "isin" and d.kind == "series":
         out = it.derive([d, *args], "series", label, "isin")
         if d.columns and len(d.columns) == 1:
-            out.filter = ("cmp", d.columns[0], "in", dataops.text(node.args[0]) if node.args else "")
+            out.filter = ("cmp", d.columns[0], "in", text(node.args[0]) if node.args else "")
         return out
     if name in ("sort_values", "sort_index"):
         by_cols = const_strings(arg(args, kwargs, 0, "by") or Const(None)) if name == "sort_values" else None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.lineage.events import Split, SplitPart
 from leakguard.static import dataops
-from leakguard.static.values import Const, Data, Seq, Unknown, Value
+from leakguard.static.values import Const, Data, Seq, Unknown, Value, text
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Site
@@ -45,7 +45,7 @@ def split(it: Interp, site: Site, method: str) -> Value:
     shuffle = kwargs.get("shuffle")
     out: list[Value] = []
     for i, v in enumerate(args):
-        d = _as_data(it, v, dataops.text(node.args[i]) if i < len(node.args) else "<data>")
+        d = _as_data(it, v, text(node.args[i]) if i < len(node.args) else "<data>")
         parent = it.node(d)
         if official:
             ordered = True if policy.time and policy.holdout.fraction is not None and _has_time(it, d) else None

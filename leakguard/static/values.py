@@ -57,8 +57,6 @@ class Data:
         label = self.label
         if isinstance(label, str):
             return label
-        from leakguard.static.dataops import text
-
         made = self.label = text(label)
         return made
 
@@ -110,6 +108,7 @@ class Func:
 
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
     name: str
+    generator: bool = False  # its body yields: calling it returns a generator, not its return value
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -177,3 +176,30 @@ def data_in(value: Value) -> list[Data]:
     if isinstance(value, Method):
         return data_in(value.receiver)
     return []
+
+
+def text(node: ast.AST | str, limit: int = 60) -> str:
+    """Short source text of an expression, cheaply (no unparse for the common shapes)."""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{text(node.value, limit)}.{node.attr}"
+    if isinstance(node, ast.Subscript):
+        inner = node.slice
+        if isinstance(inner, ast.Constant):
+            key = repr(inner.value)
+        elif isinstance(inner, ast.List) and all(isinstance(e, ast.Constant) for e in inner.elts):
+            key = "[" + ", ".join(repr(e.value) for e in inner.elts if isinstance(e, ast.Constant)) + "]"
+            key = key if len(key) <= limit else key[: limit - 2] + "…]"
+        elif isinstance(inner, ast.Name):
+            key = inner.id
+        else:
+            key = "…"
+        return f"{text(node.value, limit)}[{key}]"
+    if isinstance(node, ast.Call):
+        return f"{text(node.func, limit)}()"
+    if isinstance(node, ast.Constant):
+        return repr(node.value)[:limit]
+    return "<expr>"
