@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import linecache
+import sys
 import types
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -81,9 +82,22 @@ def call_span(s: Session, frame: types.FrameType | None) -> Span | None:
     return pos  # type: ignore[return-value]
 
 
+def innermost(frame: types.FrameType | None) -> types.FrameType | None:
+    """The innermost running frame of the cell's own code: a comprehension or a function defined in the cell."""
+    if frame is None:
+        return None
+    f: types.FrameType | None = sys._getframe(1)
+    filename = frame.f_code.co_filename
+    while f is not None and f is not frame:
+        if f.f_code.co_filename == filename:
+            return f
+        f = f.f_back
+    return frame
+
+
 def call_node(s: Session, frame: types.FrameType | None, method: str) -> ast.Call | None:
     """The AST of the call being made, when it is a call of ``method`` (else None: a helper function made it)."""
-    span = call_span(s, frame)
+    span = call_span(s, innermost(frame))
     if span is None:
         return None
     call = s.scan.calls.get(span)
@@ -149,7 +163,9 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
     where = s.where(frame)
     if expr is not None:
         names = [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-        inputs = [node for node in (s.node_for_name(n) for n in dict.fromkeys(names)) if node is not None]
+        line = frame.f_lineno if frame is not None else 10**9
+        # live tracked objects first, then what names written earlier in this cell came from, then bindings
+        inputs = s._resolve_names(dict.fromkeys(names), line, 0)
         if not inputs:
             return None
         text = ast.unparse(expr)
@@ -211,6 +227,8 @@ def note_made(s: Session, node_id: NodeId, frame: types.FrameType | None) -> Non
 
 def mark_handled(s: Session, frame: types.FrameType | None) -> None:
     """Note that a wrapper judged the call being made (so the after-cell scan does not call it unknown)."""
-    span = call_span(s, frame)
-    if span is not None:
-        state(s).handled.add(span)
+    handled = state(s).handled
+    for f in {innermost(frame), frame}:
+        span = call_span(s, f)
+        if span is not None:
+            handled.add(span)

@@ -73,16 +73,6 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
                   f"`imblearn.pipeline.make_pipeline(sampler, model)`; {SAFE_MODE_NOTE}."),
             subject=subject, provenance=provenance_of(graph, data.id, 8),
         )]
-    if event.shared_rows:
-        return [Finding(
-            ID, "error", event.where,
-            f"{event.shared_rows:,} of the rows {fit.estimator} is scored on in {data.name} are also among its "
-            f"training rows ({train.name}): duplicates across the split.",
-            hint=("drop duplicates before splitting (`df = df.drop_duplicates()`), or split by entity "
-                  "(`GroupShuffleSplit(...).split(X, y, groups=df['customer_id'])`) so a row and its copy stay "
-                  f"on one side; {SAFE_MODE_NOTE}."),
-            subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
-        )]
     if train.rows.known and train.rows.has("holdout") and _test_rows_only(data) and holdout_exists(graph):
         return [Finding(
             ID, "error", event.where,
@@ -90,6 +80,16 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             f"({data.name}): the test rows were trained on.",
             hint=f"{_SPLIT_FIRST}; {SAFE_MODE_NOTE}.", subject=subject,
             provenance=steps(graph, [train, model]),
+        )]
+    if event.shared_rows:
+        return [Finding(
+            ID, "error", event.where,
+            f"{event.shared_rows:,} of the rows {fit.estimator} is scored on in {data.name} are also among its "
+            f"training rows ({train.name}), by row identity or identical content: copies across the split.",
+            hint=("drop duplicates before splitting (`df = df.drop_duplicates()`), or split by entity "
+                  "(`GroupShuffleSplit(...).split(X, y, groups=df['customer_id'])`) so a row and its copy stay "
+                  f"on one side; {SAFE_MODE_NOTE}."),
+            subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
         )]
     return []
 

@@ -85,8 +85,8 @@ def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
     if found is None:
         return []
     _model, fit = found
-    if same_rows(graph, fit.data, data.id):
-        return []  # trained on the very rows: overlap's finding
+    if same_rows(graph, fit.data, data.id) or event.shared_rows:
+        return []  # trained on the very rows (or copies): overlap's finding
     ordered = event.time_ordered
     method = "the split"
     if ordered is None:
