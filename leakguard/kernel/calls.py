@@ -45,6 +45,7 @@ class State:
     trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)
     # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
     assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)
+    assigned_keys: set[tuple[int, str, int]] = dataclasses.field(default_factory=set)
     attached: bool = False
     bindings_before: dict[str, NodeId] = dataclasses.field(default_factory=dict)  # after the previous cell
 
@@ -63,6 +64,7 @@ def state(s: Session) -> State:
         st.consumed.clear()
         st.trees.clear()
         st.assigned.clear()
+        st.assigned_keys.clear()
     return st
 
 

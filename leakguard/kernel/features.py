@@ -97,6 +97,10 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     frame = s.cell_frame()
     if frame is None:
         return None
+    st = state(s)
+    repeat = (id(df), key, frame.f_lineno)
+    if repeat in st.assigned_keys and st.assigned.get(id(df), ("", 0))[0] == s.tracker.node_of(df):
+        return None  # the same assignment again in a loop: its lineage is recorded once
     base = value_node(s, df, frame)  # a frame made earlier in this cell (df = df.sort_values(...)) too
     if base is None:
         return None
@@ -130,7 +134,8 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         if node is not None:
             node.n_rows = fr.row_count(df)
             s.tracker.register(df, out)
-            state(s).assigned[id(df)] = (out, line)
+            st.assigned[id(df)] = (out, line)
+            st.assigned_keys.add(repeat)
 
     return _plan(after)
 

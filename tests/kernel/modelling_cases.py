@@ -201,6 +201,35 @@ model = LogisticRegression().fit(balanced[["x", "z"]], balanced["churned"])
 # %%
 model.score(te[["x", "z"]], te["churned"])
 """, False),
+    _c("overlap", "SMOTE before the split", f"""\
+from imblearn.over_sampling import SMOTE
+X_res, y_res = SMOTE(random_state=0).fit_resample(past[{FEATS}], past["churned"])
+# %%
+X_tr, X_te, y_tr, y_te = train_test_split(X_res, y_res, random_state=0)
+# %%
+model = LogisticRegression().fit(X_tr, y_tr)
+# %%
+model.score(X_te, y_te)
+""", True),
+    _c("overlap", "SMOTE before the split (twin)", SPLIT + """\
+from imblearn.over_sampling import SMOTE
+X_res, y_res = SMOTE(random_state=0).fit_resample(X_tr, y_tr)
+# %%
+model = LogisticRegression().fit(X_res, y_res)
+# %%
+model.score(X_te, y_te)
+""", False),
+    _c("overlap", "SMOTE before cross-validation", SPLIT + """\
+from imblearn.over_sampling import SMOTE
+X_res, y_res = SMOTE(random_state=0).fit_resample(X_tr, y_tr)
+# %%
+scores = cross_val_score(LogisticRegression(), X_res, y_res, cv=TimeSeriesSplit(3))
+""", True),
+    _c("overlap", "SMOTE before cross-validation (twin)", SPLIT + """\
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline as imb_pipeline
+scores = cross_val_score(imb_pipeline(SMOTE(random_state=0), LogisticRegression()), X_tr, y_tr, cv=TimeSeriesSplit(3))
+""", False),
     _c("overlap", "duplicate rows across the split", """\
 raw = pd.concat([past, past.iloc[:150]], ignore_index=True)
 # %%
