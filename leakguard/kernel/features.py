@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
-from leakguard.kernel.calls import note_made, state, statement_tree, value_node
+from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
 from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import holds_rows
 
@@ -249,6 +249,16 @@ def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType 
     return not bool(times.is_monotonic_increasing)
 
 
+def _receiver(s: Session, frame: types.FrameType | None, method: str) -> ast.expr | None:
+    """What ``x.shift(-1)`` / ``x.rolling(3).mean()`` is called on (``x``), for naming its node."""
+    call = call_node(s, frame, method)
+    expr = call.func.value if call is not None and isinstance(call.func, ast.Attribute) else None
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in (
+            "rolling", "expanding", "ewm"):
+        expr = expr.func.value
+    return expr
+
+
 def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     if not s.policy.time:
         return None
@@ -266,7 +276,7 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
         obj = _group_data(subject)[0]
     if obj is None or not fr.is_frame_like(obj):
         return None
-    data = value_node(s, obj, frame)
+    data = value_node(s, obj, frame, _receiver(s, frame, api.name))
     if data is None:
         return None
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
@@ -275,8 +285,9 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     row_wise = api.name not in ("shift", "diff", "pct_change")
 
     def after(result: Any) -> None:
-        node = s.graph.apply(Derive(s.graph.new_id(), (data.id,), why, f"{data.name}.{api.name}()", s.where(frame),
-                                    rows="same", columns=fr.columns_of(result) if row_wise else (),
+        window = f".{type(subject).__name__.lower()}(...)" if api.kind == "window" else ""
+        node = s.graph.apply(Derive(s.graph.new_id(), (data.id,), why, f"{data.name}{window}.{api.name}()",
+                                    s.where(frame), rows="same", columns=fr.columns_of(result) if row_wise else (),
                                     kind=fr.kind_of(result), looks_ahead=True))
         if node is not None:
             node.n_rows = fr.row_count(result)
