@@ -15,6 +15,7 @@ from leakguard.errors import LeakageError, LeakguardError, PolicyError
 from leakguard.policy import Policy
 
 if TYPE_CHECKING:
+    from leakguard.export.api import ExportResult
     from leakguard.finding import Finding
     from leakguard.lineage.graph import Node
 
@@ -122,3 +123,16 @@ def explain(obj_or_name: Any) -> Explanation:
         text = f"no lineage for {obj_or_name!r}"
         return Explanation(text, text, None)
     return Explanation(explain_text(session.graph, node), explain_html(session.graph, node), node)
+
+
+def export(notebook: Any, output_dir: Any = "pipelines", *, name: str | None = None, drop_leaky: bool = False,
+           outputs: tuple[str, ...] = (), diff: bool = False) -> ExportResult:
+    """Export a saved notebook's clean cells as ``output_dir/name/v<N>.py`` + ``v<N>.lock.json``.
+
+    Returns an :class:`~leakguard.export.api.ExportResult` (``.ok``, ``.files``, ``.reasons``,
+    ``.decisions``); it never raises for a notebook it cannot export. Save the notebook first:
+    export reads the file, not the live cells.
+    """
+    from leakguard.export.api import export as _export
+
+    return _export(notebook, output_dir=output_dir, name=name, drop_leaky=drop_leaky, outputs=outputs, diff=diff)

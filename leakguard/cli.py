@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     from leakguard.static.command import add_arguments
 
     add_arguments(check)
+    from leakguard.export.command import add_arguments as export_arguments
+
+    export_arguments(sub.add_parser("export", help="turn a notebook's clean cells into a versioned pipeline module"))
     return parser
 
 
@@ -83,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from leakguard.static.command import run as check
 
         return check(args)
+    if args.command == "export":
+        from leakguard.export.command import run as export
+
+        return export(args)
     return EXIT_ERROR
 
 
