@@ -26,6 +26,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         return []
     labels = label_names(graph, event.target)
     found: list[Finding] = []
+    data = _with_columns(graph, data)
     if data.columns is not None and labels:
         inside = [c for c in data.columns if c in labels]
         if inside:
@@ -81,6 +82,33 @@ def _encodings(graph: LineageGraph, event: Fit, data: Node) -> list[Finding]:
             subject=origin.name, provenance=steps(graph, path),
         )]
     return []
+
+
+def _with_columns(graph: LineageGraph, node: Node) -> Node:
+    """The node whose columns ``node`` holds: itself, or what an array of it was made from.
+
+    A scaled or split array (``scaler.transform(X_tr)``, ``X_tr.values``) holds the columns of
+    the frame it came from, in order; other derivations (``np.column_stack([df.x, df.z])``)
+    say nothing about which columns survive, so the search stops there.
+    """
+    cur = node
+    for _ in range(8):
+        if cur.columns is not None:
+            return cur
+        same = _same_columns_input(graph, cur)
+        if same is None:
+            return node
+        cur = same
+    return node
+
+
+def _same_columns_input(graph: LineageGraph, node: Node) -> Node | None:
+    rows = [graph.nodes[i] for i in node.inputs if i in graph.nodes and graph.nodes[i].rows.parts]
+    if len(rows) != 1:
+        return None
+    keeps = (node.split_role is not None or node.op.endswith("transform")
+             or node.name.endswith((".values", ".to_numpy()")))
+    return rows[0] if keeps else None
 
 
 def _assignment_of(graph: LineageGraph, node: Node, column: str) -> Node | None:

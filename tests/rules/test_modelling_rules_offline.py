@@ -330,3 +330,14 @@ def test_an_unknown_call_is_reported_once() -> None:
     nb.derive((X,), "XGBClassifier.fit", "model", unresolved=True, rows="aggregate")
     nb.derive((X,), "XGBClassifier.fit", "model", unresolved=True, rows="aggregate")
     assert nb.rules() == ["unresolved"] and nb.findings[-1].severity == "info"
+
+
+def test_the_label_inside_a_scaled_array_is_target_an_array_of_other_columns_is_not() -> None:
+    for cols, expected in ((("x", "churned"), ["target"]), (("x", "refund"), [])):
+        nb = Notebook(label="churned")
+        train, _ = nb.split(nb.read())
+        X = nb.derive((train,), "select", "X", cols)
+        scaler = nb.fit(X, est="StandardScaler()", learner="transformer")
+        Xs = nb.transform(scaler, X, "X (StandardScaler.transform)")  # an array: no column names
+        nb.fit(Xs, nb.derive((train,), "select", "y", ("churned",)))
+        assert nb.rules() == expected, cols
