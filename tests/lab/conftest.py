@@ -32,6 +32,14 @@ class Lab:
         self.port = port
         self.token = token
 
+    def set_settings(self, plugin: str, values: dict[str, object]) -> None:
+        """Store user settings for ``plugin`` (a page reads them when it loads)."""
+        body = json.dumps({"raw": json.dumps(values)}).encode()
+        request = urllib.request.Request(self.url(f"lab/api/settings/{plugin}"), data=body, method="PUT",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status in (200, 204)
+
     def url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
         return f"http://127.0.0.1:{self.port}/{path}{sep}token={self.token}"

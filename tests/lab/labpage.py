@@ -97,6 +97,16 @@ class LabPage:
         )
         self.wait_idle()
 
+    def restart_kernel(self) -> None:
+        self.page.get_by_role("menuitem", name="Kernel", exact=True).click()
+        self.page.get_by_role("menuitem", name="Restart Kernel…").click()  # its name ends with the shortcut
+        try:
+            self.page.locator(".jp-Dialog .jp-mod-accept").click(timeout=15_000)
+        except Exception:
+            self.page.screenshot(path=str(ARTIFACTS / "failed-restart.png"))
+            raise
+        self.wait_idle()
+
     def cells(self) -> Any:
         return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
 

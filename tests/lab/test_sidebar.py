@@ -114,6 +114,7 @@ def test_churn_notebook_in_the_sidebar(lab, browser, artifacts) -> None:
         (cell, rule) for cell, rules in EXPECTED.items() for rule in rules}
 
     # a page reload re-attaches to the kernel's comm and restores the sidebar and the badges
+    lab.set_settings("leakguard:sidebar", {"autoload": True})  # read by the page after the reload
     page.reload()
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     lp.open_sidebar()
@@ -121,6 +122,21 @@ def test_churn_notebook_in_the_sidebar(lab, browser, artifacts) -> None:
     _assert_expected_findings(lp)
     page.wait_for_function("document.querySelectorAll('.lg-cell-badge').length === 3", timeout=30_000)
     page.screenshot(path=str(artifacts / "after-reload.png"))
+
+    # a kernel restart: the sidebar drops the old session, loads leakguard (setting on) and re-attaches
+    session_before = page.locator(SIDEBAR).get_attribute("data-session")
+    lp.restart_kernel()
+    page.wait_for_function(
+        f"""(old) => {{ const s = document.querySelector('{SIDEBAR}');
+                    return s.dataset.status === 'connected' && s.dataset.session && s.dataset.session !== old; }}""",
+        arg=session_before, timeout=60_000)
+    assert page.locator(f"{SIDEBAR} .lg-finding").count() == 0
+    assert page.locator(".lg-cell-badge").count() == 0
+    for index in (1, 2, 3, 4):  # imports, read, policy, describe: the new session reports again
+        lp.run_cell(index)
+    page.wait_for_selector('.lg-cell-badge[data-cell="1f63a4c7"]', timeout=30_000)
+    assert sorted(lp.rules_by_cell()["1f63a4c7"]) == sorted(EXPECTED["1f63a4c7"])
+    page.screenshot(path=str(artifacts / "after-restart.png"))
     assert lp.dialogs == []
     page.close()
 

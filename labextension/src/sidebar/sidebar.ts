@@ -92,6 +92,7 @@ export class LeakguardSidebar extends Widget {
     if (change.status || change.full) {
       this._status.textContent = controller ? state?.statusText ?? '' : 'Open a notebook to see its findings.';
       this.node.dataset.status = state?.status ?? 'no-notebook';
+      this.node.dataset.session = state?.session ?? '';
       this._mode.disabled = !connected;
       this._exportButton.disabled = !connected;
     }
