@@ -59,15 +59,13 @@ describe('FindingsView', () => {
     expect(view.node.querySelector('.lg-message')!.textContent).toBe(HOSTILE);
   });
 
-  it('renders 500 cells with 1,000 findings quickly in jsdom', () => {
+  it('renders 500 cells with 1,000 findings (the browser test times it)', () => {
     const view = new FindingsView({ selectCell: vi.fn(), explain: vi.fn() });
     const cells = Array.from({ length: 500 }, (_, i) => report(`c${i}`, 2, i));
     const positions = new Map(cells.map((c, i) => [c.cell, i]));
-    const start = performance.now();
     view.render(stateWith(cells), { full: true, cells: [], policy: true, status: true }, positions);
-    const elapsed = performance.now() - start;
     expect(view.node.querySelectorAll('.lg-finding')).toHaveLength(1000);
-    expect(elapsed).toBeLessThan(2000); // jsdom is far slower than a browser; the browser test measures for real
+    expect(view.node.querySelectorAll('.lg-group')).toHaveLength(500);
   });
 });
 
