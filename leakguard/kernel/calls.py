@@ -42,6 +42,8 @@ class State:
         default_factory=dict)
     pair_facts: dict[tuple[NodeId, NodeId], tuple[int | None, bool | None]] = dataclasses.field(
         default_factory=dict)
+    # per source frame node: hashes of its repeated records (few), empty when none repeat, None when too many
+    repeated: dict[NodeId, Any] = dataclasses.field(default_factory=dict)
     trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)
     # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
     assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)

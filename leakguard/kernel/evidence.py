@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from leakguard.kernel.session import Session
 
 PROXY_SAMPLE = 5_000
+MAX_REPEATED = 50_000  # repeated records whose hashes are kept per source (beyond: compared per split)
 MIN_CONTENT_COLUMNS = 3  # fewer columns: equal values are too often a coincidence to call rows copies
 Facts = tuple[int | None, bool | None]
 
@@ -70,6 +71,8 @@ def _split_facts(s: Session, split: Split) -> None:
     tr, te = s.tracker.object_of(train[0].out), s.tracker.object_of(test[0].out)
     if tr_node is None or te_node is None or tr is None or te is None:
         return
+    if fr.is_series(tr) or getattr(tr, "ndim", 2) == 1:
+        return  # a target's parts: the features' split says it all
     state(s).split_facts[(tr_node.id, te_node.id)] = (_copies(s, tr_node, tr, te), _time_ordered(s, tr_node, tr, te))
 
 
@@ -80,8 +83,38 @@ def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
     sources = [f for f in _sources(s, node, train) if fingerprint.identity_holds(test, f)]
     if sources:  # compare the fullest records the rows come from (ids and timestamps included)
         source = sources[-1]
-        return fingerprint.shared_by_content(source.loc[train.index], source.loc[test.index])
+        repeated = _repeated_records(s, source)
+        if repeated is None:  # many repeated records: compare the parts' records directly
+            return fingerprint.shared_by_content(source.loc[train.index], source.loc[test.index])
+        if repeated.empty:
+            return 0  # no record of the source repeats: no copy can cross any split of it
+        in_train = set(repeated[repeated.index.isin(train.index)].to_numpy().tolist())
+        in_test = repeated[repeated.index.isin(test.index)]
+        return int(in_test.isin(in_train).sum())
     return _content_copies(train, test)
+
+
+def _repeated_records(s: Session, source: Any) -> Any | None:
+    """Hashes of the source's records that repeat (indexed by label), computed once per source frame.
+
+    Empty when every record is unique (the usual case: later splits cost nothing); None when
+    so many repeat that keeping their hashes would not be small.
+    """
+    import pandas as pd
+
+    key = s.tracker.node_of(source)
+    cache = state(s).repeated
+    if key is not None and key in cache:
+        return cache[key]
+    hashes = pd.Series(fingerprint.row_hashes(source), index=source.index)
+    repeated = hashes[hashes.duplicated(keep=False).to_numpy()]
+    if len(repeated):
+        counts = repeated.map(repeated.value_counts())
+        repeated = repeated[(counts <= fingerprint.COPY_MULTIPLICITY).to_numpy()]
+    found = None if len(repeated) > MAX_REPEATED else repeated
+    if key is not None:
+        cache[key] = found
+    return found
 
 
 def _content_copies(train: Any, test: Any) -> int | None:
@@ -101,9 +134,18 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
         return time_values(obj, t)
     sources = _sources(s, node, obj, t) + [f for f in extra if fr.is_frame(f) and t in f.columns
                                             and fingerprint.identity_holds(obj, f)]
-    if sources:
-        return time_values(sources[0], t).loc[obj.index]
-    return None
+    if not sources:
+        return None
+    import pandas as pd
+
+    source = sources[0]
+    values = time_values(source, t).to_numpy()
+    index = source.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and obj.index.dtype.kind == "i":
+        positions = obj.index.to_numpy()  # labels are positions: no hash lookup
+    else:
+        positions = index.get_indexer(obj.index)
+    return pd.Series(values[positions], index=obj.index)
 
 
 def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
