@@ -81,7 +81,6 @@ class Bridge:
         self.cells: dict[str, _Cell] = {}
         self.order: list[m.Run] = []
         self.seq = 0
-        self._absorbed = 0
         self._policy_sent: m.PolicyView | None = None
         self._lock = threading.RLock()
         self._loading_run: m.Run | None = None
@@ -173,16 +172,23 @@ class Bridge:
         }
 
     def _absorb(self) -> set[str]:
-        """Take the session's findings not seen yet into their cells; the ids of the cells that changed."""
-        new = self.session.findings[self._absorbed:]
-        self._absorbed = len(self.session.findings)
+        """Group the session's current findings by cell; the ids of the cells whose findings changed.
+
+        A cell that runs again supersedes its earlier findings (the session drops them), so
+        this compares the whole grouping rather than appending.
+        """
+        by_cell: dict[str, list[Finding]] = {}
+        for f in self.session.findings:
+            by_cell.setdefault(f.where.cell, []).append(f)
         changed: set[str] = set()
-        for f in new:
-            state = self.cells.setdefault(f.where.cell, _Cell())
-            if state.execution_count is None:
-                state.execution_count = f.where.execution_count
-            state.findings.append(f)
-            changed.add(f.where.cell)
+        for cell in by_cell.keys() | {c for c, st in self.cells.items() if st.findings}:
+            found = by_cell.get(cell, [])
+            state = self.cells.setdefault(cell, _Cell())
+            if state.findings != found:
+                state.findings = found
+                changed.add(cell)
+            if state.execution_count is None and found:
+                state.execution_count = found[0].where.execution_count
         return changed
 
     def _report(self, cell: str) -> m.CellReport:

@@ -111,6 +111,13 @@ class Session:
         self.execution_count = count if isinstance(count, int) else None
         cell_id = getattr(info, "cell_id", None)
         self.cell_id = str(cell_id) if cell_id else f"In[{self.execution_count}]"
+        self._forget_cell(self.cell_id)
+
+    def _forget_cell(self, cell: str) -> None:
+        """A cell runs again: its earlier findings are superseded by what this run finds."""
+        if any(f.where.cell == cell for f in self.findings):
+            self.findings = [f for f in self.findings if f.where.cell != cell]
+            self._keys = {k for k in self._keys if k[2] != cell}
 
     def scan_module(self, module: ast.Module) -> None:
         """Called by the AST transformer with each cell's parsed code."""

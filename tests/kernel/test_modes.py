@@ -83,3 +83,28 @@ def test_policy_mode_from_api(loaded_events: Kernel) -> None:
     assert leakguard.policy().mode == "block"
     r = loaded_events.run("df.describe()", raises=True)
     assert isinstance(r.error, LeakageError)
+
+
+def test_a_cell_run_again_supersedes_its_findings(loaded_events: Kernel) -> None:
+    class Info:
+        store_history = True
+        cell_id = "cell-abc"
+
+    session = loaded_events.session
+    # what Jupyter does: the same cell id across runs
+    def same_cell(info: object) -> None:
+        session.pre_run_cell(Info())
+
+    loaded_events.shell.events.unregister("pre_run_cell", session.pre_run_cell)
+    loaded_events.shell.events.register("pre_run_cell", same_cell)
+    try:
+        assert loaded_events.run("df.describe()").rules == ["peek-future", "peek-holdout"]
+        # the same cell again: reported again (not swallowed as a duplicate)
+        assert loaded_events.run("df.describe()").rules == ["peek-future", "peek-holdout"]
+        assert len([f for f in session.findings if f.where.cell == "cell-abc"]) == 2
+        # fixed and run again: its old findings are gone
+        loaded_events.run("train, test = leakguard.split(df)\ntrain.describe()")
+        assert [f for f in session.findings if f.where.cell == "cell-abc"] == []
+    finally:
+        loaded_events.shell.events.unregister("pre_run_cell", same_cell)
+        loaded_events.shell.events.register("pre_run_cell", session.pre_run_cell)
