@@ -86,32 +86,38 @@ def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
         repeated = _repeated_records(s, source)
         if repeated is None:  # many repeated records: compare the parts' records directly
             return fingerprint.shared_by_content(source.loc[train.index], source.loc[test.index])
-        if repeated.empty:
+        positions, hashes = repeated
+        if not len(positions):
             return 0  # no record of the source repeats: no copy can cross any split of it
-        in_train = set(repeated[repeated.index.isin(train.index)].to_numpy().tolist())
-        in_test = repeated[repeated.index.isin(test.index)]
-        return int(in_test.isin(in_train).sum())
+        import numpy as np
+
+        in_train = np.isin(positions, source.index.get_indexer(train.index))
+        in_test = np.isin(positions, source.index.get_indexer(test.index))
+        return int(np.isin(hashes[in_test], hashes[in_train]).sum())
     return _content_copies(train, test)
 
 
-def _repeated_records(s: Session, source: Any) -> Any | None:
-    """Hashes of the source's records that repeat (indexed by label), computed once per source frame.
+def _repeated_records(s: Session, source: Any) -> tuple[Any, Any] | None:
+    """(positions, hashes) of the source's records that repeat, computed once per source frame.
 
-    Empty when every record is unique (the usual case: later splits cost nothing); None when
-    so many repeat that keeping their hashes would not be small.
+    Empty arrays when every record is unique (the usual case: later splits cost nothing);
+    None when so many repeat that keeping them would not be small. Only positions and
+    hashes are kept, never values or labels.
     """
+    import numpy as np
     import pandas as pd
 
     key = s.tracker.node_of(source)
     cache = state(s).repeated
     if key is not None and key in cache:
-        return cache[key]
-    hashes = pd.Series(fingerprint.row_hashes(source), index=source.index)
+        return cache[key]  # type: ignore[no-any-return]
+    hashes = pd.Series(fingerprint.row_hashes(source))
     repeated = hashes[hashes.duplicated(keep=False).to_numpy()]
     if len(repeated):
         counts = repeated.map(repeated.value_counts())
         repeated = repeated[(counts <= fingerprint.COPY_MULTIPLICITY).to_numpy()]
-    found = None if len(repeated) > MAX_REPEATED else repeated
+    found = None if len(repeated) > MAX_REPEATED else (
+        repeated.index.to_numpy(dtype=np.int64), repeated.to_numpy(dtype=np.uint64))
     if key is not None:
         cache[key] = found
     return found
