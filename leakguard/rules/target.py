@@ -9,12 +9,17 @@ finding fires at the model fit.
 
 from __future__ import annotations
 
+import re
+
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Event, Fit
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
 from leakguard.rules._modelling import PREDICTORS, SAFE_MODE_NOTE, label_names, origins, protected, steps, what
 
 ID = "target"
+# ``StandardScaler.transform``: one estimator applied to one value, column for column (a composite
+# such as ``select→transform`` may have dropped columns first, so it is not followed)
+_TRANSFORM = re.compile(r"(\w+\.)?(fit_)?transform")
 
 
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
@@ -106,7 +111,7 @@ def _same_columns_input(graph: LineageGraph, node: Node) -> Node | None:
     rows = [graph.nodes[i] for i in node.inputs if i in graph.nodes and graph.nodes[i].rows.parts]
     if len(rows) != 1:
         return None
-    keeps = (node.split_role is not None or node.op.endswith("transform")
+    keeps = (node.split_role is not None or _TRANSFORM.fullmatch(node.op) is not None
              or node.name.endswith((".values", ".to_numpy()")))
     return rows[0] if keeps else None
 
