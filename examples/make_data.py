@@ -1,15 +1,23 @@
-"""Write the bundled example data: a deterministic synthetic table of customer events.
+"""Write the data the example notebooks read into one folder (no network: everything ships with a package).
 
 Usage: python examples/make_data.py [OUT_DIR]   (default: examples/data)
 
-Each row is one customer observed on ``event_ts`` (January 2024 to September 2024), with
-their plan, tenure, spend, support tickets and whether they churned in the following
-month. Churn depends on the features (so a model has something to learn) and drifts over
-time (so future rows differ from past ones, as they do in production).
+- ``penguins.csv``: the Palmer Archipelago penguin measurements (344 birds, three nesting
+  seasons 2007-2009), as the ``palmerpenguins`` package ships them.
+- ``seattle_weather.csv``: daily weather in Seattle, 2012-2015 (1,461 days), as the
+  ``vega_datasets`` package ships it for offline use.
+- ``events.parquet``: a deterministic synthetic table of customer events for the churn and
+  SQL examples (below).
+
+The synthetic events: each row is one customer observed on ``event_ts`` (January 2024 to
+September 2024), with their plan, tenure, spend, support tickets and whether they churned
+in the following month. Churn depends on the features (so a model has something to learn)
+and drifts over time (so future rows differ from past ones, as they do in production).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -44,13 +52,37 @@ def make_events(rows: int = ROWS, seed: int = SEED) -> pd.DataFrame:
     })
 
 
-def main(out: str = "examples/data") -> Path:
+def penguins_csv() -> Path:
+    """The CSV file the ``palmerpenguins`` package ships (read by its ``load_penguins()``)."""
+    import palmerpenguins
+
+    path = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"palmerpenguins no longer ships {path}")
+    return path
+
+
+def seattle_weather() -> pd.DataFrame:
+    """Seattle's daily weather, 2012-2015, from the copy ``vega_datasets`` bundles (no download)."""
+    from vega_datasets import local_data
+
+    return local_data.seattle_weather()
+
+
+def main(out: str = "examples/data") -> list[Path]:
+    """Write every example file into ``out``; returns their paths."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "events.parquet"
-    make_events().to_parquet(path, index=False)
-    print(f"wrote {path} ({ROWS} rows)")
-    return path
+    events = folder / "events.parquet"
+    make_events().to_parquet(events, index=False)
+    penguins = folder / "penguins.csv"
+    shutil.copyfile(penguins_csv(), penguins)
+    weather = folder / "seattle_weather.csv"
+    seattle_weather().to_csv(weather, index=False, date_format="%Y-%m-%d")
+    for path, what in ((events, f"{ROWS} synthetic customer events"), (penguins, "palmerpenguins"),
+                       (weather, "vega_datasets")):
+        print(f"wrote {path} ({what})")
+    return [events, penguins, weather]
 
 
 if __name__ == "__main__":
