@@ -173,8 +173,6 @@ def _check_json(path: Path, tmp_path: Path) -> dict[str, Any]:
 
 
 _STATIC_GAPS = {
-    "penguins_leaky": "leakguard check also reports `target` at scaler.transform(train[measurements]): "
-                      "the selected columns are lost through transform (the kernel does not)",
     "churn_sql_leaky": "leakguard check raises Blocked out of a %%sql cell in block mode",
     "churn_sql_clean": "leakguard check raises Blocked out of a %%sql cell in block mode, and takes a label-only "
                        "policy to hold out 20% in SQL (the kernel does not)",
