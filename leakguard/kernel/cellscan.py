@@ -43,6 +43,13 @@ class CellScan:
     shown: set[Span]
     calls: dict[Span, ast.Call] = dataclasses.field(default_factory=dict)
 
+    def receiver_names(self, span: Span | None) -> frozenset[str]:
+        """Names read by what a method call at ``span`` is called on (``train`` in ``train["x"].max()``)."""
+        call = self.calls.get(span) if span is not None else None
+        if call is None or not isinstance(call.func, ast.Attribute):
+            return frozenset()
+        return frozenset(n.id for n in ast.walk(call.func.value) if isinstance(n, ast.Name))
+
     def receiver_text(self, span: Span | None, limit: int = 80) -> str | None:
         """The source text of what a method call at ``span`` is called on (``df.groupby('plan')['churned']``)."""
         call = self.calls.get(span) if span is not None else None

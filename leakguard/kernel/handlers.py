@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import itertools
 import os
+import sys
 import threading
 import types
 import weakref
@@ -47,6 +48,35 @@ Before = Callable[["Session", Api, tuple[Any, ...], dict[str, Any]], "Plan | Non
 
 # Kinds whose handlers finish their work after each cell (leakguard/kernel/aftercell.py).
 ATTACH_KINDS = frozenset(modelling.KINDS) | frozenset(features.KINDS)
+
+
+# Libraries that look up names in their caller's frame, skipping frames of their own
+# modules. DuckDB resolves a table name it does not know (a *replacement scan*,
+# ``duckdb.sql("SELECT * FROM df")``) among the locals, then globals, of the first Python
+# frame whose module ``__name__`` does not start with ``duckdb``. Were that leakguard's
+# wrapper, DuckDB would search the wrapper's variables instead of the user's, and a query
+# naming a local DataFrame (in a function, on a thread, nested in another call) would fail
+# only because leakguard is loaded. So the wrappers of these modules' callables run with
+# globals whose ``__name__`` falls inside the library's prefix: the library skips the
+# wrapper's frame as one of its own and finds the code that called it, as without leakguard.
+CALLER_FRAME_MODULES: dict[str, str] = {}  # TMP
+_DISGUISED_GLOBALS: dict[str, dict[str, Any]] = {}
+
+
+def _frame_module(api: Api) -> str | None:
+    """The module name the wrapper of ``api`` must appear to run in, if it matters."""
+    top = api.module.split(".", 1)[0]
+    return CALLER_FRAME_MODULES.get(top)
+
+
+def _disguised(wrapper: Callable[..., Any], name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``wrapper`` rebuilt to run with this module's globals under the module name ``name``."""
+    space = _DISGUISED_GLOBALS.get(name)
+    if space is None:
+        space = _DISGUISED_GLOBALS[name] = {**vars(sys.modules[__name__]), "__name__": name}
+    code = wrapper.__code__
+    rebuilt = types.FunctionType(code, space, code.co_name, wrapper.__defaults__, wrapper.__closure__)
+    return functools.update_wrapper(rebuilt, original)
 
 
 def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,7 +121,8 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
         finally:
             s.busy = False
 
-    return wrapper
+    module = _frame_module(api)
+    return wrapper if module is None else _disguised(wrapper, module, original)
 
 
 # -- read ----------------------------------------------------------------------------------
@@ -218,7 +249,7 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
         return None
-    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame)
+    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     event = Inspect(node.id, api.name, s.where(frame), columns, relates)
     after = _keep_result(s, node, api, columns, frame)
     if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
@@ -240,7 +271,7 @@ def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     data, columns, _relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
         return None
-    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame)
+    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     return Plan(after=_keep_result(s, node, api, columns, frame))
 
 

@@ -204,13 +204,24 @@ class Session:
 
     # -- nodes for objects ------------------------------------------------------------------
 
-    def node_of(self, obj: Any, name: str | None = None, frame: types.FrameType | None = None) -> Node:
-        """The lineage node of a live object: registered, or derived from what its statement read."""
+    def node_of(self, obj: Any, name: str | None = None, frame: types.FrameType | None = None,
+                reads: frozenset[str] = frozenset()) -> Node:
+        """The lineage node of a live object: registered, else derived from what made it.
+
+        ``reads`` are the names of the expression the object came from when the caller knows
+        it (``train`` in ``train["x"].max(), test["x"].min()``); otherwise the names its whole
+        statement read.
+        """
         nid = self.tracker.node_of(obj)
         if nid is not None and nid in self.graph.nodes:
             return self.graph.nodes[nid]
         line = frame.f_lineno if frame is not None else None
-        inputs = self._statement_inputs(line) if line is not None else []
+        inputs: list[Node] = []
+        if reads and line is not None:
+            st = self.scan.statement_at(line)
+            inputs = self._resolve_names(reads, st.lineno if st else line, depth=0)
+        if not inputs:
+            inputs = self._statement_inputs(line) if line is not None else []
         label = name or fr.describe_object(obj)
         return self._derive_node(obj, label, inputs, "derived", self.where(frame))
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from leakguard.errors import PolicyError
 from leakguard.finding import Finding
 from leakguard.policy import Policy, load_policy
-from leakguard.static.interp import Interp
+from leakguard.static.interp import Blocked, Interp
 from leakguard.static.sources import Cell, InputError, SourceFile, read_source
 from leakguard.static.suppress import Comments, comments, fingerprint
 
@@ -108,7 +108,14 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
         if cell.file_line is not None:
             report.cell_lines[cell.number] = cell.file_line
         if cell.sql is not None:
-            _sql_cell(it, cell)
+            try:
+                _sql_cell(it, cell)
+            except Blocked:
+                pass  # block mode: the query is refused, like the kernel refuses it; the finding stands
+            except Exception as exc:  # leakguard's own failure: say so, keep checking the other cells
+                report.problems.append(f"cell {cell.number}: leakguard could not analyse this SQL cell "
+                                       f"({type(exc).__name__}: {exc}); the rest was checked")
+                continue
             report.checked_cells += 1
             continue
         if not cell.code.strip():

@@ -101,3 +101,9 @@ def test_crosstab_with_label_is_peek_label(loaded_events: Kernel) -> None:
 def test_groupby_without_label_is_peek_holdout(loaded_events: Kernel) -> None:
     r = loaded_events.run("df.groupby('plan')['x'].mean()")
     assert r.rules == ["peek-future", "peek-holdout"]
+
+
+def test_each_call_of_a_statement_gets_the_rows_of_its_own_receiver(loaded_events: Kernel) -> None:
+    loaded_events.run("train, test = leakguard.split(df)")
+    r = loaded_events.run("train['event_ts'].max(), test['event_ts'].min()")
+    assert [(f.rule, f.subject) for f in r.findings] == [("peek-holdout", "test['event_ts']")]
