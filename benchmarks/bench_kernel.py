@@ -8,8 +8,8 @@ processes fall on both alike; every figure is a median. Then, in this process, 2
 that read, derive, inspect and split the frame run under tracemalloc to measure the
 memory leakguard keeps, and a weak-reference check shows that no frame outlives its names.
 
-    python benchmarks/bench_kernel.py           # the figures of docs/benchmarks.md (~2 min)
-    python benchmarks/bench_kernel.py --quick   # a smoke run on a 100k-row frame (~40 s)
+    python benchmarks/bench_kernel.py           # the figures of docs/benchmarks.md (see there)
+    python benchmarks/bench_kernel.py --quick   # a smoke run on a 100k-row frame, few samples
 
 Exit status 1 when a target fails.
 """
@@ -137,13 +137,19 @@ class Bench:
 
     def run(self, cell: str) -> int:
         """Run one cell; its wall time in ns. A cell that raises stops the benchmark."""
+        return self.timed(cell)[0]
+
+    def timed(self, cell: str) -> tuple[int, int]:
+        """Run one cell; its wall time and the CPU time of this process (all threads) in ns."""
+        cpu = time.process_time_ns()
         start = time.perf_counter_ns()
         result = self.shell.run_cell(cell, store_history=True)
         elapsed = time.perf_counter_ns() - start
+        cpu = time.process_time_ns() - cpu
         error = result.error_before_exec or result.error_in_exec
         if error is not None:
             raise RuntimeError(f"benchmark cell failed: {cell!r}: {error!r}")
-        return elapsed
+        return elapsed, cpu
 
     def switch(self, leakguard: bool) -> None:
         """Fresh user namespace, leakguard loaded or not, the setup cells run."""
@@ -183,7 +189,7 @@ def worker(conn: Any, leakguard: bool, data: str) -> None:
             while (msg := conn.recv()) is not None:
                 cell, n = msg
                 try:
-                    conn.send([bench.run(cell) for _ in range(n)])
+                    conn.send([bench.timed(cell) for _ in range(n)])
                 except Exception as exc:
                     conn.send(repr(exc))
         finally:
@@ -207,7 +213,7 @@ class Workers:
             if conn.recv() != "ready":
                 raise RuntimeError("a benchmark worker did not start")
 
-    def run(self, leakguard: bool, cell: str, n: int = 1) -> list[int]:
+    def run(self, leakguard: bool, cell: str, n: int = 1) -> list[tuple[int, int]]:
         conn = self.conns[leakguard]
         conn.send((cell, n))
         reply = conn.recv()
@@ -224,8 +230,16 @@ class Workers:
 
 @dataclasses.dataclass
 class Samples:
+    """Wall times (ns) of one cell per condition, in the order they alternated; CPU times alike."""
+
     plain: list[int] = dataclasses.field(default_factory=list)
     lg: list[int] = dataclasses.field(default_factory=list)
+    plain_cpu: list[int] = dataclasses.field(default_factory=list)
+    lg_cpu: list[int] = dataclasses.field(default_factory=list)
+
+    def add(self, leakguard: bool, runs: list[tuple[int, int]]) -> None:
+        (self.lg if leakguard else self.plain).extend(w for w, _ in runs)
+        (self.lg_cpu if leakguard else self.plain_cpu).extend(c for _, c in runs)
 
 
 def timing(workers: Workers, cfg: Config) -> dict[str, Samples]:
@@ -240,13 +254,13 @@ def timing(workers: Workers, cfg: Config) -> dict[str, Samples]:
     for label, cell in [("trivial", TRIVIAL), *WORK, *INFO, ("describe", DESCRIBE)]:
         s = samples[label] = Samples()
         block = cfg.trivial_block if cell == TRIVIAL else 1
-        warm = {lg: min(workers.run(lg, cell, 2)) * block / 1e9 for lg in (False, True)}
+        warm = {lg: min(w for w, _ in workers.run(lg, cell, 2)) * block / 1e9 for lg in (False, True)}
         low, high = cfg.pairs
         pairs = high if cell == TRIVIAL else max(low, min(high, round(cfg.budget / max(warm[False], 1e-6))))
         pairs = max(min(pairs, int(cfg.cap / (warm[False] + warm[True]))), 3)
         for i in range(pairs):
             for lg in ((False, True) if i % 2 == 0 else (True, False)):
-                (s.lg if lg else s.plain).extend(workers.run(lg, cell, block))
+                s.add(lg, workers.run(lg, cell, block))
         print(f"  {label}: {pairs} pairs", file=sys.__stderr__, flush=True)
     return samples
 
@@ -423,11 +437,13 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
         p, q = med(s.plain), med(s.lg)
         extra = f"+{(q - p) * 1000:.0f} µs" if added else f"{q / p:.3f}×"
         low = f"{statistics.median(a / b for a, b in zip(s.lg, s.plain, strict=True)):.3f}×"
+        cpu = f"{statistics.median(s.lg_cpu) / max(statistics.median(s.plain_cpu), 1):.3f}×"
         if ok is not None:
             ok_all &= ok
         noise = spread(s.plain)
         shown = "info" if ok is None else verdict(ok) + ("*" if noise > NOISY else "")
-        rows.append((label, str(len(s.plain)), f"{p:.3f}", f"{q:.3f}", extra, low, f"±{noise * 100:.1f}%", target, shown))
+        rows.append((label, str(len(s.plain)), f"{p:.3f}", f"{q:.3f}", extra, low, cpu, f"±{noise * 100:.1f}%", target,
+                     shown))
 
     triv = samples["trivial"]
     added = med(triv.lg) - med(triv.plain)
@@ -439,25 +455,28 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
     work_lg = sum(med(samples[label].lg) for label, _ in WORK)
     ok = work_lg / work_plain <= 1.05
     ok_all &= ok
+    cpu_plain = sum(statistics.median(samples[label].plain_cpu) for label, _ in WORK)
+    cpu_lg = sum(statistics.median(samples[label].lg_cpu) for label, _ in WORK)
     rows.append(("all pandas/sklearn cells (sum)", "", f"{work_plain:.1f}", f"{work_lg:.1f}",
-                 f"{work_lg / work_plain:.3f}×", "", "", "≤ 1.05×", verdict(ok)))
+                 f"{work_lg / work_plain:.3f}×", "", f"{cpu_lg / cpu_plain:.3f}×", "", "≤ 1.05×", verdict(ok)))
     s = samples["describe"]
     line(f"describe() {cfg.rows:,}×20, warn", s, "≤ 1.10×", med(s.lg) / med(s.plain) <= 1.10)
     for label, _ in INFO:
         line(label, samples[label], "", None, added=True)
 
-    head = ("figure", "n", "plain ms", "leakguard ms", "ratio", "paired", "noise", "target", "")
+    head = ("figure", "n", "plain ms", "leakguard ms", "ratio", "paired", "cpu", "noise", "target", "")
     widths = [max(len(r[i]) for r in (*rows, head)) for i in range(len(head))]
     print()
     print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
     for r in rows:
-        print("  ".join(c.ljust(w) if i in (0, 7, 8) else c.rjust(w)
+        print("  ".join(c.ljust(w) if i in (0, 8, 9) else c.rjust(w)
                         for i, (c, w) in enumerate(zip(r, widths, strict=True))))
     print(f"\nfixed cost: plain shell {med(triv.plain) * 1000:.0f} µs/cell, leakguard adds {added * 1000:.0f} µs "
-          f"(median of {len(triv.plain)} cells per condition).\nn = samples per condition; ratio = leakguard's "
-          "median / plain median; paired = median of the ratios of adjacent runs (blocks of 100 for the trivial cell);\n"
-          f"noise = half the interquartile range of the plain runs; * noise over {NOISY:.0%}: the verdict is "
-          "as measured, but re-run on a quiet machine before trusting it.")
+          f"(median of {len(triv.plain)} cells per condition).")
+    print("n = samples per condition; ratio = leakguard median / plain median (the verdict); paired = median of the\n"
+          "ratios of adjacent runs; cpu = ratio of the median CPU times of the worker processes (all threads), which\n"
+          "waiting for a core that other processes hold does not inflate; noise = half the interquartile range of\n"
+          f"the plain runs; * noise over {NOISY:.0%}: the verdict is as measured, re-run on a quiet machine to trust it.")
 
     mb = 1024 * 1024
     after, base = mem["after"], mem["base"]
