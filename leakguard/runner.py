@@ -1,7 +1,7 @@
 """Execute a notebook headless in a real Jupyter kernel with leakguard loaded, and collect its findings.
 
-The notebook file is never modified: the run works on an in-memory copy with one cell
-(``%load_ext leakguard``) put in front. Findings come back through the machine-readable
+The notebook file is never modified: the run works on an in-memory copy, in a kernel
+that loads leakguard as it starts. Findings come back through the machine-readable
 part of each cell's leakguard report (``application/vnd.leakguard.findings+json``).
 """
 
@@ -47,15 +47,23 @@ class NotebookError(Exception):
     """The notebook cannot be read or run (not the cells' own errors)."""
 
 
-def _kernel_manager(tmp: Path) -> Any:
+def _kernel_manager(tmp: Path, startup: list[str]) -> Any:
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
     spec_dir = tmp / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
+    # leakguard loads as the kernel starts (an IPython profile of the run's own), so the
+    # notebook's cells keep their own execution counts and no cell is added to the notebook
+    profile = tmp / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.py").write_text(
+        f"c.InteractiveShellApp.extensions = ['leakguard']\nc.InteractiveShellApp.exec_lines = {startup!r}\n"
+    )
     (spec_dir / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python (leakguard run)", "language": "python",
+        "env": {"IPYTHONDIR": str(tmp / "ipython")},
     }))
     ksm = KernelSpecManager(kernel_dirs=[str(tmp / "kernels")])
     return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, transport="ipc",
@@ -76,15 +84,14 @@ def run_notebook(path: Path | str, *, mode: str | None = None, timeout: int = 60
     except Exception as exc:
         raise NotebookError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})") from None
     originals = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    head = "%load_ext leakguard" + (f"\n%leakguard mode {mode}" if mode else "") + (f"\n{setup}" if setup else "")
-    nb.cells.insert(0, nbformat.v4.new_code_cell(head))
+    startup = ([f"%leakguard mode {mode}"] if mode else []) + ([setup] if setup else [])
     with tempfile.TemporaryDirectory(prefix="leakguard-run-") as tmp:
-        km = _kernel_manager(Path(tmp))
+        km = _kernel_manager(Path(tmp), startup)
         client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=True,
                                 resources={"metadata": {"path": str(path.parent.resolve())}})
         client.execute()
     results: list[CellResult] = []
-    code_cells = [c for c in nb.cells[1:] if c.cell_type == "code"]
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for index, cell in zip(originals, code_cells, strict=True):
         findings: list[dict[str, Any]] = []
         notes: list[str] = []

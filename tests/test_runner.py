@@ -36,6 +36,8 @@ def test_notebook_through_a_real_kernel(tmp_path: Path, events_file: Path) -> No
     by_cell = {c.index: sorted(f["rule"] for f in c.findings) for c in result.cells}
     assert by_cell == {0: [], 1: [], 2: [], 3: ["peek-future", "peek-holdout"], 4: ["peek-label"], 5: [], 6: []}
     assert result.cells[3].findings[0]["provenance"][0]["op"].startswith("read_parquet(")
+    # the notebook's own numbering: leakguard loads as the kernel starts, no cell is added
+    assert result.cells[3].findings[0]["where"]["execution_count"] == 4
     assert leaky.read_bytes() == before  # the user's file is never modified
     clean = write_notebook(tmp_path, "clean.ipynb", CLEAN)
     assert run_notebook(clean).findings == []
