@@ -59,7 +59,7 @@ ATTACH_KINDS = frozenset(modelling.KINDS) | frozenset(features.KINDS)
 # only because leakguard is loaded. So the wrappers of these modules' callables run with
 # globals whose ``__name__`` falls inside the library's prefix: the library skips the
 # wrapper's frame as one of its own and finds the code that called it, as without leakguard.
-CALLER_FRAME_MODULES: dict[str, str] = {}  # TMP
+CALLER_FRAME_MODULES: dict[str, str] = {"duckdb": "duckdb._leakguard_wrapper"}
 _DISGUISED_GLOBALS: dict[str, dict[str, Any]] = {}
 
 

@@ -14,15 +14,13 @@ Nothing here imports sqlglot, duckdb or pandas at module level.
 from __future__ import annotations
 
 import sqlite3
-import sys
-import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import Query
 from leakguard.sql import duckframes
 from leakguard.sql.connections import dialect_of, engine_of, is_frame
-from leakguard.sql.guard import Outcome, guard
+from leakguard.sql.guard import guard
 from leakguard.sql.lineage import result_node
 from leakguard.sql.sqlite_guard import guarded_factory
 from leakguard.sql.state import state_of
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
     from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
 
-Handler = Callable[["Session", "Api", tuple[Any, ...], dict[str, Any], types.FrameType], "Plan | None"]
+Handler = Callable[["Session", "Api", tuple[Any, ...], dict[str, Any]], "Plan | None"]
 
 
 def _plan(**kwargs: Any) -> Plan:
@@ -42,7 +40,7 @@ def _plan(**kwargs: Any) -> Plan:
     return Plan(**kwargs)
 
 
-def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], caller: types.FrameType, *, con: Any,
+def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], *, con: Any,
                 pos: int, keyword: str) -> Plan | None:
     """Guard the SQL found at ``args[pos]`` or ``kwargs[keyword]``; replace it there when it must change."""
     positional = len(args) > pos
@@ -55,8 +53,6 @@ def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], calle
     lookup = duckframes.caller_lookup(s.user_ns) if duck else None
     outcome = guard(s, text, con, where, frames=lookup, can_rewrite=rebuild is not None)
     sql = outcome.sql
-    if lookup is not None:
-        sql = _show_frames(s, outcome, sql if sql is not None else text, caller, lookup) or sql
     new_args = new_kwargs = None
     if sql is not None and rebuild is not None:
         if positional:
@@ -75,24 +71,6 @@ def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], calle
         result_node(s, outcome, result, "<sql result>", where)
 
     return _plan(args=new_args, kwargs=new_kwargs, after=after)
-
-
-def _show_frames(s: Session, outcome: Outcome, sql: str, caller: types.FrameType,
-                 lookup: Callable[[str], Any]) -> str | None:
-    """Let DuckDB, called from ``caller``, find what ``sql`` names; the SQL to send when a table had to be renamed."""
-    taken = duckframes.show(caller, sql, lookup)
-    clashes = {name: duckframes.private_name(name) for name in taken.intersection(outcome.frames)}
-    if not clashes:
-        return None
-    from leakguard.sql.rewrite import RewriteError, rename_tables
-
-    try:
-        renamed = rename_tables(sql, outcome.analysis.dialect, clashes)
-    except RewriteError as exc:
-        s.note(f"DuckDB may not find {', '.join(sorted(clashes))} while leakguard is loaded ({exc}).")
-        return None
-    duckframes.add(caller, {new: lookup(old) for old, new in clashes.items()})
-    return renamed
 
 
 def _sql_text(raw: Any, con: Any) -> tuple[str | None, Callable[[str], Any] | None]:
@@ -121,28 +99,25 @@ def _sql_text(raw: Any, con: Any) -> tuple[str | None, Callable[[str], Any] | No
 # -- the handlers ----------------------------------------------------------------------------------
 
 
-def _duck_module(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-                 caller: types.FrameType) -> Plan | None:
+def _duck_module(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     import duckdb
 
     con = kwargs.get("connection") or duckdb.default_connection()
-    return _query_call(s, args, kwargs, caller, con=con, pos=0, keyword="query")
+    return _query_call(s, args, kwargs, con=con, pos=0, keyword="query")
 
 
-def _method(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-            caller: types.FrameType) -> Plan | None:
+def _method(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     keyword = {"pyspark.sql": "sqlQuery", "sqlalchemy.engine": "statement"}.get(api.module, "query")
-    return _query_call(s, args, kwargs, caller, con=args[0], pos=1, keyword=keyword)
+    return _query_call(s, args, kwargs, con=args[0], pos=1, keyword=keyword)
 
 
-def _read_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-              caller: types.FrameType) -> Plan | None:
+def _read_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     con = args[1] if len(args) > 1 else kwargs.get("con")
     if con is None:
         return None
     if api.qualname == "read_sql_table":
         return _read_table(s, args, kwargs, con)
-    return _query_call(s, args, kwargs, caller, con=con, pos=0, keyword="sql")
+    return _query_call(s, args, kwargs, con=con, pos=0, keyword="sql")
 
 
 def _read_table(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], con: Any) -> Plan | None:
@@ -160,8 +135,7 @@ def _read_table(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], con: 
     return _plan(after=lambda result: result_node(s, outcome, result, f"<table {name}>", where))
 
 
-def _register(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-              caller: types.FrameType) -> Plan | None:
+def _register(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     con, name = args[0], args[1] if len(args) > 1 else kwargs.get("view_name")
     frame = args[2] if len(args) > 2 else kwargs.get("python_object")
     if isinstance(name, str) and frame is not None and is_frame(frame):
@@ -169,8 +143,7 @@ def _register(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     return None
 
 
-def _to_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-            caller: types.FrameType) -> Plan | None:
+def _to_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame, name = args[0], args[1] if len(args) > 1 else kwargs.get("name")
     con = args[2] if len(args) > 2 else kwargs.get("con")
     if not isinstance(name, str) or con is None:
@@ -189,8 +162,7 @@ def _to_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
     return _plan(after=after)
 
 
-def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-           caller: types.FrameType) -> Plan | None:
+def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     owner = args[0]
     nid = s.tracker.node_of(owner) if api.qualname.startswith("DuckDBPyRelation") else None
     if nid is None:
@@ -200,8 +172,7 @@ def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
     return _plan(after=lambda result: s.remember_result(result, nid))
 
 
-def _connect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
-             caller: types.FrameType) -> Plan | None:
+def _connect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     # sqlite3's classes cannot be patched; connections opened now get a guarded subclass instead.
     # The wrapper calls the original with this very kwargs dict, so setting the factory here takes effect.
     if len(args) <= 5:
@@ -220,14 +191,9 @@ _FETCHES = {"df", "fetchdf", "fetch_df", "to_df", "pl", "arrow", "to_arrow_table
 
 
 def before_query(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
-    """The before-function for catalog kind ``query``: dispatch on the callable.
-
-    The frame calling this is the wrapper, which calls the original next: the frame DuckDB
-    searches for the DataFrames a query names.
-    """
-    caller = sys._getframe(1)
+    """The before-function for catalog kind ``query``: dispatch on the callable."""
     handler = _HANDLERS.get(api.qualname)
     if handler is None:
         method = api.qualname.rsplit(".", 1)[-1]
         handler = _fetch if method in _FETCHES else _method
-    return handler(s, api, args, kwargs, caller)
+    return handler(s, api, args, kwargs)

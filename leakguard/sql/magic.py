@@ -13,7 +13,6 @@ query that ran when safe mode rewrote it.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, magics_class
@@ -173,38 +172,16 @@ class SqlMagics(Magics):
         return run_cell(self.session, line, cell)
 
 
-Installed = tuple[Any, Callable[[Any], None]]
-
-
-def install(shell: Any, session: Session) -> Installed:
-    """Register ``%%sql`` and the after-cell clean-up of DuckDB calls that failed.
-
-    Returns what ``uninstall`` needs: the ``%%sql`` it displaced (another extension's), if
-    any, and the ``post_run_cell`` callback.
-    """
+def install(shell: Any, session: Session) -> Any:
+    """Register ``%%sql``; returns what ``uninstall`` needs: the ``%%sql`` it displaced (another extension's), if any."""
     previous = shell.magics_manager.magics["cell"].get("sql")
     shell.register_magics(SqlMagics(shell, session))
-
-    def after_cell(result: Any) -> None:
-        try:
-            duckframes.forget(getattr(result, "error_in_exec", None))
-        except Exception as exc:
-            session.internal_error("SQL clean-up after the cell", exc)
-
-    shell.events.register("post_run_cell", after_cell)
-    return previous, after_cell
+    return previous
 
 
-def uninstall(shell: Any, installed: Installed | None) -> None:
-    """Remove ``%%sql`` (restoring a ``%%sql`` another extension had registered) and the clean-up callback."""
+def uninstall(shell: Any, previous: Any) -> None:
+    """Remove ``%%sql``, restoring a ``%%sql`` another extension had registered."""
     cells = shell.magics_manager.magics["cell"]
     cells.pop("sql", None)
-    if installed is None:
-        return
-    previous, after_cell = installed
     if previous is not None:
         cells["sql"] = previous
-    try:
-        shell.events.unregister("post_run_cell", after_cell)
-    except ValueError:
-        pass

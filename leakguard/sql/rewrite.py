@@ -193,28 +193,3 @@ def generate(trees: list[exp.Expr], dialect: str, original: list[str]) -> str:
         raise RewriteError("its parameter markers would not survive the rewrite")
     return sql
 
-
-def rename_tables(sql: str, dialect: str, names: Mapping[str, str]) -> str:
-    """``sql`` reading each table named like a key of ``names`` from ``names[key]`` instead, aliased as before.
-
-    Only one-part names read in FROM or JOIN are renamed (not CTEs, not written tables):
-    ``FROM result`` → ``FROM "__leakguard_result" AS result``. Raises RewriteError.
-    """
-    import sqlglot
-
-    try:
-        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
-    except sqlglot.errors.SqlglotError as exc:
-        raise RewriteError(str(exc)) from None
-    ctes = {c.alias_or_name for tree in trees for c in tree.find_all(exp.CTE)}
-    for tree in trees:
-        for node in list(tree.find_all(exp.Table)):
-            new = names.get(node.name)
-            if (new is None or node.name in ctes or node.db or node.catalog or not isinstance(node.this, exp.Identifier)
-                    or not isinstance(node.parent, (exp.From, exp.Join))):
-                continue
-            old = node.this
-            node.set("this", exp.to_identifier(new, quoted=True))
-            if not node.args.get("alias"):
-                node.set("alias", exp.TableAlias(this=old))
-    return generate(trees, dialect, markers(sql, dialect))

@@ -82,3 +82,61 @@ def test_unanalysable_sql_still_reads_frames(loaded_events: Kernel) -> None:
     # DuckDB's FROM-first syntax with a trailing GROUP BY ALL: whatever sqlglot makes of it, DuckDB must still find `small`
     r = k.run("n = duckdb.sql('FROM small SELECT count(*) AS n').fetchall()[0][0]")
     assert r.error is None and k.ns["n"] == 5
+
+
+def test_a_local_frame_is_found_on_another_thread(loaded_events: Kernel) -> None:
+    k = loaded_events
+    k.run("import duckdb, threading\n"
+          "out = []\n"
+          "def work(frame):\n"
+          "    try:\n"
+          "        local_df = frame.head(6)\n"
+          "        out.append(duckdb.sql('SELECT count(*) FROM local_df').fetchall()[0][0])\n"
+          "    except Exception as exc:\n"
+          "        out.append(exc)\n"
+          "t = threading.Thread(target=work, args=(df,))\n"
+          "t.start()\n"
+          "t.join()")
+    assert k.ns["out"] == [6]
+
+
+def test_a_local_frame_is_found_in_a_call_nested_in_a_tracked_call(loaded_events: Kernel) -> None:
+    k = loaded_events
+    # duckdb.sql runs inside a wrapped pandas call (SeriesGroupBy.agg): leakguard is busy and calls straight through
+    r = k.run("import duckdb\n"
+              "def count_part(s):\n"
+              "    part = s.to_frame()\n"
+              "    return duckdb.sql('SELECT count(*) FROM part').fetchall()[0][0]\n"
+              "counts = df.groupby('plan')['x'].agg(count_part)")
+    assert r.error is None
+    assert k.ns["counts"].to_dict() == make_events().groupby("plan").size().to_dict()
+    # the same, with the session marked busy by hand (any wrapped call in progress)
+    k.session.busy = True
+    try:
+        k.run("def count_head(frame):\n"
+              "    head_rows = frame.head(4)\n"
+              "    return duckdb.sql('SELECT count(*) FROM head_rows').fetchall()[0][0]\n"
+              "m = count_head(df)")
+    finally:
+        k.session.busy = False
+    assert k.ns["m"] == 4
+
+
+def test_a_local_frame_is_found_on_the_main_path_and_analysed(loaded_events: Kernel) -> None:
+    k = loaded_events
+    k.run("import duckdb\n"
+          "def recent(frame):\n"
+          "    local_events = frame\n"
+          "    return duckdb.sql(\"SELECT count(*) FROM local_events WHERE event_ts > '2024-06-01'\").fetchall()[0][0]")
+    r = k.run("n = recent(df)")
+    assert r.error is None and k.ns["n"] == int((make_events()["event_ts"] > "2024-06-01").sum())
+    assert "peek-future" in r.rules  # the query's frame was found for the analysis too
+
+
+def test_the_duckdb_wrapper_stays_a_faithful_stand_in(loaded_events: Kernel) -> None:
+    import duckdb
+
+    wrapped = duckdb.sql
+    original = wrapped.__leakguard_original__
+    assert wrapped.__wrapped__ is original and wrapped.__name__ == original.__name__
+    assert wrapped.__globals__["__name__"].startswith("duckdb.")  # DuckDB skips the wrapper's frame
