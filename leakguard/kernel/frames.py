@@ -93,10 +93,12 @@ def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
     removed: set[str] = set()
     cols = obj.columns
     try:
-        if policy.has_future and policy.time in cols and not cols.duplicated().any():
-            from leakguard.splitting import future_mask
+        if policy.has_future and policy.time in cols and cols.is_unique:
+            from leakguard.splitting import cutoff_for, time_values
 
-            if not future_mask(obj, policy).any():
+            values = time_values(obj, policy.time)
+            latest = values.max()
+            if latest is not None and latest == latest and latest <= cutoff_for(values, policy):  # NaT != NaT
                 removed.add("future")
         h = policy.holdout
         if h.column is not None and h.column in cols and not obj[h.column].fillna(False).astype(bool).any():
@@ -114,14 +116,18 @@ def partitions(parent: Any, a: Any, b: Any) -> bool:
         return False
     if len(a) == 0 or len(b) == 0 or len(a) + len(b) != len(parent):
         return False
-    index = parent.index
-    if not index.is_unique:
+    import pandas as pd
+
+    # Ask on throwaway Index objects: pandas caches a hash table on an index it is asked
+    # about, and leakguard must not grow the user's frames (about 20 bytes a row).
+    index = pd.Index(parent.index.to_numpy(), copy=False)
+    ia = pd.Index(a.index.to_numpy(), copy=False)
+    ib = pd.Index(b.index.to_numpy(), copy=False)
+    if not (index.is_unique and ia.is_unique and ib.is_unique):
         return False
-    if not (a.index.is_unique and b.index.is_unique):
+    if len(ia.intersection(ib)):
         return False
-    if len(a.index.intersection(b.index)):
-        return False
-    return bool(a.index.isin(index).all() and b.index.isin(index).all())
+    return bool(ia.isin(index).all() and ib.isin(index).all())
 
 
 def time_ordered(objs: Sequence[Any], roles: Sequence[str], policy: Policy) -> bool | None:

@@ -68,6 +68,7 @@ class Session:
         self.unresolved: set[str] = set()
         # results of this cell's inspections that cannot be weakly referenced (floats...), by id
         self._results: dict[int, tuple[type, NodeId]] = {}
+        self._checked_nodes: set[NodeId] = set()
         self.listeners: list[Callable[[Session], None]] = []
 
     # -- policy -------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ class Session:
         """
         nid = self.tracker.node_of(obj)
         if nid is not None and nid in self.graph.nodes:
-            return self.graph.nodes[nid]
+            return self._checked(self.graph.nodes[nid], obj)
         line = frame.f_lineno if frame is not None else None
         inputs: list[Node] = []
         if reads and line is not None:
@@ -223,7 +224,36 @@ class Session:
         if not inputs:
             inputs = self._statement_inputs(line) if line is not None else []
         label = name or fr.describe_object(obj)
-        return self._derive_node(obj, label, inputs, "derived", self.where(frame))
+        return self._checked(self._derive_node(obj, label, inputs, "derived", self.where(frame)), obj)
+
+    def _checked(self, node: Node, obj: Any) -> Node:
+        """``node``, refined once by what ``obj``'s data proves (no row past the cutoff, no holdout mark).
+
+        Checked when a value is used (inspected, split, fit), not whenever a cell binds a
+        frame: the check scans a column, and most frames are never looked at.
+        """
+        if node.id in self._checked_nodes or not fr.is_frame(obj):
+            return node
+        self._checked_nodes.add(node.id)
+        if not (node.rows.known and (node.rows.has("future") or node.rows.has("holdout"))):
+            return node
+        if any(self.tracker.object_of(i) is obj for i in node.inputs if i in self._checked_nodes):
+            return node  # the same object changed in place: its rows are the ones already checked
+        removed = fr.proven_removed(obj, self.policy) & node.rows.parts
+        if not removed:
+            return node
+        why = " and ".join(sorted(removed))
+        made = self.graph.apply(Derive(self.graph.new_id(), (node.id,), f"data shows no {why} rows", node.name,
+                                       node.where, rows="same", columns=node.columns, removes=removed,
+                                       kind=node.kind))
+        assert made is not None
+        made.n_rows, made.split_role = node.n_rows, node.split_role
+        self._checked_nodes.add(made.id)
+        self.tracker.register(obj, made.id)
+        for name, bound in list(self.bindings.items()):
+            if bound == node.id:
+                self.bindings[name] = made.id
+        return made
 
     def _derive_node(self, obj: Any, name: str, inputs: list[Node], op: str, where: Where) -> Node:
         policy = self.policy
@@ -234,17 +264,14 @@ class Session:
                                          columns, kind=fr.kind_of(obj)))
         else:
             row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows for i in inputs))
-            removes: frozenset[str] = frozenset()
             # an aggregate of the label itself (a label Series, or a value already carrying it)
             label_used = not row_data and any(
                 "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))
                 for i in inputs
             )
-            if row_data:
-                removes = fr.proven_removed(obj, policy)
             node = self.graph.apply(Derive(
                 self.graph.new_id(), tuple(i.id for i in inputs), op, name, where,
-                rows="unknown" if row_data else "aggregate", columns=columns, removes=removes,
+                rows="unknown" if row_data else "aggregate", columns=columns,
                 kind=fr.kind_of(obj), label_derived=label_used,
             ))
         assert node is not None
@@ -276,7 +303,8 @@ class Session:
             value = self.user_ns.get(name, _MISSING)
             nid = self.tracker.node_of(value) if value is not _MISSING else None
             if nid is not None and nid in self.graph.nodes:
-                found[nid] = self.graph.nodes[nid]
+                checked = self._checked(self.graph.nodes[nid], value)
+                found[checked.id] = checked
                 continue
             earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
             if earlier and depth < 8:
@@ -418,7 +446,7 @@ class Session:
         if value is not _MISSING:
             nid = self.tracker.node_of(value)
             if nid is not None and nid in self.graph.nodes:
-                return self.graph.nodes[nid]
+                return self._checked(self.graph.nodes[nid], value)
         bound = self.bindings.get(name)
         return self.graph.nodes.get(bound) if bound else None
 
