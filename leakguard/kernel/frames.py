@@ -93,12 +93,14 @@ def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
     removed: set[str] = set()
     cols = obj.columns
     try:
-        if policy.has_future and policy.time in cols and cols.is_unique:
+        if policy.time is not None and policy.has_future and policy.time in cols and cols.is_unique:
+            import pandas as pd
+
             from leakguard.splitting import cutoff_for, time_values
 
             values = time_values(obj, policy.time)
             latest = values.max()
-            if latest is not None and latest == latest and latest <= cutoff_for(values, policy):  # NaT != NaT
+            if not pd.isna(latest) and latest <= cutoff_for(values, policy):
                 removed.add("future")
         h = policy.holdout
         if h.column is not None and h.column in cols and not obj[h.column].fillna(False).astype(bool).any():
