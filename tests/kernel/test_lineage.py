@@ -132,3 +132,12 @@ def test_explain_api_shows_the_chain(loaded_events: Kernel) -> None:
     assert "leakguard.split" in text and "read_parquet" in text and "rows train" in text
     assert "rows train" in repr(leakguard.explain(loaded_events.ns["train"]))
     assert "<ol>" in leakguard.explain("train")._repr_html_()
+
+
+def test_splitter_folds_are_recognised_by_their_rows(loaded_events: Kernel) -> None:
+    loaded_events.run("from sklearn.model_selection import KFold")
+    loaded_events.run("past = df[df['event_ts'] <= '2024-06-01']")
+    loaded_events.run("for tr, te in KFold(4).split(past):\n    fold_train, fold_test = past.iloc[tr], past.iloc[te]")
+    assert node(loaded_events, "fold_train").split_role == "train"
+    assert node(loaded_events, "fold_test").split_role == "holdout"
+    assert loaded_events.run("fold_train.describe()").findings == []
