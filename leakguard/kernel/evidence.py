@@ -1,19 +1,20 @@
 """Row facts proven from live data, for the modelling rules: copies across a split, time order, label proxies.
 
 Facts about a split (how many test rows are copies of training rows, whether every
-training row is older than every test row) are computed once, right after the cell that
-split, so fitting and scoring pay nothing. Rows are matched by index identity when the
+training row is older than every test row) are computed lazily, the first time a fit or a
+score needs them, once per split (cached); the cell that merely splits pays nothing. Rows are matched by index identity when the
 labels still name source rows, and by content fingerprints only when they do not.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
 from leakguard.lineage import fingerprint
-from leakguard.lineage.events import Split
+from leakguard.lineage.events import NodeId, Split
 from leakguard.lineage.graph import Node, holds_rows
 from leakguard.rules._modelling import row_lineage
 
@@ -51,15 +52,8 @@ def _sources(s: Session, node: Node, obj: Any, column: str | None = None) -> lis
 
 
 def new_splits(s: Session) -> None:
-    """Prove row facts for the splits made since the last call (runs after a cell)."""
-    st = state(s)
-    splits = s.graph.splits
-    for split in splits[st.splits_seen:]:
-        try:
-            _split_facts(s, split)
-        except Exception as exc:  # a fact we cannot prove stays unknown
-            s.internal_error("row facts of a split", exc)
-    st.splits_seen = len(splits)
+    """Note the splits made so far; their row facts are proved lazily, when an evaluation first needs them."""
+    state(s).splits_seen = len(s.graph.splits)
 
 
 def _split_facts(s: Session, split: Split) -> None:
@@ -77,32 +71,41 @@ def _split_facts(s: Session, split: Split) -> None:
 
 
 def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
-    """Test rows that are copies of training rows: by the source's full records when identity holds, else content."""
+    """Test rows that are copies of training rows: by the source's full records when identity holds, else content.
+
+    The source is hashed once (or its repeated records come from the cache) and the parts'
+    hashes are selected by position: no column of the user's data is copied.
+    """
     if fr.is_series(train) or getattr(train, "ndim", 2) == 1:
         return None  # one column (a target): equal values are not copied rows
     sources = [f for f in _sources(s, node, train) if fingerprint.identity_holds(test, f)]
     if sources:  # compare the fullest records the rows come from (ids and timestamps included)
-        source = sources[-1]
-        repeated = _repeated_records(s, source)
-        if repeated is None:  # many repeated records: compare the parts' records directly
-            return fingerprint.shared_by_content(source.loc[train.index], source.loc[test.index])
-        positions, hashes = repeated
-        if not len(positions):
-            return 0  # no record of the source repeats: no copy can cross any split of it
         import numpy as np
 
-        in_train = np.isin(positions, source.index.get_indexer(train.index))
-        in_test = np.isin(positions, source.index.get_indexer(test.index))
-        return int(np.isin(hashes[in_test], hashes[in_train]).sum())
+        source = sources[-1]
+        hashes: list[Any] = []
+        repeated = _repeated_records(s, source, hashes)
+        tr_pos = fingerprint.positions_in(source.index, train.index)
+        te_pos = fingerprint.positions_in(source.index, test.index)
+        if repeated is None:  # many repeated records: compare the parts' records directly
+            h = hashes[0] if hashes else fingerprint.row_hashes(source)
+            return fingerprint.shared_hashes(h[tr_pos], h[te_pos])
+        positions, rep_hashes = repeated
+        if not len(positions):
+            return 0  # no record of the source repeats: no copy can cross any split of it
+        in_train = np.isin(positions, tr_pos)
+        in_test = np.isin(positions, te_pos)
+        return int(np.isin(rep_hashes[in_test], rep_hashes[in_train]).sum())
     return _content_copies(train, test)
 
 
-def _repeated_records(s: Session, source: Any) -> tuple[Any, Any] | None:
+def _repeated_records(s: Session, source: Any, out: list[Any] | None = None) -> tuple[Any, Any] | None:
     """(positions, hashes) of the source's records that repeat, computed once per source frame.
 
     Empty arrays when every record is unique (the usual case: later splits cost nothing);
     None when so many repeat that keeping them would not be small. Only positions and
-    hashes are kept, never values or labels.
+    hashes are kept, never values or labels. When the hashes are computed here, they are
+    appended to ``out`` for the caller's one comparison (never kept).
     """
     import numpy as np
     import pandas as pd
@@ -111,7 +114,10 @@ def _repeated_records(s: Session, source: Any) -> tuple[Any, Any] | None:
     cache = state(s).repeated
     if key is not None and key in cache:
         return cache[key]  # type: ignore[no-any-return]
-    hashes = pd.Series(fingerprint.row_hashes(source))
+    all_hashes = fingerprint.row_hashes(source)
+    if out is not None:
+        out.append(all_hashes)
+    hashes = pd.Series(all_hashes)
     repeated = hashes[hashes.duplicated(keep=False).to_numpy()]
     if len(repeated):
         counts = repeated.map(repeated.value_counts())
@@ -146,11 +152,7 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
 
     source = sources[0]
     values = time_values(source, t).to_numpy()
-    index = source.index
-    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and obj.index.dtype.kind == "i":
-        positions = obj.index.to_numpy()  # labels are positions: no hash lookup
-    else:
-        positions = index.get_indexer(obj.index)
+    positions = fingerprint.positions_in(source.index, obj.index)  # no hash table cached on the user's index
     return pd.Series(values[positions], index=obj.index)
 
 
@@ -223,6 +225,23 @@ def cv_time_ordered(cv: Any) -> bool | None:
 
 
 # -- label proxies ----------------------------------------------------------------------------------
+
+_PROXIES: weakref.WeakKeyDictionary[Session, dict[tuple[NodeId, NodeId], tuple[str, ...]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def label_proxies_of(s: Session, data: NodeId, target: NodeId | None, X: Any, y: Any) -> tuple[str, ...]:
+    """``label_proxies(X, y)``, computed once per (X, y) node pair (column names only are kept)."""
+    if target is None:
+        return label_proxies(X, y)
+    cache = _PROXIES.get(s)
+    if cache is None:
+        cache = _PROXIES[s] = {}
+    key = (data, target)
+    if key not in cache:
+        cache[key] = label_proxies(X, y)
+    return cache[key]
+
 
 
 def label_proxies(X: Any, y: Any) -> tuple[str, ...]:

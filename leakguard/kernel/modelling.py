@@ -124,7 +124,8 @@ def _emit_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
         return None
     target = value_node(s, y, frame, argument(call, 1, ("y",))) if y is not None else None
     learner, learns, encodes = _role(api, est)
-    proxies = evidence.label_proxies(X, y) if learner in PREDICTORS and y is not None else ()
+    proxies = evidence.label_proxies_of(s, data.id, target.id if target else None, X, y) \
+        if learner in PREDICTORS and y is not None else ()
     fit_id = s.graph.new_id()
     where = s.where(frame)
     _emit(s, Fit(fit_id, estimator_name(est), data.id, where, target.id if target else None, op=_op(est, api),

@@ -74,15 +74,21 @@ def row_hashes(obj: Any) -> Hashes:
 
 def shared_by_content(train: Any, test: Any) -> int:
     """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common)."""
+    if len(train) == 0 or len(test) == 0:
+        return 0
+    return shared_hashes(row_hashes(train), row_hashes(test))
+
+
+def shared_hashes(train_h: Hashes, test_h: Hashes) -> int:
+    """How many of ``test_h`` occur in ``train_h`` at most ``COPY_MULTIPLICITY`` times (row hashes of two parts)."""
     import numpy as np
     import pandas as pd
 
-    if len(train) == 0 or len(test) == 0:
+    if len(train_h) == 0 or len(test_h) == 0:
         return 0
-    train_h = pd.Series(row_hashes(train))
-    counts = train_h.value_counts()
+    counts = pd.Series(train_h).value_counts()
     copied = counts[counts <= COPY_MULTIPLICITY].index
-    return int(np.count_nonzero(pd.Series(row_hashes(test)).isin(copied).to_numpy()))
+    return int(np.count_nonzero(pd.Series(test_h).isin(copied).to_numpy()))
 
 
 def shared_by_index(train: Any, test: Any) -> int:
@@ -90,32 +96,90 @@ def shared_by_index(train: Any, test: Any) -> int:
     return int(test.index.isin(train.index).sum())
 
 
+def scratch_index(index: Any) -> Any:
+    """A throwaway Index over the same labels: questions asked of it cache no hash table on the user's index."""
+    import pandas as pd
+
+    if isinstance(index, pd.RangeIndex):
+        return index  # answers uniqueness and lookups arithmetically, without a hash table
+    return pd.Index(index.to_numpy(), copy=False)
+
+
+def positions_in(index: Any, labels: Any) -> Any:
+    """Positions of ``labels`` in ``index`` (-1 when absent), asked on a throwaway index."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and labels.dtype.kind == "i":
+        pos = np.asarray(labels, dtype=np.int64)  # labels are positions: no lookup
+        if len(pos) and (pos.min() < 0 or pos.max() >= len(index)):
+            pos = np.where((pos >= 0) & (pos < len(index)), pos, -1)
+        return pos
+    if isinstance(index, pd.RangeIndex) or len(labels) > 1024 or not len(index):
+        return scratch_index(index).get_indexer(labels)
+    # few labels (a sample): look the index up in a small table of them rather than hash the whole index
+    small = pd.Index(np.asarray(labels), copy=False)
+    if not small.is_unique:
+        return scratch_index(index).get_indexer(labels)
+    hits = small.get_indexer(index.to_numpy())
+    found = np.flatnonzero(hits >= 0)
+    pos = np.full(len(small), -1, dtype=np.intp)
+    pos[hits[found]] = found  # a repeated index label: the last position (identity_holds checks uniqueness)
+    return pos
+
+
+def _unique(index: Any) -> bool:
+    """Whether ``index`` has unique labels, without caching a hash table on it.
+
+    Integer labels in a compact range (rows of a RangeIndex frame, say) are checked with a
+    mark array (no hashing); other indexes are asked on a throwaway copy.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(index, pd.RangeIndex) or len(index) < 2:
+        return True
+    if index.dtype.kind == "i":
+        pos = index.to_numpy()
+        lo, hi = int(pos.min()), int(pos.max())
+        if hi - lo < 4 * len(pos) + 1024:
+            mark = np.zeros(hi - lo + 1, dtype=bool)
+            mark[pos - lo] = True
+            return int(np.count_nonzero(mark)) == len(pos)
+    return bool(scratch_index(index).is_unique)
+
+
 def identity_holds(obj: Any, source: Any, sample: int = 32) -> bool:
     """True when ``obj``'s index labels still name rows of ``source`` (a sample of shared columns agrees).
 
     False after ``reset_index`` or ``concat(ignore_index=True)``: the labels then are
-    positions that name other rows.
+    positions that name other rows. Index questions go to throwaway indexes and rows are
+    taken by position, so no hash table is cached on the user's indexes.
     """
     import pandas as pd
 
     if not (isinstance(obj, (pd.DataFrame, pd.Series)) and isinstance(source, pd.DataFrame)):
         return False
-    if not (obj.index.is_unique and source.index.is_unique) or obj.index.dtype != source.index.dtype:
+    if obj.index.dtype != source.index.dtype:
+        return False
+    if not (_unique(obj.index) and (source is obj or _unique(source.index))):
         return False
     if len(obj) == 0:
         return True
     step = max(1, len(obj) // sample)
-    labels = obj.index[::step][:sample]
-    if (source.index.get_indexer(labels) < 0).any():  # the index's own lookup table, built once and cached
+    mine_pos = list(range(0, len(obj), step))[:sample]
+    labels = obj.index[mine_pos]
+    theirs_pos = positions_in(source.index, labels)
+    if (theirs_pos < 0).any():
         return False
     cols: list[Any]
     if isinstance(obj, pd.Series):
         cols = [obj.name] if obj.name in source.columns else []
-        mine = obj.loc[labels].to_frame() if cols else None
+        mine = obj.iloc[mine_pos].to_frame() if cols else None
     else:
         cols = [c for c in obj.columns if c in source.columns][:8]
-        mine = obj.loc[labels, cols] if cols else None
+        mine = obj.iloc[mine_pos][cols] if cols else None
     if mine is None or not cols:
         return True  # no shared column to compare: the labels are all there is
-    theirs = source.loc[labels, cols]
+    theirs = source.iloc[theirs_pos][cols]
     return bool((row_hashes(mine) == row_hashes(theirs)).all())
