@@ -36,9 +36,11 @@ def write_big(folder: Path, n_cells: int = 500, n_findings: int = 1000) -> tuple
         "from leakguard.lineage.events import Where\n"
         f"ids = {ids!r}\n"
         "session = loaded().session\n"
+        # not on the cell that adds one more: a cell run again supersedes its own findings
+        "targets = [c for c in ids if c != ids[2]]\n"
         f"for i in range({n_findings}):\n"
-        "    cell = ids[i % len(ids)]\n"
-        "    session.findings.append(Finding('peek-holdout', 'warning', Where(cell, 1, 1 + i // len(ids)),\n"
+        "    cell = targets[i % len(targets)]\n"
+        "    session.findings.append(Finding('peek-holdout', 'warning', Where(cell, 1, 1 + i // len(targets)),\n"
         "                                    f'synthetic finding {i} on df', 'split first', 'df'))\n"
     )
     one_more = (
