@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,9 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     if len(args) < 3 or not isinstance(args[1], str):
         return None
     df, key, value = args[0], args[1], args[2]
+    caller = sys._getframe(2)  # who called __setitem__ (frame 1 is the wrapper)
+    if str(caller.f_globals.get("__name__", "")).startswith("pandas"):
+        return None  # pandas filling a frame of its own (inside df.assign(...)): not the user's assignment
     frame = s.cell_frame()
     if frame is None:
         return None
