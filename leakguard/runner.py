@@ -89,7 +89,13 @@ def run_notebook(path: Path | str, *, mode: str | None = None, timeout: int = 60
         km = _kernel_manager(Path(tmp), startup)
         client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=True,
                                 resources={"metadata": {"path": str(path.parent.resolve())}})
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            # nbclient leaves a kernel manager it was given alone: stop the kernel here, or it
+            # lingers until this process exits (one per notebook run)
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     results: list[CellResult] = []
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for index, cell in zip(originals, code_cells, strict=True):

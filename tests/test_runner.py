@@ -80,3 +80,22 @@ def test_cli_run_block_mode_counts_leakage_errors_as_findings(tmp_path: Path, ev
     assert main(["run", "--mode", "block", "--format", "json", str(leaky)]) == 1
     out = capsys.readouterr().out
     assert '"error": "LeakageError' in out
+
+
+def _run_kernels() -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "ipykernel_launcher" in cmd and "leakguard-run-" in cmd:
+            found.append(cmd)
+    return found
+
+
+@pytest.mark.slow
+def test_the_kernel_of_a_run_is_stopped(tmp_path: Path, events_file: Path) -> None:
+    clean = write_notebook(tmp_path, "clean.ipynb", CLEAN)
+    run_notebook(clean)
+    assert _run_kernels() == []
