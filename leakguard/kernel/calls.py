@@ -181,10 +181,39 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
     return node
 
 
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _changed_params(est: Any) -> str | None:
+    """``C=0.1, max_iter=1000``: the parameters that differ from the class defaults (None if unknown).
+
+    scikit-learn's own repr says the same but pretty-prints it, which costs milliseconds per fit.
+    """
+    import inspect
+
+    klass = type(est)
+    defaults = _DEFAULTS.get(klass)
+    if defaults is None:
+        params = inspect.signature(klass.__init__).parameters
+        defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+        _DEFAULTS[klass] = defaults
+    changed = []
+    for key, value in est.get_params(deep=False).items():
+        default = defaults.get(key, inspect.Parameter.empty)
+        try:
+            same = value is default or bool(value == default)
+        except Exception:  # arrays and other values without a plain truth value
+            same = False
+        if not same:
+            changed.append(f"{key}={estimator_name(value) if hasattr(value, 'get_params') else repr(value)}")
+    return ", ".join(changed)
+
+
 def estimator_name(est: Any) -> str:
-    """``LogisticRegression(C=0.1)``: the estimator's repr on one line, shortened with a stable tail."""
+    """``LogisticRegression(C=0.1)``: the estimator and its changed parameters on one line, shortened with a stable tail."""
     try:
-        text = " ".join(repr(est).split())
+        params = _changed_params(est) if hasattr(est, "get_params") else None
+        text = f"{type(est).__name__}({params})" if params is not None else " ".join(repr(est).split())
     except Exception:
         text = type(est).__name__
     if len(text) <= _MAX_NAME:
