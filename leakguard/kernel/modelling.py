@@ -110,10 +110,9 @@ def _op(est: Any, api: Api) -> str:
 # -- fit ----------------------------------------------------------------------------------------
 
 
-def _emit_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]
-              ) -> tuple[NodeId, Node, types.FrameType | None] | None:
-    """Emit the Fit (and the evaluations a fit makes on other data); None when the data is not tracked."""
-    est = args[0]
+def _data_and_target(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]
+                     ) -> tuple[types.FrameType, Any, Any, Node, Node | None] | None:
+    """``(frame, X, y, X's node, y's node)`` of a fit or score call; None when it is not the user's or X is untracked."""
     frame, call = _where_and_call(s, api)
     if frame is None:
         return None
@@ -123,6 +122,17 @@ def _emit_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     if data is None:
         return None
     target = value_node(s, y, frame, argument(call, 1, ("y",))) if y is not None else None
+    return frame, X, y, data, target
+
+
+def _emit_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]
+              ) -> tuple[NodeId, Node, types.FrameType | None] | None:
+    """Emit the Fit (and the evaluations a fit makes on other data); None when the data is not tracked."""
+    est = args[0]
+    found = _data_and_target(s, api, args, kwargs)
+    if found is None:
+        return None
+    frame, X, y, data, target = found
     learner, learns, encodes = _role(api, est)
     proxies = evidence.label_proxies_of(s, data.id, target.id if target else None, X, y) \
         if learner in PREDICTORS and y is not None else ()
@@ -229,15 +239,10 @@ def _facts(s: Session, model: NodeId, data: Node) -> tuple[int | None, bool | No
 
 def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     est = args[0]
-    frame, call = _where_and_call(s, api)
-    if frame is None:
+    found = _data_and_target(s, api, args, kwargs)
+    if found is None:
         return None
-    mark_handled(s, frame)
-    X, y = _pick(args, kwargs, 1, ("X", "x")), _pick(args, kwargs, 2, ("y",))
-    data = value_node(s, X, frame, argument(call, 0, ("X", "x")))
-    if data is None:
-        return None
-    target = value_node(s, y, frame, argument(call, 1, ("y",))) if y is not None else None
+    frame, _X, _y, data, target = found
     model = estimator_node(s, est, frame)
     shared, ordered = _facts(s, model.id, data)
     _emit(s, Evaluate(model.id, data.id, s.where(frame), target.id if target else None, op=_op(est, api),

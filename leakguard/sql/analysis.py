@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal, Protocol
 
 import sqlglot
@@ -105,6 +105,10 @@ class Scan:
             return None
         found = find_column(self.columns, name)
         return found if found is not None else (name if name.lower() in self.used else None)
+
+    def holds_any(self, names: Iterable[str | None]) -> bool:
+        """True when this scan holds (or uses) any of ``names``: the policy's columns, say."""
+        return any(self.column(n) for n in names if n)
 
     @property
     def known(self) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.lineage.events import Derive, NodeId, Read, Where
 from leakguard.sql.connections import engine_of, frame_columns
 from leakguard.sql.state import Source, state_of
-from leakguard.sql.tables import find_column, is_holdout, lower_map
+from leakguard.sql.tables import is_holdout
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -54,9 +54,7 @@ def scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restricti
         if is_holdout(scan.ref, h.tables):
             removes |= {"train", "future"}
         else:
-            marks = [policy.time, h.column, h.id_column, *policy.label]
-            cols = lower_map(scan.columns or {}) if scan.columns is not None else None
-            modelling = any(scan.column(c) or find_column(cols, c) for c in marks if c)
+            modelling = scan.holds_any((policy.time, h.column, h.id_column, *policy.label))
             if not scan.known and not modelling:
                 return derive(s, (), f"{scan.ref.name} (columns unknown)", scan.ref.name, s.where(None))
             if time_col is None:

@@ -130,7 +130,7 @@ def _table_node(it: Interp, scan: Scan, columns: Mapping[str, str] | None) -> No
 
 def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
     """The node of the rows one scan reads (the kernel guard's ``_scan_node``, without safe-mode rewriting)."""
-    from leakguard.sql.tables import find_column, is_holdout, lower_map
+    from leakguard.sql.tables import is_holdout
 
     policy = it.policy
     frame = schema.frames.get(scan.ref.key)
@@ -143,9 +143,7 @@ def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
         if is_holdout(scan.ref, h.tables):
             removes |= {"train", "future"}
         else:
-            marks = [policy.time, h.column, h.id_column, *policy.label]
-            cols = lower_map(scan.columns or {}) if scan.columns is not None else None
-            modelling = any(scan.column(c) or find_column(cols, c) for c in marks if c)
+            modelling = scan.holds_any((policy.time, h.column, h.id_column, *policy.label))
             if not scan.known and not modelling:
                 nid = it.graph.new_id()
                 it.emit(Derive(nid, (), f"{scan.ref.name} (columns unknown)", scan.ref.name, it.where(),
