@@ -163,9 +163,12 @@ def _call_span(s: Session, frame: types.FrameType | None) -> tuple[int, int, int
     if frame is None or not s.scan.statements:
         return None
     pos = _position(frame)
-    if pos is None or None in pos:
+    if pos is None:
         return None
-    return pos  # type: ignore[return-value]
+    line, end_line, col, end_col = pos
+    if line is None or end_line is None or col is None or end_col is None:
+        return None
+    return (line, end_line, col, end_col)
 
 
 def _shown(s: Session, span: tuple[int, int, int, int] | None) -> bool:
