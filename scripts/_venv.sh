@@ -10,7 +10,7 @@ stamp=.venv/.leakguard-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -m pip install --quiet -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import leakguard, pandas, sklearn, nbclient, ipykernel" 
+  .venv/bin/python -c "import leakguard, pandas, sklearn, nbclient, ipykernel, polars, pyspark"
   touch "$stamp"
 fi
 export PATH="$root/.venv/bin:$PATH"

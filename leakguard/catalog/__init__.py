@@ -35,6 +35,9 @@ Kind = Literal[
     "ordered",        # a computation along row order (shift, bfill, cumsum, diff...)
     "window",         # an aggregation over a rolling / expanding / ewm window
     "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/catalog/sql.py
+    # lazy frames (leakguard/catalog/spark.py, leakguard/catalog/polars.py)
+    "filter",      # keeps the rows a condition selects (at the cutoff: future removed; complementary pair: a split)
+    "action",      # runs a lazy plan and brings rows or an aggregate back (show, collect, toPandas)
 ]
 
 
@@ -89,7 +92,9 @@ def all_entries() -> Iterator[Api]:
     from leakguard.catalog import keras as keras_catalog
     from leakguard.catalog import pandas as pandas_catalog
     from leakguard.catalog import pandas_features as pandas_features_catalog
+    from leakguard.catalog import polars as polars_catalog
     from leakguard.catalog import sklearn as sklearn_catalog
+    from leakguard.catalog import spark as spark_catalog
     from leakguard.catalog import sql as sql_catalog
 
     yield from pandas_catalog.ENTRIES
@@ -99,3 +104,5 @@ def all_entries() -> Iterator[Api]:
     yield from keras_catalog.ENTRIES
     yield from boosting_catalog.ENTRIES
     yield from sql_catalog.ENTRIES
+    yield from spark_catalog.ENTRIES
+    yield from polars_catalog.ENTRIES

@@ -1,18 +1,76 @@
 """What leakguard asks of a live value: its kind, columns, rows, and row facts proven from its data.
 
-Only pandas objects get more than a kind; nothing here imports pandas unless the value
-is already a pandas object (so plain-Python cells stay cheap).
+pandas objects are answered here; other DataFrame libraries (Polars, PySpark) answer
+through a :class:`FrameLibrary` module named in ``LIBRARIES``, looked up by the top-level
+module of the value's type. Nothing here imports a library unless the value already is
+one of its objects (so plain-Python cells stay cheap).
+
+``is_frame`` / ``is_series`` / ``is_frame_like`` mean *pandas* objects (the code that
+asks them goes on to use pandas API); ``is_row_data``, ``columns_of``, ``row_count``,
+``kind_of``, ``proven_removed`` and ``partitions`` answer for every library.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
 from leakguard.policy import Policy
 
 MAX_COLUMNS = 10_000
+
+
+class FrameLibrary(Protocol):
+    """What a DataFrame library other than pandas answers about its own objects.
+
+    Every function must be cheap and must never start a computation (no Spark job,
+    no ``collect`` of a lazy query): leakguard asks them on every cell.
+    """
+
+    def is_row_data(self, obj: Any) -> bool:
+        """A table of rows or a column of rows (DataFrame, LazyFrame, Series)."""
+        ...
+
+    def kind_of(self, obj: Any) -> str | None:
+        """``frame`` / ``series`` / ``model`` / ... for the library's objects, None when not one of them."""
+        ...
+
+    def columns_of(self, obj: Any) -> tuple[str, ...] | None:
+        """Column names, known without computing anything; None when unknown."""
+        ...
+
+    def row_count(self, obj: Any) -> int | None:
+        """The number of rows when already known (eager frames); None for lazy ones."""
+        ...
+
+    def proven_removed(self, obj: Any, policy: Policy) -> frozenset[str]:
+        """Row parts the data shows are absent (eager data only; lazy data proves nothing)."""
+        ...
+
+    def partitions(self, parent: Any, a: Any, b: Any) -> bool:
+        """True when ``a`` and ``b`` are disjoint row sets making all of ``parent``."""
+        ...
+
+
+# top-level module of a value's type -> the module answering for that library
+LIBRARIES: dict[str, str] = {
+    "polars": "leakguard.kernel.polars_frames",
+    "pyspark": "leakguard.kernel.spark_frames",
+}
+
+
+def library_of(obj: Any) -> FrameLibrary | None:
+    """The :class:`FrameLibrary` answering for ``obj``'s library, or None (pandas, plain values)."""
+    module = type(obj).__module__
+    name = LIBRARIES.get(module.partition(".")[0])
+    if name is None:
+        return None
+    try:
+        return cast(FrameLibrary, importlib.import_module(name))
+    except ImportError:
+        return None
 
 
 def _pd() -> Any | None:
@@ -35,7 +93,12 @@ def is_frame_like(obj: Any) -> bool:
     return pd is not None and isinstance(obj, (pd.DataFrame, pd.Series))
 
 
-is_row_data = is_frame_like
+def is_row_data(obj: Any) -> bool:
+    """Rows of data from any library: a pandas DataFrame/Series, a Polars or Spark frame."""
+    if is_frame_like(obj):
+        return True
+    lib = library_of(obj)
+    return lib is not None and lib.is_row_data(obj)
 
 
 def trackable(obj: Any) -> bool:
@@ -48,6 +111,11 @@ def kind_of(obj: Any) -> str:
         return "frame"
     if is_series(obj):
         return "series"
+    lib = library_of(obj)
+    if lib is not None:
+        kind = lib.kind_of(obj)
+        if kind is not None:
+            return kind
     module = type(obj).__module__
     if module.startswith("numpy"):
         return "array" if getattr(obj, "ndim", 0) else "scalar"
@@ -76,10 +144,14 @@ def columns_of(obj: Any) -> tuple[str, ...] | None:
     if is_series(obj):
         name = obj.name
         return None if name is None else (name if isinstance(name, str) else str(name),)
-    return None
+    lib = library_of(obj)
+    return None if lib is None else lib.columns_of(obj)
 
 
 def row_count(obj: Any) -> int | None:
+    lib = library_of(obj)
+    if lib is not None:
+        return lib.row_count(obj)
     shape = getattr(obj, "shape", None)
     if isinstance(shape, tuple) and shape and isinstance(shape[0], int):
         return shape[0]
@@ -88,6 +160,9 @@ def row_count(obj: Any) -> int | None:
 
 def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
     """Row parts that the data itself shows are absent: no row past the cutoff, no holdout-marked row."""
+    lib = library_of(obj)
+    if lib is not None:
+        return lib.proven_removed(obj, policy)
     if not is_frame(obj) or len(obj) == 0:
         return frozenset({"future", "holdout"}) if is_frame(obj) else frozenset()
     removed: set[str] = set()
@@ -114,6 +189,9 @@ def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
 
 def partitions(parent: Any, a: Any, b: Any) -> bool:
     """True when ``a`` and ``b`` hold disjoint rows of ``parent`` that together make all of it."""
+    lib = library_of(parent)
+    if lib is not None:
+        return lib is library_of(a) and lib is library_of(b) and lib.partitions(parent, a, b)
     if not (is_frame_like(parent) and is_frame_like(a) and is_frame_like(b)):
         return False
     if len(a) == 0 or len(b) == 0 or len(a) + len(b) != len(parent):

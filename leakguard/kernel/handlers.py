@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import itertools
 import os
 import sys
@@ -79,9 +80,30 @@ def _disguised(wrapper: Callable[..., Any], name: str, original: Callable[..., A
     return functools.update_wrapper(rebuilt, original)
 
 
+# Libraries whose calls have handlers of their own: a module with ``BEFORE: dict[kind, Before]``.
+# A kind it does not list falls back to the shared handler in ``BEFORE`` below.
+LIBRARY_HANDLERS: dict[str, str] = {
+    "polars": "leakguard.kernel.polars_calls",
+    "pyspark": "leakguard.kernel.spark_calls",
+}
+
+
+def before_for(api: Api) -> Before:
+    """The handler for ``api``: its library's own for the kind when there is one, else the shared one."""
+    name = LIBRARY_HANDLERS.get(api.module.partition(".")[0])
+    if name is not None:
+        try:
+            own: dict[str, Before] = importlib.import_module(name).BEFORE
+        except ImportError:
+            own = {}
+        if api.kind in own:
+            return own[api.kind]
+    return BEFORE[api.kind]
+
+
 def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Callable[..., Any]:
     """The wrapper that stands in for ``original`` while the extension is loaded."""
-    before = BEFORE[api.kind]
+    before = before_for(api)
     if api.kind in ATTACH_KINDS:
         from leakguard.kernel.aftercell import attach
 
@@ -405,6 +427,11 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     return Plan(after=after)
 
 
+def before_nothing(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Kinds whose meaning only a library's own handlers know (``filter``, ``action``): call through."""
+    return None
+
+
 BEFORE: dict[str, Before] = {
     "read": before_read,
     "inspect": before_inspect,
@@ -414,4 +441,6 @@ BEFORE: dict[str, Before] = {
     **modelling.BEFORE,
     **features.BEFORE,
     "query": before_query,
+    "filter": before_nothing,
+    "action": before_nothing,
 }

@@ -232,7 +232,7 @@ class Session:
         Checked when a value is used (inspected, split, fit), not whenever a cell binds a
         frame: the check scans a column, and most frames are never looked at.
         """
-        if node.id in self._checked_nodes or not fr.is_frame(obj):
+        if node.id in self._checked_nodes or not fr.is_row_data(obj):
             return node
         self._checked_nodes.add(node.id)
         if not (node.rows.known and (node.rows.has("future") or node.rows.has("holdout"))):
@@ -366,7 +366,7 @@ class Session:
     def _find_partitions(self, made: list[tuple[str, Node, Any]]) -> None:
         """Recognise hand-made splits: two frames from one parent whose rows partition it."""
         for name, node, value in made:
-            if not fr.is_frame_like(value) or len(node.inputs) != 1:
+            if not fr.is_row_data(value) or len(node.inputs) != 1:
                 continue
             parent_id = node.inputs[0]
             parent = self.tracker.object_of(parent_id)
@@ -387,7 +387,8 @@ class Session:
         a_test = _looks_like_holdout(a_node.name)
         b_test = _looks_like_holdout(b_name)
         if a_test == b_test:
-            a_test = len(a[1]) < len(b[1])
+            na, nb = fr.row_count(a[1]), fr.row_count(b[1])
+            a_test = na is not None and nb is not None and na < nb
         holdout, train = (a, b) if a_test else (b, a)
         self.register_split(parent_id, [(train[1], "train"), (holdout[1], "holdout")], "row partition",
                             inferred=True, names=[self.graph.nodes[train[0]].name, self.graph.nodes[holdout[0]].name])

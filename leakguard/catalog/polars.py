@@ -1,0 +1,40 @@
+"""Polars: readers and scans, inspections on eager and lazy frames, filters, collects, SQL.
+
+A lazy query computes nothing until ``collect``: a ``LazyFrame`` statistic is judged where
+it is asked for (shown or kept), and ``collect`` of an aggregating plan leakguard did not
+see being built is judged at the collect. Handlers: ``leakguard/kernel/polars_calls.py``.
+"""
+
+from __future__ import annotations
+
+from leakguard.catalog import Api
+
+_READERS = (
+    "read_csv", "read_parquet", "read_ipc", "read_json", "read_ndjson", "read_excel", "read_avro",
+    "scan_csv", "scan_parquet", "scan_ipc", "scan_ndjson", "from_pandas", "from_arrow", "from_dicts",
+)
+_FRAME_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "null_count",
+                "n_unique")
+_LAZY_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "null_count")
+_SERIES_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "n_unique",
+                 "value_counts", "unique", "hist")
+_GROUP_STATS = ("agg", "mean", "median", "min", "max", "sum", "count", "len", "n_unique", "quantile", "first",
+                "last")
+_SQL = (("polars", "sql"), ("polars", "DataFrame.sql"), ("polars", "LazyFrame.sql"),
+        ("polars", "SQLContext.execute"))
+
+ENTRIES: tuple[Api, ...] = (
+    *(Api("polars", name, "read") for name in _READERS),
+    *(Api("polars", f"DataFrame.{name}", "inspect") for name in _FRAME_STATS),
+    Api("polars", "DataFrame.corr", "inspect", relates=True),
+    *(Api("polars", f"LazyFrame.{name}", "inspect") for name in _LAZY_STATS),
+    *(Api("polars", f"Series.{name}", "inspect") for name in _SERIES_STATS),
+    *(Api("polars.dataframe.group_by", f"GroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    *(Api("polars.lazyframe.group_by", f"LazyGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    Api("polars", "DataFrame.group_by", "groupby"),
+    Api("polars", "LazyFrame.group_by", "groupby"),
+    Api("polars", "DataFrame.filter", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
+    Api("polars", "LazyFrame.filter", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
+    Api("polars", "LazyFrame.collect", "action"),
+    *(Api(module, name, "query", note="sends a query") for module, name in _SQL),
+)
