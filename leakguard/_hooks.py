@@ -22,7 +22,7 @@ class SessionHooks(Protocol):
 
     def set_policy(self, policy: Policy) -> None: ...
 
-    def on_split(self, frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts,
+    def on_split(self, frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts | None,
                  policy: Policy) -> None: ...
 
 
@@ -62,7 +62,10 @@ def set_policy(policy: Policy) -> None:
         _policy = policy
 
 
-def split_done(frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts, policy: Policy) -> None:
-    """Tell the live session that ``leakguard.split`` separated ``frames`` into ``result``."""
+def split_done(frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts | None, policy: Policy) -> None:
+    """Tell the live session that ``leakguard.split`` separated ``frames`` into ``result``.
+
+    ``parts`` holds the row masks for eager frames; None for lazy ones (Spark, Polars LazyFrame).
+    """
     if _session is not None:
         _session.on_split(frames, result, parts, policy)

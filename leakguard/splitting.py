@@ -152,6 +152,10 @@ def row_parts(frame: pd.DataFrame, policy: Policy) -> RowParts:
 def split(*frames: Any, policy: Policy | None = None) -> tuple[Any, ...]:
     """Split frames by the policy: ``train, test = split(df)`` or ``X_tr, X_te, y_tr, y_te = split(X, y)``.
 
+    pandas frames are cut here; Polars and Spark frames by their library module in
+    ``leakguard.kernel.frames.LIBRARIES`` (its ``split(frames, policy)`` returns the parts and
+    the row masks, or None for lazy frames).
+
     Rows after the cutoff go to neither part. Rows are assigned on the first frame; the
     others must have the same length and are cut at the same positions.
     """
@@ -162,6 +166,15 @@ def split(*frames: Any, policy: Policy | None = None) -> tuple[Any, ...]:
     if policy is None:
         policy = _hooks.current_policy()
     first = frames[0]
+    from leakguard.kernel.frames import library_of
+
+    library = library_of(first)
+    lib_split = getattr(library, "split", None)
+    if lib_split is not None:
+        # Polars / Spark frames: the library module cuts its own frames (lazily, for lazy ones)
+        result, lib_parts = lib_split(frames, policy)
+        _hooks.split_done(frames, result, lib_parts, policy)
+        return tuple(result)
     if not hasattr(first, "columns") or not hasattr(first, "iloc"):
         raise TypeError(f"leakguard.split needs a pandas DataFrame first, got {type(first).__name__}")
     for other in frames[1:]:

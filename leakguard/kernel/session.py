@@ -417,7 +417,8 @@ class Session:
             if obj is not None and self.tracker.node_of(obj) in {p.out for p in split_parts}:
                 self.bindings[name] = self.tracker.node_of(obj) or nid
 
-    def on_split(self, frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts, policy: Policy) -> None:
+    def on_split(self, frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts | None,
+                 policy: Policy) -> None:
         """``leakguard.split`` ran: its parts are exact train / holdout rows with the future removed."""
         if self.busy_elsewhere():
             return
@@ -428,7 +429,7 @@ class Session:
                 parent = self.node_of(source, frame=frame)
                 self.register_split(parent.id, [(result[2 * i], "train"), (result[2 * i + 1], "holdout")],
                                     "leakguard.split", inferred=False, removes=frozenset({"future"}), frame=frame)
-            n_future = int(parts.future.sum())
+            n_future = int(parts.future.sum()) if parts is not None else 0
             if n_future:
                 self.note(f"leakguard.split set aside {n_future} row(s) after the cutoff {policy.cutoff}.")
         except Exception as exc:
