@@ -175,7 +175,7 @@ def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_bef
             inputs[nid] = s.graph.nodes[nid]
     if not inputs:
         return
-    made = s._derive_node(value, name, list(inputs.values()), "assign", node.where)
+    made = s.derive_node(value, name, list(inputs.values()), "assign", node.where)
     s.bindings[name] = made.id
 
 

@@ -169,11 +169,11 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
         names = [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
         line = frame.f_lineno if frame is not None else 10**9
         # live tracked objects first, then what names written earlier in this cell came from, then bindings
-        inputs = s._resolve_names(dict.fromkeys(names), line, 0)
+        inputs = s.resolve_names(dict.fromkeys(names), line, 0)
         if not inputs:
             return None
         text = ast.unparse(expr)
-        return s._derive_node(obj, text if len(text) <= _MAX_NAME else text[: _MAX_NAME - 1] + "…", inputs,
+        return s.derive_node(obj, text if len(text) <= _MAX_NAME else text[: _MAX_NAME - 1] + "…", inputs,
                               "derived", where)
     node = s.node_of(obj, frame=frame)
     if not node.inputs and node.op.startswith("untracked"):

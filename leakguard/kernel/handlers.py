@@ -429,7 +429,6 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
 
 def before_nothing(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Kinds whose meaning only a library's own handlers know (``filter``, ``action``): call through."""
-    return None
 
 
 BEFORE: dict[str, Before] = {

@@ -220,11 +220,11 @@ class Session:
         inputs: list[Node] = []
         if reads and line is not None:
             st = self.scan.statement_at(line)
-            inputs = self._resolve_names(reads, st.lineno if st else line, depth=0)
+            inputs = self.resolve_names(reads, st.lineno if st else line, depth=0)
         if not inputs:
             inputs = self._statement_inputs(line) if line is not None else []
         label = name or fr.describe_object(obj)
-        return self._checked(self._derive_node(obj, label, inputs, "derived", self.where(frame)), obj)
+        return self._checked(self.derive_node(obj, label, inputs, "derived", self.where(frame)), obj)
 
     def _checked(self, node: Node, obj: Any) -> Node:
         """``node``, refined once by what ``obj``'s data proves (no row past the cutoff, no holdout mark).
@@ -255,7 +255,12 @@ class Session:
                 self.bindings[name] = made.id
         return made
 
-    def _derive_node(self, obj: Any, name: str, inputs: list[Node], op: str, where: Where) -> Node:
+    def derive_node(self, obj: Any, name: str, inputs: list[Node], op: str, where: Where) -> Node:
+        """A new node for ``obj`` computed from ``inputs`` (a source node when there are none), registered.
+
+        Rows are ``unknown`` for row data (leakguard cannot tell which rows survived) and an
+        aggregate otherwise; an aggregate of the label carries the label taint.
+        """
         policy = self.policy
         columns = fr.columns_of(obj)
         n_rows = fr.row_count(obj)
@@ -294,9 +299,9 @@ class Session:
         st = self.scan.statement_at(line)
         if st is None:
             return []
-        return self._resolve_names(st.reads, st.lineno, depth=0)
+        return self.resolve_names(st.reads, st.lineno, depth=0)
 
-    def _resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
+    def resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
         """Nodes for the names a statement read: live tracked objects first, then earlier statements, then bindings."""
         found: dict[NodeId, Node] = {}
         for name in names:
@@ -309,7 +314,7 @@ class Session:
             earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
             if earlier and depth < 8:
                 st = earlier[-1]
-                for n in self._resolve_names(st.reads - {name}, st.lineno, depth + 1):
+                for n in self.resolve_names(st.reads - {name}, st.lineno, depth + 1):
                     found[n.id] = n
                 if name not in st.reads:
                     continue
@@ -343,7 +348,7 @@ class Session:
                 continue
             writers = [s for s in scan.statements if name in s.writes]
             line = writers[-1].lineno if writers else 1
-            inputs = self._resolve_names(writers[-1].reads if writers else (), line + 1, 0)
+            inputs = self.resolve_names(writers[-1].reads if writers else (), line + 1, 0)
             plans.append((name, value, inputs, line))
         made: list[tuple[str, Node, Any]] = []
         for name, value, inputs, line in plans:
@@ -351,7 +356,7 @@ class Session:
                 self.bindings.pop(name, None)
                 continue
             where = Where(self.cell_id, self.execution_count, line)
-            node = self._derive_node(value, name, inputs, "assign", where)
+            node = self.derive_node(value, name, inputs, "assign", where)
             self._bind(name, value, node.id)
             made.append((name, node, value))
         self._find_partitions(made)
