@@ -15,4 +15,9 @@ if [ ! -x /usr/bin/chromium ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
 fi
+if ! command -v java >/dev/null 2>&1; then
+  echo "== installing Debian's Java 17 runtime for the real local Spark in tests/spark"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+fi
 echo "== pytest (the browser test in tests/lab prints the sidebar's render time)"; python -m pytest "$@"
