@@ -1,0 +1,163 @@
+"""Reading Spark plans and expressions on the driver: no job, only the analysed plan and expression text.
+
+- ``aggregates(frame)``: whether the frame's analysed logical plan aggregates rows (an
+  ``Aggregate`` node), and the columns that aggregate reads;
+- ``condition(frame)``: the condition of a ``filter``'s plan as SQL text and, when it
+  compares one column with a time literal, the bound it states (``event_ts <= 2024-06-01``);
+- ``referenced(values, columns)``: the columns that strings and ``Column`` expressions
+  name, among a frame's columns (the expression text is tokenised, quoted names included).
+
+>>> referenced(["plan", {"x": "mean"}], ("plan", "x", "y"))
+('plan', 'x')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+_AGGREGATE_LINE = re.compile(r"^[\s:|+\-]*Aggregate \[", re.MULTILINE)
+# backticked names (`` doubles a backtick), string literals, or bare identifiers
+_TOKEN = re.compile(r"`((?:[^`]|``)*)`|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|([A-Za-z_][A-Za-z0-9_]*)")
+_MAX_WALK = 200
+
+
+def plan_text(frame: Any) -> str:
+    """The analysed logical plan as text (one call to the JVM)."""
+    return str(frame._jdf.queryExecution().analyzed().toString())
+
+
+def aggregates(text: str) -> bool:
+    """True when a plan's text holds an ``Aggregate`` node."""
+    return _AGGREGATE_LINE.search(text) is not None
+
+
+def aggregate_columns(frame: Any) -> tuple[str, ...] | None:
+    """The columns the plan's first ``Aggregate`` reads (grouping keys and aggregated columns); None if not found."""
+    queue = [frame._jdf.queryExecution().analyzed()]
+    seen = 0
+    while queue and seen < _MAX_WALK:
+        node = queue.pop(0)
+        seen += 1
+        if str(node.nodeName()) == "Aggregate":
+            refs = node.references().toSeq()
+            return tuple(dict.fromkeys(str(refs.apply(i).name()) for i in range(refs.size())))
+        children = node.children()
+        queue += [children.apply(i) for i in range(children.size())]
+    return None
+
+
+def referenced(values: Iterable[Any], columns: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Columns of ``columns`` that ``values`` (names, lists, dicts of name → function, Columns) refer to."""
+    known = {c.lower(): c for c in columns or ()}
+    found: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            found.append(known.get(value.lower(), value) if value != "*" else "")
+        elif isinstance(value, dict):
+            found += referenced(value.keys(), columns)
+        elif isinstance(value, (list, tuple)):
+            found += referenced(value, columns)
+        elif type(value).__module__.startswith("pyspark.sql"):
+            found += _expression_columns(str(value), known)
+    return tuple(c for c in dict.fromkeys(found) if c)
+
+
+def _expression_columns(text: str, known: dict[str, str]) -> list[str]:
+    """Names in an expression's text that are columns of the frame (keywords and functions are not)."""
+    if text.startswith("Column<'") and text.endswith("'>"):
+        text = text[8:-2]
+    found: list[str] = []
+    for match in _TOKEN.finditer(text):
+        quoted, bare = match.group(1), match.group(2)
+        name = quoted.replace("``", "`") if quoted is not None else bare
+        if name is None:
+            continue
+        column = known.get(name.lower())
+        if column is not None:
+            found.append(column)
+    return found
+
+
+# -- filter conditions ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Condition:
+    """A filter's condition: its SQL text and, when it is one, the time bound it states."""
+
+    text: str
+    column: str | None = None    # the column compared with a time literal
+    op: str = ""                 # <, <=, >, >=
+    value: dt.datetime | None = None
+
+    def complements(self, other: Condition) -> bool:
+        """True when this condition and ``other`` keep disjoint rows that together make all (nulls aside)."""
+        if self.column is not None and other.column is not None:
+            pair = {self.op, other.op}
+            return (self.column.lower() == other.column.lower() and self.value == other.value
+                    and pair in ({"<", ">="}, {"<=", ">"}))
+        return self.text == f"(NOT {other.text})" or other.text == f"(NOT {self.text})"
+
+    @property
+    def upper(self) -> bool:
+        """True for ``column < T`` / ``column <= T`` (the earlier side)."""
+        return self.op in ("<", "<=")
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def condition(frame: Any) -> Condition | None:
+    """The condition of the ``Filter`` at the top of ``frame``'s analysed plan; None when there is none."""
+    plan = frame._jdf.queryExecution().analyzed()
+    if str(plan.nodeName()) != "Filter":
+        return None
+    text = str(plan.condition().sql())
+    return parse_condition(text)
+
+
+def parse_condition(text: str) -> Condition:
+    """``Condition`` of Spark's SQL text of a condition (a time bound when it is a single comparison)."""
+    from sqlglot import exp
+
+    from leakguard.sql.bounds import literal_time, naive
+
+    try:
+        import sqlglot
+
+        tree = sqlglot.parse_one(text, read="spark")
+    except Exception:
+        return Condition(text)
+    negated = False
+    while isinstance(tree, (exp.Paren, exp.Not)):
+        if isinstance(tree, exp.Not):
+            negated = not negated
+        tree = tree.this
+    ops: dict[type[exp.Expr], str] = {exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+    op = ops.get(type(tree))
+    if op is None:
+        return Condition(text)
+    left, right = _unwrap(tree.this), _unwrap(tree.expression)
+    if isinstance(right, exp.Column) and not isinstance(left, exp.Column):
+        left, right, op = right, left, _FLIP[op]
+    if not isinstance(left, exp.Column) or left.table:
+        return Condition(text)
+    value = literal_time(right)
+    if value is None:
+        return Condition(text)
+    if negated:
+        op = _NEGATE[op]
+    return Condition(text, left.name, op, naive(value))
+
+
+def _unwrap(node: Any) -> Any:
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
