@@ -1,0 +1,301 @@
+"""Reading Polars expressions and lazy plans without running them.
+
+- ``condition_of``: a ``filter`` condition from its expression's JSON tree
+  (``expr.meta.serialize(format="json")``): a comparison of a column with a literal
+  (``col <= T``, ``~(col > T)``, either side), conjunctions of them, and what bounding the
+  policy's time column removes.
+- ``plan_aggregates``: whether a LazyFrame's plan aggregates rows, from
+  ``explain(optimized=False)`` (text only: a plan over in-memory data would serialise
+  the data itself): an ``AGGREGATE`` node (``group_by().agg``), or a ``SELECT`` whose
+  every expression aggregates its columns (``select(pl.col("x").mean())``).
+
+>>> import polars as pl
+>>> from leakguard.policy import Policy
+>>> p = Policy(time="ts", cutoff="2024-06-01")
+>>> c = condition_of((pl.col("ts") <= "2024-05-01",), {}, p)
+>>> sorted(c.removes), c.compare
+(['future'], ('ts', 'le', '{"Scalar": {"String": "2024-05-01"}}'))
+>>> plan_aggregates(pl.LazyFrame({"a": [1]}).select(pl.col("a").mean())) is not None
+True
+>>> plan_aggregates(pl.LazyFrame({"a": [1]}).with_columns(b=pl.col("a") * 2)) is None
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from leakguard.policy import Policy
+
+_FLIP = {"Lt": "gt", "LtEq": "ge", "Gt": "lt", "GtEq": "le"}     # literal on the left: T < col is col > T
+_OPS = {"Lt": "lt", "LtEq": "le", "Gt": "gt", "GtEq": "ge"}
+_NOT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+COMPLEMENT = {("le", "gt"), ("gt", "le"), ("lt", "ge"), ("ge", "lt")}
+_UNITS = {"Nanoseconds": 1_000_000_000, "Microseconds": 1_000_000, "Milliseconds": 1_000}
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def root_names(expr: Any) -> list[str]:
+    """The columns an expression reads (``expr.meta.root_names()``), [] for anything else."""
+    meta = getattr(expr, "meta", None)
+    if meta is None or type(expr).__module__.partition(".")[0] != "polars":
+        return []
+    try:
+        return [str(n) for n in meta.root_names()]
+    except Exception:
+        return []
+
+
+@dataclasses.dataclass(frozen=True)
+class Condition:
+    """What a filter keeps, as far as leakguard can read it."""
+
+    key: str | None = None                          # the whole condition, serialised (a single expression)
+    compare: tuple[str, str, str] | None = None     # (column, le|lt|ge|gt, literal as JSON) at the top
+    removes: frozenset[str] = frozenset()
+    negated: bool = False                           # the condition is ``~something``
+
+
+def _tree(expr: Any) -> Any:
+    if type(expr).__module__.partition(".")[0] != "polars" or not hasattr(expr, "meta"):
+        return None
+    try:
+        return json.loads(expr.meta.serialize(format="json"))
+    except Exception:
+        return None
+
+
+def _column(node: Any) -> str | None:
+    if isinstance(node, dict) and isinstance(node.get("Column"), str):
+        return str(node["Column"])
+    return None
+
+
+def _literal(node: Any) -> Any:
+    if isinstance(node, dict) and "Literal" in node:
+        return node["Literal"]
+    return None
+
+
+def _comparison(node: Any) -> tuple[str, str, Any] | None:
+    """``(column, op, literal)`` for ``col op literal``, ``literal op col`` or ``~(...)`` of those."""
+    if not isinstance(node, dict):
+        return None
+    fn = node.get("Function")
+    if isinstance(fn, dict) and fn.get("function") == {"Boolean": "Not"} and len(fn.get("input", ())) == 1:
+        inner = _comparison(fn["input"][0])
+        return None if inner is None else (inner[0], _NOT[inner[1]], inner[2])
+    bin_ = node.get("BinaryExpr")
+    if not isinstance(bin_, dict) or bin_.get("op") not in _OPS:
+        return None
+    left, right, op = bin_.get("left"), bin_.get("right"), bin_["op"]
+    if _column(left) is not None and _literal(right) is not None:
+        return str(_column(left)), _OPS[op], _literal(right)
+    if _column(right) is not None and _literal(left) is not None:
+        return str(_column(right)), _FLIP[op], _literal(left)
+    return None
+
+
+def _conjuncts(node: Any) -> Iterator[Any]:
+    bin_ = node.get("BinaryExpr") if isinstance(node, dict) else None
+    if isinstance(bin_, dict) and bin_.get("op") in ("And", "LogicalAnd"):
+        yield from _conjuncts(bin_.get("left"))
+        yield from _conjuncts(bin_.get("right"))
+    else:
+        yield node
+
+
+def literal_time(lit: Any) -> dt.datetime | None:
+    """A literal's value as a naive (UTC) datetime, when it is a date, datetime or ISO text."""
+    scalar = lit.get("Scalar") if isinstance(lit, dict) else None
+    if not isinstance(scalar, dict):
+        return None
+    try:
+        if "Datetime" in scalar:
+            value, unit = scalar["Datetime"][0], scalar["Datetime"][1]
+            return _EPOCH + dt.timedelta(microseconds=value * 1_000_000 / _UNITS[unit])
+        if "Date" in scalar:
+            return _EPOCH + dt.timedelta(days=int(scalar["Date"]))
+        if "String" in scalar:
+            parsed = dt.datetime.fromisoformat(str(scalar["String"]).strip())
+            return parsed if parsed.tzinfo is None else parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return None
+    return None
+
+
+def removes_of(column: str, op: str, lit: Any, policy: Policy) -> frozenset[str]:
+    """Row parts ``column op lit`` provably removes (contract D): bounds on the policy's time column only."""
+    cutoff = policy.cutoff_datetime
+    if column != policy.time or cutoff is None:
+        return frozenset()
+    value = literal_time(lit)
+    if value is None:
+        return frozenset()
+    if cutoff.tzinfo is not None:
+        cutoff = cutoff.astimezone(dt.UTC).replace(tzinfo=None)
+    if op in ("le", "lt") and value <= cutoff:
+        return frozenset({"future"})
+    if op in ("ge", "gt") and value >= cutoff:
+        return frozenset({"train", "holdout"})
+    return frozenset()
+
+
+def condition_of(predicates: tuple[Any, ...], constraints: dict[str, Any], policy: Policy) -> Condition:
+    """What ``filter(*predicates, **constraints)`` keeps; an empty Condition when leakguard cannot read it."""
+    trees = [_tree(p) for p in predicates]
+    removes: set[str] = set()
+    for tree in trees:
+        for part in _conjuncts(tree):
+            found = _comparison(part)
+            if found is not None:
+                removes |= removes_of(*found, policy)
+    if len(trees) != 1 or trees[0] is None or constraints:
+        return Condition(removes=frozenset(removes))
+    tree = trees[0]
+    key = json.dumps(tree, sort_keys=True, separators=(",", ":"))
+    found = _comparison(tree)
+    compare = None if found is None else (found[0], found[1], json.dumps(found[2], sort_keys=True))
+    fn = tree.get("Function") if isinstance(tree, dict) else None
+    negated = isinstance(fn, dict) and fn.get("function") == {"Boolean": "Not"}
+    return Condition(key, compare, frozenset(removes), negated)
+
+
+def negation(key: str) -> str:
+    """The serialised ``~cond`` for a serialised ``cond`` (as ``condition_of`` writes keys)."""
+    return '{"Function":{"function":{"Boolean":"Not"},"input":[' + key + ']}}'
+
+
+def complementary(a: Condition, b: Condition) -> bool:
+    """True when exactly one of ``a`` and ``b`` holds for every row (nulls aside)."""
+    if a.key is not None and b.key is not None and (a.key == negation(b.key) or b.key == negation(a.key)):
+        return True
+    if a.compare is None or b.compare is None:
+        return False
+    return a.compare[0] == b.compare[0] and a.compare[2] == b.compare[2] and (a.compare[1], b.compare[1]) in COMPLEMENT
+
+
+# -- plans ------------------------------------------------------------------------------------------
+
+_AGGS = frozenset({
+    "mean", "sum", "min", "max", "std", "var", "median", "quantile", "n_unique", "approx_n_unique", "count",
+    "null_count", "first", "last", "pearson_correlation", "spearman_rank_correlation", "cov", "product",
+    "arg_max", "arg_min", "value_counts", "unique_counts", "implode", "len", "entropy", "skew", "kurtosis",
+    "nan_max", "nan_min", "max_by", "min_by", "any", "all", "mode", "unique", "agg_groups", "sort_by_and_first",
+})
+_COL = re.compile(r'\bcol\("(?:[^"\\]|\\.)*"\)|\bcols\(\[|\ball\(\)|\blen\(\)|\bcount\(\)')
+
+
+@dataclasses.dataclass(frozen=True)
+class Aggregation:
+    grouped: bool  # a group-by (keys related to aggregated columns), not only whole-column statistics
+
+
+def plan_aggregates(lf: Any) -> Aggregation | None:
+    """How a LazyFrame's plan aggregates rows, or None when it brings plain rows back."""
+    try:
+        text = lf.explain(optimized=False)
+    except Exception:
+        return None
+    grouped = selects = False
+    for line in text.splitlines():
+        head = line.strip()
+        if head.startswith("AGGREGATE"):
+            grouped = True
+        elif head.startswith("SELECT [") and _all_aggregate(head[len("SELECT "):]):
+            selects = True
+    return Aggregation(grouped) if grouped or selects else None
+
+
+def _skip_string(text: str, i: int) -> int:
+    """Index after the string literal starting at ``text[i] == '"'``."""
+    i += 1
+    while i < len(text) and text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
+
+
+def _close(text: str, i: int) -> int:
+    """Index of the bracket closing the one opened at ``text[i]``."""
+    depth = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            i = _skip_string(text, i)
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(text)
+
+
+def _top_level(items: str) -> list[str]:
+    """``[a, f(b, c)]`` → ``["a", "f(b, c)"]``."""
+    inner = items.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1]
+    out: list[str] = []
+    start = i = 0
+    while i < len(inner):
+        ch = inner[i]
+        if ch == '"':
+            i = _skip_string(inner, i)
+            continue
+        if ch in "([{":
+            i = _close(inner, i) + 1
+            continue
+        if ch == ",":
+            out.append(inner[start:i])
+            start = i + 1
+        i += 1
+    out.append(inner[start:])
+    return [o.strip() for o in out if o.strip()]
+
+
+def _all_aggregate(items: str) -> bool:
+    exprs = _top_level(items)
+    kinds = [_expr_kind(e) for e in exprs]
+    return "row" not in kinds and "agg" in kinds
+
+
+def _expr_kind(expr: str) -> str:
+    """``agg`` (one value per column), ``row`` (a value per row) or ``const`` (no column read)."""
+    if ".over(" in expr or ".rolling(" in expr:
+        return "row"
+    covered: list[tuple[int, int]] = []
+    refs: list[tuple[int, bool]] = []
+    for m in _COL.finditer(expr):
+        start = m.start()
+        if expr[start:].startswith(("len()", "count()")):
+            refs.append((start, True))
+            continue
+        i = _close(expr, m.end() - 1) + 1 if expr[m.end() - 1] in "([" else m.end()
+        if expr[start:].startswith("cols(["):
+            i = _close(expr, expr.index("(", start)) + 1
+        aggregated = False
+        while i < len(expr) and expr[i] == ".":
+            name = re.match(r"\.(\w+)\(", expr[i:])
+            if name is None:
+                break
+            open_at = i + len(name.group(0)) - 1
+            end = _close(expr, open_at)
+            if name.group(1) in _AGGS:
+                aggregated = True
+                covered.append((open_at, end))
+            i = end + 1
+        refs.append((start, aggregated))
+    if not refs:
+        return "const"
+    for start, aggregated in refs:
+        if not aggregated and not any(a < start < b for a, b in covered):
+            return "row"
+    return "agg"
