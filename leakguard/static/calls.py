@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.lineage.events import Inspect, Read
-from leakguard.static import dataops, models, pandasops, splits, sqlbridge
+from leakguard.static import dataops, lazyops, models, pandasops, polarsops, sparkml, sparkops, splits, sqlbridge
 from leakguard.static.magics import line_magic, policy_call
 from leakguard.static.sources import MAGIC_CALL
 from leakguard.static.values import (
@@ -25,6 +25,7 @@ from leakguard.static.values import (
     Const,
     Data,
     Estimator,
+    Expr,
     Func,
     GroupBy,
     Method,
@@ -140,6 +141,8 @@ def _arguments(it: Interp, node: ast.Call, shown: bool) -> tuple[Args, Kwargs]:
 def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
     """``receiver.name(*args, **kwargs)``."""
     if type(receiver) is Data:
+        if receiver.lib:
+            return lib_method(it, receiver, name, site)
         result = data_method(it, receiver, name, site)
         inplace = site.kwargs.get("inplace") if site.kwargs else None
         if isinstance(inplace, Const) and inplace.value is True and isinstance(site.node.func, ast.Attribute) \
@@ -151,19 +154,31 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
     if isinstance(receiver, Ref):
         return ref_call(it, f"{receiver.path}.{name}", site)
     if isinstance(receiver, GroupBy):
+        if receiver.data.lib:
+            lib = receiver.data.lib
+            return sparkops.group_method(it, receiver, name, site) if lib == sparkops.LIB else \
+                polarsops.group_method(it, receiver, name, site)
         return group_method(it, receiver, name, site)
+    if isinstance(receiver, Expr):
+        return lazyops.expr_method(it, receiver, name, site)
     if isinstance(receiver, Estimator):
+        if receiver.cls.startswith("pyspark."):
+            return sparkml.method(it, receiver, name, site)
         return models.method(it, receiver, name, site)
     if isinstance(receiver, Method):
         return accessor_call(it, receiver, name, site)
     if isinstance(receiver, Seq):
         return _seq_method(it, receiver, name, args)
     if isinstance(receiver, Conn):
+        if receiver.lib == "polars":
+            return polarsops.conn_method(it, receiver, name, site)
         return sqlbridge.conn_method(it, receiver, name, site)
     if isinstance(receiver, Const):
         if isinstance(receiver.value, str) and name in ("format", "join", "replace", "strip", "lower", "upper"):
             return Const(receiver.value if name in ("strip", "lower", "upper") else None)
         return UNKNOWN
+    if isinstance(receiver, Unknown) and receiver.data is not None and receiver.data.lib:
+        return lib_method(it, receiver.data, name, site)
     if isinstance(receiver, Unknown) and receiver.data is not None and it.index.method("frame", name) is not None:
         # what an unresolved call returned, used as data: its rows are its inputs' rows
         data = receiver.data
@@ -176,6 +191,15 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
         it.note(f"leakguard cannot tell where {data.text} comes from; its {name}() is reported as unknown")
         return data_method(it, data, name, site)
     return it.unknown_from([receiver, *site.values], site.text, name)
+
+
+def lib_method(it: Interp, d: Data, name: str, site: Site) -> Value:
+    """A method of a Spark or Polars frame (or Polars series)."""
+    if d.lib == sparkops.LIB:
+        return sparkops.method(it, d, name, site)
+    if d.lib.startswith("polars"):
+        return polarsops.method(it, d, name, site)
+    return data_method(it, d, name, site)
 
 
 def _seq_method(it: Interp, seq: Seq, name: str, args: Args) -> Value:
@@ -292,6 +316,10 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
 def accessor_call(it: Interp, acc: Method, name: str, site: Site) -> Value:
     """``df.plot.hist()``, ``s.str.lower()`` and other accessor methods."""
     base = acc.receiver
+    if isinstance(base, Data) and base.lib == sparkops.LIB:
+        return sparkops.accessor(it, base, acc.name, name, site)
+    if isinstance(base, Data) and base.lib and name == "__call__":
+        return lib_method(it, base, acc.name, site)
     if isinstance(base, Data) and acc.name == "plot":
         return _plot(it, base, site)
     if isinstance(base, Data):
@@ -312,6 +340,10 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
         return policy_call(it, site.kwargs)
     if path == "leakguard.split":
         return splits.split(it, site, "leakguard.split")
+    if path.startswith(("pyspark.", "polars.")):
+        lib_made = sparkops.ref_call(it, path, site) if path[1] == "y" else polarsops.ref_call(it, path, site)
+        if lib_made is not None:
+            return lib_made
     api = it.index.function(path)
     if api is not None:
         if api.kind == "read":

@@ -22,6 +22,7 @@ from leakguard.static.values import (
     Const,
     Data,
     Estimator,
+    Expr,
     GroupBy,
     Label,
     Method,
@@ -86,6 +87,9 @@ def _as_date(value: Any) -> dt.datetime | None:
     return None
 
 
+as_date = _as_date
+
+
 def removes(it: Interp, f: Filter | None) -> frozenset[str]:
     """Row parts a filter provably removes under the policy (future past the cutoff, holdout rows)."""
     if f is None:
@@ -132,6 +136,14 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
     """``base.name`` read without calling it."""
     if isinstance(base, Ref):
         return Ref(f"{base.path}.{name}")
+    if isinstance(base, Data) and base.lib:
+        from leakguard.static import polarsops, sparkops
+
+        return sparkops.attribute(it, base, name) if base.lib == "spark" else polarsops.attribute(it, base, name)
+    if isinstance(base, Expr):
+        # namespaces of an expression (``pl.col("x").str``, ``.dt``, ``.meta``) keep its columns
+        return base if name in ("str", "dt", "list", "arr", "cat", "struct", "meta", "name", "bin") else Method(base,
+                                                                                                                  name)
     if isinstance(base, Data):
         if name in ACCESSORS:
             return Method(base, name)
@@ -188,6 +200,10 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
     if isinstance(base, Method) and isinstance(base.receiver, Data) and base.name in ("loc", "iloc", "at", "iat"):
         return _indexer(it, base.receiver, base.name, node.slice, label)
     key_node = node.slice
+    if isinstance(base, Data) and base.lib == "spark":
+        from leakguard.static import sparkops
+
+        return sparkops.subscript(it, base, it.eval(key_node), node)
     if isinstance(base, Data):
         if isinstance(key_node, ast.Slice):
             return _slice_rows(it, base, key_node, label)
@@ -351,6 +367,13 @@ def binop(it: Interp, node: ast.BinOp, shown: bool) -> Value:
             return Const(fn(left.value, right.value)) if fn is not None else UNKNOWN
         except Exception:
             return UNKNOWN
+    if isinstance(left, Expr) or isinstance(right, Expr):
+        from leakguard.static import lazyops
+
+        if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            return lazyops.logical("and" if isinstance(node.op, ast.BitAnd) else "or", left, right)
+        return lazyops.combine_exprs(left.lib if isinstance(left, Expr) else right.lib,  # type: ignore[union-attr]
+                                     [left, right])
     if isinstance(node.op, (ast.BitAnd, ast.BitOr)) and isinstance(left, Data) and isinstance(right, Data) \
             and left.filter is not None and right.filter is not None:
         out = it.derive([left, right], "series", node, "mask")
@@ -363,6 +386,11 @@ def binop(it: Interp, node: ast.BinOp, shown: bool) -> Value:
 
 def unaryop(it: Interp, node: ast.UnaryOp, shown: bool) -> Value:
     value = it.eval(node.operand)
+    if isinstance(value, Expr):
+        from leakguard.static import lazyops
+
+        return lazyops.invert(value) if isinstance(node.op, (ast.Invert, ast.Not)) else lazyops.combine_exprs(
+            value.lib, [value], aggregate=value.aggregate)
     if isinstance(value, Const):
         try:
             if isinstance(node.op, ast.USub):
@@ -388,6 +416,10 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
     if len(rights) == 1:
         right = rights[0]
         op = _CMP.get(type(node.ops[0]))
+        if isinstance(left, Expr) or isinstance(right, Expr):
+            from leakguard.static import lazyops
+
+            return lazyops.compare(left, op, right)
         if isinstance(left, Const) and isinstance(right, Const) and op in _FLIP:
             try:
                 return Const({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

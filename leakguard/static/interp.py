@@ -31,6 +31,8 @@ from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
 from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in, text
 
+# modules whose ``from m import *`` names the engine resolves (Spark SQL functions, Polars)
+_STAR_MODULES = frozenset({"pyspark.sql.functions", "polars"})
 MAX_UNROLL = 12
 MAX_DEPTH = 4
 STEP_BUDGET = 20_000
@@ -94,6 +96,8 @@ class Interp:
         self.active: list[Func] = []
         self.steps = 0
         self.subsets: dict[NodeId, list[tuple[str, Data]]] = {}
+        self.views: dict[str, Data] = {}          # Spark temp views by lower-cased name
+        self.star_imports: list[str] = []         # modules imported with ``*`` whose names resolve by path
         self._where: Where | None = None
 
     # -- cells -------------------------------------------------------------------------------
@@ -185,9 +189,11 @@ class Interp:
         colsrc: frozenset[str] | None = frozenset()
         ahead = synthetic = False
         preds = []
+        lib = ""
         for v in inputs:
             datas = (v,) if type(v) is Data else data_in(v)
             for d in datas:
+                lib = lib or d.lib
                 node = d.node
                 if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved):
                     ids.extend(d.inputs)
@@ -207,7 +213,7 @@ class Interp:
         # positional, in the field order of Data (this is the engine's hottest constructor)
         return Data(kind, text, None, tuple(dict.fromkeys(ids)) if len(ids) > 1 else tuple(ids), (*ops, op),
                     columns, removes, aggregate, label_derived, sorted_by, None, None,
-                    preds[0] if len(preds) == 1 else None, colsrc, ahead, synthetic, False)
+                    preds[0] if len(preds) == 1 else None, colsrc, ahead, synthetic, False, lib)
 
     def unknown_from(self, values: Iterable[Value], text: Label, op: str) -> Value:
         """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""
@@ -226,6 +232,11 @@ class Interp:
             return self.globals[name]
         if name in _BUILTINS:
             return Ref(f"builtins.{name}")
+        if self.star_imports:
+            return Ref(f"{self.star_imports[-1]}.{name}")
+        if name == "spark":
+            # the session notebook platforms (Databricks, EMR, Synapse) define before the first cell
+            return Ref("pyspark.sql.session.SparkSession")
         return Unknown(f"undefined name {name}")
 
     def bind(self, target: ast.expr, value: Value) -> None:
@@ -325,6 +336,8 @@ class Interp:
         for alias in s.names:
             if alias.name != "*":
                 self.scopes[-1][alias.asname or alias.name] = Ref(f"{s.module}.{alias.name}")
+            elif s.module in _STAR_MODULES:
+                self.star_imports.append(s.module)
 
     def s_functiondef(self, s: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(s))

@@ -91,7 +91,7 @@ def construct(it: Interp, path: str, site: Site) -> Estimator | None:
     if not path.startswith(_LIBRARIES) or not (name[:1].isupper() or name in _FACTORIES):
         return None
     learner, learns, encodes = _role(it, path)
-    est = Estimator(path, _called(name, site), keras=path.startswith("keras."), learner=learner, learns=learns,
+    est = Estimator(path, called(name, site), keras=path.startswith("keras."), learner=learner, learns=learns,
                     encodes_target=encodes)
     est.steps = _steps(site.values)
     inner = kwargs.get("estimator") or kwargs.get("base_estimator") or (args[0] if args else None)
@@ -125,7 +125,7 @@ def _role(it: Interp, path: str) -> tuple[str, bool, bool]:
     return classify(path)
 
 
-def _called(name: str, site: Site) -> str:
+def called(name: str, site: Site) -> str:
     """``LogisticRegression(C=0.1)``: the estimator as constructed (literal arguments shown), for telling
     candidates apart as the kernel does with the estimator's repr."""
     parts = [_shown(a, n) for a, n in zip(site.args, site.node.args, strict=False)]

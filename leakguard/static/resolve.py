@@ -81,6 +81,11 @@ class CatalogIndex:
                 return api
         return None
 
+    def exact(self, owner: str, name: str) -> Api | None:
+        """The entry for method ``name`` of the class at dotted path ``owner``, with no fallback by short name
+        (``polars.DataFrame`` and pandas' ``DataFrame`` share a short name, not their semantics)."""
+        return self.class_methods.get(owner, {}).get(name)
+
     def method_kinds(self, name: str) -> set[str]:
         """Every kind the catalog gives a method called ``name`` on any class."""
         return {m[name].kind for m in self.methods.values() if name in m}

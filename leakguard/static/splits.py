@@ -60,7 +60,7 @@ def split(it: Interp, site: Site, method: str) -> Value:
         it.emit(Split(parent, (train, test), method, it.where(), time_ordered=ordered, inferred=not official))
         for part in (train, test):
             out.append(Data(d.kind, part.name, node=part.out, columns=d.columns,
-                            sorted_by=d.sorted_by if ordered else None))
+                            sorted_by=d.sorted_by if ordered else None, lib=d.lib))
     if not official and not policy.holdout.declared:
         size = kwargs.get("test_size")
         fraction = size.value if isinstance(size, Const) and isinstance(size.value, float) \
@@ -148,6 +148,16 @@ def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None
     return None
 
 
+def _filter_pair(it: Interp, train: Data) -> tuple[str, frozenset[str]]:
+    """Spark / Polars filters: the split's method (``filter at <T>``) and what the train side removes (the
+    future, when its condition bounds the time column at or before the cutoff)."""
+    assert train.origin is not None
+    f = dataops.normalise(train.origin[2]) if train.origin[1] == "mask" else None
+    if f is None or f[0] != "cmp":
+        return "filter", frozenset()
+    return f"filter at {f[3]}", dataops.removes(it, f) & {"future"}
+
+
 def find_partition(it: Interp, name: str, value: Data) -> Data:
     """Record ``value`` (just bound to ``name``) as a subset of its parent; a split when it completes one."""
     assert value.origin is not None
@@ -162,11 +172,12 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
         (h_name, h), (t_name, t) = ((sib_name, sib), (name, value)) if holdout_first else ((name, value),
                                                                                           (sib_name, sib))
         ordered = _time_ordered(it, sib, sib.sorted_by)
-        train = SplitPart(it.graph.new_id(), "train", t_name, t.columns)
+        method, train_removes = _filter_pair(it, t) if t.lib else ("row partition", frozenset[str]())
+        train = SplitPart(it.graph.new_id(), "train", t_name, t.columns, None, train_removes)
         test = SplitPart(it.graph.new_id(), "holdout", h_name, h.columns)
-        it.emit(Split(parent, (train, test), "row partition", it.where(), time_ordered=ordered, inferred=True))
-        made = {t_name: Data(t.kind, t_name, node=train.out, columns=t.columns, sorted_by=t.sorted_by),
-                h_name: Data(h.kind, h_name, node=test.out, columns=h.columns, sorted_by=h.sorted_by)}
+        it.emit(Split(parent, (train, test), method, it.where(), time_ordered=ordered, inferred=True))
+        made = {t_name: Data(t.kind, t_name, node=train.out, columns=t.columns, sorted_by=t.sorted_by, lib=t.lib),
+                h_name: Data(h.kind, h_name, node=test.out, columns=h.columns, sorted_by=h.sorted_by, lib=h.lib)}
         if it.globals.get(sib_name) is sib:
             it.globals[sib_name] = made[sib_name]
         return made[name]

@@ -29,8 +29,8 @@ _QUERY_METHODS = frozenset({"sql", "query", "execute", "executemany", "from_quer
 class _Schema:
     """The analysis's schema: notebook frames DuckDB reads by name, then files at hand, else unknown."""
 
-    def __init__(self, it: Interp, dialect: str) -> None:
-        self.it, self.dialect = it, dialect
+    def __init__(self, it: Interp, dialect: str, names: Mapping[str, Data] | None = None) -> None:
+        self.it, self.dialect, self.names = it, dialect, names
         self.frames: dict[str, Data] = {}
         self.columns_of: dict[str, dict[str, str] | None] = {}
         self.asked: dict[str, TableRef] = {}
@@ -40,8 +40,14 @@ class _Schema:
         if table.key in self.columns_of:
             return self.columns_of[table.key]
         cols: dict[str, str] | None = None
-        value = self.it.globals.get(table.table) if len(table.parts) == 1 and table.path is None else None
-        if self.dialect == "duckdb" and isinstance(value, Data) and value.kind == "frame":
+        value: Value | None
+        if self.names is not None:
+            # frames registered by name (Spark temp views, a Polars SQLContext): nothing else is a frame
+            value = self.names.get(table.table.lower() if self.dialect == "spark" else table.table) \
+                if len(table.parts) <= 2 and table.path is None else None
+        else:
+            value = self.it.globals.get(table.table) if len(table.parts) == 1 and table.path is None else None
+        if (self.dialect == "duckdb" or self.names is not None) and isinstance(value, Data) and value.kind == "frame":
             self.frames[table.key] = value
             cols = dict.fromkeys(value.columns, "") if value.columns is not None else None
         elif table.path is not None:
@@ -76,10 +82,13 @@ def _analyse(sql: str, dialect: str, it: Interp, schema: _Schema) -> Analysis:
     return analysis
 
 
-def query(it: Interp, sql: str, dialect: str) -> Value:
-    """Analyse ``sql``, emit its events as the kernel's guard does, and return the result's rows."""
+def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None = None) -> Value:
+    """Analyse ``sql``, emit its events as the kernel's guard does, and return the result's rows.
+
+    ``names`` are the frames the query may read by name (Spark temp views, a Polars ``SQLContext``);
+    without it, DuckDB's rule: the notebook's variables."""
     from leakguard.sql.tables import is_holdout
-    schema = _Schema(it, dialect)
+    schema = _Schema(it, dialect, names)
     analysis = _analyse(sql, dialect, it, schema)
     where = it.where()
     if analysis.kind == "unanalysed":

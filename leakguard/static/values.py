@@ -50,6 +50,8 @@ class Data:
     looks_ahead: bool = False                       # a row's value uses later rows (bfill, shift(-1), centred windows)
     synthetic: bool = False                         # rows made from other rows (resampling, augmentation)
     unresolved: bool = False                        # made by a call the engine does not know
+    lib: str = ""                                   # "" pandas/numpy; "spark", "polars", "polars.lazy"
+    peeked: bool = False                            # the result of a recorded inspection (an action on it is no new look)
 
     @property
     def text(self) -> str:
@@ -84,6 +86,7 @@ class Estimator:
     learner: str = "model"           # model | transformer | search | resampler | splitter
     learns: bool = True              # False: fitting learns nothing from rows (Normalizer, FunctionTransformer)
     encodes_target: bool = False     # the fitted state encodes the target per group (TargetEncoder)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)  # literal parameters (Spark ML: labelCol...)
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -121,9 +124,30 @@ class Method:
 
 @dataclasses.dataclass(slots=True, eq=False)
 class Conn:
-    """A database connection (or cursor) whose queries the SQL analysis reads, in ``dialect``."""
+    """A database connection (or cursor) whose queries the SQL analysis reads, in ``dialect``.
+
+    ``lib`` names a frame library's own SQL front end (``polars`` for ``pl.SQLContext``), whose
+    ``tables`` are the frames registered by name."""
 
     dialect: str
+    lib: str = ""
+    tables: dict[str, Data] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Expr:
+    """A column expression of a lazy frame library: Spark's ``F.col("x") > 0``, Polars' ``pl.col("x").mean()``.
+
+    ``columns`` are the columns it references (None: every column, ``pl.all()``), ``aggregate``
+    that it reduces rows to a statistic, ``filter`` the condition tree when it is a row condition
+    (see :mod:`leakguard.static.dataops`)."""
+
+    lib: str
+    columns: tuple[str, ...] | None = ()
+    aggregate: bool = False
+    filter: tuple[Any, ...] | None = None
+    window: bool = False            # evaluated over a window (``.over(...)``): one value per row, not a reduction
+    derived: bool = False           # computed from its columns (not the column itself): conditions name the expression
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -134,7 +158,7 @@ class Unknown:
     data: Data | None = None
 
 
-Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Conn | Unknown
+Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Conn | Expr | Unknown
 
 UNKNOWN = Unknown()
 

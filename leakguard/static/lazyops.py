@@ -1,0 +1,385 @@
+"""What Spark and Polars frames share: column expressions, row conditions, filters and actions.
+
+Both libraries describe computations with column expressions (Spark's ``F.col("x") > 0``,
+Polars' ``pl.col("x").mean()``), kept as :class:`~leakguard.static.values.Expr`: the
+columns an expression references, whether it aggregates rows, and the condition tree when
+it is a row condition. A filter (``filter``/``where``) bounding the policy's time column at
+the cutoff removes the future rows (or keeps only them); two complementary filters of one
+parent make a split (:func:`leakguard.static.splits.find_partition`). Spark also takes a
+condition as SQL text (``df.filter("event_ts <= '2024-06-01'")``): simple comparisons joined by
+AND/OR are read, anything else is a filter that proves nothing.
+
+An action (Spark ``collect``/``toPandas``/``show``..., Polars ``LazyFrame.collect``) on a
+chain that aggregates rows is a look at those rows, unless the aggregate was itself a
+recorded inspection (``df.summary().show()`` is one look, at ``summary``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from leakguard.lineage.events import Inspect, NodeId
+from leakguard.lineage.graph import holds_rows
+from leakguard.static import dataops
+from leakguard.static.values import UNKNOWN, Const, Data, Expr, Label, Seq, Value, data_in
+
+if TYPE_CHECKING:
+    from leakguard.static.calls import Site
+    from leakguard.static.interp import Interp
+
+Filter = tuple[Any, ...]
+# operations on one expression that keep it "the column itself" for a condition (a cast is still the column)
+PLAIN = frozenset({"alias", "cast", "astype", "name", "keep_name", "to_date", "to_datetime", "str.to_date"})
+
+
+# -- expressions ----------------------------------------------------------------------------------------
+
+
+def expr_of(lib: str, columns: tuple[str, ...] | None, *, aggregate: bool = False) -> Expr:
+    """A fresh expression over ``columns``."""
+    return Expr(lib, columns, aggregate)
+
+
+def referenced(values: list[Value] | tuple[Value, ...], strings_are_columns: bool = True
+               ) -> tuple[tuple[str, ...] | None, bool]:
+    """(columns referenced, any aggregate) by the arguments of an expression-taking call.
+
+    Strings name columns (``F.mean("x")``, ``df.select("a", "b")``) when ``strings_are_columns``;
+    None means every column (``pl.all()``).
+    """
+    cols: list[str] = []
+    every = False
+    agg = False
+    for v in values:
+        if isinstance(v, Expr):
+            if v.columns is None:
+                every = True
+            else:
+                cols.extend(v.columns)
+            agg = agg or (v.aggregate and not v.window)
+        elif isinstance(v, Const) and isinstance(v.value, str) and strings_are_columns:
+            if v.value == "*":
+                every = True
+            else:
+                cols.append(v.value)
+        elif isinstance(v, Seq) and v.kind != "dict":
+            inner, inner_agg = referenced(v.items, strings_are_columns)
+            every = every or inner is None
+            cols.extend(inner or ())
+            agg = agg or inner_agg
+        elif isinstance(v, Data) and v.kind == "series" and v.columns:
+            cols.extend(v.columns)
+    return (None if every else tuple(dict.fromkeys(cols))), agg
+
+
+def combine_exprs(lib: str, parts: list[Value], *, aggregate: bool | None = None) -> Expr:
+    """An expression computed from ``parts`` (arithmetic, a function of several columns)."""
+    cols, agg = referenced(parts, strings_are_columns=False)
+    out = Expr(lib, cols, agg if aggregate is None else aggregate)
+    out.derived = True
+    return out
+
+
+def compare(left: Value, op: str | None, right: Value) -> Value:
+    """``expr <op> constant`` (or flipped): a row condition on the expression's column."""
+    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+    if isinstance(left, Expr) and isinstance(right, Const) and op:
+        return _condition(left, op, right.value)
+    if isinstance(right, Expr) and isinstance(left, Const) and op in flip:
+        return _condition(right, flip[op], left.value)
+    exprs = [v for v in (left, right) if isinstance(v, Expr)]
+    if not exprs:
+        return UNKNOWN
+    return combine_exprs(exprs[0].lib, [left, right])
+
+
+def _condition(e: Expr, op: str, value: Any) -> Expr:
+    out = Expr(e.lib, e.columns, e.aggregate)
+    out.derived = True
+    out.filter = ("cmp", subject(e), op, value)
+    return out
+
+
+def subject(e: Expr) -> str:
+    """The column a condition is about: the column itself, or a name standing for a computed expression."""
+    if e.columns is not None and len(e.columns) == 1 and not e.derived and not e.aggregate:
+        return e.columns[0]
+    return f"<expr {','.join(e.columns or ('*',))}>"
+
+
+def logical(op: str, left: Value, right: Value) -> Value:
+    """``a & b`` / ``a | b`` of conditions."""
+    lf, rf = condition_of(left), condition_of(right)
+    lib = next(v.lib for v in (left, right) if isinstance(v, Expr))
+    out = combine_exprs(lib, [left, right])
+    if lf is not None and rf is not None:
+        out.filter = (op, lf, rf)
+    return out
+
+
+def invert(e: Expr) -> Expr:
+    """``~cond``."""
+    out = Expr(e.lib, e.columns, e.aggregate)
+    out.derived = True
+    if e.filter is not None:
+        out.filter = ("not", e.filter)
+    elif e.columns is not None and len(e.columns) == 1 and not e.derived:
+        out.filter = ("cmp", e.columns[0], "falsy", None)
+    return out
+
+
+_AGGREGATING_METHODS = frozenset({
+    "mean", "avg", "sum", "min", "max", "std", "var", "median", "count", "len", "n_unique", "quantile", "first",
+    "last", "mode", "null_count", "approx_n_unique", "product", "skew", "kurtosis", "arg_max", "arg_min",
+    "implode", "unique_counts", "value_counts", "entropy", "corr", "cov", "any", "all", "sort_by_first",
+})
+_WINDOW_METHODS = frozenset({"over", "rolling", "cum_sum", "cum_count", "cum_max", "cum_min", "cum_prod",
+                             "shift", "diff", "rank", "pct_change", "rolling_mean", "rolling_sum"})
+
+
+def expr_method(it: Interp, e: Expr, name: str, site: Site) -> Value:
+    """A method of a column expression (``.alias``, ``.isin``, ``.between``, Polars ``.mean()``, ``.over``)."""
+    args = site.args
+    if name in PLAIN:
+        out = Expr(e.lib, e.columns, e.aggregate, e.filter)
+        out.derived, out.window = e.derived, e.window
+        return out
+    col = e.columns[0] if e.columns is not None and len(e.columns) == 1 and not e.derived else None
+    if name in ("between", "is_between") and len(args) >= 2:
+        lo, hi = args[0], args[1]
+        out = combine_exprs(e.lib, [e])
+        if col is not None and isinstance(hi, Const):
+            out.filter = ("and", ("cmp", col, ">=", lo.value), ("cmp", col, "<=", hi.value)) \
+                if isinstance(lo, Const) else ("cmp", col, "between", hi.value)
+        return out
+    if name in ("isin", "is_in") and col is not None:
+        out = combine_exprs(e.lib, [e])
+        out.filter = ("cmp", col, "in", repr([a.value for a in args if isinstance(a, Const)]))
+        return out
+    if name in ("isNull", "is_null", "isNotNull", "is_not_null", "isnull"):
+        out = combine_exprs(e.lib, [e])
+        if col is not None:
+            out.filter = ("cmp", col, "==" if name in ("isNull", "is_null", "isnull") else "!=", None)
+        return out
+    if name in ("not_", "__invert__"):
+        return invert(e)
+    if name in ("and_", "or_") and args:
+        return logical("and" if name == "and_" else "or", e, args[0])
+    if name in ("meta", "root_names"):
+        return Seq([Const(c) for c in e.columns or ()], "list")
+    if e.lib.startswith("polars") and name in _AGGREGATING_METHODS:
+        return combine_exprs(e.lib, [e, *args], aggregate=True)
+    if name in _WINDOW_METHODS:
+        out = combine_exprs(e.lib, [e, *args], aggregate=False)
+        out.window = True
+        return out
+    return combine_exprs(e.lib, [e, *args], aggregate=e.aggregate)
+
+
+# -- conditions -------------------------------------------------------------------------------------------
+
+
+def condition_of(v: Value | None) -> Filter | None:
+    """The condition tree of a filter argument: an expression, a boolean series, or SQL text (Spark)."""
+    if isinstance(v, Expr):
+        return v.filter
+    if isinstance(v, Data):
+        return v.filter
+    if isinstance(v, Const) and isinstance(v.value, str):
+        return sql_condition(v.value)
+    if isinstance(v, Const) and isinstance(v.value, bool):
+        return None
+    return None
+
+
+_LITERAL = r"(?:(?:DATE|TIMESTAMP)\s*)?('(?:[^']|'')*'|\"[^\"]*\"|-?\d+(?:\.\d+)?|TRUE|FALSE)"
+_COMPARISON = re.compile(
+    r"^\s*(`[^`]+`|[A-Za-z_][\w]*)\s*(<=|>=|<>|!=|==|=|<|>)\s*" + _LITERAL + r"\s*$", re.IGNORECASE)
+_FLIPPED = re.compile(
+    r"^\s*" + _LITERAL + r"\s*(<=|>=|<>|!=|==|=|<|>)\s*(`[^`]+`|[A-Za-z_][\w]*)\s*$", re.IGNORECASE)
+_BOOLEAN = re.compile(r"\s+(AND|OR)\s+", re.IGNORECASE)
+_SQL_OPS = {"=": "==", "==": "==", "<>": "!=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def sql_condition(text: str) -> Filter | None:
+    """A SQL condition string (``"event_ts <= '2024-06-01' AND x > 0"``) as a condition tree; None when
+    it is anything but comparisons of a column with a literal joined by AND / OR."""
+    if len(text) > 2000:
+        return None
+    body = text.strip()
+    while body.startswith("(") and body.endswith(")") and _balanced(body[1:-1]):
+        body = body[1:-1].strip()
+    if "(" in body or ")" in body:
+        return None
+    pieces = _BOOLEAN.split(body)
+    # precedence: AND binds tighter than OR
+    terms: list[list[Filter]] = [[]]
+    for i, piece in enumerate(pieces):
+        if i % 2 == 1:
+            if piece.upper() == "OR":
+                terms.append([])
+            continue
+        cmp = _comparison(piece)
+        if cmp is None:
+            return None
+        terms[-1].append(cmp)
+    ors: list[Filter] = []
+    for conj in terms:
+        if not conj:
+            return None
+        f = conj[0]
+        for c in conj[1:]:
+            f = ("and", f, c)
+        ors.append(f)
+    out = ors[0]
+    for f in ors[1:]:
+        out = ("or", out, f)
+    return out
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _comparison(piece: str) -> Filter | None:
+    m = _COMPARISON.match(piece)
+    if m is not None:
+        col, op, lit = m.group(1), _SQL_OPS[m.group(2)], m.group(3)
+    else:
+        m = _FLIPPED.match(piece)
+        if m is None:
+            return None
+        lit, op, col = m.group(1), _FLIP[_SQL_OPS[m.group(2)]], m.group(3)
+    return ("cmp", col.strip("`"), op, _literal(lit))
+
+
+def _literal(lit: str) -> Any:
+    if lit[:1] in ("'", '"'):
+        return lit[1:-1].replace("''", "'")
+    if lit.upper() in ("TRUE", "FALSE"):
+        return lit.upper() == "TRUE"
+    try:
+        return int(lit)
+    except ValueError:
+        return float(lit)
+
+
+def after_cutoff(it: Interp, f: Filter | None) -> frozenset[str]:
+    """Parts a condition keeping only rows after the cutoff removes: ``time > T`` / ``>= T`` with T >= cutoff
+    keeps future rows only."""
+    if f is None:
+        return frozenset()
+    f = dataops.normalise(f)
+    if f[0] == "and":
+        return after_cutoff(it, f[1]) | after_cutoff(it, f[2])
+    if f[0] == "or":
+        return after_cutoff(it, f[1]) & after_cutoff(it, f[2])
+    if f[0] != "cmp":
+        return frozenset()
+    _, col, op, value = f
+    policy = it.policy
+    if not (policy.has_future and col == policy.time and op in (">", ">=")):
+        return frozenset()
+    bound, cutoff = dataops.as_date(value), policy.cutoff_datetime
+    if bound is None or cutoff is None:
+        return frozenset()
+    if bound.tzinfo is not None:
+        bound = bound.replace(tzinfo=None)
+    return frozenset({"train", "holdout"}) if bound >= cutoff else frozenset()
+
+
+# -- frames ------------------------------------------------------------------------------------------------
+
+
+def keep(it: Interp, d: Data, label: Label, op: str, *, columns: tuple[str, ...] | None = None,
+         same_columns: bool = True, inputs: list[Value] | None = None, lib: str | None = None) -> Data:
+    """A frame made from ``d`` by an operation that keeps what the chain is (rows or an aggregate, looked at
+    or not): ``withColumn``, ``orderBy``, ``limit``, ``with_columns``..."""
+    cols = d.columns if same_columns and columns is None else columns
+    out = it.derive([d, *(inputs or ())], d.kind, label, op, columns=cols, aggregate=d.aggregate,
+                    label_derived=d.aggregate and d.label_derived)
+    out.peeked, out.sorted_by = d.peeked, d.sorted_by if not d.aggregate else None
+    if lib is not None:
+        out.lib = lib
+    return out
+
+
+def filtered(it: Interp, d: Data, f: Filter | None, label: Label, *, understood: bool = True) -> Data:
+    """``d.filter(cond)``: a subset of the rows; at the cutoff it removes the future (or keeps only it), and
+    the condition is remembered so two complementary filters make a split."""
+    gone = (dataops.removes(it, f) | after_cutoff(it, f)) if f is not None else frozenset()
+    parent = it.node(d) if not d.aggregate else None
+    out = it.derive([d], d.kind, label, "filter", columns=d.columns, removes=gone, aggregate=d.aggregate)
+    out.peeked, out.sorted_by = d.peeked, d.sorted_by
+    if f is not None and parent is not None:
+        out.origin = (parent, "mask", f)
+    if not understood:
+        it.note("leakguard could not read a filter condition; the filtered rows are taken to be any of the "
+                "rows (a split or a cutoff it makes is not seen)")
+    return out
+
+
+def aggregate(it: Interp, d: Data, label: Label, op: str, columns: tuple[str, ...] | None, *,
+              peeked: bool = False, lib: str | None = None) -> Data:
+    """A frame of statistics over ``d``'s rows; ``columns`` are the columns the statistics reference."""
+    label_col = it.policy.label
+    out = it.derive([d], "frame", label, op, columns=columns, aggregate=True,
+                    label_derived=bool(label_col) and any(c in label_col for c in columns or ()))
+    out.peeked = peeked
+    out.lib = d.lib if lib is None else lib
+    return out
+
+
+def row_nodes(it: Interp, d: Data) -> NodeId | None:
+    """The node of the rows an aggregating chain computes over (the nearest ancestors holding rows)."""
+    start = (d.node,) if d.node is not None else d.inputs
+    found: list[NodeId] = []
+    seen: set[NodeId] = set()
+    queue = list(start)
+    while queue and len(seen) < 200:
+        nid = queue.pop(0)
+        if nid in seen:
+            continue
+        seen.add(nid)
+        node = it.graph.nodes.get(nid)
+        if node is None:
+            continue
+        if holds_rows(node) and node.kind != "model":
+            found.append(nid)
+        else:
+            queue.extend(node.inputs)
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return it.node(it.derive([Data("frame", it.graph.nodes[n].name, node=n) for n in found], "frame", "<rows>",
+                             "combine"))
+
+
+def action(it: Interp, d: Data, name: str, site: Site) -> Data:
+    """An action: an aggregate nobody looked at yet is looked at now (shown or kept), as an ``Inspect``
+    named after the action; plain rows brought back are not a look (like ``head()``)."""
+    if d.aggregate and not d.peeked and site.shown:
+        rows = row_nodes(it, d)
+        if rows is not None:
+            cols = d.columns
+            restricted = it.policy.mode == "safe"
+            it.emit(Inspect(rows, name, it.where(), cols, cols is not None and len(cols) > 1, restricted))
+            if restricted:
+                it.note(f"safe mode: {name}() of {d.text} would run on training rows only")
+        out = keep(it, d, site.text, name)
+        out.peeked = True
+        return out
+    return keep(it, d, site.text, name)
+
+
+def data_args(values: list[Value]) -> list[Data]:
+    """Tracked data among call arguments."""
+    return [x for v in values for x in data_in(v)]
