@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from typing import Any
 
 _AGGREGATE_LINE = re.compile(r"^[\s:|+\-]*Aggregate \[", re.MULTILINE)
-# backticked names (`` doubles a backtick), string literals, or bare identifiers
-_TOKEN = re.compile(r"`((?:[^`]|``)*)`|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|([A-Za-z_][A-Za-z0-9_]*)")
 _MAX_WALK = 200
 
 
@@ -67,19 +65,30 @@ def referenced(values: Iterable[Any], columns: tuple[str, ...] | None) -> tuple[
 
 
 def _expression_columns(text: str, known: dict[str, str]) -> list[str]:
-    """Names in an expression's text that are columns of the frame (keywords and functions are not)."""
+    """Columns of the frame named in an expression's text.
+
+    Spark prints an expression's column names unquoted (``avg(lab`el)``), so each known
+    name is looked for as a whole word, not followed by ``(`` (a function of that name).
+    """
     if text.startswith("Column<'") and text.endswith("'>"):
         text = text[8:-2]
+    lowered = text.lower()
     found: list[str] = []
-    for match in _TOKEN.finditer(text):
-        quoted, bare = match.group(1), match.group(2)
-        name = quoted.replace("``", "`") if quoted is not None else bare
-        if name is None:
-            continue
-        column = known.get(name.lower())
-        if column is not None:
-            found.append(column)
+    for key, column in known.items():
+        start = lowered.find(key)
+        while start >= 0:
+            end = start + len(key)
+            before = lowered[start - 1] if start else " "
+            after = lowered[end] if end < len(lowered) else " "
+            if not _word(before) and not _word(after) and after != "(":
+                found.append(column)
+                break
+            start = lowered.find(key, start + 1)
     return found
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 # -- filter conditions ------------------------------------------------------------------------------

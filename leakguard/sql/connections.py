@@ -196,9 +196,11 @@ def _sqlalchemy_columns(con: Any, ref: TableRef) -> Columns | None:
 
 
 def _spark_columns(spark: Any, ref: TableRef) -> Columns | None:
-    db = ref.parts[-2] if len(ref.parts) > 1 else None
-    cols = spark.catalog.listColumns(ref.table, db) if db else spark.catalog.listColumns(ref.table)
-    return {str(c.name): str(c.dataType) for c in cols} or None
+    # The analysed schema of ``spark.table(...)``: driver-side. ``spark.catalog.listColumns`` would
+    # start Spark jobs, and leakguard starts none of its own.
+    name = ".".join("`" + part.replace("`", "``") + "`" for part in ref.parts or (ref.name,))
+    schema = spark.table(name).schema
+    return {str(f.name): str(f.dataType.simpleString()) for f in schema.fields} or None
 
 
 def frame_columns(obj: Any) -> Columns | None:
