@@ -272,8 +272,8 @@ def _literal(lit: str) -> Any:
 
 
 def after_cutoff(it: Interp, f: Filter | None) -> frozenset[str]:
-    """Parts a condition keeping only rows after the cutoff removes: ``time > T`` / ``>= T`` with T >= cutoff
-    keeps future rows only."""
+    """Parts a condition keeping only rows after the cutoff removes: ``time > T`` with T >= cutoff (or
+    ``>= T`` with T past the cutoff) keeps future rows only."""
     if f is None:
         return frozenset()
     f = dataops.normalise(f)
@@ -292,7 +292,8 @@ def after_cutoff(it: Interp, f: Filter | None) -> frozenset[str]:
         return frozenset()
     if bound.tzinfo is not None:
         bound = bound.replace(tzinfo=None)
-    return frozenset({"train", "holdout"}) if bound >= cutoff else frozenset()
+    after = bound >= cutoff if op == ">" else bound > cutoff  # ``>= cutoff`` still keeps rows at the cutoff
+    return frozenset({"train", "holdout"}) if after else frozenset()
 
 
 # -- frames ------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ or by ``iloc[:n]`` / ``iloc[n:]`` are recognised as a hand-made split, the one n
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from leakguard.lineage.events import Split, SplitPart
@@ -148,6 +149,16 @@ def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None
     return None
 
 
+def _bound_side(d: Data) -> str | None:
+    """``upper`` for a filter ``col < T`` / ``<= T``, ``lower`` for ``> T`` / ``>= T``, else None."""
+    if d.origin is None or d.origin[1] != "mask":
+        return None
+    f = dataops.normalise(d.origin[2])
+    if f[0] != "cmp":
+        return None
+    return "upper" if f[2] in ("<", "<=") else "lower" if f[2] in (">", ">=") else None
+
+
 def _filter_pair(it: Interp, train: Data) -> tuple[str, frozenset[str]]:
     """Spark / Polars filters: the split's method (``filter at <T>``) and what the train side removes (the
     future, when its condition bounds the time column at or before the cutoff)."""
@@ -155,7 +166,9 @@ def _filter_pair(it: Interp, train: Data) -> tuple[str, frozenset[str]]:
     f = dataops.normalise(train.origin[2]) if train.origin[1] == "mask" else None
     if f is None or f[0] != "cmp":
         return "filter", frozenset()
-    return f"filter at {f[3]}", dataops.removes(it, f) & {"future"}
+    when = dataops.as_date(f[3]) if isinstance(f[3], (str, dt.date)) else None
+    shown = when.isoformat(sep=" ") if when is not None else str(f[3])
+    return f"filter at {shown}", dataops.removes(it, f) & {"future"}
 
 
 def find_partition(it: Interp, name: str, value: Data) -> Data:
@@ -168,7 +181,13 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
             continue
         siblings.remove((sib_name, sib))
         roles = _index_roles(it, sib, value) if sib.origin is not None and sib.origin[1] == "index" else None
-        holdout_first = roles[0] == "holdout" if roles else _holdout_first(sib_name, sib, name, value)
+        bound = _bound_side(value) if value.lib else None
+        if roles:
+            holdout_first = roles[0] == "holdout"
+        elif bound is not None:
+            holdout_first = bound == "upper"  # Spark / Polars: the side bounded above trains, whatever the names
+        else:
+            holdout_first = _holdout_first(sib_name, sib, name, value)
         (h_name, h), (t_name, t) = ((sib_name, sib), (name, value)) if holdout_first else ((name, value),
                                                                                           (sib_name, sib))
         ordered = _time_ordered(it, sib, sib.sorted_by)
