@@ -81,7 +81,8 @@ def main() -> int:
     make_data(data, n)
     os.chdir(folder)
     shell = InteractiveShell.instance()
-    shell.history_manager.enabled = False
+    if shell.history_manager is not None:
+        shell.history_manager.enabled = False
     for cell in ("import warnings; warnings.filterwarnings('ignore')",
                  "import polars as pl, datetime as dt, leakguard",
                  f"df = pl.read_parquet({str(data)!r})", f"lf = pl.scan_parquet({str(data)!r})"):
