@@ -161,9 +161,13 @@ def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     frame = s.cell_frame()
     where = s.where(frame)
     source = f"{api.name}({_source_text(args, kwargs)})"
+    # ``events = pl.scan_parquet(...)`` then ``events.describe()`` in the same cell: name the
+    # node after the one name its statement binds, so findings say ``events``, not ``<read>``
+    st = s.scan.statement_at(frame.f_lineno) if frame is not None else None
+    name = next(iter(st.writes)) if st is not None and len(st.writes) == 1 else "<read>"
 
     def after(result: Any) -> None:
-        node = s.graph.apply(Read(s.graph.new_id(), source, "<read>", where, fr.columns_of(result),
+        node = s.graph.apply(Read(s.graph.new_id(), source, name, where, fr.columns_of(result),
                                   kind=fr.kind_of(result)))
         assert node is not None
         node.n_rows = fr.row_count(result)

@@ -28,6 +28,13 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "look-ahead": ["temporal"],
     },
     "weather_clean": {},
+    "churn_polars_leaky": {
+        "describe": ["peek-future", "peek-holdout"],
+        "label-rate": ["peek-label"],
+        "lazy": ["peek-future", "peek-holdout"],
+        "sql": ["peek-label"],
+    },
+    "churn_polars_clean": {},
     "churn_leaky": {
         "1f63a4c7": ["peek-future", "peek-holdout"],
         "06e2885c": ["peek-label"],
