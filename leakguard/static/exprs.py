@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leakguard.static import calls, dataops
-from leakguard.static.values import UNKNOWN, Const, Func, Seq, Value, data_in, text
+from leakguard.static.values import UNKNOWN, Const, Func, Seq, Unknown, Value, data_in, text
 
 if TYPE_CHECKING:
     from leakguard.static.interp import Interp
@@ -97,10 +97,14 @@ def _expr_starred(it: Interp, node: ast.Starred, shown: bool) -> Value:
 
 
 def _expr_joined(it: Interp, node: ast.JoinedStr, shown: bool) -> Value:
+    built = False
     for v in node.values:
         if isinstance(v, ast.FormattedValue):
             it.eval(v.value)
-    return Const("")
+            built = True
+    if built:
+        return Unknown("f-string")  # text made at run time (SQL built this way is reported as not analysed)
+    return Const("".join(str(v.value) for v in node.values if isinstance(v, ast.Constant)))
 
 
 EXPRESSIONS: dict[type, Callable[..., Value]] = {

@@ -232,11 +232,11 @@ class Interp:
             return self.globals[name]
         if name in _BUILTINS:
             return Ref(f"builtins.{name}")
-        if self.star_imports:
-            return Ref(f"{self.star_imports[-1]}.{name}")
         if name == "spark":
             # the session notebook platforms (Databricks, EMR, Synapse) define before the first cell
             return Ref("pyspark.sql.session.SparkSession")
+        if self.star_imports:
+            return Ref(f"{self.star_imports[-1]}.{name}")
         return Unknown(f"undefined name {name}")
 
     def bind(self, target: ast.expr, value: Value) -> None:
