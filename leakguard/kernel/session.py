@@ -86,15 +86,18 @@ class Session:
 
     def policy_problem(self) -> str | None:
         """A message when no source frame in the session has the policy's columns."""
-        frames = [(n, self.tracker.object_of(n.id)) for n in self.graph.nodes.values() if not n.inputs]
-        live = [(n, obj) for n, obj in frames if obj is not None and hasattr(obj, "columns")]
-        if not live or not self.policy.protected_columns:
+        if not self.policy.protected_columns:
             return None
-        best = min(live, key=lambda pair: len(self.policy.missing_columns(pair[1].columns)))
-        missing = self.policy.missing_columns(best[1].columns)
+        frames = [(n, self.tracker.object_of(n.id)) for n in self.graph.nodes.values() if not n.inputs]
+        # columns as frames.columns_of knows them: never ``.columns`` of a lazy frame (Polars warns)
+        live = [(n, known) for n, obj in frames if obj is not None and (known := fr.columns_of(obj)) is not None]
+        if not live:
+            return None
+        best = min(live, key=lambda pair: len(self.policy.missing_columns(pair[1])))
+        missing = self.policy.missing_columns(best[1])
         if not missing:
             return None
-        cols = [str(c) for c in best[1].columns]
+        cols = list(best[1])
         shown = ", ".join(c[:60] for c in cols[:40]) + (f" (and {len(cols) - 40} more)" if len(cols) > 40 else "")
         return (f"policy column(s) {', '.join(map(repr, missing))} not found in {best[0].name}; "
                 f"its columns are: {shown}")
