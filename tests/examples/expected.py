@@ -35,6 +35,13 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "sql": ["peek-label"],
     },
     "churn_polars_clean": {},
+    "churn_spark_leaky": {
+        "describe": ["peek-future", "peek-holdout"],
+        "label-rate": ["peek-label"],
+        "sql": ["peek-label"],
+        "model": ["preprocessing"],
+    },
+    "churn_spark_clean": {},
     "churn_leaky": {
         "1f63a4c7": ["peek-future", "peek-holdout"],
         "06e2885c": ["peek-label"],
