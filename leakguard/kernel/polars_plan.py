@@ -141,7 +141,8 @@ def removes_of(column: str, op: str, lit: Any, policy: Policy) -> frozenset[str]
         cutoff = cutoff.astimezone(dt.UTC).replace(tzinfo=None)
     if op in ("le", "lt") and value <= cutoff:
         return frozenset({"future"})
-    if op in ("ge", "gt") and value >= cutoff:
+    # ``>= cutoff`` still keeps the rows at the cutoff, which are not future rows
+    if (op == "gt" and value >= cutoff) or (op == "ge" and value > cutoff):
         return frozenset({"train", "holdout"})
     return frozenset()
 

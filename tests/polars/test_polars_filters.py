@@ -32,6 +32,13 @@ def test_filter_only_after_the_cutoff_is_future_rows_only(pl_events: Kernel) -> 
     assert pl_events.run("late.mean()").rules == ["peek-future"]
 
 
+@pytest.mark.parametrize(("op", "rules"), [(">", ["peek-future"]), (">=", ["peek-future", "peek-holdout"])])
+def test_rows_at_the_cutoff_are_not_future_rows(pl_events: Kernel, op: str, rules: list[str]) -> None:
+    # future means strictly after the cutoff: ``>= cutoff`` still keeps the rows at the cutoff
+    pl_events.run(f"late = lf.filter(pl.col('event_ts') {op} dt.datetime(2024, 6, 1))")
+    assert pl_events.run("late.mean()").rules == rules
+
+
 def test_filter_on_another_column_removes_nothing(pl_events: Kernel) -> None:
     pl_events.run("pos = df.filter(pl.col('x') > 0)")
     assert pl_events.run("pos.describe()").rules == ["peek-future", "peek-holdout"]
