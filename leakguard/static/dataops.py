@@ -136,15 +136,11 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
     """``base.name`` read without calling it."""
     if isinstance(base, Ref):
         return Ref(f"{base.path}.{name}")
-    if isinstance(base, Data) and base.lib:
-        from leakguard.static import polarsops, sparkops
-
-        return sparkops.attribute(it, base, name) if base.lib == "spark" else polarsops.attribute(it, base, name)
-    if isinstance(base, Expr):
-        # namespaces of an expression (``pl.col("x").str``, ``.dt``, ``.meta``) keep its columns
-        return base if name in ("str", "dt", "list", "arr", "cat", "struct", "meta", "name", "bin") else Method(base,
-                                                                                                                  name)
     if isinstance(base, Data):
+        if base.lib:
+            from leakguard.static import polarsops, sparkops
+
+            return sparkops.attribute(it, base, name) if base.lib == "spark" else polarsops.attribute(it, base, name)
         if name in ACCESSORS:
             return Method(base, name)
         if name == "index":
@@ -164,6 +160,10 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         return Unknown(name, it.derive([base], "value", node, name))
     if isinstance(base, (Seq, Const)):
         return Method(base, name)
+    if isinstance(base, Expr):
+        # namespaces of an expression (``pl.col("x").str``, ``.dt``, ``.meta``) keep its columns
+        return base if name in ("str", "dt", "list", "arr", "cat", "struct", "meta", "name", "bin") else Method(base,
+                                                                                                                  name)
     return UNKNOWN
 
 
@@ -367,13 +367,13 @@ def binop(it: Interp, node: ast.BinOp, shown: bool) -> Value:
             return Const(fn(left.value, right.value)) if fn is not None else UNKNOWN
         except Exception:
             return UNKNOWN
-    if isinstance(left, Expr) or isinstance(right, Expr):
+    if type(left) is Expr or type(right) is Expr:
         from leakguard.static import lazyops
 
         if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
             return lazyops.logical("and" if isinstance(node.op, ast.BitAnd) else "or", left, right)
-        return lazyops.combine_exprs(left.lib if isinstance(left, Expr) else right.lib,  # type: ignore[union-attr]
-                                     [left, right])
+        lib = left.lib if isinstance(left, Expr) else right.lib if isinstance(right, Expr) else ""
+        return lazyops.combine_exprs(lib, [left, right])
     if isinstance(node.op, (ast.BitAnd, ast.BitOr)) and isinstance(left, Data) and isinstance(right, Data) \
             and left.filter is not None and right.filter is not None:
         out = it.derive([left, right], "series", node, "mask")
@@ -416,10 +416,6 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
     if len(rights) == 1:
         right = rights[0]
         op = _CMP.get(type(node.ops[0]))
-        if isinstance(left, Expr) or isinstance(right, Expr):
-            from leakguard.static import lazyops
-
-            return lazyops.compare(left, op, right)
         if isinstance(left, Const) and isinstance(right, Const) and op in _FLIP:
             try:
                 return Const({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -432,6 +428,10 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
         if isinstance(right, Data) and not right.aggregate and isinstance(left, Const) and op in _FLIP:
             return mask(it, right, _FLIP[op], left.value, node,
                         subject=_column(right) or f"<{ast.dump(node.comparators[0])}>")
+        if type(left) is Expr or type(right) is Expr:
+            from leakguard.static import lazyops
+
+            return lazyops.compare(left, op, right)
     datas = [v for v in (left, *rights) if isinstance(v, Data)]
     if datas:
         kind = "series" if any(not d.aggregate for d in datas) else "scalar"
