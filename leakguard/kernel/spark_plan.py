@@ -5,7 +5,8 @@
 - ``condition(frame)``: the condition of a ``filter``'s plan as SQL text and, when it
   compares one column with a time literal, the bound it states (``event_ts <= 2024-06-01``);
 - ``referenced(values, columns)``: the columns that strings and ``Column`` expressions
-  name, among a frame's columns (the expression text is tokenised, quoted names included).
+  name, among a frame's columns (Spark prints names unquoted: each known name is looked
+  for as a whole word in the expression's text).
 
 >>> referenced(["plan", {"x": "mean"}], ("plan", "x", "y"))
 ('plan', 'x')
