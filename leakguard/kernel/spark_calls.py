@@ -261,10 +261,11 @@ def before_filter(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
 
     def after(result: Any) -> None:
         parent = s.node_of(data, frame=frame)
-        cond = condition(result) or Condition("")
+        cond = condition(result, s.policy.time) or Condition("")
         removes = _removes(cond, s)
+        columns = parent.columns if parent.columns is not None else sf.columns_of(result)  # a filter keeps them
         node = s.graph.apply(Derive(s.graph.new_id(), (parent.id,), api.name, f"<{parent.name}.{api.name}()>",
-                                    s.where(frame), rows="subset", columns=sf.columns_of(result), removes=removes,
+                                    s.where(frame), rows="subset", columns=columns, removes=removes,
                                     kind="frame"))
         assert node is not None
         s.tracker.register(result, node.id)
@@ -305,18 +306,21 @@ def _register_filter_split(s: Session, parent: Node, train: tuple[Any, NodeId, C
     cond = train[2]
     policy = s.policy
     on_time = cond.column is not None and policy.time is not None and cond.column.lower() == policy.time.lower()
-    train_removes = _removes(cond, s) & {"future"}
     method = f"filter at {cond.value.isoformat(sep=' ')}" if cond.value is not None else "filter and its negation"
-    parts = (
-        SplitPart(s.graph.new_id(), "train", f"<train part of {parent.name}>", sf.columns_of(train[0]), None,
-                  train_removes),
-        SplitPart(s.graph.new_id(), "holdout", f"<holdout part of {parent.name}>", sf.columns_of(holdout[0]), None),
-    )
-    s.emit(Split(parent.id, parts, method, s.where(frame), time_ordered=True if on_time else None, inferred=True),
-           block=False)
-    for part, obj in zip(parts, (train[0], holdout[0]), strict=True):
+    _emit_split(s, parent, [(train[0], "train", _removes(cond, s) & {"future"}), (holdout[0], "holdout", frozenset())],
+                method, time_ordered=True if on_time else None, frame=frame)
+
+
+def _emit_split(s: Session, parent: Node, parts: list[tuple[Any, str, frozenset[str]]], method: str, *,
+                time_ordered: bool | None, frame: types.FrameType | None) -> None:
+    """A ``Split`` of ``parent`` into live parts (role, removed row parts); parts keep the parent's columns."""
+    made = tuple(SplitPart(s.graph.new_id(), role, f"<{role} part of {parent.name}>",  # type: ignore[arg-type]
+                           parent.columns if parent.columns is not None else sf.columns_of(obj), None, removes)
+                 for obj, role, removes in parts)
+    s.emit(Split(parent.id, made, method, s.where(frame), time_ordered=time_ordered, inferred=True), block=False)
+    for part, (obj, _role, _removes) in zip(made, parts, strict=True):
         s.tracker.register(obj, part.out)
-    _rebind(s, {p.out for p in parts})
+    _rebind(s, {p.out for p in made})
 
 
 def _rebind(s: Session, outs: set[NodeId]) -> None:
@@ -340,8 +344,9 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         if len(parts) < 2:
             return
         parent = s.node_of(data, frame=frame)
-        roles = [(parts[0], "train")] + [(p, "holdout") for p in parts[1:]]
-        s.register_split(parent.id, roles, "randomSplit", inferred=True, frame=frame)
+        none: frozenset[str] = frozenset()
+        roles = [(parts[0], "train", none)] + [(p, "holdout", none) for p in parts[1:]]
+        _emit_split(s, parent, roles, "randomSplit", time_ordered=None, frame=frame)
         if not s.policy.holdout.declared and isinstance(weights, (list, tuple)) and weights:
             total = float(sum(weights))
             fraction = float(weights[-1]) / total if total > 0 else 0.0

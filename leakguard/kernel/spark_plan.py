@@ -122,12 +122,18 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
-def condition(frame: Any) -> Condition | None:
-    """The condition of the ``Filter`` at the top of ``frame``'s analysed plan; None when there is none."""
+def condition(frame: Any, time: str | None) -> Condition | None:
+    """The condition of the ``Filter`` at the top of ``frame``'s analysed plan; None when there is none.
+
+    Its SQL is parsed for a time bound only when it names the column ``time`` (else only its
+    text is kept, which is enough to pair ``cond`` with ``~cond``).
+    """
     plan = frame._jdf.queryExecution().analyzed()
     if str(plan.nodeName()) != "Filter":
         return None
     text = str(plan.condition().sql())
+    if time is None or time.lower() not in text.lower():
+        return Condition(text)
     return parse_condition(text)
 
 
