@@ -184,7 +184,7 @@ def _position(frame: types.FrameType) -> tuple[int | None, int | None, int | Non
     return next(itertools.islice(frame.f_code.co_positions(), index, index + 1), None)
 
 
-def _call_span(s: Session, frame: types.FrameType | None) -> tuple[int, int, int, int] | None:
+def call_span(s: Session, frame: types.FrameType | None) -> tuple[int, int, int, int] | None:
     """The source span of the call the cell is making right now, if it is one the scan saw."""
     if frame is None or not s.scan.statements:
         return None
@@ -197,7 +197,7 @@ def _call_span(s: Session, frame: types.FrameType | None) -> tuple[int, int, int
     return (line, end_line, col, end_col)
 
 
-def _shown(s: Session, span: tuple[int, int, int, int] | None) -> bool:
+def is_shown(s: Session, span: tuple[int, int, int, int] | None) -> bool:
     """False when the call's result only feeds another expression (consumed, not looked at)."""
     if span is None or s.scan.statement_at(span[0]) is None or span not in s.scan.calls:
         return True
@@ -272,22 +272,22 @@ def _as_list(value: Any) -> list[str]:
 
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame = s.cell_frame()
-    span = _call_span(s, frame)
-    if not _shown(s, span):
+    span = call_span(s, frame)
+    if not is_shown(s, span):
         return _consumed(s, api, args, kwargs, frame=frame, span=span)
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
         return None
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     event = Inspect(node.id, api.name, s.where(frame), columns, relates)
-    after = _keep_result(s, node, api, columns, frame)
+    after = keep_result(s, node, api, columns, frame)
     if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
         restricted = _restrict_call(s, api, args, kwargs, node)
         if isinstance(restricted, tuple):
             new_args, kept, total = restricted
             s.emit(dataclasses.replace(event, restricted=True))
             s.restricted_note(api.name, node, kept, total)
-            return Plan(args=new_args, after=_keep_result(s, node, api, columns, frame, restricted=True))
+            return Plan(args=new_args, after=keep_result(s, node, api, columns, frame, restricted=True))
         s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
                "it ran on all rows.")
     s.emit(event)
@@ -301,10 +301,10 @@ def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     if data is None or not fr.is_frame_like(data):
         return None
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
-    return Plan(after=_keep_result(s, node, api, columns, frame))
+    return Plan(after=keep_result(s, node, api, columns, frame))
 
 
-def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
+def keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
                  frame: types.FrameType | None, *, restricted: bool = False) -> Callable[[Any], None]:
     """Record the statistic an inspection returns, so a name bound to it carries its lineage."""
     label = s.policy.label

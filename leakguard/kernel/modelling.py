@@ -256,7 +256,7 @@ def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     return _plan(after)
 
 
-def _model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
+def model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
     """The model a prediction comes from and the rows it predicted (the prediction itself when unknown)."""
     found = fit_of(s.graph, pred.id)
     if found is None:
@@ -285,7 +285,7 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     if pred is None:
         return None
     target = value_node(s, y_true, frame, argument(call, 0, ("y_true",)))
-    model_id, rows_id = _model_and_rows(s, pred)
+    model_id, rows_id = model_and_rows(s, pred)
     rows = s.graph.nodes[rows_id]
     shared, ordered = _facts(s, model_id, rows) if model_id != pred.id else (None, None)
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,

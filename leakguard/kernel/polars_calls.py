@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.catalog import Api
 from leakguard.kernel import frames as fr
 from leakguard.kernel import polars_frames as plf
-from leakguard.kernel.handlers import Plan, _call_span, _keep_result, _shown
+from leakguard.kernel.handlers import Plan, call_span, is_shown, keep_result
 from leakguard.kernel.polars_plan import condition_of, plan_aggregates, root_names
 from leakguard.kernel.polars_split import record_filter
 from leakguard.lineage.events import Derive, Inspect
@@ -96,13 +96,13 @@ def _expr_columns(value: Any) -> list[str]:
 
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame = s.cell_frame()
-    span = _call_span(s, frame)
+    span = call_span(s, frame)
     subject = _subject(api, args, kwargs)
     if subject is None or not plf.is_row_data(subject.data):
         return None
     node = s.node_of(subject.data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
-    if not _shown(s, span):  # feeds another expression: no peek, but the statistic keeps its lineage
-        return Plan(after=_keep_result(s, node, api, subject.columns, frame))
+    if not is_shown(s, span):  # feeds another expression: no peek, but the statistic keeps its lineage
+        return Plan(after=keep_result(s, node, api, subject.columns, frame))
     event = Inspect(node.id, api.name, s.where(frame), subject.columns, subject.relates)
     if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
         restricted = _restrict_call(s, api, args, subject, node)
@@ -110,11 +110,11 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
             new_args, kept, total = restricted
             s.emit(dataclasses.replace(event, restricted=True))
             _restricted_note(s, api.name, node, kept, total)
-            return Plan(args=new_args, after=_keep_result(s, node, api, subject.columns, frame, restricted=True))
+            return Plan(args=new_args, after=keep_result(s, node, api, subject.columns, frame, restricted=True))
         s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
                "it ran on all rows.")
     s.emit(event)
-    return Plan(after=_keep_result(s, node, api, subject.columns, frame))
+    return Plan(after=keep_result(s, node, api, subject.columns, frame))
 
 
 def _restricted_note(s: Session, op: str, node: Node, kept: int | None, total: int | None) -> None:
@@ -202,7 +202,7 @@ def before_filter(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     if not plf.is_row_data(data):
         return None
     frame = s.cell_frame()
-    span = _call_span(s, frame)
+    span = call_span(s, frame)
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     cond = condition_of(args[1:], kwargs, s.policy)
     where = s.where(frame)
@@ -226,10 +226,10 @@ def before_action(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     if not plf.is_lazy(lf):
         return None
     frame = s.cell_frame()
-    span = _call_span(s, frame)
+    span = call_span(s, frame)
     node = s.node_of(lf, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     aggregated = node.rows.known and not node.rows.parts  # already an inspection's (or a query's) result
-    if not aggregated and _shown(s, span):
+    if not aggregated and is_shown(s, span):
         found = plan_aggregates(lf)
         if found is not None:
             cols = fr.columns_of(lf)
@@ -239,7 +239,7 @@ def before_action(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
                        "before leakguard sees it); it ran on all rows. Filter the source first, or split it with "
                        "leakguard.split.")
             s.emit(event)
-            return Plan(after=_keep_result(s, node, api, cols, frame))
+            return Plan(after=keep_result(s, node, api, cols, frame))
     return Plan(after=_same_rows(s, node, api, frame))
 
 

@@ -392,8 +392,8 @@ class Session:
 
     def _record_partition(self, parent_id: NodeId, a: tuple[NodeId, Any], b: tuple[NodeId, Any], b_name: str) -> None:
         a_node = self.graph.nodes[a[0]]
-        a_test = _looks_like_holdout(a_node.name)
-        b_test = _looks_like_holdout(b_name)
+        a_test = looks_like_holdout(a_node.name)
+        b_test = looks_like_holdout(b_name)
         if a_test == b_test:
             na, nb = fr.row_count(a[1]), fr.row_count(b[1])
             a_test = na is not None and nb is not None and na < nb
@@ -476,6 +476,6 @@ class Session:
         return None
 
 
-def _looks_like_holdout(name: str) -> bool:
+def looks_like_holdout(name: str) -> bool:
     lowered = name.lower()
     return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)

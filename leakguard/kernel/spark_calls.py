@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import spark_frames as sf
 from leakguard.kernel import spark_ml
-from leakguard.kernel.handlers import Before, Plan, _call_span, _shown
+from leakguard.kernel.handlers import Before, Plan, call_span, is_shown
 from leakguard.kernel.spark_plan import Condition, aggregate_columns, aggregates, condition, plan_text, referenced
 from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Split, SplitPart
 
@@ -158,14 +158,14 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     frame = s.cell_frame()
     if frame is None:
         return None  # a library's own use of the API, not the person's
-    span = _call_span(s, frame)
+    span = call_span(s, frame)
     data, columns, relates = _subject(api, args, kwargs)
     if not sf.is_row_data(data):
         return None
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     _mark_inspected(s, frame)
-    if not _shown(s, span):
-        return Plan(after=_keep_result(s, node, api, columns, frame))
+    if not is_shown(s, span):
+        return Plan(after=keep_result(s, node, api, columns, frame))
     event = Inspect(node.id, api.name, s.where(frame), columns, relates)
     if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
         restricted = _restricted_args(s, api, args, data)
@@ -174,11 +174,11 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
             s.emit(dataclasses.replace(event, restricted=True))
             s.note(f"safe mode: {api.name}() ran on the training rows of {node.name} (the plan now keeps only "
                    f"rows with {text}; no job was started to do this).")
-            return Plan(args=new_args, after=_keep_result(s, node, api, columns, frame, restricted=True))
+            return Plan(args=new_args, after=keep_result(s, node, api, columns, frame, restricted=True))
         s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
                "it ran on all rows.")
     s.emit(event)
-    return Plan(after=_keep_result(s, node, api, columns, frame))
+    return Plan(after=keep_result(s, node, api, columns, frame))
 
 
 def _restricted_args(s: Session, api: Api, args: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], str] | str:
@@ -199,7 +199,7 @@ def _restricted_args(s: Session, api: Api, args: tuple[Any, ...], data: Any) -> 
     return (train, *args[1:]), found.text
 
 
-def _keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
+def keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | None,
                  frame: types.FrameType | None, *, restricted: bool = False) -> Any:
     """Record what an inspection returned (a lazy frame of statistics, a list, a number) as an aggregate."""
     label = s.policy.label
@@ -288,10 +288,10 @@ def _pair_filters(s: Session, parent: Node, mine: tuple[Any, NodeId, Condition, 
         if cond.column is not None:
             train, holdout = (first, second) if other.upper else (second, first)
         else:
-            from leakguard.kernel.session import _looks_like_holdout
+            from leakguard.kernel.session import looks_like_holdout
 
             names_first = " ".join(sorted(other_writes))
-            train, holdout = (second, first) if _looks_like_holdout(names_first) and not _looks_like_holdout(
+            train, holdout = (second, first) if looks_like_holdout(names_first) and not looks_like_holdout(
                 " ".join(sorted(writes))) else (first, second)
         _register_filter_split(s, parent, train, holdout, frame)
         filters.remove((ref, other_id, other, other_writes))
@@ -386,7 +386,7 @@ def before_action(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         return None
     if not aggregates(plan_text(data)):
         return None  # plain rows (show, limit(5).toPandas()): like head()
-    span = _call_span(s, frame)
+    span = call_span(s, frame)
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     if _from_inspection(s, node.id):
         return None

@@ -208,10 +208,10 @@ def before_evaluate(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[st
     if frame is None or not sf.is_row_data(dataset):
         return None
     mark_handled(s, frame)
-    from leakguard.kernel.modelling import _model_and_rows
+    from leakguard.kernel.modelling import model_and_rows
 
     pred = s.node_of(dataset, frame=frame)
-    model_id, rows_id = _model_and_rows(s, pred)
+    model_id, rows_id = model_and_rows(s, pred)
     rows = s.graph.nodes[rows_id]
     label = _param(evaluator, "labelCol")
     target = _select(s, rows, (label,), frame, "label") if isinstance(label, str) else None

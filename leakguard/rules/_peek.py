@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from leakguard.lineage.domain import Rows
 from leakguard.lineage.events import Inspect
 from leakguard.lineage.graph import LineageGraph, Node
+
+
+def beyond_training(graph: LineageGraph, rows: Rows) -> bool:
+    """True when ``rows`` may hold rows other than training rows: holdout rows, or future rows
+    when the policy has a cutoff (without one, no row is a future row), or rows leakguard cannot place."""
+    if not rows.known or rows.has("holdout"):
+        return True
+    return graph.policy.has_future and rows.has("future")
 
 
 def inspected(graph: LineageGraph, event: Inspect) -> Node | None:
@@ -23,8 +32,7 @@ def relates_label(graph: LineageGraph, event: Inspect, node: Node) -> bool:
     label = graph.policy.label
     if not label or not event.relates:
         return False
-    rows = node.rows
-    if rows.known and not (rows.has("holdout") or rows.has("future")):
+    if not beyond_training(graph, node.rows):
         return False
     cols = columns_of(node, event)
     if cols is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Event, Inspect, Query
 from leakguard.lineage.graph import LineageGraph, Node
-from leakguard.rules._peek import columns_of, inspected, op_text, relates_label
+from leakguard.rules._peek import beyond_training, columns_of, inspected, op_text, relates_label
 
 ID = "peek-label"
 
@@ -45,7 +45,7 @@ def query_relates_label(graph: LineageGraph, event: Query) -> bool:
     """True when a query uses the label (filter, group, aggregate...) over rows not only for training."""
     if not event.label_columns or not graph.policy.label or not event.inspects:
         return False
-    return any(not n.rows.known or n.rows.has("holdout") or n.rows.has("future") for n in query_inputs(graph, event))
+    return any(beyond_training(graph, n.rows) for n in query_inputs(graph, event))
 
 
 def unanalysed_finding(graph: LineageGraph, event: Query, rule: str) -> list[Finding]:
@@ -74,7 +74,7 @@ def _query(graph: LineageGraph, event: Query) -> list[Finding]:
     if not query_relates_label(graph, event):
         return []
     nodes = query_inputs(graph, event)
-    wide = [n for n in nodes if not n.rows.known or n.rows.has("holdout") or n.rows.has("future")]
+    wide = [n for n in nodes if beyond_training(graph, n.rows)]
     uses = ", ".join(u.replace(":", " as ") for u in event.label_columns[:4])
     tables = ", ".join(dict.fromkeys(n.name for n in wide))
     return [Finding(

@@ -107,3 +107,18 @@ def test_each_call_of_a_statement_gets_the_rows_of_its_own_receiver(loaded_event
     loaded_events.run("train, test = leakguard.split(df)")
     r = loaded_events.run("train['event_ts'].max(), test['event_ts'].min()")
     assert [(f.rule, f.subject) for f in r.findings] == [("peek-holdout", "test['event_ts']")]
+
+
+@pytest.mark.parametrize("split", ["train, test = train_test_split(df, test_size=0.25, random_state=0)",
+                                   "test = df.sample(frac=0.25, random_state=0)\ntrain = df.drop(test.index)"],
+                         ids=["train_test_split", "by-hand"])
+def test_label_rate_on_train_part_without_a_cutoff_is_clean(kernel: Kernel, events_file: object, split: str) -> None:
+    # A policy with a label and no time column: no row is a future row, so the train part of a
+    # random split holds training rows only (it used to count as "train+future").
+    kernel.run("import pandas as pd, leakguard\nfrom sklearn.model_selection import train_test_split")
+    kernel.run(f"df = pd.read_parquet({str(events_file)!r})")
+    kernel.run("leakguard.policy(label='churned')")
+    assert kernel.run("df.groupby('plan')['churned'].mean()").rules == ["peek-label"]
+    kernel.run(split)
+    assert kernel.run("train.groupby('plan')['churned'].mean()").findings == []
+    assert kernel.run("test.groupby('plan')['churned'].mean()").rules == ["peek-label"]
