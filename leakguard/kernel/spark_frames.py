@@ -167,7 +167,7 @@ def conditions(frame: DataFrame, policy: Policy) -> Conditions:
         else:
             keys = [col(h.id_column)] if h.id_column is not None and h.id_column in cols else [col(c) for c in cols]
             scale = float(2 ** _HASH_BITS)
-            uniform = (F.xxhash64(F.lit(h.seed), *keys) & F.lit((1 << _HASH_BITS) - 1)) / F.lit(scale)
+            uniform = F.xxhash64(F.lit(h.seed), *keys).bitwiseAND(F.lit((1 << _HASH_BITS) - 1)) / F.lit(scale)
             holdout = holdout | F.coalesce(uniform < F.lit(h.fraction), false)
             words.append(f"not the {h.fraction:.0%} holdout drawn by a seeded hash (seed {h.seed})")
     holdout = holdout & ~future

@@ -88,6 +88,28 @@ def test_leakguard_split_is_lazy_and_exact(sk: Kernel, spark: object) -> None:
     assert newest_train < oldest_test
 
 
+def test_leakguard_split_without_a_time_column_draws_a_seeded_hash(kernel: Kernel, spark: object,
+                                                                    events_parquet: object) -> None:
+    # no time column: the holdout is a seeded hash of each row (xxhash64), the same rows every time
+    sk = kernel
+    sk.ns["spark"] = spark
+    sk.run(f"import leakguard\nfrom pyspark.sql import functions as F\ndf = spark.read.parquet({str(events_parquet)!r})")
+    sk.run("leakguard.policy(label='churned', holdout=0.25, seed=3)")
+    before = job_ids(spark)
+    r = sk.run("train, test = leakguard.split(df)")
+    assert r.error is None and job_ids(spark) == before
+    train, test = sk.ns["train"], sk.ns["test"]
+    n_train, n_test = train.count(), test.count()
+    assert n_train + n_test == 1000
+    assert 200 <= n_test <= 300  # about a quarter
+    assert train.join(test, on="event_ts").count() == 0  # disjoint
+    again = sk.run("train2, test2 = leakguard.split(df)")
+    assert again.error is None
+    assert sorted(r[0] for r in sk.ns["test2"].select("event_ts").collect()) == \
+        sorted(r[0] for r in test.select("event_ts").collect())
+    assert sk.run("train.groupBy('plan').agg(F.mean('churned')).collect()").findings == []
+
+
 def test_warn_mode_starts_no_job_of_its_own(sk: Kernel, spark: object) -> None:
     # jobs started from this thread (where leakguard works) carry the group; other threads' do not
     spark.sparkContext.setJobGroup("leakguard-warn", "leakguard must start no job")  # type: ignore[attr-defined]
