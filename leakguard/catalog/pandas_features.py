@@ -24,6 +24,7 @@ _WINDOWS = ("Rolling", "Expanding", "ExponentialMovingWindow")  # the group-by w
 
 ENTRIES: tuple[Api, ...] = (
     Api("pandas", "DataFrame.__setitem__", "assign-column"),
+    Api("pandas", "DataFrame.assign", "assign-column", note="a new frame with columns computed row by row"),
     Api("pandas", "get_dummies", "encode"),
     Api("pandas", "qcut", "encode"),
     Api("pandas", "cut", "encode"),

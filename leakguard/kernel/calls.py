@@ -149,7 +149,7 @@ def statement_tree(s: Session, frame: types.FrameType | None) -> ast.stmt | None
 
 
 def _known(s: Session, obj: Any) -> Node | None:
-    nid = s.tracker.node_of(obj) or s._result_node(obj)
+    nid = s.tracker.node_of(obj) or s.result_node(obj)
     return s.graph.nodes.get(nid) if nid is not None else None
 
 

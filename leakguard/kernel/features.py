@@ -91,7 +91,63 @@ def column_refs(expr: ast.expr, base: str, columns: tuple[str, ...]) -> set[str]
     return refs
 
 
+def _assign_refs(call: ast.Call | None, key: str, base_name: str | None, columns: tuple[str, ...]) -> set[str]:
+    """Columns the keyword ``key`` of ``df.assign(...)`` reads row by row: of the receiver, or of a lambda's frame."""
+    expr = next((kw.value for kw in call.keywords if kw.arg == key), None) if call is not None else None
+    if expr is None:
+        return set()
+    if isinstance(expr, ast.Lambda) and len(expr.args.args) == 1:
+        return column_refs(expr.body, expr.args.args[0].arg, columns)
+    return column_refs(expr, base_name, columns) if base_name is not None else set()
+
+
+def before_assign(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``df.assign(c=expr, ...)``: a new frame whose columns ``c`` derive from the columns ``expr`` reads."""
+    if not args or not kwargs:
+        return None
+    df = args[0]
+    frame = s.cell_frame()
+    if frame is None:
+        return None
+    base = value_node(s, df, frame)
+    if base is None:
+        return None
+    call = call_node(s, frame, "assign")
+    receiver = call.func.value if call is not None and isinstance(call.func, ast.Attribute) else None
+    base_name = receiver.id if isinstance(receiver, ast.Name) else None
+    stmt = statement_tree(s, frame)
+    consumed = _consumed_in(s, stmt, frame.f_lineno)
+    where = s.where(frame)
+
+    def after(result: Any) -> None:
+        if not fr.is_frame(result):
+            return
+        node: Node | None = base
+        columns = base.columns
+        for key, value in kwargs.items():
+            if node is None:
+                return
+            known_id = s.tracker.node_of(value) or s.result_node(value)
+            others = [known_id] if known_id is not None and known_id in s.graph.nodes else []
+            inputs = _assign_refs(call, key, base_name, base.columns or ())
+            if others and not inputs:
+                known = s.graph.nodes[others[0]]
+                if holds_rows(known) and known.columns:
+                    inputs = {c for c in known.columns if base.columns is None or c in base.columns}
+            columns = None if columns is None else columns + ((key,) if key not in columns else ())
+            node = s.graph.apply(Derive(s.graph.new_id(), (node.id, *others, *consumed), f"assign({key}=…)",
+                                        base.name, where, rows="same", columns=columns, kind="frame",
+                                        column=key, column_inputs=tuple(sorted(inputs))))
+        if node is not None:
+            node.n_rows = fr.row_count(result)
+            s.remember_result(result, node.id)
+
+    return _plan(after)
+
+
 def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    if api.name == "assign":
+        return before_assign(s, api, args, kwargs)
     if len(args) < 3 or not isinstance(args[1], str):
         return None
     df, key, value = args[0], args[1], args[2]
@@ -111,7 +167,7 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     stmt = statement_tree(s, frame)
     others: list[NodeId] = []
     inputs: set[str] = set()
-    known_id = s.tracker.node_of(value) or s._result_node(value)
+    known_id = s.tracker.node_of(value) or s.result_node(value)
     known = s.graph.nodes.get(known_id) if known_id else None
     if known is not None:
         others.append(known.id)

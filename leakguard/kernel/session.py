@@ -292,7 +292,8 @@ class Session:
         if not self.tracker.register(result, nid):
             self._results[id(result)] = (type(result), nid)
 
-    def _result_node(self, value: Any) -> NodeId | None:
+    def result_node(self, value: Any) -> NodeId | None:
+        """The node of a value a wrapped call returned in this cell that could not be weakly referenced."""
         entry = self._results.get(id(value))
         if entry is not None and type(value) is entry[0] and entry[1] in self.graph.nodes:
             return entry[1]
@@ -341,7 +342,7 @@ class Session:
                 self.bindings.pop(name, None)
                 self._bound_ids.pop(name, None)
                 continue
-            nid = self.tracker.node_of(value) or self._result_node(value)
+            nid = self.tracker.node_of(value) or self.result_node(value)
             if nid is not None and nid in self.graph.nodes:
                 mutated = any(name in s.reads and name in s.writes for s in scan.statements)
                 if not mutated:

@@ -300,6 +300,17 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
 
 def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Value) -> None:
     """Rebind frame ``name`` to ``base`` with column ``col`` computed from ``value`` (a column-level Derive)."""
+    new = with_column(it, name, base, col, value, op="set column")
+    it.scopes[-1][name] = new
+    # the frame is changed in place: every other name for the same object (a helper's caller) sees it
+    for scope in (it.globals, *it.scopes[1:]):
+        for other, bound in scope.items():
+            if bound is base:
+                scope[other] = new
+
+
+def with_column(it: Interp, name: Label, base: Data, col: str | None, value: Value, *, op: str) -> Data:
+    """A new frame: ``base`` with column ``col`` computed from ``value`` row by row (a column-level Derive)."""
     base_id = it.node(base)
     others: list[str] = []
     sources: frozenset[str] = frozenset()
@@ -319,16 +330,10 @@ def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Val
     elif col is None:
         cols = None if not isinstance(value, Data) else cols
     nid = it.graph.new_id()
-    it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op="set column", name=name,
+    it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op=op, name=text(name),
                   where=it.where(), rows="same", columns=cols, kind="frame", column=col,
                   column_inputs=tuple(sorted(sources)), **flags))
-    new = Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by)
-    it.scopes[-1][name] = new
-    # the frame is changed in place: every other name for the same object (a helper's caller) sees it
-    for scope in (it.globals, *it.scopes[1:]):
-        for other, bound in scope.items():
-            if bound is base:
-                scope[other] = new
+    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by)
 
 
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:

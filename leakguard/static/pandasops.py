@@ -17,7 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leakguard.static import dataops
-from leakguard.static.values import UNKNOWN, Const, Data, Label, Seq, Unknown, Value, arg, const_strings, data_in, text
+from leakguard.static.values import (
+    UNKNOWN,
+    Const,
+    Data,
+    Func,
+    Label,
+    Seq,
+    Unknown,
+    Value,
+    arg,
+    const_strings,
+    data_in,
+    text,
+)
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Args, Kwargs, Site
@@ -103,9 +116,14 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
             it.bind_name(target.id, it.derive([d], "frame", target.id, "pop",
                                               columns=tuple(c for c in d.columns if c not in popped)))
         return dataops.column(it, d, popped[0], label) if popped else it.derive([d], "series", label, "pop")
-    if name == "assign":
-        cols = (*d.columns, *(k for k in kwargs if k not in d.columns)) if d.columns is not None else None
-        return it.derive([d, *kwargs.values()], d.kind, label, "assign", columns=cols)
+    if name == "assign" and d.kind == "frame":
+        # one column-level Derive per keyword, in order (a later keyword may read an earlier one)
+        out = d
+        for key, given in kwargs.items():
+            # ``assign(c=lambda d: ...)``: pandas calls it with the frame so far
+            value = it.call_func(given, [out], {}, node, shown=False) if isinstance(given, Func) else given
+            out = dataops.with_column(it, label, out, key, value, op=f"assign({key}=…)")
+        return out
     if name in ("merge", "join"):
         other = args[0] if args else kwargs.get("right") or kwargs.get("other")
         return _combined(it, [d, other] if other is not None else [d], label, name)

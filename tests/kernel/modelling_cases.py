@@ -337,6 +337,34 @@ tr, te = leakguard.split(past)
 # %%
 model = LogisticRegression().fit(tr[["ratio", "z"]], tr["churned"])
 """, False),
+    _c("target", "a column computed from the label with assign", """\
+tr, te = leakguard.split(past)
+# %%
+tr = tr.assign(ratio=tr["x"] / (tr["churned"] + 1))
+# %%
+model = LogisticRegression().fit(tr[["ratio", "z"]], tr["churned"])
+""", True),
+    _c("target", "a column computed from the label with assign (twin)", """\
+tr, te = leakguard.split(past)
+# %%
+tr = tr.assign(ratio=tr["x"] / (tr["z"].abs() + 1))
+# %%
+model = LogisticRegression().fit(tr[["ratio", "z"]], tr["churned"])
+""", False),
+    _c("target", "a column computed from the label with an assign lambda", """\
+tr, te = leakguard.split(past)
+# %%
+tr = tr.assign(ratio=lambda d: d.x / (d.churned + 1), other=lambda d: d.z * 2)
+# %%
+model = LogisticRegression().fit(tr[["ratio", "z"]], tr["churned"])
+""", True),
+    _c("target", "a column computed from the label with an assign lambda (twin)", """\
+tr, te = leakguard.split(past)
+# %%
+tr = tr.assign(ratio=lambda d: d.x / (d.z.abs() + 1), other=lambda d: d.churned * 2)
+# %%
+model = LogisticRegression().fit(tr[["ratio", "z"]], tr["churned"])
+""", False),
     _c("target", "target encoding over all rows", """\
 rate = past.groupby("plan")["churned"].mean()
 past["plan_rate"] = past["plan"].map(rate)
