@@ -338,12 +338,18 @@ def _constant(path: str, args: Args) -> Value:
 
 
 def file_columns(base: Path, where: str, reader: str, kwargs: Kwargs) -> tuple[str, ...] | None:
-    """Column names from a data file's header when it is at hand (CSV-like files); None otherwise."""
-    if reader not in ("read_csv", "read_table") or "://" in where:
+    """Column names from a data file's header when it is at hand (CSV-like files, Parquet); None otherwise."""
+    parquet = reader == "read_parquet" or (reader == "read_csv" and where.lower().endswith(".parquet"))
+    if (reader not in ("read_csv", "read_table") and not parquet) or "://" in where:
         return None
     path = Path(where)
     if not path.is_absolute():
         path = base / path
+    if parquet:
+        try:
+            return _parquet_columns(str(path), path.stat().st_mtime_ns)
+        except OSError:
+            return None
     sep = kwargs.get("sep") or kwargs.get("delimiter")
     delimiter = sep.value if isinstance(sep, Const) and isinstance(sep.value, str) and len(sep.value) == 1 else (
         "\t" if reader == "read_table" else ",")
@@ -355,6 +361,19 @@ def file_columns(base: Path, where: str, reader: str, kwargs: Kwargs) -> tuple[s
     except OSError:
         return None
     return _header(str(path), stat.st_mtime_ns, delimiter)
+
+
+@functools.lru_cache(maxsize=256)
+def _parquet_columns(path: str, mtime: int) -> tuple[str, ...] | None:
+    """The column names in a Parquet file's footer (read with pyarrow when it is installed; no rows read)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    try:
+        return tuple(str(n) for n in pq.read_schema(path).names)
+    except Exception:  # not a Parquet file, or one pyarrow cannot read: columns unknown
+        return None
 
 
 @functools.lru_cache(maxsize=256)

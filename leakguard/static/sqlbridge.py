@@ -54,7 +54,7 @@ class _Schema:
             from leakguard.static.pandasops import file_columns
 
             found = file_columns(self.it.base_dir, table.path, "read_csv", {}) if table.path.lower().endswith(
-                (".csv", ".tsv", ".txt")) else None
+                (".csv", ".tsv", ".txt", ".parquet")) else None
             cols = dict.fromkeys(found, "") if found is not None else None
         self.columns_of[table.key] = cols
         return cols
@@ -138,7 +138,7 @@ def _table_node(it: Interp, scan: Scan, columns: Mapping[str, str] | None) -> No
 
 
 def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
-    """The node of the rows one scan reads (the kernel guard's ``_scan_node``, without safe-mode rewriting)."""
+    """The node of the rows one scan reads (the kernel guard's ``scan_node``; in safe mode, the cuts its rewrite makes)."""
     from leakguard.sql.tables import is_holdout
 
     policy = it.policy
@@ -160,11 +160,18 @@ def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
                 return nid
             if time_col is None:
                 removes.add("future")
-            if not modelling:
+            row_holdout = h.fraction is not None or h.column is not None or h.ids is not None
+            if not modelling or not row_holdout:  # a holdout of whole tables leaves other tables clean
                 removes.add("holdout")
         base = _table_node(it, scan, scan.columns)
     if time_col is not None and scan.bounded and policy.has_future:
         removes.add("future")
+    if policy.mode == "safe":  # the kernel rewrites the scan with the cuts its columns allow
+        h = policy.holdout
+        if time_col is not None and policy.has_future:
+            removes.add("future")
+        if (h.column and scan.column(h.column)) or (h.ids is not None and h.id_column and scan.column(h.id_column)):
+            removes.add("holdout")
     if not removes:
         return base
     nid = it.graph.new_id()

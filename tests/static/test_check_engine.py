@@ -182,3 +182,23 @@ def test_columns_from_a_csv_header(tmp_path: object) -> None:
     assert rules(check_path(script)) == ["peek-label"]
     (folder / "e.csv").write_text("plan,x,z\na,1,0\n")
     assert rules(check_path(script)) == ["peek-holdout"]
+
+
+def test_sql_over_a_parquet_file_reads_its_columns_and_safe_mode_cuts_like_the_kernel(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"event_ts": pd.to_datetime(["2024-01-01", "2024-07-01"]), "plan": ["a", "b"],
+                  "churned": [0, 1]}).to_parquet(tmp_path / "events.parquet")
+    cutoff_only = TIME_POLICY.updated({"holdout": None}, "tests")
+    head = "import duckdb, leakguard\n"
+    query = "duckdb.sql(\"SELECT plan, count(*) FROM 'events.parquet' GROUP BY plan\").df()\n"
+    # the footer gives the columns: the time column is there and unbounded
+    assert rules(check_code(head + query, cutoff_only, tmp_path)) == ["peek-future"]
+    bounded = query.replace("GROUP BY", "WHERE event_ts <= TIMESTAMP '2024-06-01' GROUP BY")
+    assert rules(check_code(head + bounded, cutoff_only, tmp_path)) == []
+    # safe mode: the kernel adds the bound to the scan, so nothing is left to report
+    assert rules(check_code(head + "leakguard.policy(mode='safe')\n" + query, cutoff_only, tmp_path)) == []
+    # without a row holdout, a scan bounded at the cutoff relates the label to training rows only
+    rate = bounded.replace("count(*)", "avg(churned)")
+    assert rules(check_code(head + rate, cutoff_only, tmp_path)) == []
+    assert "peek-label" in rules(check_code(head + rate, TIME_POLICY, tmp_path))
