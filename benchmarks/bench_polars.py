@@ -40,6 +40,8 @@ QUERIES: dict[str, str] = {
     "Series statistic": "df['x1'].std()",
     "lazy collect (aggregate)": "lf.group_by('plan').agg(pl.col('x2').mean()).collect()",
     "lazy collect (rows)": "lf.filter(pl.col('x3') > 1.5).select('x3', 'plan').collect()",
+    "select (plain columns)": "df.select('x5', 'plan', pl.col('x6') * 2)",
+    "select (aggregates)": "df.select(pl.col('x5').mean(), pl.col('x6').std(), pl.corr('x7', 'churned'))",
     "pl.sql": "pl.sql('SELECT plan, avg(x4) AS m FROM df GROUP BY plan', eager=True)",
 }
 

@@ -38,6 +38,7 @@ Kind = Literal[
     # lazy frames (leakguard/catalog/spark.py, leakguard/catalog/polars.py)
     "filter",      # keeps the rows a condition selects (at the cutoff: future removed; complementary pair: a split)
     "action",      # runs a lazy plan and brings rows or an aggregate back (show, collect, toPandas)
+    "select",      # Polars DataFrame.select: an inspection when every expression aggregates, else nothing
 ]
 
 

@@ -2,7 +2,8 @@
 
 A lazy query computes nothing until ``collect``: a ``LazyFrame`` statistic is judged where
 it is asked for (shown or kept), and ``collect`` of an aggregating plan leakguard did not
-see being built is judged at the collect. Handlers: ``leakguard/kernel/polars_calls.py``.
+see being built is judged at the collect. An eager ``DataFrame.select`` whose every expression
+aggregates (``df.select(pl.col("x").mean())``) is a statistic too; a select of plain columns is not. Handlers: ``leakguard/kernel/polars_calls.py``.
 """
 
 from __future__ import annotations
@@ -36,5 +37,7 @@ ENTRIES: tuple[Api, ...] = (
     Api("polars", "DataFrame.filter", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
     Api("polars", "LazyFrame.filter", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
     Api("polars", "LazyFrame.collect", "action"),
+    Api("polars", "DataFrame.select", "select",
+        note="an inspection when every expression aggregates (pl.col('x').mean(), pl.corr(a, b)); else nothing"),
     *(Api(module, name, "query", note="sends a query") for module, name in _SQL),
 )

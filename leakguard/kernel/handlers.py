@@ -432,7 +432,7 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
 
 
 def before_nothing(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Kinds whose meaning only a library's own handlers know (``filter``, ``action``): call through."""
+    """Kinds whose meaning only a library's own handlers know (``filter``, ``action``, ``select``): call through."""
 
 
 BEFORE: dict[str, Before] = {
@@ -446,4 +446,5 @@ BEFORE: dict[str, Before] = {
     "query": before_query,
     "filter": before_nothing,
     "action": before_nothing,
+    "select": before_nothing,
 }

@@ -11,6 +11,11 @@
   with complementary conditions are a ``Split`` (``polars_split.py``).
 - ``action``: ``LazyFrame.collect`` of a plan that aggregates rows, which no recorded
   inspection made, is an ``Inspect``; plain rows are not (like ``head()``).
+- ``select``: ``DataFrame.select`` whose every expression aggregates (``pl.col("x").mean()``,
+  ``pl.corr("x", "y")``, ``pl.all().std()``; windows such as ``.over(...)`` are per-row values) is an
+  inspection like ``inspect``, of the columns the expressions read, relating them when more than one;
+  a select of plain columns is nothing. Read from expression metadata (nothing runs); calls Polars makes
+  of its own (``Series`` arithmetic goes through ``select``) are passed by at once.
 - ``query``: ``pl.sql``, ``DataFrame.sql``, ``LazyFrame.sql`` and ``SQLContext.execute``
   go through the SQL guard (dialect ``duckdb``), tables found by name as Polars finds them.
 
@@ -21,6 +26,7 @@ serialised, nothing runs).
 from __future__ import annotations
 
 import dataclasses
+import sys
 import types
 import warnings
 import weakref
@@ -31,7 +37,7 @@ from leakguard.catalog import Api
 from leakguard.kernel import frames as fr
 from leakguard.kernel import polars_frames as plf
 from leakguard.kernel.handlers import Plan, call_span, is_shown, keep_result
-from leakguard.kernel.polars_plan import condition_of, plan_aggregates, root_names
+from leakguard.kernel.polars_plan import aggregating_select, condition_of, plan_aggregates, root_names
 from leakguard.kernel.polars_split import record_filter
 from leakguard.lineage.events import Derive, Inspect
 
@@ -94,10 +100,12 @@ def _expr_columns(value: Any) -> list[str]:
     return root_names(value)
 
 
-def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   subject: _Subject | None = None) -> Plan | None:
     frame = s.cell_frame()
     span = call_span(s, frame)
-    subject = _subject(api, args, kwargs)
+    if subject is None:
+        subject = _subject(api, args, kwargs)
     if subject is None or not plf.is_row_data(subject.data):
         return None
     node = s.node_of(subject.data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
@@ -115,6 +123,39 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
                "it ran on all rows.")
     s.emit(event)
     return Plan(after=keep_result(s, node, api, subject.columns, frame))
+
+
+# -- select -----------------------------------------------------------------------------------------
+
+_OWN_CALLERS = ("polars", "leakguard")
+
+
+def before_select(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``df.select(...)``: an inspection when every expression aggregates, else nothing (cheap: a frequent call)."""
+    caller = sys._getframe(2).f_globals.get("__name__", "")  # 0: here, 1: the wrapper, 2: who called select
+    if isinstance(caller, str) and caller.partition(".")[0] in _OWN_CALLERS:
+        return None
+    if not args or not plf.is_eager(args[0]):
+        return None
+    shape = aggregating_select(args[1:], kwargs)
+    if shape is None:
+        return None
+    data = args[0]
+    cols = shape.columns
+    if shape.selectors:
+        cols = tuple(dict.fromkeys([*cols, *_selected(data, args[1:], kwargs)]))
+    return before_inspect(s, api, args, kwargs, _Subject(data, cols, len(cols) > 1))
+
+
+def _selected(data: Any, exprs: tuple[Any, ...], named: dict[str, Any]) -> list[str]:
+    """The frame's columns a select with selectors reads: its output names that are columns, else every column."""
+    columns = list(data.columns)
+    try:
+        names = plf.unwrapped(data.lazy(), "select")(*exprs, **named).collect_schema().names()
+    except Exception:
+        return columns
+    found = [n for n in names if n in set(columns)]
+    return found or columns
 
 
 def _restricted_note(s: Session, op: str, node: Node, kept: int | None, total: int | None) -> None:
@@ -320,5 +361,6 @@ BEFORE: dict[str, Callable[[Session, Api, tuple[Any, ...], dict[str, Any]], Plan
     "groupby": before_groupby,
     "filter": before_filter,
     "action": before_action,
+    "select": before_select,
     "query": before_query,
 }

@@ -271,7 +271,7 @@ def row_parts(frame: Any, policy: Policy) -> RowParts:
 
     schema = dict(frame.schema)
     future, holdout, ordered = part_exprs(policy, schema)
-    masks = frame.select(future.alias("f"), holdout.alias("h"))
+    masks = unwrapped(frame, "select")(future.alias("f"), holdout.alias("h"))
     f = np.asarray(masks.get_column("f").to_numpy(), dtype=bool)
     hmask = np.asarray(masks.get_column("h").to_numpy(), dtype=bool)
     return RowParts(train=~(f | hmask), holdout=hmask, future=f, time_ordered=ordered)
@@ -293,16 +293,16 @@ def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
         if policy.time is not None and policy.has_future and policy.time in schema:
             t = time_expr(policy, schema)
             if t is not None:
-                latest = obj.select((t.max() <= cutoff_lit(policy, schema)).alias("ok")).item()
+                latest = unwrapped(obj, "select")((t.max() <= cutoff_lit(policy, schema)).alias("ok")).item()
                 if latest is True:
                     removed.add("future")
         h = policy.holdout
         if (h.column is not None and h.column in schema
-                and not obj.select(_truthy(h.column, schema[h.column]).any()).item()):
+                and not unwrapped(obj, "select")(_truthy(h.column, schema[h.column]).any()).item()):
             removed.add("holdout")
         if h.ids is not None and h.id_column is not None and h.id_column in schema:
             ids = pl.Series(list(h.ids)).cast(schema[h.id_column], strict=False).drop_nulls()
-            if not obj.select(pl.col(h.id_column).is_in(ids.implode()).any()).item():
+            if not unwrapped(obj, "select")(pl.col(h.id_column).is_in(ids.implode()).any()).item():
                 removed.add("holdout")
     except Exception:  # a column Polars cannot compare: prove nothing more
         return frozenset(removed)

@@ -300,3 +300,111 @@ def _expr_kind(expr: str) -> str:
         if not aggregated and not any(a < start < b for a, b in covered):
             return "row"
     return "agg"
+
+
+# -- eager selects ----------------------------------------------------------------------------------
+
+# ``Function`` nodes that reduce a column to a statistic (the ``Agg`` node covers mean, sum, std...)
+_AGG_FUNCTIONS = frozenset({
+    "Quantile", "ApproxNUnique", "NullCount", "Product", "Skew", "Kurtosis", "Entropy", "ArgMax", "ArgMin",
+    "ValueCounts", "UniqueCounts", "Mode", "Unique", "Correlation", "MinBy", "MaxBy", "Hist", "Any", "All",
+})
+# nodes whose shape is their one child's (``.alias``, ``.cast``, ``.sort``, ``.filter`` of what they wrap)
+_CHILD = {"KeepName": None, "RenameAlias": "expr", "Cast": "expr", "Sort": "expr", "SortBy": "expr",
+          "Filter": "input"}
+_MAX_DEPTH = 200
+
+
+def _fn_name(fn: Any) -> str | None:
+    if isinstance(fn, str):
+        return fn
+    if isinstance(fn, dict) and len(fn) == 1:
+        key, value = next(iter(fn.items()))
+        if key == "Boolean":
+            return _fn_name(value)
+        return str(key)
+    return None
+
+
+def expr_shape(node: Any, depth: int = 0) -> str:
+    """``agg`` (one value per column), ``row`` (a value per row) or ``const`` for a serialised expression.
+
+    Unknown nodes are ``row``: an expression leakguard cannot read is never taken for a statistic.
+    """
+    if depth > _MAX_DEPTH:
+        return "row"
+    if node == "Len":
+        return "agg"
+    if not isinstance(node, dict) or len(node) != 1:
+        return "row"
+    key, body = next(iter(node.items()))
+    if key == "Agg":
+        return "agg"
+    if key == "Literal":
+        return "row" if isinstance(body, dict) and "Series" in body else "const"
+    if key == "Alias" and isinstance(body, list) and body:
+        return expr_shape(body[0], depth + 1)
+    if key in _CHILD:
+        field = _CHILD[key]
+        return expr_shape(body if field is None else body.get(field) if isinstance(body, dict) else None, depth + 1)
+    if key == "BinaryExpr" and isinstance(body, dict):
+        return _combined([body.get("left"), body.get("right")], depth)
+    if key == "Ternary" and isinstance(body, dict):
+        return _combined([body.get("predicate"), body.get("truthy"), body.get("falsy")], depth)
+    if key == "Function" and isinstance(body, dict):
+        if _fn_name(body.get("function")) in _AGG_FUNCTIONS:
+            return "agg"
+        inputs = body.get("input")
+        return _combined(inputs if isinstance(inputs, list) else [None], depth)
+    return "row"  # columns, selectors, windows (``over``), slices, UDFs, anything else
+
+
+def _combined(children: list[Any], depth: int) -> str:
+    shapes = {expr_shape(c, depth + 1) for c in children}
+    return "row" if "row" in shapes else "agg" if "agg" in shapes else "const"
+
+
+@dataclasses.dataclass(frozen=True)
+class SelectShape:
+    columns: tuple[str, ...]  # the columns the expressions read
+    selectors: bool           # some expression picks columns by a selector (``pl.all()``, ``pl.col("a", "b")``)
+
+
+def _flat(values: Any) -> Iterator[Any]:
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def aggregating_select(exprs: tuple[Any, ...], named: dict[str, Any]) -> SelectShape | None:
+    """What ``df.select(*exprs, **named)`` reads when every expression aggregates (at least one a statistic,
+    the others constants), else None. Reads expression metadata only: nothing is computed."""
+    items = list(_flat((*exprs, *named.values())))
+    if not items:
+        return None
+    shapes: list[str] = []
+    columns: list[str] = []
+    selectors = False
+    for item in items:
+        if isinstance(item, (str, bytes)) or type(item).__module__.partition(".")[0] != "polars":
+            if isinstance(item, (str, bytes)) or hasattr(item, "__len__"):
+                return None  # a column by name, a Series, an array: rows
+            shapes.append("const")  # a Python scalar: a literal
+            continue
+        if not hasattr(item, "meta"):
+            return None
+        try:
+            text = item.meta.serialize(format="json")
+        except Exception:
+            return None
+        shape = expr_shape(json.loads(text))
+        if shape == "row":
+            return None
+        shapes.append(shape)
+        columns += root_names(item)
+        selectors = selectors or '"Selector"' in text
+    if "agg" not in shapes:
+        return None
+    return SelectShape(tuple(dict.fromkeys(columns)), selectors)

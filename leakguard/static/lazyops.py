@@ -73,9 +73,40 @@ def referenced(values: list[Value] | tuple[Value, ...], strings_are_columns: boo
     return (None if every else tuple(dict.fromkeys(cols))), agg
 
 
+def shape(v: Value, strings_are_columns: bool = True) -> str:
+    """``agg`` (one value per column), ``row`` (a value per row) or ``const`` (reads no column)."""
+    if isinstance(v, Expr):
+        if v.window:
+            return "row"
+        if v.aggregate:
+            return "agg"
+        return "const" if v.columns == () else "row"
+    if isinstance(v, Const):
+        return "row" if strings_are_columns and isinstance(v.value, str) else "const"
+    if isinstance(v, Seq) and v.kind != "dict":
+        return combined_shape(v.items, strings_are_columns)
+    return "row"  # a series, an array, anything unknown: rows (never taken for a statistic)
+
+
+def combined_shape(values: list[Value] | tuple[Value, ...], strings_are_columns: bool = True) -> str:
+    """The shape of an expression made of ``values``: rows when any part is per row."""
+    shapes = {shape(v, strings_are_columns) for v in values}
+    return "row" if "row" in shapes else "agg" if "agg" in shapes else "const"
+
+
+def all_aggregate(values: list[Value] | tuple[Value, ...]) -> bool:
+    """True when a Polars ``select`` of ``values`` computes statistics only (every expression aggregates)."""
+    return combined_shape(values) == "agg"
+
+
 def combine_exprs(lib: str, parts: list[Value], *, aggregate: bool | None = None) -> Expr:
-    """An expression computed from ``parts`` (arithmetic, a function of several columns)."""
+    """An expression computed from ``parts`` (arithmetic, a function of several columns).
+
+    In Polars a statistic combined with a per-row column is per row (``pl.col("x") - pl.col("x").mean()``).
+    """
     cols, agg = referenced(parts, strings_are_columns=False)
+    if aggregate is None and lib.startswith("polars"):
+        agg = combined_shape(parts, strings_are_columns=False) == "agg"
     out = Expr(lib, cols, agg if aggregate is None else aggregate)
     out.derived = True
     return out
@@ -133,6 +164,7 @@ _AGGREGATING_METHODS = frozenset({
     "mean", "avg", "sum", "min", "max", "std", "var", "median", "count", "len", "n_unique", "quantile", "first",
     "last", "mode", "null_count", "approx_n_unique", "product", "skew", "kurtosis", "arg_max", "arg_min",
     "implode", "unique_counts", "value_counts", "entropy", "corr", "cov", "any", "all", "sort_by_first",
+    "hist", "max_by", "min_by", "nan_max", "nan_min", "unique",
 })
 _WINDOW_METHODS = frozenset({"over", "rolling", "cum_sum", "cum_count", "cum_max", "cum_min", "cum_prod",
                              "shift", "diff", "rank", "pct_change", "rolling_mean", "rolling_sum"})

@@ -2,8 +2,9 @@
 
 Frames carry ``lib`` ``polars`` (eager) or ``polars.lazy`` (a ``LazyFrame``). Catalog entries
 (``leakguard/catalog/polars.py``) decide what a method means: statistics of frames, lazy frames
-and series are inspections (shown or kept), group-by aggregates inspect the keys and the columns
-their expressions reference, ``filter`` at the cutoff removes the future and two complementary
+and series are inspections (shown or kept), so is an eager ``select`` whose every expression
+aggregates (``df.select(pl.col("x").mean())``; a window ``.over(...)`` is per row), group-by
+aggregates inspect the keys and the columns their expressions reference, ``filter`` at the cutoff removes the future and two complementary
 filters split, ``LazyFrame.collect`` of an aggregating plan is a look unless the aggregate was
 one already. ``pl.sql``, ``df.sql`` and ``SQLContext`` go through the SQL analysis (DuckDB's
 dialect), finding frames by name as Polars does.
@@ -88,8 +89,9 @@ def ref_call(it: Interp, path: str, site: Site) -> Value | None:
     if name in ("len", "count") and not args:
         return Expr(EAGER, (), True)
     if name in _AGG_FUNCS or name in _HORIZONTAL or name in ("when", "struct", "arange", "int_range"):
-        cols, agg = lazyops.referenced(site.args)
-        return lazyops.combine_exprs(EAGER, [Expr(EAGER, cols)], aggregate=name in _AGG_FUNCS or agg)
+        cols, _ = lazyops.referenced(site.args)
+        aggregates = name in _AGG_FUNCS or lazyops.combined_shape(site.args) == "agg"
+        return lazyops.combine_exprs(EAGER, [Expr(EAGER, cols)], aggregate=aggregates)
     if name == "concat":
         items = site.arg(0, "items")
         parts = list(data_in(items)) if items is not None else []
@@ -210,6 +212,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         out = lazyops.action(it, d, name, site)
         out.lib = EAGER
         return out
+    if kind == "select":
+        return _select(it, d, site)
     if kind == "query":
         table = site.kwargs.get("table_name")
         names = {"self": d}
@@ -225,8 +229,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         out.lib = EAGER
         return out
     if name == "select":
-        cols, agg = lazyops.referenced([*site.args, *site.kwargs.values()])
-        if agg and not d.aggregate:
+        cols, _ = lazyops.referenced([*site.args, *site.kwargs.values()])
+        if lazyops.all_aggregate([*site.args, *site.kwargs.values()]) and not d.aggregate:
             return lazyops.aggregate(it, d, site.text, name, cols if cols is not None else d.columns)
         return lazyops.keep(it, d, site.text, name, columns=cols if cols is not None else d.columns,
                             same_columns=False)
@@ -291,6 +295,20 @@ def _filter(it: Interp, d: Data, site: Site) -> Data:
         for c in conds[1:]:
             f = ("and", f, c)
     return lazyops.filtered(it, d, f, site.text, understood=understood)
+
+
+def _select(it: Interp, d: Data, site: Site) -> Value:
+    """``df.select(...)``: an inspection of the columns the expressions read when every one aggregates."""
+    from leakguard.static.calls import inspect
+
+    values = [*site.args, *site.kwargs.values()]
+    cols, _ = lazyops.referenced(values)
+    cols = cols if cols is not None else d.columns
+    if d.kind == "frame" and not d.aggregate and lazyops.all_aggregate(values):
+        out = inspect(it, d, "select", site, columns=cols, relates=len(cols or ()) > 1)
+        out.kind, out.columns, out.peeked = "frame", cols, site.shown
+        return out
+    return lazyops.keep(it, d, site.text, "select", columns=cols, same_columns=False)
 
 
 def _inspect(it: Interp, d: Data, name: str, site: Site, relates: bool) -> Value:

@@ -79,7 +79,7 @@ def inspects(code: str, policy: Policy = POLICY) -> list[Inspect]:
     (POLARS + "df.group_by('plan').agg(pl.col('spend').mean())", PEEK),
     (POLARS + "df.group_by('plan').agg(pl.col('churned').mean())", LABEL),
     (POLARS + "df.group_by('plan').agg(rate=pl.col('churned').mean())", LABEL),
-    (POLARS + "df.select(pl.corr('spend', 'churned'))", []),  # an eager select is not a catalog inspection
+    (POLARS + "df.select(pl.corr('spend', 'churned'))", LABEL),  # an eager select of statistics is a look
     (LAZY + "lf.select(pl.col('spend').mean()).collect()", PEEK),
     (LAZY + "lf.filter(pl.col('x') > 0).head(5).collect()", []),
     (LAZY + "lf.group_by('plan').agg(pl.col('spend').max()).collect()", PEEK),
@@ -305,3 +305,51 @@ def test_hostile_column_names_and_expressions() -> None:
                    "d = df.withColumn('m', F.mean('x').over(w)).select(F.expr('x + 1'), *[F.col(c) for c in df.columns])\n"
                    "d.filter(~F.col('x').isin(1, 2) | F.col('z').isNull()).where(F.col('x').between(0, 9)).show()")
     assert not check_code(odd).problems
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    # an eager select whose every expression aggregates is a look, shown or kept
+    (POLARS + "df.select(pl.col('spend').mean())", PEEK),
+    (POLARS + "m = df.select(pl.col('spend').mean(), pl.col('spend').std().alias('s')).row(0)", PEEK),
+    (POLARS + "df.select(pl.col('spend').quantile(0.9).alias('q'), n=pl.len())", PEEK),
+    (POLARS + "print(df.select(pl.col('spend').filter(pl.col('spend') > 0).mean()))", PEEK),
+    (POLARS + "df.select([pl.col('spend').max(), pl.lit(1)])", PEEK),
+    (POLARS + "df.select(pl.col('spend').mean().round(2))", PEEK),
+    (POLARS + "df.select('x', 'churned').select(pl.all().mean())", LABEL),  # every column, the label among them
+    (POLARS + "df.select(pl.col('churned').mean())", PEEK),  # the label alone relates nothing
+    (POLARS + "df.select(pl.col('spend').mean(), pl.col('churned').mean())", LABEL),
+    (POLARS + "df.select(pl.col('churned').filter(pl.col('x') > 0).mean())", LABEL),
+    # on the training part, clean; on the test part, a holdout peek
+    (POLARS + "train, test = leakguard.split(df)\ntrain.select(pl.col('spend').mean())", []),
+    (POLARS + "train, test = leakguard.split(df)\ntrain.select(pl.corr('spend', 'churned'))", []),
+    (POLARS + "train, test = leakguard.split(df)\ntest.select(pl.col('spend').mean())", PEEK),
+    # plain columns, per-row expressions and windows are no look
+    (POLARS + "df.select('spend', 'churned')", []),
+    (POLARS + "df.select(pl.col('spend') * 2)", []),
+    (POLARS + "out = df.select(['spend', 'plan'])", []),
+    (POLARS + "df.select(pl.col('churned').mean().over('plan'))", []),
+    (POLARS + "df.select(pl.col('spend') - pl.col('spend').mean())", []),
+    (POLARS + "df.select(pl.col('spend'), pl.col('spend').mean().alias('m'))", []),
+    (POLARS + "df.select(pl.col('spend').head(3))", []),
+    (POLARS + "df.select(pl.when(pl.col('x') > 0).then(pl.col('x').mean()).otherwise(0))", []),
+    (POLARS + "df.select(pl.lit(1))", []),
+    # consumed by another expression: not a look
+    (POLARS + "df = df.with_columns(pl.col('spend').fill_null(df.select(pl.col('spend').mean()).item()))", []),
+    # the lazy twin is judged at collect, once
+    (LAZY + "lf.select(pl.col('spend').mean(), pl.col('x').std()).collect()", PEEK),
+    (LAZY + "lf.select(pl.col('spend'), pl.col('spend').mean().alias('m')).collect()", []),
+])
+def test_eager_select_of_statistics(code: str, expected: list[str]) -> None:
+    assert rules(check_code(code)) == expected
+
+
+def test_eager_select_events() -> None:
+    [one] = inspects(POLARS + "df.select(pl.corr('x', 'churned'))")
+    assert (one.op, one.columns, one.relates) == ("select", ("x", "churned"), True)
+    [single] = inspects(POLARS + "s = df.select(pl.col('x').mean())")
+    assert (single.columns, single.relates) == (("x",), False)
+    safe = POLICY.updated({"mode": "safe"}, "test")
+    assert [e.restricted for e in inspects(POLARS + "df.select(pl.col('x').mean())", safe)] == [True]
+    for name in ("we`ird", "a'b\"c", "", "*", 'col("x").mean()', "new\nline"):
+        assert not check_code(POLARS + f"df.select(pl.col({name!r}).mean())").problems, name
+        assert not check_code(POLARS + f"df.select(pl.col({name!r}).mean().over({name!r}))").problems, name
