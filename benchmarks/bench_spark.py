@@ -49,6 +49,9 @@ WORK = [
     ("select(mean).collect() (action on an aggregate)", "m = df.select(F.mean('x2')).collect()"),
     ("spark.sql aggregate .collect()", "q = spark.sql('SELECT plan, avg(x3), count(*) FROM events GROUP BY plan').collect()"),
     ("randomSplit + count", "tr, te = df.randomSplit([0.8, 0.2], seed=1)\nn = tr.count()"),
+    ("withColumn ×3 + count", "d = df.withColumn('r', F.col('x0') / (F.col('x1') + 1)).withColumns("
+     "{'s': F.col('x2') * 2, 'u': F.col('x3') - F.col('x4')})\nd = d.withColumn('v', F.col('r') + F.col('s'))\n"
+     "n = d.filter(F.col('v') > 0).count()"),
 ]
 
 

@@ -39,6 +39,7 @@ Kind = Literal[
     "filter",      # keeps the rows a condition selects (at the cutoff: future removed; complementary pair: a split)
     "action",      # runs a lazy plan and brings rows or an aggregate back (show, collect, toPandas)
     "select",      # Polars DataFrame.select: an inspection when every expression aggregates, else nothing
+    "with-column",  # a lazy frame with columns computed from column expressions (Spark withColumn)
 ]
 
 

@@ -4,7 +4,8 @@ Spark is lazy: ``df.summary()`` only builds a plan, and the rows are read when a
 (``show``, ``collect``, ``toPandas``...) runs. leakguard judges an inspection where the
 person asks for it (the ``summary()`` call, when its result is shown or kept), and an
 action on a plan that aggregates rows it did not see being built (``df.select(F.mean(
-"x")).collect()``). Handlers: ``leakguard/kernel/spark_calls.py``. Only classic (py4j)
+"x")).collect()``). ``withColumn`` / ``withColumns`` / ``select(expr.alias(...))`` give each new
+column the lineage of the columns its expression reads (the ``target`` rule's column taint). Handlers: ``leakguard/kernel/spark_calls.py``. Only classic (py4j)
 sessions are wrapped; Spark Connect classes live elsewhere and are not listed.
 """
 
@@ -39,6 +40,10 @@ ENTRIES: tuple[Api, ...] = (
     Api(_DF, "DataFrame.filter", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
     Api(_DF, "DataFrame.where", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
     Api(_DF, "DataFrame.randomSplit", "split"),
+    # new columns from expressions: each one's lineage is the columns its expression reads
+    Api(_DF, "DataFrame.withColumn", "with-column", note="a column computed from the columns its expression reads"),
+    Api(_DF, "DataFrame.withColumns", "with-column", note="columns computed from the columns their expressions read"),
+    Api(_DF, "DataFrame.select", "with-column", note="an aliased expression is a column computed from the columns it reads"),
     *(Api(_DF, f"DataFrame.{name}", "action") for name in _ACTIONS),
     Api(_DF, "DataFrame.createOrReplaceTempView", "query", note="a DataFrame becomes a table"),
     Api(_DF, "DataFrame.createTempView", "query", note="a DataFrame becomes a table"),

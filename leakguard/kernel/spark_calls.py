@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 from leakguard.kernel import spark_frames as sf
 from leakguard.kernel import spark_ml
 from leakguard.kernel.handlers import Before, Plan, call_span, is_shown
-from leakguard.kernel.spark_plan import Condition, aggregate_columns, aggregates, condition, plan_text, referenced
+from leakguard.kernel.spark_plan import (
+    Condition,
+    Expression,
+    aggregate_columns,
+    aggregates,
+    condition,
+    expression,
+    plan_text,
+    referenced,
+)
 from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Split, SplitPart
 
 if TYPE_CHECKING:
@@ -356,6 +365,115 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     return Plan(after=after)
 
 
+# -- new columns: withColumn, withColumns, select of aliased expressions ---------------------------------
+
+
+def _is_column(value: Any) -> bool:
+    return type(value).__name__ == "Column" and type(value).__module__.startswith("pyspark.sql")
+
+
+def _new_columns(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """``(name, Column)`` of each column the call computes (the name is the alias for ``select``)."""
+    if api.name == "withColumn":
+        key = args[1] if len(args) > 1 else kwargs.get("colName")
+        col = args[2] if len(args) > 2 else kwargs.get("col")
+        return [(key, col)] if isinstance(key, str) and _is_column(col) else []
+    if api.name == "withColumns":
+        mapping = args[1] if len(args) > 1 else next(iter(kwargs.values()), None)
+        if not isinstance(mapping, dict):
+            return []
+        return [(k, v) for k, v in mapping.items() if isinstance(k, str) and _is_column(v)]
+    return [(None, v) for v in _as_names(args[1:]) if _is_column(v)]
+
+
+def before_with_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """A new column's lineage: the columns its expression reads (row by row), or a statistic over a window.
+
+    ``df.withColumn("ratio", F.col("refund") / F.col("churned"))`` makes ``ratio`` computed from
+    ``refund`` and ``churned``; ``F.avg("churned").over(w)`` is a statistic of the label over the
+    frame's rows, broadcast back (as pandas' ``groupby(...).transform``). The expression's text is
+    read (one call to the JVM per expression); the frame's columns come from its node. No job.
+    """
+    frame = s.cell_frame()
+    if frame is None:
+        return None
+    new = _new_columns(api, args, kwargs)
+    data = args[0]
+    if not new or not sf.is_row_data(data):
+        return None
+
+    def after(result: Any) -> None:
+        if not sf.is_row_data(result):
+            return
+        nid = s.tracker.node_of(data)
+        tracked = s.graph.nodes.get(nid) if nid is not None else None
+        known = tracked.columns if tracked is not None and tracked.columns is not None else sf.columns_of(data)
+        made = [(key, expression(col, known)) for key, col in new]
+        if api.name == "select":
+            made = [(e.alias, e) for _key, e in made if e.alias is not None]
+            if not made or str(result._jdf.queryExecution().analyzed().nodeName()) != "Project":
+                return  # no aliased expression, or an aggregate (select(F.mean("x").alias("m"))): rows differ
+        base = s.node_of(data, frame=frame)
+        if api.name == "select":
+            # the new columns on the frame they read (their inputs may be dropped by the same select),
+            # then only the selected columns
+            node = _assign(s, base, made, None, op=api.name, frame=frame)
+            picked = s.graph.apply(Derive(s.graph.new_id(), (node.id,), "select", f"<{base.name}.select()>",
+                                          s.where(frame), rows="same", columns=sf.columns_of(result), kind="frame"))
+            assert picked is not None
+            node = picked
+        else:
+            columns = _columns_after(known, [key for key, _e in made])
+            if columns is None:
+                columns = sf.columns_of(result)
+            node = _assign(s, base, made, columns, op=api.name, frame=frame)
+        s.tracker.register(result, node.id)
+
+    return Plan(after=after)
+
+
+def _columns_after(known: tuple[str, ...] | None, keys: list[str | None]) -> tuple[str, ...] | None:
+    """The columns after ``withColumn(s)`` of ``keys``: replaced in place or appended; None when unsure."""
+    if known is None:
+        return None
+    out = list(known)
+    lowered = {c.lower() for c in out}
+    for key in keys:
+        if key is None:
+            return None
+        if key not in out:
+            if key.lower() in lowered:
+                return None  # Spark matches names case-insensitively: ask the schema
+            out.append(key)
+            lowered.add(key.lower())
+    return tuple(out)
+
+
+def _assign(s: Session, base: Node, made: list[tuple[str | None, Expression]], columns: tuple[str, ...] | None,
+            *, op: str, frame: types.FrameType | None) -> Node:
+    """One column assignment per new column, chained on ``base``; the last node."""
+    label = s.policy.label
+    where = s.where(frame)
+    node = base
+    for key, e in made:
+        assert key is not None
+        others: tuple[NodeId, ...] = ()
+        reads = e.columns
+        if e.window and any(c in label for c in reads):
+            # a statistic of the label over the frame's rows, broadcast back to each row
+            stat = s.graph.apply(Derive(s.graph.new_id(), (base.id,), "window statistic",
+                                        f"{key} (a window statistic of {base.name})", where, rows="aggregate",
+                                        kind="value", label_derived=True))
+            assert stat is not None
+            others, reads = (stat.id,), ()
+        out = s.graph.apply(Derive(s.graph.new_id(), (node.id, *others), f"{op}({key!r})", f"<{base.name}.{op}()>",
+                                   where, rows="same", columns=columns, kind="frame", column=key,
+                                   column_inputs=reads))
+        assert out is not None
+        node = out
+    return node
+
+
 # -- actions --------------------------------------------------------------------------------------------
 
 
@@ -447,6 +565,7 @@ BEFORE: dict[str, Before] = {
     "groupby": before_groupby,
     "filter": before_filter,
     "split": before_split,
+    "with-column": before_with_column,
     "action": before_action,
     "query": before_query,
     **spark_ml.BEFORE,

@@ -6,7 +6,9 @@
   compares one column with a time literal, the bound it states (``event_ts <= 2024-06-01``);
 - ``referenced(values, columns)``: the columns that strings and ``Column`` expressions
   name, among a frame's columns (Spark prints names unquoted: each known name is looked
-  for as a whole word in the expression's text).
+  for as a whole word in the expression's text);
+- ``expression(column, columns)``: what one ``Column`` computes a new column from (the
+  columns it reads, whether it is a window function, its alias), from its text alone.
 
 >>> referenced(["plan", {"x": "mean"}], ("plan", "x", "y"))
 ('plan', 'x')
@@ -63,6 +65,42 @@ def referenced(values: Iterable[Any], columns: tuple[str, ...] | None) -> tuple[
         elif type(value).__module__.startswith("pyspark.sql"):
             found += _expression_columns(str(value), known)
     return tuple(c for c in dict.fromkeys(found) if c)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Expression:
+    """One ``Column`` read from its text: the frame's columns it names, a window (``OVER``), its alias."""
+
+    columns: tuple[str, ...]
+    window: bool = False
+    alias: str | None = None
+
+
+_ALIAS = re.compile(r" AS (`(?:[^`]|``)+`|[^\s`()]+)$")
+
+
+def expression(value: Any, columns: tuple[str, ...] | None) -> Expression:
+    """The columns of ``columns`` a Spark ``Column`` reads, whether it is evaluated over a window, its alias.
+
+    One call to the JVM (the expression's text, ``/(refund, +(churned, 1))``); no plan.
+
+    >>> class Column:  # a stand-in with the text Spark prints
+    ...     def __str__(self) -> str: return "Column<'avg(churned) OVER (PARTITION BY plan) AS rate'>"
+    >>> expression(Column(), ("plan", "churned", "x"))
+    Expression(columns=('plan', 'churned'), window=True, alias='rate')
+    """
+    text = str(value)
+    if text.startswith("Column<'") and text.endswith("'>"):
+        text = text[8:-2]
+    alias = None
+    found = _ALIAS.search(text)
+    if found is not None:
+        alias = found.group(1)
+        if alias.startswith("`"):
+            alias = alias[1:-1].replace("``", "`")
+        text = text[: found.start()]
+    known = {c.lower(): c for c in columns or ()}
+    return Expression(tuple(dict.fromkeys(_expression_columns(text, known))), " OVER (" in text, alias)
 
 
 def _expression_columns(text: str, known: dict[str, str]) -> list[str]:

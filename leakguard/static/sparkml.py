@@ -17,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from leakguard.lineage.events import Derive
 from leakguard.static import dataops, models
+from leakguard.static.emitted import event
 from leakguard.static.values import UNKNOWN, Const, Data, Estimator, Ref, Seq, Value, const_strings, data_in
 
 if TYPE_CHECKING:
@@ -161,6 +163,18 @@ def _transform(it: Interp, est: Estimator, site: Site) -> Value:
             added += ["prediction", "probability", "rawPrediction"]
         cols = tuple(dict.fromkeys((*cols, *added)))
     short = est.cls.rsplit(".", 1)[-1]
+    reads = _reads(est)
+    if isinstance(out_col, str) and reads and est.learner not in ("model", "search") and not est.steps \
+            and not data.aggregate:
+        # one new column computed row by row from its input columns (VectorAssembler: the feature vector)
+        inputs = [it.node(data)]
+        if est.fitted is not None or est.learns:
+            inputs.append(models.model_node(it, est))
+        nid = it.graph.new_id()
+        it.emit(event(Derive, out=nid, inputs=tuple(inputs), op=f"{short}.transform", name=f"{short}.transform",
+                      where=it.where(), rows="same", columns=cols, kind="frame", column=out_col,
+                      column_inputs=tuple(sorted(set(reads)))))
+        return Data("frame", site.text, node=nid, columns=cols, lib=data.lib)
     if est.fitted is None and not est.learns:
         return it.derive([data], "frame", site.text, f"{short}.transform", columns=cols)
     model = models.model_node(it, est)
@@ -169,6 +183,15 @@ def _transform(it: Interp, est: Estimator, site: Site) -> Value:
     if est.learner in ("model", "search"):
         out.pred = (model, it.node(data))
     return out
+
+
+def _reads(est: Estimator) -> tuple[str, ...]:
+    """The columns a feature stage reads (``inputCols`` / ``inputCol``)."""
+    cols = est.params.get("inputCols")
+    if isinstance(cols, tuple):
+        return cols
+    col = est.params.get("inputCol")
+    return (col,) if isinstance(col, str) else ()
 
 
 def _evaluate(it: Interp, est: Estimator, site: Site) -> Value:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from leakguard.lineage.events import Read, Split, SplitPart
+from leakguard.lineage.events import Derive, Read, Split, SplitPart
 from leakguard.static import lazyops, pandasops, sparkml, sqlbridge
+from leakguard.static.emitted import event
 from leakguard.static.values import (
     UNKNOWN,
     Const,
@@ -230,6 +231,14 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return Const(None)
     if name in _NO_DATA:
         return Const(None)
+    if name in ("withColumn", "withColumns") and not d.aggregate:
+        made = _with_columns(it, d, name, site)
+        if made is not None:
+            return made
+    if name == "select" and not d.aggregate:
+        made = _select_aliases(it, d, site)
+        if made is not None:
+            return made
     if name in ("select", "selectExpr", "agg"):
         return _select(it, d, name, site)
     if name == "drop":
@@ -260,6 +269,103 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return lazyops.keep(it, d, site.text, name, columns=joined, same_columns=False,
                             inputs=[other] if isinstance(other, Data) else None)
     return unresolved(it, d, name, site)
+
+
+# -- new columns: column lineage (the ``target`` rule reads it) -------------------------------------------
+
+
+def _with_columns(it: Interp, d: Data, name: str, site: Site) -> Data | None:
+    """``df.withColumn("c", expr)`` / ``df.withColumns({"c": expr})``: ``d`` with each new column computed
+    from the columns its expression reads; None when the names are not constants."""
+    pairs: list[tuple[str, Value]] = []
+    if name == "withColumn":
+        key, value = site.arg(0, "colName"), site.arg(1, "col")
+        if not (isinstance(key, Const) and isinstance(key.value, str)) or value is None:
+            return None
+        pairs.append((key.value, value))
+    else:
+        mapping = site.arg(0, "colsMap")
+        if not (isinstance(mapping, Seq) and mapping.kind == "dict" and mapping.keys is not None):
+            return None
+        for k, v in zip(mapping.keys, mapping.items, strict=False):
+            if not isinstance(k, str):
+                return None
+            pairs.append((k, v))
+    if not pairs:
+        return None
+    cols = d.columns
+    for new, _v in pairs:
+        if cols is not None and new not in cols:
+            cols = (*cols, new)
+    out = _assign_columns(it, d, pairs, cols, name)
+    out.peeked, out.sorted_by = d.peeked, d.sorted_by
+    return out
+
+
+def _assign_columns(it: Interp, d: Data, pairs: list[tuple[str, Value]], cols: tuple[str, ...] | None,
+                    op: str) -> Data:
+    """One column-level ``Derive`` per new column, chained on ``d``'s node (as ``df["c"] = ...`` in pandas)."""
+    label = it.policy.label
+    base_id = it.node(d)
+    current = base_id
+    for key, value in pairs:
+        reads, _agg = lazyops.referenced([value], strings_are_columns=False)
+        if reads is None:
+            reads = d.columns or ()
+        window = isinstance(value, Expr) and value.window
+        others: tuple[str, ...] = tuple(dict.fromkeys(
+            it.node(x) for x in lazyops.data_args([value]) if x.node != base_id))
+        inputs = tuple(sorted(set(reads)))
+        if window and any(c in label for c in reads):
+            # a statistic of the label over the frame's rows, broadcast back (pandas' groupby transform)
+            stat = it.derive([d], "value", f"{key} (a window statistic)", "window statistic", aggregate=True,
+                             label_derived=True)
+            others, inputs = (*others, it.node(stat)), ()
+        nid = it.graph.new_id()
+        it.emit(event(Derive, out=nid, inputs=(current, *others), op=f"{op}({key!r})", name=f"{key} of {d.text}",
+                      where=it.where(), rows="same", columns=cols, kind="frame", column=key, column_inputs=inputs))
+        current = nid
+    return Data("frame", f"{op} of {d.text}", node=current, columns=cols, lib=LIB)
+
+
+def _alias(node: ast.expr) -> str | None:
+    """The name ``expr.alias("c")`` / ``expr.name("c")`` gives a column, read from the source."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("alias", "name") \
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.args[0].value
+    return None
+
+
+def _select_aliases(it: Interp, d: Data, site: Site) -> Data | None:
+    """``df.select("x", (F.col("a") / F.col("b")).alias("r"))``: the aliased expressions are new columns
+    (computed from the columns they read), then only the selected columns are kept; None when there is
+    no aliased row-wise expression or an output name is not known."""
+    if site.kwargs or len(site.args) != len(site.node.args):
+        return None
+    names: list[str] = []
+    pairs: list[tuple[str, Value]] = []
+    for value, node in zip(site.args, site.node.args, strict=True):
+        alias = _alias(node)
+        if isinstance(value, Expr) and value.aggregate and not value.window:
+            return None  # an aggregate: one row of statistics (the select path judges it)
+        if alias is not None and isinstance(value, Expr):
+            names.append(alias)
+            pairs.append((alias, value))
+        elif isinstance(value, Const) and isinstance(value.value, str) and value.value != "*":
+            names.append(value.value)
+        elif isinstance(value, Expr) and value.columns is not None and len(value.columns) == 1 and not value.derived:
+            names.append(value.columns[0])
+        else:
+            return None
+    if not pairs:
+        return None
+    wide = d.columns
+    if wide is not None:
+        wide = (*wide, *(k for k, _v in pairs if k not in wide))
+    made = _assign_columns(it, d, pairs, wide, "select")
+    out = lazyops.keep(it, made, site.text, "select", columns=tuple(dict.fromkeys(names)), same_columns=False)
+    out.peeked, out.sorted_by = d.peeked, d.sorted_by
+    return out
 
 
 def unresolved(it: Interp, d: Data, name: str, site: Site) -> Data:

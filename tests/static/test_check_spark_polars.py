@@ -247,6 +247,50 @@ def test_spark_ml_events() -> None:
     assert [e.kind for e in cv if isinstance(e, Evaluate)] == ["search"]
 
 
+TARGET_FIT = ("from pyspark.sql import Window\n"
+              "data = VectorAssembler(inputCols=['x', 'ratio'], outputCol='features').transform(df2)\n"
+              "train, test = data.randomSplit([0.8, 0.2], seed=1)\n"
+              "model = LogisticRegression(featuresCol='features', labelCol='churned').fit(train)\n")
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    # a feature computed row by row from the label: an error at the fit
+    ("df2 = df.withColumn('ratio', F.col('refund') / (F.col('churned') + 1))", "error"),
+    ("df2 = df.withColumns({'ratio': F.col('churned') * 2, 'w': F.col('x') + 1})", "error"),
+    ("df2 = df.select('x', 'churned', (F.col('z') * F.col('churned')).alias('ratio'))", "error"),
+    ("df2 = df.withColumn('r0', df.churned + 1).withColumn('ratio', F.col('r0') * F.col('z'))", "error"),
+    # a per-group statistic of the label over every row, broadcast back: a target encoding
+    ("from pyspark.sql import Window\n"
+     "df2 = df.withColumn('ratio', F.avg('churned').over(Window.partitionBy('plan')))", "warning"),
+    # twins
+    ("df2 = df.withColumn('ratio', F.col('refund') / F.col('x'))", None),
+    ("df2 = df.withColumns({'ratio': F.col('z') * 2})", None),
+    ("df2 = df.select('x', 'churned', (F.col('z') * 2).alias('ratio'))", None),
+    ("from pyspark.sql import Window\ndf2 = df.withColumn('ratio', F.avg('z').over(Window.partitionBy('plan')))",
+     None),
+    ("df2 = df.withColumn('ratio', F.col('z')).withColumn('churned', F.col('churned'))", None),
+])
+def test_spark_new_columns_carry_the_label(make: str, expected: str | None) -> None:
+    report = check_code(SPARK + ML + make + "\n" + TARGET_FIT)
+    found = [f.severity for f in report.findings if f.rule == "target"]
+    assert found == ([expected] if expected else [])
+
+
+def test_spark_window_statistic_of_the_training_part_and_pipeline_inputs() -> None:
+    train_only = ("from pyspark.sql import Window\ntr, te = df.randomSplit([0.8, 0.2])\n"
+                  "df2 = tr.withColumn('ratio', F.avg('churned').over(Window.partitionBy('plan')))\n"
+                  "m = LogisticRegression(featuresCol='features', labelCol='churned')"
+                  ".fit(VectorAssembler(inputCols=['x', 'ratio'], outputCol='features').transform(df2))")
+    assert rules(check_code(SPARK + ML + train_only)) == []
+    piped = ("df2 = df.withColumn('ratio', F.col('refund') * F.col('churned'))\n"
+             "train, test = df2.randomSplit([0.8, 0.2])\n"
+             "Pipeline(stages=[VectorAssembler(inputCols=['x', 'ratio'], outputCol='features'), lr]).fit(train)")
+    assert rules(check_code(SPARK + ML + piped)) == ["target"]
+    evs = events(SPARK + "df2 = df.withColumn('ratio', F.col('refund') / F.col('churned'))")
+    [assign] = [e for e in evs if getattr(e, "column", None) == "ratio"]
+    assert assign.column_inputs == ("churned", "refund")  # type: ignore[union-attr]
+
+
 def test_a_session_is_not_data() -> None:
     evs = events("from pyspark.sql import SparkSession\n"
                  "spark = SparkSession.builder.config('spark.ui.enabled', False).getOrCreate()\n"
