@@ -165,8 +165,9 @@ def _transform(it: Interp, est: Estimator, site: Site) -> Value:
     short = est.cls.rsplit(".", 1)[-1]
     reads = _reads(est)
     if isinstance(out_col, str) and reads and est.learner not in ("model", "search") and not est.steps \
-            and not data.aggregate:
-        # one new column computed row by row from its input columns (VectorAssembler: the feature vector)
+            and not data.aggregate and data.columns is not None:
+        # one new column computed row by row from its input columns (VectorAssembler: the feature vector);
+        # only with known columns (column facts of a frame of unknown columns do not survive a split)
         inputs = [it.node(data)]
         if est.fitted is not None or est.learns:
             inputs.append(models.model_node(it, est))

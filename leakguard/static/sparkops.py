@@ -293,6 +293,13 @@ def _with_columns(it: Interp, d: Data, name: str, site: Site) -> Data | None:
             pairs.append((k, v))
     if not pairs:
         return None
+    if d.columns is None:
+        # columns unknown: column facts would not survive a split, so a label statistic taints the whole frame
+        stats = [it.derive([d], "value", f"{key} (a window statistic)", "window statistic", aggregate=True,
+                           label_derived=True) for key, v in pairs if _label_window(it, v)]
+        if not stats:
+            return None
+        return lazyops.keep(it, d, site.text, name, columns=None, same_columns=False, inputs=list(stats))
     cols = d.columns
     for new, _v in pairs:
         if cols is not None and new not in cols:
@@ -302,21 +309,27 @@ def _with_columns(it: Interp, d: Data, name: str, site: Site) -> Data | None:
     return out
 
 
+def _label_window(it: Interp, value: Value) -> bool:
+    """A window function over an expression naming the label (``F.avg("churned").over(w)``)."""
+    if not (isinstance(value, Expr) and value.window):
+        return False
+    reads, _agg = lazyops.referenced([value], strings_are_columns=False)
+    return reads is not None and any(c in it.policy.label for c in reads)
+
+
 def _assign_columns(it: Interp, d: Data, pairs: list[tuple[str, Value]], cols: tuple[str, ...] | None,
                     op: str) -> Data:
     """One column-level ``Derive`` per new column, chained on ``d``'s node (as ``df["c"] = ...`` in pandas)."""
-    label = it.policy.label
     base_id = it.node(d)
     current = base_id
     for key, value in pairs:
         reads, _agg = lazyops.referenced([value], strings_are_columns=False)
         if reads is None:
             reads = d.columns or ()
-        window = isinstance(value, Expr) and value.window
         others: tuple[str, ...] = tuple(dict.fromkeys(
             it.node(x) for x in lazyops.data_args([value]) if x.node != base_id))
         inputs = tuple(sorted(set(reads)))
-        if window and any(c in label for c in reads):
+        if _label_window(it, value):
             # a statistic of the label over the frame's rows, broadcast back (pandas' groupby transform)
             stat = it.derive([d], "value", f"{key} (a window statistic)", "window statistic", aggregate=True,
                              label_derived=True)

@@ -286,7 +286,8 @@ def test_spark_window_statistic_of_the_training_part_and_pipeline_inputs() -> No
              "train, test = df2.randomSplit([0.8, 0.2])\n"
              "Pipeline(stages=[VectorAssembler(inputCols=['x', 'ratio'], outputCol='features'), lr]).fit(train)")
     assert rules(check_code(SPARK + ML + piped)) == ["target"]
-    evs = events(SPARK + "df2 = df.withColumn('ratio', F.col('refund') / F.col('churned'))")
+    evs = events(SPARK + "df = spark.createDataFrame(rows, ['x', 'refund', 'churned'])\n"
+                 "df2 = df.withColumn('ratio', F.col('refund') / F.col('churned'))")
     [assign] = [e for e in evs if getattr(e, "column", None) == "ratio"]
     assert assign.column_inputs == ("churned", "refund")  # type: ignore[union-attr]
 
