@@ -331,6 +331,15 @@ def after_cutoff(it: Interp, f: Filter | None) -> frozenset[str]:
 # -- frames ------------------------------------------------------------------------------------------------
 
 
+def combined(it: Interp, d: Data, other: Value | None, site: Site, name: str) -> Data:
+    """``d`` joined or unioned with ``other``: rows of both, the columns of both when both are known."""
+    columns: tuple[str, ...] | None = None
+    if isinstance(other, Data) and d.columns is not None and other.columns is not None:
+        columns = tuple(dict.fromkeys((*d.columns, *other.columns)))
+    return keep(it, d, site.text, name, columns=columns, same_columns=False,
+                inputs=[other] if isinstance(other, Data) else None)
+
+
 def keep(it: Interp, d: Data, label: Label, op: str, *, columns: tuple[str, ...] | None = None,
          same_columns: bool = True, inputs: list[Value] | None = None, lib: str | None = None) -> Data:
     """A frame made from ``d`` by an operation that keeps what the chain is (rows or an aggregate, looked at

@@ -264,12 +264,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name in _ROWS_SAME or name in _ROW_SUBSETS:
         return lazyops.keep(it, d, site.text, name)
     if name in _COMBINE:
-        other = site.arg(0, "other")
-        cols2: tuple[str, ...] | None = None
-        if isinstance(other, Data) and d.columns is not None and other.columns is not None:
-            cols2 = tuple(dict.fromkeys((*d.columns, *other.columns)))
-        return lazyops.keep(it, d, site.text, name, columns=cols2, same_columns=False,
-                            inputs=[other] if isinstance(other, Data) else None)
+        return lazyops.combined(it, d, site.arg(0, "other"), site, name)
     from leakguard.static import sparkops
 
     return sparkops.unresolved(it, d, name, site)
