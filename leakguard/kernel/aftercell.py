@@ -89,8 +89,8 @@ def _narrow_assignments(s: Session) -> None:
             continue  # the frame was rebuilt after the assignment
         base = s.graph.nodes[entry[0]]
         removes = frozenset(base.rows.parts - node.rows.parts) if node.rows.known else frozenset()
-        made = s.graph.apply(Derive(s.graph.new_id(), (base.id,), "assign", name, node.where, rows="same",
-                                    columns=node.columns, removes=removes, kind=node.kind))
+        made = s.recorder.value(Derive(s.graph.new_id(), (base.id,), "assign", name, node.where, rows="same",
+                                       columns=node.columns, removes=removes, kind=node.kind))
         if made is not None:
             made.n_rows = node.n_rows
             _rebind(s, name, value, made.id)
@@ -113,8 +113,8 @@ def _array_rows(s: Session) -> None:
         stacked = n == sum(i.n_rows or 0 for i in row_inputs)
         table = len(shape) == 2 and all(n != len(i.columns or ()) for i in row_inputs)
         if stacked or table:
-            made = s.graph.apply(Derive(s.graph.new_id(), node.inputs, "assign", name, node.where, rows="combine",
-                                        kind=node.kind))
+            made = s.recorder.value(Derive(s.graph.new_id(), node.inputs, "assign", name, node.where, rows="combine",
+                                           kind=node.kind))
             if made is not None:
                 made.n_rows = n
                 _rebind(s, name, value, made.id)
@@ -199,8 +199,8 @@ def _attach_consumed(s: Session, skip: set[int]) -> None:
                             and _fits_rows(s.graph.nodes[nid], node))
             if not missing:
                 continue
-            made = s.graph.apply(Derive(s.graph.new_id(), (node.id, *missing), "uses a statistic", name, node.where,
-                                        rows="same", columns=node.columns, kind=node.kind))
+            made = s.recorder.value(Derive(s.graph.new_id(), (node.id, *missing), "uses a statistic", name, node.where,
+                                           rows="same", columns=node.columns, kind=node.kind))
             if made is not None:
                 made.n_rows = node.n_rows
                 _rebind(s, name, value, made.id)
@@ -233,5 +233,5 @@ def _unresolved_calls(s: Session) -> None:
             continue
         s.unresolved.add(op)
         where = Where(s.cell_id, s.execution_count, span[0])
-        s.emit(Derive(s.graph.new_id(), tuple(n.id for n in nodes), op, f"{op}(...)", where, rows="aggregate",
-                      kind="value", unresolved=True), block=False)
+        s.recorder.record(Derive(s.graph.new_id(), tuple(n.id for n in nodes), op, f"{op}(...)", where,
+                                 rows="aggregate", kind="value", unresolved=True))

@@ -229,8 +229,8 @@ def estimator_node(s: Session, est: Any, frame: types.FrameType | None) -> Node:
     known = _known(s, est)
     if known is not None:
         return known
-    node = s.graph.apply(Derive(s.graph.new_id(), (), "estimator", estimator_name(est), s.where(frame),
-                                rows="aggregate", kind="model"))
+    node = s.recorder.value(Derive(s.graph.new_id(), (), "estimator", estimator_name(est), s.where(frame),
+                                   rows="aggregate", kind="model"))
     assert node is not None
     s.tracker.register(est, node.id)
     return node
@@ -239,9 +239,9 @@ def estimator_node(s: Session, est: Any, frame: types.FrameType | None) -> Node:
 def register_result(s: Session, result: Any, inputs: tuple[NodeId, ...], op: str, *, name: str,
                     frame: types.FrameType | None, rows: str = "same", **extra: Any) -> Node | None:
     """Record what a call returned as a node derived from ``inputs`` and tie the object to it."""
-    node = s.graph.apply(Derive(s.graph.new_id(), inputs, op, name, s.where(frame), rows=rows,  # type: ignore[arg-type]
-                                columns=fr.columns_of(result) if rows != "aggregate" else None,
-                                kind=fr.kind_of(result), **extra))
+    node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, name, s.where(frame), rows=rows,  # type: ignore[arg-type]
+                                   columns=fr.columns_of(result) if rows != "aggregate" else None,
+                                   kind=fr.kind_of(result), **extra))
     if node is not None:
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)

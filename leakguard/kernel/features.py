@@ -135,9 +135,9 @@ def before_assign(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
                 if holds_rows(known) and known.columns:
                     inputs = {c for c in known.columns if base.columns is None or c in base.columns}
             columns = None if columns is None else columns + ((key,) if key not in columns else ())
-            node = s.graph.apply(Derive(s.graph.new_id(), (node.id, *others, *consumed), f"assign({key}=…)",
-                                        base.name, where, rows="same", columns=columns, kind="frame",
-                                        column=key, column_inputs=tuple(sorted(inputs))))
+            node = s.recorder.value(Derive(s.graph.new_id(), (node.id, *others, *consumed), f"assign({key}=…)",
+                                           base.name, where, rows="same", columns=columns, kind="frame",
+                                           column=key, column_inputs=tuple(sorted(inputs))))
         if node is not None:
             node.n_rows = fr.row_count(result)
             s.remember_result(result, node.id)
@@ -186,8 +186,8 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     others.extend(nid for nid in _consumed_in(s, stmt, frame.f_lineno) if nid not in others)
     columns = None if base.columns is None else base.columns + ((key,) if key not in base.columns else ())
     out = s.graph.new_id()
-    node = s.graph.apply(Derive(out, (base.id, *others), f"[{key!r}] =", base.name, s.where(frame), rows="same",
-                                columns=columns, kind=base.kind, column=key, column_inputs=tuple(sorted(inputs))))
+    node = s.recorder.value(Derive(out, (base.id, *others), f"[{key!r}] =", base.name, s.where(frame), rows="same",
+                                   columns=columns, kind=base.kind, column=key, column_inputs=tuple(sorted(inputs))))
     line = stmt.lineno if stmt is not None else frame.f_lineno
 
     def after(result: Any) -> None:
@@ -204,14 +204,14 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
 
 
 def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *, label: bool = False) -> Node | None:
-    return s.graph.apply(Derive(s.graph.new_id(), (data.id,), op, f"{op} of {data.name}", s.where(frame),
-                                rows="aggregate", kind="value", label_derived=label))
+    return s.recorder.value(Derive(s.graph.new_id(), (data.id,), op, f"{op} of {data.name}", s.where(frame),
+                                   rows="aggregate", kind="value", label_derived=label))
 
 
 def _broadcast(s: Session, result: Any, data: Node, stat: Node, *, op: str, frame: types.FrameType | None,
                columns: tuple[str, ...] | None) -> None:
-    node = s.graph.apply(Derive(s.graph.new_id(), (data.id, stat.id), op, f"{data.name} ({op})", s.where(frame),
-                                rows="same", columns=columns, kind=fr.kind_of(result)))
+    node = s.recorder.value(Derive(s.graph.new_id(), (data.id, stat.id), op, f"{data.name} ({op})", s.where(frame),
+                                   rows="same", columns=columns, kind=fr.kind_of(result)))
     if node is not None:
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
@@ -346,9 +346,9 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
 
     def after(result: Any) -> None:
         window = f".{type(subject).__name__.lower()}(...)" if api.kind == "window" else ""
-        node = s.graph.apply(Derive(s.graph.new_id(), (data.id,), why, f"{data.name}{window}.{api.name}()",
-                                    s.where(frame), rows="same", columns=fr.columns_of(result) if row_wise else (),
-                                    kind=fr.kind_of(result), looks_ahead=True))
+        node = s.recorder.value(Derive(s.graph.new_id(), (data.id,), why, f"{data.name}{window}.{api.name}()",
+                                       s.where(frame), rows="same", columns=fr.columns_of(result) if row_wise else (),
+                                       kind=fr.kind_of(result), looks_ahead=True))
         if node is not None:
             node.n_rows = fr.row_count(result)
             s.remember_result(result, node.id)

@@ -167,8 +167,8 @@ def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     name = next(iter(st.writes)) if st is not None and len(st.writes) == 1 else "<read>"
 
     def after(result: Any) -> None:
-        node = s.graph.apply(Read(s.graph.new_id(), source, name, where, fr.columns_of(result),
-                                  kind=fr.kind_of(result)))
+        node = s.recorder.value(Read(s.graph.new_id(), source, name, where, fr.columns_of(result),
+                                     kind=fr.kind_of(result)))
         assert node is not None
         node.n_rows = fr.row_count(result)
         s.tracker.register(result, node.id)
@@ -279,19 +279,23 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if data is None or not fr.is_frame_like(data):
         return None
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
-    event = Inspect(node.id, api.name, s.where(frame), columns, relates)
-    after = keep_result(s, node, api, columns, frame)
-    if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+    plan = Plan(after=keep_result(s, node, api, columns, frame))
+
+    def restrict(event: Inspect) -> Inspect | None:
+        # safe mode (the recorder asks): run the call on the rows leakguard.split would keep for training
+        nonlocal plan
         restricted = _restrict_call(s, api, args, kwargs, node)
-        if isinstance(restricted, tuple):
-            new_args, kept, total = restricted
-            s.emit(dataclasses.replace(event, restricted=True))
-            s.restricted_note(api.name, node, kept, total)
-            return Plan(args=new_args, after=keep_result(s, node, api, columns, frame, restricted=True))
-        s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
-               "it ran on all rows.")
-    s.emit(event)
-    return Plan(after=after)
+        if not isinstance(restricted, tuple):
+            s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
+                   "it ran on all rows.")
+            return None
+        new_args, kept, total = restricted
+        s.restricted_note(api.name, node, kept, total)
+        plan = Plan(args=new_args, after=keep_result(s, node, api, columns, frame, restricted=True))
+        return event
+
+    s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), columns, relates), restrict)
+    return plan
 
 
 def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], *,
@@ -310,7 +314,7 @@ def keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | Non
     label = s.policy.label
 
     def after(result: Any) -> None:
-        made = s.graph.apply(Derive(
+        made = s.recorder.value(Derive(
             s.graph.new_id(), (node.id,), api.name, f"{node.name}.{api.name}()", s.where(frame), rows="aggregate",
             columns=fr.columns_of(result), kind=fr.kind_of(result),
             label_derived=bool(label) and any(c in label for c in columns or ()),

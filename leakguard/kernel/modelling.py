@@ -53,7 +53,7 @@ def _plan(after: Any = None) -> Plan:
 
 
 def _emit(s: Session, event: Event) -> None:
-    new = s.emit(event)
+    new = s.recorder.record(event)
     if new and s.policy.mode == "safe" and any(f.severity != "info" for f in new):
         s.note(SAFE_NOTE)
 

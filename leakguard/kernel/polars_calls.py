@@ -111,18 +111,23 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     node = s.node_of(subject.data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     if not is_shown(s, span):  # feeds another expression: no peek, but the statistic keeps its lineage
         return Plan(after=keep_result(s, node, api, subject.columns, frame))
-    event = Inspect(node.id, api.name, s.where(frame), subject.columns, subject.relates)
-    if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+    plan = Plan(after=keep_result(s, node, api, subject.columns, frame))
+
+    def restrict(event: Inspect) -> Inspect | None:
+        # safe mode (the recorder asks): the call runs on the training rows, with the train condition added
+        nonlocal plan
         restricted = _restrict_call(s, api, args, subject, node)
-        if isinstance(restricted, tuple):
-            new_args, kept, total = restricted
-            s.emit(dataclasses.replace(event, restricted=True))
-            _restricted_note(s, api.name, node, kept, total)
-            return Plan(args=new_args, after=keep_result(s, node, api, subject.columns, frame, restricted=True))
-        s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
-               "it ran on all rows.")
-    s.emit(event)
-    return Plan(after=keep_result(s, node, api, subject.columns, frame))
+        if not isinstance(restricted, tuple):
+            s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
+                   "it ran on all rows.")
+            return None
+        new_args, kept, total = restricted
+        _restricted_note(s, api.name, node, kept, total)
+        plan = Plan(args=new_args, after=keep_result(s, node, api, subject.columns, frame, restricted=True))
+        return event
+
+    s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), subject.columns, subject.relates), restrict)
+    return plan
 
 
 # -- select -----------------------------------------------------------------------------------------
@@ -249,9 +254,9 @@ def before_filter(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     where = s.where(frame)
 
     def after(result: Any) -> None:
-        made = s.graph.apply(Derive(s.graph.new_id(), (node.id,), "filter", f"<filter of {node.name}>", where,
-                                    rows="subset", columns=fr.columns_of(result), removes=cond.removes,
-                                    kind=fr.kind_of(result)))
+        made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), "filter", f"<filter of {node.name}>", where,
+                                       rows="subset", columns=fr.columns_of(result), removes=cond.removes,
+                                       kind=fr.kind_of(result)))
         assert made is not None
         made.n_rows = fr.row_count(result)
         s.tracker.register(result, made.id)
@@ -274,21 +279,23 @@ def before_action(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         found = plan_aggregates(lf)
         if found is not None:
             cols = fr.columns_of(lf)
-            event = Inspect(node.id, api.name, s.where(frame), cols, found.grouped and len(cols or ()) > 1)
-            if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+
+            def cannot(event: Inspect) -> None:
                 s.note(f"safe mode cannot restrict collect() of {node.name} to training rows (the plan aggregates "
                        "before leakguard sees it); it ran on all rows. Filter the source first, or split it with "
                        "leakguard.split.")
-            s.emit(event)
+
+            s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), cols, found.grouped and len(cols or ()) > 1),
+                               cannot)
             return Plan(after=keep_result(s, node, api, cols, frame))
     return Plan(after=_same_rows(s, node, api, frame))
 
 
 def _same_rows(s: Session, node: Node, api: Api, frame: types.FrameType | None) -> Callable[[Any], None]:
     def after(result: Any) -> None:
-        made = s.graph.apply(Derive(s.graph.new_id(), (node.id,), api.name, f"{node.name}.{api.name}()",
-                                    s.where(frame), rows="same", columns=fr.columns_of(result),
-                                    kind=fr.kind_of(result)))
+        made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), api.name, f"{node.name}.{api.name}()",
+                                       s.where(frame), rows="same", columns=fr.columns_of(result),
+                                       kind=fr.kind_of(result)))
         if made is not None:
             made.n_rows = fr.row_count(result)
             s.remember_result(result, made.id)

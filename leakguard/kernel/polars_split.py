@@ -73,7 +73,7 @@ def _emit(s: Session, parent_id: NodeId, a: tuple[Any, Condition], b: tuple[Any,
                   train_removes),
         SplitPart(s.graph.new_id(), "holdout", "<holdout part>", fr.columns_of(upper[0]), fr.row_count(upper[0])),
     ]
-    s.emit(Split(parent_id, tuple(parts), method, s.where(frame), time_ordered=ordered, inferred=True), block=False)
+    s.recorder.record(Split(parent_id, tuple(parts), method, s.where(frame), time_ordered=ordered, inferred=True))
     for part, obj in zip(parts, (lower[0], upper[0]), strict=True):
         node = s.graph.nodes[part.out]
         node.n_rows = part.rows

@@ -23,10 +23,10 @@ from leakguard.finding import Finding
 from leakguard.kernel import frames as fr
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
 from leakguard.kernel.tracker import Tracker
-from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, SplitPart, Where
+from leakguard.lineage.events import Derive, NodeId, Read, Split, SplitPart, Where
 from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
-from leakguard.rules.registry import run_rules
 
 if TYPE_CHECKING:
     from leakguard.splitting import RowParts
@@ -50,9 +50,9 @@ class Session:
         else:
             self._startup_error = None
         self.graph = LineageGraph(base)
+        # the one judge: block mode refuses the call with LeakageError; new findings also go to this cell's list
+        self.recorder = Recorder(self.graph, stop=_refuse, kept=self._kept)
         self.tracker = Tracker()
-        self.findings: list[Finding] = []
-        self._keys: set[tuple[str, str, str, int | None]] = set()
         self.cell_findings: list[Finding] = []
         self.cell_notes: list[str] = []
         self.scan: CellScan = EMPTY
@@ -76,6 +76,11 @@ class Session:
     @property
     def policy(self) -> Policy:
         return self.graph.policy
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding kept in this session (a cell run again replaces its own)."""
+        return self.recorder.findings
 
     def set_policy(self, policy: Policy) -> None:
         """Adopt ``policy`` and report policy columns that no live frame has."""
@@ -115,13 +120,7 @@ class Session:
         self.execution_count = count if isinstance(count, int) else None
         cell_id = getattr(info, "cell_id", None)
         self.cell_id = str(cell_id) if cell_id else f"In[{self.execution_count}]"
-        self._forget_cell(self.cell_id)
-
-    def _forget_cell(self, cell: str) -> None:
-        """A cell runs again: its earlier findings are superseded by what this run finds."""
-        if any(f.where.cell == cell for f in self.findings):
-            self.findings = [f for f in self.findings if f.where.cell != cell]
-            self._keys = {k for k in self._keys if k[2] != cell}
+        self.recorder.forget_cell(self.cell_id)
 
     def scan_module(self, module: ast.Module) -> None:
         """Called by the AST transformer with each cell's parsed code."""
@@ -170,27 +169,8 @@ class Session:
 
     # -- events -----------------------------------------------------------------------------
 
-    def emit(self, event: Event, *, block: bool = True) -> list[Finding]:
-        """Apply ``event``, run the rules, keep new findings; in block mode raise before the call."""
-        self.graph.apply(event)
-        found = run_rules(self.graph, event)
-        new = [f for f in found if f.key not in self._keys]
-        for f in new:
-            self._keys.add(f.key)
-            self.findings.append(f)
-            self.cell_findings.append(f)
-        if block and self.policy.mode == "block":
-            stopping = tuple(f for f in found if f.severity != "info")
-            if stopping:
-                raise LeakageError(stopping)
-        return new
-
-    def would_find(self, event: Event) -> list[Finding]:
-        """The findings ``event`` would produce, without recording anything."""
-        saved = len(self.graph.events)
-        found = run_rules(self.graph, event)
-        assert len(self.graph.events) == saved
-        return found
+    def _kept(self, finding: Finding) -> None:
+        self.cell_findings.append(finding)
 
     def note(self, text: str) -> None:
         """A line shown under the current cell."""
@@ -246,10 +226,9 @@ class Session:
         if not removed:
             return node
         why = " and ".join(sorted(removed))
-        made = self.graph.apply(Derive(self.graph.new_id(), (node.id,), f"data shows no {why} rows", node.name,
-                                       node.where, rows="same", columns=node.columns, removes=removed,
-                                       kind=node.kind))
-        assert made is not None
+        made = self.recorder.value(Derive(self.graph.new_id(), (node.id,), f"data shows no {why} rows", node.name,
+                                          node.where, rows="same", columns=node.columns, removes=removed,
+                                          kind=node.kind))
         made.n_rows, made.split_role = node.n_rows, node.split_role
         self._checked_nodes.add(made.id)
         self.tracker.register(obj, made.id)
@@ -268,8 +247,8 @@ class Session:
         columns = fr.columns_of(obj)
         n_rows = fr.row_count(obj)
         if not inputs:
-            node = self.graph.apply(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
-                                         columns, kind=fr.kind_of(obj)))
+            node = self.recorder.value(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
+                                            columns, kind=fr.kind_of(obj)))
         else:
             row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows for i in inputs))
             # an aggregate of the label itself (a label Series, or a value already carrying it)
@@ -277,12 +256,11 @@ class Session:
                 "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))
                 for i in inputs
             )
-            node = self.graph.apply(Derive(
+            node = self.recorder.value(Derive(
                 self.graph.new_id(), tuple(i.id for i in inputs), op, name, where,
                 rows="unknown" if row_data else "aggregate", columns=columns,
                 kind=fr.kind_of(obj), label_derived=label_used,
             ))
-        assert node is not None
         node.n_rows = n_rows
         self.tracker.register(obj, node.id)
         return node
@@ -416,7 +394,7 @@ class Session:
                                          fr.row_count(obj), removes))
         ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], self.policy)
         event = Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred)
-        self.emit(event, block=False)
+        self.recorder.record(event)
         for part, (obj, _role) in zip(split_parts, parts, strict=True):
             node = self.graph.nodes[part.out]
             node.n_rows = part.rows
@@ -475,6 +453,11 @@ class Session:
                 if all(c in obj.columns for c in needed_columns(self.policy)):
                     return obj
         return None
+
+
+def _refuse(found: tuple[Finding, ...]) -> None:
+    """Block mode in the kernel: the call is refused before it runs."""
+    raise LeakageError(found)
 
 
 def looks_like_holdout(name: str) -> bool:

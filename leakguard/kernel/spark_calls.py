@@ -106,10 +106,10 @@ def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     def after(result: Any) -> None:
         columns, kind = sf.columns_of(result), sf.kind_of(result) or "frame"
         if made_from is not None:  # a tracked pandas frame handed to Spark: the same rows
-            node = s.graph.apply(Derive(s.graph.new_id(), (made_from.id,), api.name, f"<{made_from.name} in Spark>",
-                                        where, rows="same", columns=columns, kind=kind))
+            node = s.recorder.value(Derive(s.graph.new_id(), (made_from.id,), api.name, f"<{made_from.name} in Spark>",
+                                           where, rows="same", columns=columns, kind=kind))
         else:
-            node = s.graph.apply(Read(s.graph.new_id(), source, "<read>", where, columns, kind=kind))
+            node = s.recorder.value(Read(s.graph.new_id(), source, "<read>", where, columns, kind=kind))
         assert node is not None
         s.tracker.register(result, node.id)
 
@@ -175,19 +175,24 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     _mark_inspected(s, frame)
     if not is_shown(s, span):
         return Plan(after=keep_result(s, node, api, columns, frame))
-    event = Inspect(node.id, api.name, s.where(frame), columns, relates)
-    if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+    plan = Plan(after=keep_result(s, node, api, columns, frame))
+
+    def restrict(event: Inspect) -> Inspect | None:
+        # safe mode (the recorder asks): the plan gets the train condition; no job starts
+        nonlocal plan
         restricted = _restricted_args(s, api, args, data)
-        if isinstance(restricted, tuple):
-            new_args, text = restricted
-            s.emit(dataclasses.replace(event, restricted=True))
-            s.note(f"safe mode: {api.name}() ran on the training rows of {node.name} (the plan now keeps only "
-                   f"rows with {text}; no job was started to do this).")
-            return Plan(args=new_args, after=keep_result(s, node, api, columns, frame, restricted=True))
-        s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
-               "it ran on all rows.")
-    s.emit(event)
-    return Plan(after=keep_result(s, node, api, columns, frame))
+        if not isinstance(restricted, tuple):
+            s.note(f"safe mode could not restrict {api.name}() on {node.name} to training rows ({restricted}); "
+                   "it ran on all rows.")
+            return None
+        new_args, text = restricted
+        s.note(f"safe mode: {api.name}() ran on the training rows of {node.name} (the plan now keeps only "
+               f"rows with {text}; no job was started to do this).")
+        plan = Plan(args=new_args, after=keep_result(s, node, api, columns, frame, restricted=True))
+        return event
+
+    s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), columns, relates), restrict)
+    return plan
 
 
 def _restricted_args(s: Session, api: Api, args: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], str] | str:
@@ -214,7 +219,7 @@ def keep_result(s: Session, node: Node, api: Api, columns: tuple[str, ...] | Non
     label = s.policy.label
 
     def after(result: Any) -> None:
-        made = s.graph.apply(Derive(
+        made = s.recorder.value(Derive(
             s.graph.new_id(), (node.id,), api.name, f"{node.name}.{api.name}()", s.where(frame), rows="aggregate",
             columns=sf.columns_of(result), kind=sf.kind_of(result) or "value",
             label_derived=bool(label) and any(c in label for c in columns or ()),
@@ -273,9 +278,9 @@ def before_filter(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         cond = condition(result, s.policy.time) or Condition("")
         removes = _removes(cond, s)
         columns = parent.columns if parent.columns is not None else sf.columns_of(result)  # a filter keeps them
-        node = s.graph.apply(Derive(s.graph.new_id(), (parent.id,), api.name, f"<{parent.name}.{api.name}()>",
-                                    s.where(frame), rows="subset", columns=columns, removes=removes,
-                                    kind="frame"))
+        node = s.recorder.value(Derive(s.graph.new_id(), (parent.id,), api.name, f"<{parent.name}.{api.name}()>",
+                                       s.where(frame), rows="subset", columns=columns, removes=removes,
+                                       kind="frame"))
         assert node is not None
         s.tracker.register(result, node.id)
         if cond.text:
@@ -326,7 +331,7 @@ def _emit_split(s: Session, parent: Node, parts: list[tuple[Any, str, frozenset[
     made = tuple(SplitPart(s.graph.new_id(), role, f"<{role} part of {parent.name}>",  # type: ignore[arg-type]
                            parent.columns if parent.columns is not None else sf.columns_of(obj), None, removes)
                  for obj, role, removes in parts)
-    s.emit(Split(parent.id, made, method, s.where(frame), time_ordered=time_ordered, inferred=True), block=False)
+    s.recorder.record(Split(parent.id, made, method, s.where(frame), time_ordered=time_ordered, inferred=True))
     for part, (obj, _role, _removes) in zip(made, parts, strict=True):
         s.tracker.register(obj, part.out)
     _rebind(s, {p.out for p in made})
@@ -418,8 +423,8 @@ def before_with_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict
             # the new columns on the frame they read (their inputs may be dropped by the same select),
             # then only the selected columns
             node = _assign(s, base, made, None, op=api.name, frame=frame)
-            picked = s.graph.apply(Derive(s.graph.new_id(), (node.id,), "select", f"<{base.name}.select()>",
-                                          s.where(frame), rows="same", columns=sf.columns_of(result), kind="frame"))
+            picked = s.recorder.value(Derive(s.graph.new_id(), (node.id,), "select", f"<{base.name}.select()>",
+                                             s.where(frame), rows="same", columns=sf.columns_of(result), kind="frame"))
             assert picked is not None
             node = picked
         else:
@@ -461,14 +466,14 @@ def _assign(s: Session, base: Node, made: list[tuple[str | None, Expression]], c
         reads = e.columns
         if e.window and any(c in label for c in reads):
             # a statistic of the label over the frame's rows, broadcast back to each row
-            stat = s.graph.apply(Derive(s.graph.new_id(), (base.id,), "window statistic",
-                                        f"{key} (a window statistic of {base.name})", where, rows="aggregate",
-                                        kind="value", label_derived=True))
+            stat = s.recorder.value(Derive(s.graph.new_id(), (base.id,), "window statistic",
+                                           f"{key} (a window statistic of {base.name})", where, rows="aggregate",
+                                           kind="value", label_derived=True))
             assert stat is not None
             others, reads = (stat.id,), ()
-        out = s.graph.apply(Derive(s.graph.new_id(), (node.id, *others), f"{op}({key!r})", f"<{base.name}.{op}()>",
-                                   where, rows="same", columns=columns, kind="frame", column=key,
-                                   column_inputs=reads))
+        out = s.recorder.value(Derive(s.graph.new_id(), (node.id, *others), f"{op}({key!r})", f"<{base.name}.{op}()>",
+                                      where, rows="same", columns=columns, kind="frame", column=key,
+                                      column_inputs=reads))
         assert out is not None
         node = out
     return node
@@ -509,11 +514,13 @@ def before_action(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     if _from_inspection(s, node.id):
         return None
     columns = aggregate_columns(data) or sf.columns_of(data)
-    event = Inspect(node.id, api.name, s.where(frame), columns, bool(columns) and len(columns or ()) > 1)
-    if s.policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+
+    def cannot(event: Inspect) -> None:
         s.note(f"safe mode cannot restrict {api.name}() of an aggregate already planned; restrict the rows before "
                "aggregating (e.g. `train, test = leakguard.split(df)`, then aggregate `train`).")
-    s.emit(event)
+
+    s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), columns, bool(columns) and len(columns or ()) > 1),
+                       cannot)
     return None
 
 

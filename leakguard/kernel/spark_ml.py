@@ -37,7 +37,7 @@ def _plan(after: Any) -> Plan:
 def _emit(s: Session, event: Event) -> None:
     from leakguard.kernel.modelling import SAFE_NOTE
 
-    new = s.emit(event)
+    new = s.recorder.record(event)
     if new and s.policy.mode == "safe" and any(f.severity != "info" for f in new):
         s.note(SAFE_NOTE)
 
@@ -119,8 +119,8 @@ def _select(s: Session, data: Node, columns: tuple[str, ...], frame: types.Frame
     """A node of ``columns`` of ``data``'s rows (the features a stage reads, a label column)."""
     if not columns or data.columns is None or not all(c in data.columns for c in columns):
         return data
-    node = s.graph.apply(Derive(s.graph.new_id(), (data.id,), f"select {what}", f"{data.name}[{', '.join(columns)}]",
-                                s.where(frame), rows="same", columns=columns, kind="frame"))
+    node = s.recorder.value(Derive(s.graph.new_id(), (data.id,), f"select {what}", f"{data.name}[{', '.join(columns)}]",
+                                   s.where(frame), rows="same", columns=columns, kind="frame"))
     assert node is not None
     return node
 
@@ -168,8 +168,8 @@ def _estimator_node(s: Session, est: Any, frame: types.FrameType | None) -> Node
     nid = s.tracker.node_of(est)
     if nid is not None and nid in s.graph.nodes:
         return s.graph.nodes[nid]
-    node = s.graph.apply(Derive(s.graph.new_id(), (), "estimator", spark_name(est), s.where(frame), rows="aggregate",
-                                kind="model"))
+    node = s.recorder.value(Derive(s.graph.new_id(), (), "estimator", spark_name(est), s.where(frame), rows="aggregate",
+                                   kind="model"))
     assert node is not None
     s.tracker.register(est, node.id)
     return node
@@ -195,7 +195,7 @@ def before_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[s
         else:
             event = Derive(s.graph.new_id(), (model.id, data.id), op, f"<{data.name} ({op})>", s.where(frame),
                            rows="same", columns=columns)
-        node = s.graph.apply(event)
+        node = s.recorder.value(event)
         if node is not None:
             s.tracker.register(result, node.id)
 
@@ -221,8 +221,8 @@ def before_evaluate(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[st
     inputs: tuple[NodeId, ...] = (pred.id,)
 
     def after(result: Any) -> None:
-        node = s.graph.apply(Derive(s.graph.new_id(), inputs, op, f"{op}({pred.name})", s.where(frame),
-                                    rows="aggregate", kind="scalar"))
+        node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, f"{op}({pred.name})", s.where(frame),
+                                       rows="aggregate", kind="scalar"))
         if node is not None:
             s.remember_result(result, node.id)
 

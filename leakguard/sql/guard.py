@@ -91,7 +91,7 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
     state.last_sql = sql
     policy = s.policy
     if analysis.kind == "unanalysed":
-        s.emit(Query(sql, analysis.dialect, (), where, inspects=False, unanalysed=analysis.problem))
+        s.recorder.record(Query(sql, analysis.dialect, (), where, inspects=False, unanalysed=analysis.problem))
         return outcome
     if analysis.kind == "write":
         protected = tuple(w.name for w in analysis.writes if is_holdout(w, policy.holdout.tables))
@@ -104,7 +104,7 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
                 state.tables.pop(key, None)
         resolver.cache.invalidate()
         if protected:
-            s.emit(Query(sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
+            s.recorder.record(Query(sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
         return outcome
     if analysis.kind != "query":
         return outcome
@@ -112,14 +112,16 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
     event = Query(sql, analysis.dialect, analysis.tables, where, columns=analysis.columns, inputs=inputs,
                   label_columns=analysis.label_uses, inspects=analysis.inspects)
     outcome.inputs = inputs
-    if policy.mode == "safe" and any(f.severity != "info" for f in s.would_find(event)):
+
+    def restrict(looked: Query) -> Query | None:
+        # safe mode (the recorder asks): the query is rewritten to scan training rows only
         restricted = _restrict(s, resolver, analysis, can_rewrite)
-        if restricted is not None:
-            new_sql, new_inputs = restricted
-            outcome.sql, outcome.inputs = new_sql, new_inputs
-            s.emit(dataclasses.replace(event, sql=new_sql, inputs=new_inputs, restricted=True))
-            return outcome
-    s.emit(event)
+        if restricted is None:
+            return None
+        outcome.sql, outcome.inputs = restricted
+        return dataclasses.replace(looked, sql=outcome.sql, inputs=outcome.inputs)
+
+    s.recorder.inspect(event, restrict)
     return outcome
 
 

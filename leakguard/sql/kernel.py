@@ -151,8 +151,8 @@ def _to_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any])
     nid = s.node_of(frame, frame=s.cell_frame()).id
     ref = TableRef(name, name.lower(), (name,))
     if is_holdout(ref, s.policy.holdout.tables):
-        s.emit(Query(f"to_sql({name!r})", dialect_of(con), (), s.where(s.cell_frame()), inspects=False,
-                     writes=(name,)))
+        s.recorder.record(Query(f"to_sql({name!r})", dialect_of(con), (), s.where(s.cell_frame()), inspects=False,
+                                writes=(name,)))
     state = state_of(s)
 
     def after(result: Any) -> None:

@@ -35,8 +35,8 @@ def base_node(s: Session, resolver: Resolver, scan: Scan) -> NodeId:
     if nid is None or nid not in s.graph.nodes:
         cols = tuple(source.columns) if source.columns is not None else None
         engine = engine_of(resolver.con)
-        node = s.graph.apply(Read(s.graph.new_id(), f"{engine} table {scan.ref.name}", scan.ref.name,
-                                  s.where(None), cols, kind="table"))
+        node = s.recorder.value(Read(s.graph.new_id(), f"{engine} table {scan.ref.name}", scan.ref.name,
+                                     s.where(None), cols, kind="table"))
         assert node is not None
         nid = state.table_nodes[key] = node.id
     return nid
@@ -73,14 +73,14 @@ def scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restricti
             removes.add("holdout")
     if not removes:
         return base
-    node = s.graph.apply(Derive(s.graph.new_id(), (base,), "sql scan", scan.ref.name, s.where(None),
-                                rows="subset", columns=s.graph.nodes[base].columns, removes=frozenset(removes)))
+    node = s.recorder.value(Derive(s.graph.new_id(), (base,), "sql scan", scan.ref.name, s.where(None),
+                                   rows="subset", columns=s.graph.nodes[base].columns, removes=frozenset(removes)))
     assert node is not None
     return node.id
 
 
 def derive(s: Session, inputs: tuple[NodeId, ...], op: str, name: str, where: Where) -> NodeId:
-    node = s.graph.apply(Derive(s.graph.new_id(), inputs, op, name, where, rows="subset"))
+    node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, name, where, rows="subset"))
     assert node is not None
     return node.id
 
@@ -94,7 +94,7 @@ def result_node(s: Session, outcome: Outcome | None, result: Any, name: str, whe
     cols = frame_columns(result) if result is not None else None
     if cols is None and hasattr(result, "columns"):
         cols = {str(c): "" for c in result.columns}
-    node = s.graph.apply(Derive(
+    node = s.recorder.value(Derive(
         s.graph.new_id(), outcome.inputs, "sql", name, where,
         rows="aggregate" if analysis.aggregate else "subset",
         columns=tuple(cols) if cols is not None else None,

@@ -271,10 +271,15 @@ def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...
     if not site.shown:
         return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used)
     nid = it.node(d)
-    restricted = it.policy.mode == "safe"
-    it.emit(Inspect(nid, op, it.where(), columns, relates, restricted))
-    if restricted:
+    restricted = False
+
+    def restrict(event: Inspect) -> Inspect:
+        nonlocal restricted
+        restricted = True
         it.note(f"safe mode: {op}() on {d.text} would run on training rows only")
+        return event
+
+    it.recorder.inspect(Inspect(nid, op, it.where(), columns, relates), restrict)
     return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used,
                      removes=frozenset({"holdout", "future"}) if restricted else frozenset())
 

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from leakguard.finding import Finding
-from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, Where
+from leakguard.lineage.events import Derive, Event, NodeId, Where
 from leakguard.lineage.graph import LineageGraph
+from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy
-from leakguard.rules.registry import run_rules
 from leakguard.static import dataops, splits
 from leakguard.static.emitted import event
 from leakguard.static.exprs import EXPRESSIONS
@@ -78,6 +78,9 @@ class Interp:
     def __init__(self, policy: Policy, base_dir: Path,
                  mentioned: Callable[[], frozenset[str]] = frozenset) -> None:
         self.graph = LineageGraph(policy)
+        # the one judge, as in the kernel: block mode ends the cell; restricting a look costs nothing here,
+        # so safe mode restricts every one
+        self.recorder = Recorder(self.graph, stop=_blocked, kept=self._kept, restrict_every_inspection=True)
         self.index: CatalogIndex = catalog_index()
         self.base_dir = base_dir
         self._mentioned = mentioned
@@ -85,7 +88,6 @@ class Interp:
         self.globals: dict[str, Value] = {}
         self.scopes: list[dict[str, Value]] = [self.globals]
         self.found: list[Located] = []
-        self._keys: set[tuple[str, str, str, int | None]] = set()
         self.notes: list[tuple[Where, str]] = []
         self._noted: set[str] = set()
         self.cell_id = "cell 1"
@@ -146,25 +148,11 @@ class Interp:
     # -- events ------------------------------------------------------------------------------
 
     def emit(self, event: Event) -> list[Finding]:
-        """Apply ``event`` and run the rules, as the kernel does; block mode stops the cell.
+        """Record ``event`` through the recorder (the kernel's judge); block mode ends the cell."""
+        return self.recorder.record(event)
 
-        Like the kernel, values entering or being derived (``Read``, ``Derive``) are applied to
-        the graph without running the rules, except an unresolved derivation (reported once).
-        """
-        self.graph.apply(event)
-        if isinstance(event, (Read, Derive)) and not getattr(event, "unresolved", False):
-            return []
-        found = run_rules(self.graph, event)
-        new = []
-        for f in found:
-            if f.key in self._keys:
-                continue
-            self._keys.add(f.key)
-            new.append(f)
-            self.found.append(Located(f, self.col))
-        if self.policy.mode == "block" and not isinstance(event, Split) and any(f.severity != "info" for f in found):
-            raise Blocked
-        return new
+    def _kept(self, finding: Finding) -> None:
+        self.found.append(Located(finding, self.col))
 
     def node(self, d: Data, name: str | None = None) -> NodeId:
         """The lineage node of ``d``, made now (one Derive for a pending chain) if it has none yet."""
@@ -489,6 +477,11 @@ class Interp:
             self.active.pop()
             self.scopes.pop()
             self.shown_override = outer
+
+
+def _blocked(found: tuple[Finding, ...]) -> None:
+    """Block mode in the static engine: the call would raise, so the rest of the cell does not run."""
+    raise Blocked
 
 
 _STATEMENTS: dict[type, Callable[..., None]] = {

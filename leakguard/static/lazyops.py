@@ -412,10 +412,12 @@ def action(it: Interp, d: Data, name: str, site: Site) -> Data:
         rows = row_nodes(it, d)
         if rows is not None:
             cols = d.columns
-            restricted = it.policy.mode == "safe"
-            it.emit(Inspect(rows, name, it.where(), cols, cols is not None and len(cols) > 1, restricted))
-            if restricted:
+
+            def restrict(event: Inspect) -> Inspect:
                 it.note(f"safe mode: {name}() of {d.text} would run on training rows only")
+                return event
+
+            it.recorder.inspect(Inspect(rows, name, it.where(), cols, cols is not None and len(cols) > 1), restrict)
         out = keep(it, d, site.text, name)
         out.peeked = True
         return out

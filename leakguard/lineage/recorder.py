@@ -1,0 +1,133 @@
+"""The one judge: every engine's events reach the graph and the rules through a recorder.
+
+A recorder applies an event to the lineage graph, runs the rules when the event is one
+that is judged, keeps each finding once, and applies the mode. The kernel and the static
+engine differ only in what the mode *does*, which they hand to the recorder:
+
+- ``stop``: block mode ends the call (the kernel raises ``LeakageError`` before the library
+  runs) or the rest of the cell (the static engine);
+- ``restrict`` (per inspection): safe mode runs the inspection on training rows instead;
+  the engine says whether it could.
+
+Which events are judged: values entering or being derived (``Read``, ``Derive``) are
+applied without the rules, except an unresolved derivation (reported once); every other
+event is judged. Block mode stops only calls people make to look or to model
+(``Inspect``, ``Query``, ``Fit``, ``Evaluate``): a split is the fix, never refused.
+
+>>> from leakguard.lineage.events import Read, Inspect, Where
+>>> from leakguard.policy import Holdout, Policy
+>>> rec = Recorder(LineageGraph(Policy(label=("y",), holdout=Holdout(fraction=0.2))), stop=lambda found: None)
+>>> df = rec.value(Read("n1", "d.csv", "df", Where("c1", 1, 1), ("x", "y")))
+>>> [f.rule for f in rec.record(Inspect(df.id, "describe", Where("c1", 1, 2)))]
+['peek-holdout']
+>>> rec.record(Inspect(df.id, "describe", Where("c1", 1, 2)))  # the same finding again: kept once
+[]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from leakguard.finding import Finding
+from leakguard.lineage.events import Derive, Evaluate, Event, Fit, Inspect, Query, Read
+from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.rules.registry import RULES, Rule, run_rules
+
+Key = tuple[str, str, str, int | None]
+Looked = TypeVar("Looked", Inspect, Query)
+# the calls block mode refuses: looking at data and modelling with it
+_STOPPABLE = (Inspect, Query, Fit, Evaluate)
+
+
+def judged(event: Event) -> bool:
+    """Whether the rules run on ``event``: not on values entering or derived, unless unresolved."""
+    if isinstance(event, Read):
+        return False
+    if isinstance(event, Derive):
+        return event.unresolved
+    return True
+
+
+def stopping(found: list[Finding]) -> tuple[Finding, ...]:
+    """The findings that make block mode stop (every one that is not ``info``)."""
+    return tuple(f for f in found if f.severity != "info")
+
+
+class Recorder:
+    """Apply → judge → keep once → mode, for one graph; the engine supplies what the mode does."""
+
+    def __init__(self, graph: LineageGraph, *, stop: Callable[[tuple[Finding, ...]], None],
+                 kept: Callable[[Finding], None] | None = None, restrict_every_inspection: bool = False,
+                 rules: Iterable[Rule] = RULES) -> None:
+        """``stop`` is called in block mode with the findings that stop a call; it is expected to raise
+        (a ``stop`` that returns lets the call go on). ``kept`` sees each new finding (the engine's own
+        lists: a cell's findings, a column). ``restrict_every_inspection``: safe mode offers every
+        inspection to be restricted, not only those the rules would flag (the static engine, where
+        restricting costs nothing; the kernel re-runs a call, so it does that only when needed).
+        ``rules`` are the registry's unless a test gives its own."""
+        self.graph = graph
+        self.findings: list[Finding] = []
+        self._keys: set[Key] = set()
+        self._stop = stop
+        self._kept = kept
+        self._restrict_every = restrict_every_inspection
+        self._rules = tuple(rules)
+
+    def record(self, event: Event) -> list[Finding]:
+        """Apply ``event``; when it is judged, keep the findings not seen before and apply block mode.
+
+        Returns the new findings. In block mode a stoppable event with a non-info finding (new or
+        not: the call is refused every time) calls ``stop`` after the findings are kept.
+        """
+        self.graph.apply(event)
+        if not judged(event):
+            return []
+        found = run_rules(self.graph, event, self._rules)
+        new = self._keep(found)
+        if self.graph.policy.mode == "block" and isinstance(event, _STOPPABLE):
+            stops = stopping(found)
+            if stops:
+                self._stop(stops)
+        return new
+
+    def value(self, event: Read | Derive) -> Node:
+        """Record a value entering or derived (``Read``, ``Derive``); the node it made."""
+        self.record(event)
+        return self.graph.nodes[event.out]
+
+    def inspect(self, event: Looked, restrict: Callable[[Looked], Looked | None]) -> list[Finding]:
+        """Record an inspection (or query); in safe mode hand it to ``restrict`` first.
+
+        ``restrict`` runs the look on training rows and returns the event to record instead (marked
+        restricted here), or None when it could not (the look runs on all rows and is judged as is).
+        The kernel asks only for looks the rules would flag (other than info).
+        """
+        if self.graph.policy.mode == "safe" and (self._restrict_every or stopping(self.would_find(event))):
+            narrowed = restrict(event)
+            if narrowed is not None:
+                event = dataclasses.replace(narrowed, restricted=True)
+        return self.record(event)
+
+    def would_find(self, event: Event) -> list[Finding]:
+        """The findings ``event`` would produce now, without recording anything."""
+        return run_rules(self.graph, event, self._rules)
+
+    def forget_cell(self, cell: str) -> None:
+        """A cell runs again: its earlier findings are superseded by what this run finds."""
+        if any(f.where.cell == cell for f in self.findings):
+            self.findings = [f for f in self.findings if f.where.cell != cell]
+            self._keys = {k for k in self._keys if k[2] != cell}
+
+    def _keep(self, found: list[Finding]) -> list[Finding]:
+        new: list[Finding] = []
+        for f in found:
+            if f.key in self._keys:
+                continue
+            self._keys.add(f.key)
+            new.append(f)
+            self.findings.append(f)
+            if self._kept is not None:
+                self._kept(f)
+        return new
