@@ -15,7 +15,6 @@ import dataclasses
 import linecache
 import sys
 import types
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
@@ -50,16 +49,13 @@ class State:
     assigned_keys: set[tuple[int, str, int]] = dataclasses.field(default_factory=set)
     attached: bool = False
     bindings_before: dict[str, NodeId] = dataclasses.field(default_factory=dict)  # after the previous cell
-
-
-_STATES: weakref.WeakKeyDictionary[Session, State] = weakref.WeakKeyDictionary()
+    # (data node, target node) -> columns of the data that reproduce the target (evidence.label_proxies_of)
+    label_proxies: dict[tuple[NodeId, NodeId], tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def state(s: Session) -> State:
-    """The modelling state of ``s``; per-cell lists are reset when a new cell runs."""
-    st = _STATES.get(s)
-    if st is None:
-        st = _STATES[s] = State()
+    """The modelling state of ``s`` (``s.modelling``); per-cell lists are reset when a new cell runs."""
+    st = s.modelling
     if st.cell != s.execution_count:
         st.cell = s.execution_count
         st.handled.clear()

@@ -8,7 +8,6 @@ labels still name source rows, and by content fingerprints only when they do not
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
@@ -226,17 +225,11 @@ def cv_time_ordered(cv: Any) -> bool | None:
 
 # -- label proxies ----------------------------------------------------------------------------------
 
-_PROXIES: weakref.WeakKeyDictionary[Session, dict[tuple[NodeId, NodeId], tuple[str, ...]]] = \
-    weakref.WeakKeyDictionary()
-
-
 def label_proxies_of(s: Session, data: NodeId, target: NodeId | None, X: Any, y: Any) -> tuple[str, ...]:
     """``label_proxies(X, y)``, computed once per (X, y) node pair (column names only are kept)."""
     if target is None:
         return label_proxies(X, y)
-    cache = _PROXIES.get(s)
-    if cache is None:
-        cache = _PROXIES[s] = {}
+    cache = s.modelling.label_proxies
     key = (data, target)
     if key not in cache:
         cache[key] = label_proxies(X, y)

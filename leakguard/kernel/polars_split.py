@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 
 MAX_SIBLINGS = 8
 
-# per session: parent node -> recent filter results of it and their conditions
-_siblings: weakref.WeakKeyDictionary[Any, dict[NodeId, list[tuple[weakref.ref[Any], Condition]]]] = \
-    weakref.WeakKeyDictionary()
-
 
 def record_filter(s: Session, parent_id: NodeId, parent: Any, result: Any, cond: Condition, *,
                   frame: types.FrameType | None) -> None:
@@ -34,7 +30,7 @@ def record_filter(s: Session, parent_id: NodeId, parent: Any, result: Any, cond:
     plf.note_filtered(parent, result, cond)
     if cond.key is None and cond.compare is None:
         return
-    known = _siblings.setdefault(s, {}).setdefault(parent_id, [])
+    known = s.polars.filters.setdefault(parent_id, [])
     for ref, other in known:
         sib = ref()
         if sib is None or sib is result or not complementary(cond, other):

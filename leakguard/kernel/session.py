@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING, Any
 from leakguard.errors import LeakageError, PolicyError
 from leakguard.finding import Finding
 from leakguard.kernel import frames as fr
+from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
 from leakguard.lineage.events import Derive, NodeId, Read, Split, SplitPart, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
+from leakguard.sql.state import SqlState
 
 if TYPE_CHECKING:
     from leakguard.splitting import RowParts
@@ -70,6 +73,11 @@ class Session:
         self._results: dict[int, tuple[type, NodeId]] = {}
         self._checked_nodes: set[NodeId] = set()
         self.listeners: list[Callable[[Session], None]] = []
+        # the handlers' own state: typed parts of the session, not tables keyed by it
+        self.modelling = ModellingState()
+        self.sql = SqlState()
+        self.spark = SparkState()
+        self.polars = PolarsState()
 
     # -- policy -------------------------------------------------------------------------------
 

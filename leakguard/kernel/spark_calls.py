@@ -10,7 +10,6 @@ restricts an inspection by adding the policy's train condition to the plan
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import types
 import weakref
@@ -34,6 +33,7 @@ from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Split, Split
 if TYPE_CHECKING:
     from leakguard.catalog import Api
     from leakguard.kernel.session import Session
+    from leakguard.kernel.state import SparkState
     from leakguard.lineage.graph import Node
 
 _ORIGIN = "_leakguard_origin"
@@ -41,25 +41,9 @@ _MAX_FILTERS = 8
 _ANCESTORS = 64
 
 
-@dataclasses.dataclass
-class SparkState:
-    """Per session: inspection results (node ids), the statements that inspected, recent filters per parent."""
-
-    inspected: set[NodeId] = dataclasses.field(default_factory=set)
-    statements: set[tuple[str, int | None, int]] = dataclasses.field(default_factory=set)
-    # parent node -> recent filters of it: (result, its node, its condition, the names its statement wrote)
-    filters: dict[NodeId, list[tuple[weakref.ref[Any], NodeId, Condition, frozenset[str]]]] = dataclasses.field(
-        default_factory=dict)
-
-
-_STATES: weakref.WeakKeyDictionary[Session, SparkState] = weakref.WeakKeyDictionary()
-
-
 def state_of(s: Session) -> SparkState:
-    found = _STATES.get(s)
-    if found is None:
-        found = _STATES[s] = SparkState()
-    return found
+    """The Spark handlers' part of the session."""
+    return s.spark
 
 
 def _statement_key(s: Session, frame: types.FrameType | None) -> tuple[str, int | None, int] | None:

@@ -7,7 +7,6 @@ schema cache holds its connection weakly, and no DataFrame is kept here.
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import NodeId
@@ -48,11 +47,6 @@ class SqlState:
         return cache
 
 
-_states: weakref.WeakKeyDictionary[Any, SqlState] = weakref.WeakKeyDictionary()
-
-
 def state_of(s: Session) -> SqlState:
-    state = _states.get(s)
-    if state is None:
-        state = _states[s] = SqlState()
-    return state
+    """The SQL guard's part of the session."""
+    return s.sql
