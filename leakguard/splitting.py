@@ -94,6 +94,15 @@ def future_mask(frame: pd.DataFrame, policy: Policy) -> BoolArray:
     return np.asarray((values > cutoff_for(values, policy)).to_numpy(dtype=bool, na_value=False))
 
 
+_HOLDOUT_WORDS = ("test", "holdout", "hold_out", "valid", "val", "eval", "oot")
+
+
+def looks_like_holdout(name: str) -> bool:
+    """``X_test``, ``df_valid``, ``holdout`` → True: the naming rule both engines use to tell the holdout part."""
+    lowered = name.lower()
+    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)
+
+
 def needed_columns(policy: Policy) -> list[str]:
     """Columns a frame must hold for the policy to assign its rows."""
     needed: list[str] = []

@@ -25,6 +25,7 @@ from leakguard.catalog import Api
 from leakguard.errors import LeakageError
 from leakguard.kernel import features, modelling
 from leakguard.kernel import frames as fr
+from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.kernel import before_query
 
@@ -425,8 +426,8 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
             if 2 * i + 1 >= len(parts):
                 break
             parent = s.node_of(data, frame=frame)
-            s.register_split(parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
-                             api.name, inferred=True, frame=frame)
+            register_split(s, parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
+                           api.name, inferred=True, frame=frame)
         if not s.policy.holdout.declared:
             size = kwargs.get("test_size")
             fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from leakguard.errors import LeakageError, PolicyError
 from leakguard.finding import Finding
 from leakguard.kernel import frames as fr
+from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
-from leakguard.lineage.events import Derive, NodeId, Read, Split, SplitPart, Where
+from leakguard.lineage.events import Derive, NodeId, Read, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leakguard")
 _MISSING = object()
-_HOLDOUT_WORDS = ("test", "holdout", "hold_out", "valid", "val", "eval", "oot")
 
 
 class Session:
@@ -66,7 +66,7 @@ class Session:
         self.busy = False
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
-        self._subsets: dict[NodeId, list[NodeId]] = {}
+        self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
         self.groupings: dict[int, tuple[Any, Any, dict[str, Any], Any]] = {}
         self.unresolved: set[str] = set()
         # results of this cell's inspections that cannot be weakly referenced (floats...), by id
@@ -349,7 +349,7 @@ class Session:
             node = self.derive_node(value, name, inputs, "assign", where)
             self._bind(name, value, node.id)
             made.append((name, node, value))
-        self._find_partitions(made)
+        splits.find_partitions(self, made)
 
     def _bind(self, name: str, value: Any, nid: NodeId) -> None:
         self.bindings[name] = nid
@@ -357,60 +357,6 @@ class Session:
         node = self.graph.nodes.get(nid)
         if node is not None and node.name.startswith("<"):
             node.name = name
-
-    def _find_partitions(self, made: list[tuple[str, Node, Any]]) -> None:
-        """Recognise hand-made splits: two frames from one parent whose rows partition it."""
-        for name, node, value in made:
-            if not fr.is_row_data(value) or len(node.inputs) != 1:
-                continue
-            parent_id = node.inputs[0]
-            parent = self.tracker.object_of(parent_id)
-            siblings = self._subsets.setdefault(parent_id, [])
-            if parent is not None:
-                for sib_id in siblings:
-                    sib = self.tracker.object_of(sib_id)
-                    if sib is None or sib is value:
-                        continue
-                    if fr.partitions(parent, sib, value):
-                        self._record_partition(parent_id, (sib_id, sib), (node.id, value), name)
-                        break
-            siblings.append(node.id)
-            del siblings[:-8]
-
-    def _record_partition(self, parent_id: NodeId, a: tuple[NodeId, Any], b: tuple[NodeId, Any], b_name: str) -> None:
-        a_node = self.graph.nodes[a[0]]
-        a_test = looks_like_holdout(a_node.name)
-        b_test = looks_like_holdout(b_name)
-        if a_test == b_test:
-            na, nb = fr.row_count(a[1]), fr.row_count(b[1])
-            a_test = na is not None and nb is not None and na < nb
-        holdout, train = (a, b) if a_test else (b, a)
-        self.register_split(parent_id, [(train[1], "train"), (holdout[1], "holdout")], "row partition",
-                            inferred=True, names=[self.graph.nodes[train[0]].name, self.graph.nodes[holdout[0]].name])
-
-    # -- splits -----------------------------------------------------------------------------
-
-    def register_split(self, parent_id: NodeId, parts: list[tuple[Any, str]], method: str, *,
-                       inferred: bool, names: list[str] | None = None, removes: frozenset[str] = frozenset(),
-                       frame: types.FrameType | None = None) -> None:
-        """Emit a Split of ``parent_id`` into live ``parts`` and register each part's object."""
-        where = self.where(frame)
-        split_parts = []
-        for i, (obj, role) in enumerate(parts):
-            label = names[i] if names and i < len(names) else f"<{role} part>"
-            split_parts.append(SplitPart(self.graph.new_id(), role, label, fr.columns_of(obj),  # type: ignore[arg-type]
-                                         fr.row_count(obj), removes))
-        ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], self.policy)
-        event = Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred)
-        self.recorder.record(event)
-        for part, (obj, _role) in zip(split_parts, parts, strict=True):
-            node = self.graph.nodes[part.out]
-            node.n_rows = part.rows
-            self.tracker.register(obj, part.out)
-        for name, nid in list(self.bindings.items()):
-            obj = self.user_ns.get(name)
-            if obj is not None and self.tracker.node_of(obj) in {p.out for p in split_parts}:
-                self.bindings[name] = self.tracker.node_of(obj) or nid
 
     def on_split(self, frames: tuple[Any, ...], result: tuple[Any, ...], parts: RowParts | None,
                  policy: Policy) -> None:
@@ -422,8 +368,8 @@ class Session:
         try:
             for i, source in enumerate(frames):
                 parent = self.node_of(source, frame=frame)
-                self.register_split(parent.id, [(result[2 * i], "train"), (result[2 * i + 1], "holdout")],
-                                    "leakguard.split", inferred=False, removes=frozenset({"future"}), frame=frame)
+                splits.register_split(self, parent.id, [(result[2 * i], "train"), (result[2 * i + 1], "holdout")],
+                                      "leakguard.split", inferred=False, removes=frozenset({"future"}), frame=frame)
             n_future = int(parts.future.sum()) if parts is not None else 0
             if n_future:
                 self.note(f"leakguard.split set aside {n_future} row(s) after the cutoff {policy.cutoff}.")
@@ -468,6 +414,3 @@ def _refuse(found: tuple[Finding, ...]) -> None:
     raise LeakageError(found)
 
 
-def looks_like_holdout(name: str) -> bool:
-    lowered = name.lower()
-    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)

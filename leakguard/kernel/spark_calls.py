@@ -286,7 +286,7 @@ def _pair_filters(s: Session, parent: Node, mine: tuple[Any, NodeId, Condition, 
         if cond.column is not None:
             train, holdout = (first, second) if other.upper else (second, first)
         else:
-            from leakguard.kernel.session import looks_like_holdout
+            from leakguard.splitting import looks_like_holdout
 
             names_first = " ".join(sorted(other_writes))
             train, holdout = (second, first) if looks_like_holdout(names_first) and not looks_like_holdout(

@@ -29,10 +29,9 @@ from leakguard.static import dataops, splits
 from leakguard.static.emitted import event
 from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
+from leakguard.static.statements import STATEMENTS, Break, Continue, Returned
 from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in, text
 
-# modules whose ``from m import *`` names the engine resolves (Spark SQL functions, Polars)
-_STAR_MODULES = frozenset({"pyspark.sql.functions", "polars"})
 MAX_UNROLL = 12
 MAX_DEPTH = 4
 STEP_BUDGET = 20_000
@@ -48,19 +47,6 @@ class Blocked(Exception):
 
 
 class _Budget(Exception):
-    pass
-
-
-class _Return(Exception):
-    def __init__(self, value: Value) -> None:
-        self.value = value
-
-
-class _Break(Exception):
-    pass
-
-
-class _Continue(Exception):
     pass
 
 
@@ -119,7 +105,7 @@ class Interp:
             pass
         except _Budget:
             self.note(f"the cell is too complex to analyse past line {self.line}; the rest was not checked")
-        except (_Return, _Break, _Continue):
+        except (Returned, Break, Continue):
             pass
         except RecursionError:
             self.note(f"the expression at line {self.line} is nested too deeply to analyse")
@@ -287,67 +273,9 @@ class Interp:
             raise _Budget
         if self.shown_override is None:
             self.line = s.lineno
-        handler = _STATEMENTS.get(type(s))
+        handler = STATEMENTS.get(type(s))
         if handler is not None:
             handler(self, s)
-
-    def s_expr(self, s: ast.Expr) -> None:
-        self.eval(s.value, shown=True)
-
-    def s_assign(self, s: ast.Assign) -> None:
-        value = self.eval(s.value, shown=True)
-        for t in s.targets:
-            self.bind(t, value)
-
-    def s_annassign(self, s: ast.AnnAssign) -> None:
-        if s.value is not None:
-            self.bind(s.target, self.eval(s.value, shown=True))
-
-    def s_augassign(self, s: ast.AugAssign) -> None:
-        left = self.eval(s.target if not isinstance(s.target, ast.Name) else ast.Name(s.target.id, ast.Load()))
-        right = self.eval(s.value)
-        self.bind(s.target, dataops.combine(self, left, right, text(s.target), "augmented assignment"))
-
-    def s_import(self, s: ast.Import) -> None:
-        for alias in s.names:
-            if alias.asname:
-                self.scopes[-1][alias.asname] = Ref(alias.name)
-            else:
-                top = alias.name.split(".")[0]
-                self.scopes[-1][top] = Ref(top)
-
-    def s_importfrom(self, s: ast.ImportFrom) -> None:
-        if s.level or s.module is None:
-            for alias in s.names:
-                self.scopes[-1][alias.asname or alias.name] = Unknown("relative import")
-            return
-        for alias in s.names:
-            if alias.name != "*":
-                self.scopes[-1][alias.asname or alias.name] = Ref(f"{s.module}.{alias.name}")
-            elif s.module in _STAR_MODULES:
-                self.star_imports.append(s.module)
-
-    def s_functiondef(self, s: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(s))
-        self.scopes[-1][s.name] = Func(s, s.name, yields)
-
-    def s_classdef(self, s: ast.ClassDef) -> None:
-        self.scopes[-1][s.name] = Unknown(f"class {s.name}")
-
-    def s_return(self, s: ast.Return) -> None:
-        raise _Return(self.eval(s.value, shown=True) if s.value is not None else Const(None))
-
-    def s_for(self, s: ast.For | ast.AsyncFor) -> None:
-        iterable = self.eval(s.iter)
-        for item in self.iterate(iterable, text(s.iter)):
-            self.bind(s.target, item)
-            try:
-                self.exec_block(s.body)
-            except _Break:
-                break
-            except _Continue:
-                continue
-        self.exec_block(s.orelse)
 
     def iterate(self, iterable: Value, text: str) -> list[Value]:
         """The values a loop over ``iterable`` binds, one per pass the engine makes."""
@@ -357,62 +285,6 @@ class Interp:
             return list(iterable.items)
         item = self.unknown_from([iterable], f"{text}[i]", "iterate")
         return [item, item]
-
-    def s_while(self, s: ast.While) -> None:
-        self.eval(s.test)
-        for _ in range(2):
-            try:
-                self.exec_block(s.body)
-            except _Break:
-                break
-            except _Continue:
-                continue
-        self.exec_block(s.orelse)
-
-    def s_if(self, s: ast.If) -> None:
-        test = self.eval(s.test)
-        if isinstance(test, Const) and not isinstance(test.value, str):
-            self.exec_block(s.body if test.value else s.orelse)
-            return
-        self.exec_block(s.body)
-        self.exec_block(s.orelse)
-
-    def s_with(self, s: ast.With | ast.AsyncWith) -> None:
-        for item in s.items:
-            value = self.eval(item.context_expr)
-            if item.optional_vars is not None:
-                self.bind(item.optional_vars, value)
-        self.exec_block(s.body)
-
-    def s_try(self, s: ast.Try) -> None:
-        self.exec_block(s.body)
-        for h in s.handlers:
-            if h.name:
-                self.scopes[-1][h.name] = UNKNOWN
-            self.exec_block(h.body)
-        self.exec_block(s.orelse)
-        self.exec_block(s.finalbody)
-
-    def s_match(self, s: ast.Match) -> None:
-        self.eval(s.subject)
-        for case in s.cases:
-            self.exec_block(case.body)
-
-    def s_delete(self, s: ast.Delete) -> None:
-        for t in s.targets:
-            if isinstance(t, ast.Name):
-                self.scopes[-1].pop(t.id, None)
-
-    def s_break(self, s: ast.Break) -> None:
-        raise _Break
-
-    def s_continue(self, s: ast.Continue) -> None:
-        raise _Continue
-
-    def s_other(self, s: ast.stmt) -> None:
-        for child in ast.iter_child_nodes(s):
-            if isinstance(child, ast.expr):
-                self.eval(child)
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -469,9 +341,9 @@ class Interp:
                 return self.unknown_from(args, f"{f.name}()", "generator")
             self.exec_block(fn.body)
             return Const(None)
-        except _Return as r:
+        except Returned as r:
             return r.value
-        except (_Break, _Continue):
+        except (Break, Continue):
             return UNKNOWN
         finally:
             self.active.pop()
@@ -482,18 +354,3 @@ class Interp:
 def _blocked(found: tuple[Finding, ...]) -> None:
     """Block mode in the static engine: the call would raise, so the rest of the cell does not run."""
     raise Blocked
-
-
-_STATEMENTS: dict[type, Callable[..., None]] = {
-    ast.Expr: Interp.s_expr, ast.Assign: Interp.s_assign, ast.AnnAssign: Interp.s_annassign,
-    ast.AugAssign: Interp.s_augassign, ast.Import: Interp.s_import, ast.ImportFrom: Interp.s_importfrom,
-    ast.FunctionDef: Interp.s_functiondef, ast.AsyncFunctionDef: Interp.s_functiondef,
-    ast.ClassDef: Interp.s_classdef, ast.Return: Interp.s_return, ast.For: Interp.s_for,
-    ast.AsyncFor: Interp.s_for, ast.While: Interp.s_while, ast.If: Interp.s_if, ast.With: Interp.s_with,
-    ast.AsyncWith: Interp.s_with, ast.Try: Interp.s_try, ast.Match: Interp.s_match, ast.Delete: Interp.s_delete,
-    ast.Break: Interp.s_break, ast.Continue: Interp.s_continue, ast.Raise: Interp.s_other,
-    ast.Assert: Interp.s_other,
-}
-if hasattr(ast, "TryStar"):
-    _STATEMENTS[ast.TryStar] = Interp.s_try
-

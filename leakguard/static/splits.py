@@ -13,21 +13,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from leakguard.lineage.events import Split, SplitPart
+from leakguard.splitting import looks_like_holdout
 from leakguard.static import dataops
 from leakguard.static.values import Const, Data, Seq, Unknown, Value, text
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Site
     from leakguard.static.interp import Interp
-
-_HOLDOUT_WORDS = ("test", "holdout", "hold_out", "valid", "val", "eval", "oot")
-
-
-def looks_like_holdout(name: str) -> bool:
-    """``X_test``, ``df_valid``, ``holdout`` → True (the kernel's naming rule)."""
-    lowered = name.lower()
-    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)
-
 
 def _as_data(it: Interp, v: Value, text: str) -> Data:
     if isinstance(v, Data):
