@@ -123,6 +123,12 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
     return outcome
 
 
+def withdraw_claims(s: Session, notes_before: int) -> None:
+    """Drop the safe-mode notes added since ``notes_before``: the restricted call they describe failed."""
+    added = s.cell_notes[notes_before:]
+    s.cell_notes[notes_before:] = [n for n in added if not n.startswith("safe mode")]
+
+
 def _creates_or_drops(analysis: Analysis) -> bool:
     from sqlglot import exp
 
