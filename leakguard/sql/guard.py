@@ -93,19 +93,8 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
     if analysis.kind == "unanalysed":
         s.emit(Query(sql, analysis.dialect, (), where, inspects=False, unanalysed=analysis.problem))
         return outcome
-    if analysis.kind == "write":
-        protected = tuple(w.name for w in analysis.writes if is_holdout(w, policy.holdout.tables))
-        sources = tuple(scan_node(s, resolver, scan, None) for scan in analysis.write_sources)
-        for target in analysis.writes:
-            key = (id(con), target.key)
-            if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
-                state.tables[key] = derive(s, sources, f"write {target.name}", target.name, where)
-            elif _creates_or_drops(analysis):
-                state.tables.pop(key, None)
-        resolver.cache.invalidate()
-        if protected:
-            s.emit(Query(sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
-        return outcome
+    if analysis.writes and analysis.kind in ("write", "query"):
+        _record_writes(s, resolver, analysis, con, where)
     if analysis.kind != "query":
         return outcome
     inputs = tuple(dict.fromkeys(scan_node(s, resolver, scan, None) for scan in analysis.scans))
@@ -121,6 +110,27 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
             return outcome
     s.emit(event)
     return outcome
+
+
+def _record_writes(s: Session, resolver: Resolver, analysis: Analysis, con: Any, where: Where) -> None:
+    """Tie each table the SQL writes to the rows it was written from (``CREATE TABLE t AS SELECT ... FROM ev``).
+
+    A query later in the same text reads ``t`` with that lineage too: block and safe mode act on it.
+    """
+    state = state_of(s)
+    protected = tuple(w.name for w in analysis.writes if is_holdout(w, s.policy.holdout.tables))
+    sources = tuple(scan_node(s, resolver, scan, None) for scan in analysis.write_sources)
+    for target in analysis.writes:
+        key = (id(con), target.key)
+        if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
+            state.tables[key] = derive(s, sources, f"write {target.name}", target.name, where)
+            # names as the query wrote them, not as stored: restrictions on them are left unquoted
+            resolver.found[target.key] = Source("lineage", None, node=state.tables[key])
+        elif _creates_or_drops(analysis):
+            state.tables.pop(key, None)
+    resolver.cache.invalidate()
+    if protected:
+        s.emit(Query(analysis.sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
 
 
 def withdraw_claims(s: Session, notes_before: int) -> None:
