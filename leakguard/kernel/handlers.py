@@ -44,8 +44,8 @@ class Plan:
     kwargs: dict[str, Any] | None = None
     after: Callable[[Any], None] | None = None
     # a restricted SQL query that fails is sent again unchanged: reading twice changes nothing,
-    # and the user then gets exactly the error (or result) their own query gives
-    retry_unrestricted: bool = False
+    # and the user then gets exactly the error (or result) their own query gives; this is then called
+    retry_unrestricted: Callable[[], None] | None = None
 
 
 Before = Callable[["Session", Api, tuple[Any, ...], dict[str, Any]], "Plan | None"]
@@ -137,6 +137,8 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
                     if not _restricted_call_failed(s, api, plan, exc, notes_before):
                         raise  # the user's own error, from their code run once on the training rows
                     result = original(*args, **kwargs)  # a query failing by itself raises its own error here
+                    assert plan.retry_unrestricted is not None
+                    plan.retry_unrestricted()
                     s.note(f"safe mode could not run the restricted query of {api.name}(); it ran on all rows.")
             else:
                 result = original(*args, **kwargs)
@@ -160,7 +162,7 @@ def _restricted_call_failed(s: Session, api: Api, plan: Plan, exc: Exception, no
     way to at most one note. Otherwise the user's code is not run a second time.
     """
     withdraw_claims(s, notes_before)
-    if plan.retry_unrestricted:
+    if plan.retry_unrestricted is not None:
         return True
     s.note(f"safe mode ran {api.name}() on training rows only and it raised {type(exc).__name__}; "
            "the error is your code's, on those rows (it was not run again on all rows).")

@@ -68,6 +68,15 @@ class Outcome:
     sql: str | None = None                 # the rewritten SQL to send instead (safe mode)
     inputs: tuple[NodeId, ...] = ()
     frames: tuple[str, ...] = ()           # names of the tables that are DataFrames read by name (DuckDB)
+    plain: Query | None = None             # the query's own event, for when the restricted SQL fails
+
+    def ran_unrestricted(self, s: Session) -> None:
+        """The restricted SQL failed and the query ran as written: its findings and lineage are the plain query's."""
+        if self.plain is None:
+            return
+        self.sql, self.inputs = None, self.plain.inputs
+        s.emit(self.plain)
+        self.plain = None
 
 
 def guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None = None,
@@ -105,7 +114,7 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
         restricted = _restrict(s, resolver, analysis, can_rewrite)
         if restricted is not None:
             new_sql, new_inputs = restricted
-            outcome.sql, outcome.inputs = new_sql, new_inputs
+            outcome.sql, outcome.inputs, outcome.plain = new_sql, new_inputs, event
             s.emit(dataclasses.replace(event, sql=new_sql, inputs=new_inputs, restricted=True))
             return outcome
     s.emit(event)

@@ -146,6 +146,8 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
                 raise
             withdraw_claims(s, notes_before)  # a query failing by itself raises its own error below
             result = execute(con, cell, s.user_ns, n)
+            if outcome is not None:
+                outcome.ran_unrestricted(s)
             s.note("safe mode could not run the restricted query; it ran on all rows.")
         if result is not None and outcome is not None:
             try:

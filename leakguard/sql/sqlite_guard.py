@@ -64,6 +64,7 @@ def _guarded_call(con: Any, sql: Any, run: Callable[[Any], Any]) -> Any:
                 # once more, so one that fails by itself gives the user exactly its own error
                 withdraw_claims(s, notes_before)
                 result = run(sql)
+                outcome.ran_unrestricted(s)
                 s.note("safe mode could not run the restricted query; it ran on all rows.")
                 return result
         return run(sql)

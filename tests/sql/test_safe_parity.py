@@ -123,3 +123,30 @@ def test_a_query_bounded_by_the_user_is_sent_as_written(kernel: Kernel, engine: 
     assert r.error is None and r.findings == [] and not any("safe mode" in n for n in r.notes)
     assert (list(kernel.ns["names"]), kernel.ns["rows"]) == expected
     assert expected[1][0][0] == int((make_events()["event_ts"] <= CUTOFF).sum())
+
+
+@pytest.mark.parametrize("how", ["con.sql(q).fetchall()", "%%sql"])
+def test_a_restriction_the_database_rejects_runs_as_written_and_says_so(kernel: Kernel, how: str) -> None:
+    # times stored as epoch seconds: the cutoff, a TIMESTAMP, cannot be compared with them
+    kernel.run("import duckdb, leakguard\ncon = duckdb.connect()\n"
+               "con.execute('CREATE TABLE ev AS SELECT 1704067200 + range * 21600 AS event_ts, range % 7 AS x "
+               "FROM range(1000)')")
+    kernel.run("leakguard.policy(time='event_ts', cutoff='2024-06-01', holdout=None, mode='safe')")
+    kernel.ns["q"] = "SELECT count(*) AS n FROM ev"
+    cell = "%%sql con -o got\nSELECT count(*) AS n FROM ev" if how == "%%sql" else f"got = {how}"
+    r = kernel.run(cell)
+    n = int(kernel.ns["got"]["n"][0]) if how == "%%sql" else kernel.ns["got"][0][0]
+    assert n == 1000  # all rows, as the note says; and the finding is shown, not hidden by the failed restriction
+    assert r.rules == ["peek-future"]
+    assert [x for x in r.notes if x.startswith("safe mode")] == [
+        x for x in r.notes if "could not run the restricted query" in x] and len(r.notes) == 1
+
+
+def test_a_sql_cell_that_fails_as_written_fails_the_same_way_in_safe_mode(kernel: Kernel) -> None:
+    _setup(kernel, "duckdb")
+    cell = "%%sql con\nSELECT count(*), total(x) FROM ev"
+    plain = kernel.run(cell, raises=True)
+    kernel.run("leakguard.policy(mode='safe')")
+    r = kernel.run(cell, raises=True)
+    assert plain.error is not None and type(r.error) is type(plain.error) and str(r.error) == str(plain.error)
+    assert not any(n.startswith("safe mode") for n in r.notes), r.notes
