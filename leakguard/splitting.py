@@ -69,6 +69,19 @@ def time_values(frame: pd.DataFrame, column: str) -> pd.Series:
     return values
 
 
+def _instants(values: pd.Series) -> npt.NDArray[np.datetime64]:
+    """The times as naive UTC datetime64, which sorts missing times last.
+
+    A column with a time zone converts to an object array of Timestamps, where NaT compares
+    neither before nor after anything: the order of a sort, and so the holdout, would be arbitrary.
+    """
+    import numpy as np
+
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(None)
+    return np.asarray(values.to_numpy(dtype="datetime64[ns]"))
+
+
 def cutoff_for(values: pd.Series, policy: Policy) -> pd.Timestamp:
     """The cutoff as a Timestamp comparable with ``values`` (time zones reconciled)."""
     import pandas as pd
@@ -146,7 +159,7 @@ def row_parts(frame: pd.DataFrame, policy: Policy) -> RowParts:
         if policy.time is not None and policy.time in frame.columns:
             time_ordered = True
             candidates = np.flatnonzero(~future & ~holdout)
-            times = time_values(frame, policy.time).to_numpy()[candidates]
+            times = _instants(time_values(frame, policy.time))[candidates]
             order = np.argsort(times, kind="stable")
             k = round(len(candidates) * h.fraction)
             if k:

@@ -27,6 +27,7 @@ from leakguard.kernel import features, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read
+from leakguard.sql.guard import withdraw_claims
 from leakguard.sql.kernel import before_query
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class Plan:
     args: tuple[Any, ...] | None = None
     kwargs: dict[str, Any] | None = None
     after: Callable[[Any], None] | None = None
+    # a restricted SQL query that fails is sent again unchanged: reading twice changes nothing,
+    # and the user then gets exactly the error (or result) their own query gives; this is then called
+    retry_unrestricted: Callable[[], None] | None = None
 
 
 Before = Callable[["Session", Api, tuple[Any, ...], dict[str, Any]], "Plan | None"]
@@ -117,6 +121,7 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
         if s.busy or get_ident() != s.main_thread:
             return original(*args, **kwargs)
         s.busy = True
+        notes_before = len(s.cell_notes)
         try:
             try:
                 plan = before(s, api, args, kwargs)
@@ -129,10 +134,13 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
                 try:
                     result = original(*(args if plan.args is None else plan.args),
                                       **(kwargs if plan.kwargs is None else plan.kwargs))
-                except Exception:
-                    # the restricted call failed where the real one may not: run the real one
-                    s.note(f"safe mode could not restrict {api.name}(); it ran on all rows.")
-                    result = original(*args, **kwargs)
+                except Exception as exc:
+                    if not _restricted_call_failed(s, api, plan, exc, notes_before):
+                        raise  # the user's own error, from their code run once on the training rows
+                    result = original(*args, **kwargs)  # a query failing by itself raises its own error here
+                    assert plan.retry_unrestricted is not None
+                    plan.retry_unrestricted()
+                    s.note(f"safe mode could not run the restricted query of {api.name}(); it ran on all rows.")
             else:
                 result = original(*args, **kwargs)
             if plan is not None and plan.after is not None:
@@ -146,6 +154,20 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
 
     module = _frame_module(api)
     return wrapper if module is None else _disguised(wrapper, module, original)
+
+
+def _restricted_call_failed(s: Session, api: Api, plan: Plan, exc: Exception, notes_before: int) -> bool:
+    """The restricted call raised: True when it is to be sent again unchanged (SQL reads only).
+
+    The notes planning added say the call ran restricted; it did not finish, so they give
+    way to at most one note. Otherwise the user's code is not run a second time.
+    """
+    withdraw_claims(s, notes_before)
+    if plan.retry_unrestricted is not None:
+        return True
+    s.note(f"safe mode ran {api.name}() on training rows only and it raised {type(exc).__name__}; "
+           "the error is your code's, on those rows (it was not run again on all rows).")
+    return False
 
 
 # -- read ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 MAX_COLUMNS = 10_000
 MAX_HASHED_ROWS = 20_000_000  # partitions proved from row hashes up to this many rows
-_MAX_TIME = dt.datetime(9999, 12, 31)
+_MAX_INSTANT = 2**63 - 1  # a missing time ranks after every real one
 
 
 def _pl() -> Any | None:
@@ -241,7 +241,10 @@ def part_exprs(policy: Policy, schema: dict[str, Any]) -> tuple[Any, Any, bool]:
         if t is not None:
             time_ordered = True
             candidate = ~future & ~holdout
-            key = pl.when(candidate).then(t.fill_null(pl.lit(_MAX_TIME))).otherwise(None)
+            # rank instants as integers: a naive "latest time" literal cannot stand in for a
+            # missing time in a column with a time zone (Polars has no supertype for the two)
+            instant = t.dt.epoch("us").fill_null(pl.lit(_MAX_INSTANT, dtype=pl.Int64))
+            key = pl.when(candidate).then(instant).otherwise(None)
             rank = key.rank("ordinal")  # ties keep row order: pandas' stable argsort
             n = candidate.sum()
             k = _banker_round(n.cast(pl.Float64) * h.fraction)

@@ -40,7 +40,9 @@ from leakguard.sql.markers import markers, markers_in
 from leakguard.sql.scopes import (
     EqualColumns,
     aggregates,
+    created_columns,
     equalities,
+    finds_aggregate,
     output_names,
     predicates,
     pushable_projection,
@@ -169,6 +171,16 @@ def analyse(sql: str, dialect: str, policy: Policy, schema: Schema | None = None
         _quiet.reset(token)
 
 
+def _copied_query(tree: exp.Expr) -> exp.Query | None:
+    """The query of ``COPY (query) TO ...``, or None."""
+    if not isinstance(tree, exp.Copy) or tree.args.get("kind"):
+        return None
+    inner: exp.Expr | None = tree.this
+    while isinstance(inner, exp.Subquery):
+        inner = inner.this
+    return inner if isinstance(inner, exp.Query) else None
+
+
 def _short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) <= 200 else text[:199] + "…"
@@ -185,6 +197,7 @@ class _Analyser:
         self.visits = 0
         self.uses: list[str] = []
         self.columns: list[str] = []
+        self.created: dict[str, dict[str, str] | None] = {}  # tables this text creates → their columns
 
     def run(self, trees: list[exp.Expr]) -> Analysis:
         result = Analysis(self.sql, self.dialect, "other", statements=trees)
@@ -195,9 +208,12 @@ class _Analyser:
         write_sources: list[Scan] = []
         kinds: set[str] = set()
         for tree in trees:
-            if isinstance(tree, exp.Query):
+            copied = _copied_query(tree)
+            if isinstance(tree, exp.Query) or copied is not None:
+                # COPY (query) TO 'file': the query's rows are computed like any query's (and restricted so)
+                read: exp.Expr = copied if copied is not None else tree
                 kinds.add("query")
-                root = build_scope(tree)
+                root = build_scope(read)
                 if root is None:
                     continue
                 self.visit(root, {})
@@ -205,7 +221,7 @@ class _Analyser:
                 if tree is trees[-1] or len(trees) == 1:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
-                result.inspects = result.inspects or tree.find(*_STATS) is not None
+                result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
                 writes.extend(targets(tree))
@@ -215,7 +231,13 @@ class _Analyser:
                     root = build_scope(query)
                     if root is not None:
                         self.visit(root, {})
-                    write_sources.extend(s for k, s in self.scans.items() if k not in before)
+                    made = [s for k, s in self.scans.items() if k not in before]
+                    write_sources.extend(made)
+                    if isinstance(tree, exp.Create):
+                        # a later statement of this text reads the new table before the database can be asked
+                        columns = created_columns(tree, query, made)
+                        for target in targets(tree):
+                            self.created[target.key] = columns
             elif isinstance(tree, _OTHER):
                 kinds.add("other")
             else:
@@ -240,7 +262,7 @@ class _Analyser:
             ref = table_ref(node)
             if ref is None:
                 return None
-            cols = self.schema.columns(ref)
+            cols = self.created[ref.key] if ref.key in self.created else self.schema.columns(ref)
             scan = Scan(ref, node, lower_map(cols) if cols is not None else None,
                         {k.lower(): v for k, v in (cols or {}).items()})
             alias = node.args.get("alias")

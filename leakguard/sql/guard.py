@@ -68,6 +68,15 @@ class Outcome:
     sql: str | None = None                 # the rewritten SQL to send instead (safe mode)
     inputs: tuple[NodeId, ...] = ()
     frames: tuple[str, ...] = ()           # names of the tables that are DataFrames read by name (DuckDB)
+    plain: Query | None = None             # the query's own event, for when the restricted SQL fails
+
+    def ran_unrestricted(self, s: Session) -> None:
+        """The restricted SQL failed and the query ran as written: its findings and lineage are the plain query's."""
+        if self.plain is None:
+            return
+        self.sql, self.inputs = None, self.plain.inputs
+        s.recorder.record(self.plain)
+        self.plain = None
 
 
 def guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None = None,
@@ -89,23 +98,11 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
     outcome = Outcome(analysis, frames=tuple(resolver.frame_names))
     state = state_of(s)
     state.last_sql = sql
-    policy = s.policy
     if analysis.kind == "unanalysed":
         s.recorder.record(Query(sql, analysis.dialect, (), where, inspects=False, unanalysed=analysis.problem))
         return outcome
-    if analysis.kind == "write":
-        protected = tuple(w.name for w in analysis.writes if is_holdout(w, policy.holdout.tables))
-        sources = tuple(scan_node(s, resolver, scan, None) for scan in analysis.write_sources)
-        for target in analysis.writes:
-            key = (id(con), target.key)
-            if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
-                state.tables[key] = derive(s, sources, f"write {target.name}", target.name, where)
-            elif _creates_or_drops(analysis):
-                state.tables.pop(key, None)
-        resolver.cache.invalidate()
-        if protected:
-            s.recorder.record(Query(sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
-        return outcome
+    if analysis.writes and analysis.kind in ("write", "query"):
+        _record_writes(s, resolver, analysis, con, where)
     if analysis.kind != "query":
         return outcome
     inputs = tuple(dict.fromkeys(scan_node(s, resolver, scan, None) for scan in analysis.scans))
@@ -119,10 +116,38 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
         if restricted is None:
             return None
         outcome.sql, outcome.inputs = restricted
+        outcome.plain = looked  # recorded as written should the restricted SQL fail
         return dataclasses.replace(looked, sql=outcome.sql, inputs=outcome.inputs)
 
     s.recorder.inspect(event, restrict)
     return outcome
+
+
+def _record_writes(s: Session, resolver: Resolver, analysis: Analysis, con: Any, where: Where) -> None:
+    """Tie each table the SQL writes to the rows it was written from (``CREATE TABLE t AS SELECT ... FROM ev``).
+
+    A query later in the same text reads ``t`` with that lineage too: block and safe mode act on it.
+    """
+    state = state_of(s)
+    protected = tuple(w.name for w in analysis.writes if is_holdout(w, s.policy.holdout.tables))
+    sources = tuple(scan_node(s, resolver, scan, None) for scan in analysis.write_sources)
+    for target in analysis.writes:
+        key = (id(con), target.key)
+        if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
+            state.tables[key] = derive(s, sources, f"write {target.name}", target.name, where)
+            # names as the query wrote them, not as stored: restrictions on them are left unquoted
+            resolver.found[target.key] = Source("lineage", None, node=state.tables[key])
+        elif _creates_or_drops(analysis):
+            state.tables.pop(key, None)
+    resolver.cache.invalidate()
+    if protected:
+        s.recorder.record(Query(analysis.sql, analysis.dialect, analysis.tables, where, inspects=False, writes=protected))
+
+
+def withdraw_claims(s: Session, notes_before: int) -> None:
+    """Drop the safe-mode notes added since ``notes_before``: the restricted call they describe failed."""
+    added = s.cell_notes[notes_before:]
+    s.cell_notes[notes_before:] = [n for n in added if not n.startswith("safe mode")]
 
 
 def _creates_or_drops(analysis: Analysis) -> bool:

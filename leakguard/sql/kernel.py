@@ -70,7 +70,8 @@ def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], *, co
             return
         result_node(s, outcome, result, "<sql result>", where)
 
-    return _plan(args=new_args, kwargs=new_kwargs, after=after)
+    return _plan(args=new_args, kwargs=new_kwargs, after=after,
+                 retry_unrestricted=lambda: outcome.ran_unrestricted(s))
 
 
 def _sql_text(raw: Any, con: Any) -> tuple[str | None, Callable[[str], Any] | None]:

@@ -22,7 +22,7 @@ from leakguard.kernel.session import Session
 from leakguard.lineage.events import Where
 from leakguard.sql import duckframes
 from leakguard.sql.connections import engine_of
-from leakguard.sql.guard import Outcome, guard
+from leakguard.sql.guard import Outcome, guard, withdraw_claims
 from leakguard.sql.lineage import result_node
 from leakguard.sql.state import state_of
 
@@ -125,6 +125,7 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
         return None
     where = Where(s.cell_id, s.execution_count, 1)
     outcome: Outcome | None = None
+    notes_before = len(s.cell_notes)
     was_busy, s.busy = s.busy, True
     try:
         try:
@@ -143,8 +144,11 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
         except Exception:
             if sql == cell:
                 raise
-            s.note("safe mode could not run the restricted query; it ran on all rows.")
+            withdraw_claims(s, notes_before)  # a query failing by itself raises its own error below
             result = execute(con, cell, s.user_ns, n)
+            if outcome is not None:
+                outcome.ran_unrestricted(s)
+            s.note("safe mode could not run the restricted query; it ran on all rows.")
         if result is not None and outcome is not None:
             try:
                 result_node(s, outcome, result, opts["out"] or "<%%sql result>", where)

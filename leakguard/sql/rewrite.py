@@ -1,12 +1,14 @@
-"""Safe mode for SQL: restrict scans on the AST, then generate the query again.
+"""Safe mode for SQL: restrict scans in the text the user wrote.
 
 Each restricted scan ``FROM events AS e`` becomes
 ``FROM (SELECT * FROM events WHERE event_ts <= CAST('2024-06-01 00:00:00' AS TIMESTAMP)) AS e``:
 the rows of that one scan are cut, whatever join, CTE or UNION branch it sits in, and
 every column reference keeps working through the alias. A test-only table becomes an
-empty selection of itself (``WHERE 1 = 0``), so the query still binds. Parameter markers
-(``?``, ``:name``, ``$1``...) are kept exactly as written; when they cannot be, the
-rewrite is refused rather than changing what the query means.
+empty selection of itself (``WHERE 1 = 0``), so the query still binds. Only the table
+reference's characters (``leakguard/sql/spans.py``) are replaced; the rest of the query
+is not generated again, so its functions, casts, identifiers, result column names,
+parameter markers and errors are exactly the user's. When a scan's place in the text
+cannot be found exactly, the rewrite is refused rather than changing what the query means.
 
 >>> import sqlglot
 >>> from leakguard.policy import Policy
@@ -14,27 +16,27 @@ rewrite is refused rather than changing what the query means.
 >>> p = Policy(time="ts", cutoff="2024-06-01")
 >>> a = analyse("SELECT count(*) FROM events e WHERE e.x = ?", "sqlite", p)
 >>> restrict(a, {id(a.scans[0]): Restriction(time_column="ts")}, p)
-"SELECT COUNT(*) FROM (SELECT * FROM events WHERE JULIANDAY(ts) <= JULIANDAY('2024-06-01 00:00:00')) AS e WHERE e.x = ?"
+"SELECT count(*) FROM (SELECT * FROM events WHERE JULIANDAY(ts) <= JULIANDAY('2024-06-01 00:00:00')) AS e WHERE e.x = ?"
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from leakguard.policy import Policy
 from leakguard.sql.analysis import Analysis
 from leakguard.sql.bounds import naive
-from leakguard.sql.markers import marker_name, markers
+from leakguard.sql.markers import markers
+from leakguard.sql.spans import SpanError, scan_span
 
-_KEEP_ARGS = {"this", "db", "catalog", "alias", "sample"}
 _NUMERIC = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
-_FROM = "from_" if "from_" in exp.Select.arg_types else "from"  # sqlglot renamed the argument
 
 
 class RewriteError(Exception):
@@ -135,61 +137,37 @@ def _julianday(value: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this="JULIANDAY", expressions=[value])
 
 
-def _alias_for(node: exp.Table) -> exp.TableAlias:
-    """The scan's own alias (taken off it), or one naming the table as the query refers to it."""
-    alias = node.args.get("alias")
-    if isinstance(alias, exp.TableAlias):
-        node.set("alias", None)
-        return alias
-    this = node.this
-    if isinstance(this, exp.Identifier):
-        name = this.name
-        if this.quoted and ("/" in name or "." in name):
-            name = os.path.splitext(os.path.basename(name))[0] or "t"
-        return exp.TableAlias(this=exp.to_identifier(name, quoted=this.quoted or None))
-    raise RewriteError("a table function without an alias cannot be restricted")
-
-
-def restrict_scan(node: exp.Table, condition: exp.Expr) -> None:
-    """Replace the scan ``node`` by ``(SELECT * FROM node WHERE condition) AS alias`` in its tree.
-
-    The node itself moves into the subquery (no copy is made).
-    """
-    extra = {k for k, v in node.args.items() if v and k not in _KEEP_ARGS}
-    if extra:
-        raise RewriteError(f"a scan with {', '.join(sorted(extra))} cannot be restricted")
-    alias = _alias_for(node)
-    select = exp.Select(expressions=[exp.Star()], where=exp.Where(this=condition))
-    node.replace(exp.Subquery(this=select, alias=alias))
-    select.set(_FROM, exp.From(this=node))
-
-
 def restrict(analysis: Analysis, restrictions: Mapping[int, Restriction], policy: Policy) -> str:
     """The SQL with each scan in ``restrictions`` (keyed by ``id(scan)``) restricted; raises RewriteError.
 
-    The analysis's trees are changed in place: analyse again to reuse them.
+    Only the characters of each restricted table reference change: every other character
+    is the user's, so result column names, functions, casts and errors stay theirs.
     """
-    dialect = analysis.dialect
-    original = analysis.markers()
+    dialect, sql = analysis.dialect, analysis.sql
+    tokens = analysis.tokens or Dialect.get_or_raise(dialect).tokenize(sql)
+    edits: list[tuple[int, int, str]] = []
     for scan in analysis.scans:
         r = restrictions.get(id(scan))
-        if r is not None:
-            restrict_scan(scan.node, predicate(r, policy, dialect))
-    return generate(analysis.statements, dialect, original)
-
-
-def generate(trees: list[exp.Expr], dialect: str, original: list[str]) -> str:
-    """SQL for ``trees`` (changed in place) with the parameter markers ``original`` kept exactly."""
-    if original:
-        params = [n for tree in trees for n in tree.dfs() if isinstance(n, (exp.Placeholder, exp.Parameter))]
-        by_name = {marker_name(m): m for m in original}
-        for node in params:
-            text = by_name.get(node.name if node.this is not None else "")
-            if text is None:
-                raise RewriteError("its parameter markers could not be matched")
-            node.replace(exp.Var(this=text))
-    sql = ";\n".join(tree.sql(dialect=dialect, copy=False) for tree in trees)
-    if original and markers(sql, dialect) != original:
+        if r is None:
+            continue
+        try:
+            span = scan_span(scan.node, tokens, sql, dialect)
+        except SpanError as exc:
+            raise RewriteError(str(exc)) from None
+        condition = predicate(r, policy, dialect).sql(dialect=dialect)
+        edits.append((span.start, span.end,
+                      f"(SELECT * FROM {sql[span.start:span.name_end]} WHERE {condition}) AS {span.alias}"))
+    edits.sort()
+    if any(a[1] > b[0] for a, b in itertools.pairwise(edits)):
+        raise RewriteError("two of its table references overlap")
+    pieces: list[str] = []
+    done = 0
+    for start, end, text in edits:
+        pieces += [sql[done:start], text]
+        done = end
+    new_sql = "".join(pieces) + sql[done:]
+    original = analysis.markers()
+    # the inserted text holds no marker; checked anyway where the driver binds parameters by position
+    if original and markers(new_sql, dialect) != original:
         raise RewriteError("its parameter markers would not survive the rewrite")
-    return sql
-
+    return new_sql

@@ -10,13 +10,33 @@ Small pure functions over sqlglot trees, used by the analysis (``leakguard/sql/a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Protocol
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
 from leakguard.sql.bounds import Bound
 from leakguard.sql.tables import TableRef, table_ref
+
+# DuckDB aggregates sqlglot parses as anonymous functions: without this list ``histogram(label)``
+# would read as a plain projection of the label, and a query of them alone as a listing
+UNTYPED_AGGREGATES = frozenset({
+    "histogram", "histogram_exact", "histogram_values", "entropy", "kurtosis_pop", "mad", "product", "fsum",
+    "favg", "sumkahan", "kahan_sum", "reservoir_quantile", "geomean", "geometric_mean", "weighted_avg", "wavg",
+    "bitstring_agg", "arbitrary",
+})
+
+
+def is_aggregate(node: exp.Expr) -> bool:
+    """True for an aggregate function call, typed by sqlglot or one of ``UNTYPED_AGGREGATES``."""
+    return isinstance(node, exp.AggFunc) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in UNTYPED_AGGREGATES)
+
+
+def finds_aggregate(expr: exp.Expr) -> bool:
+    """True when ``expr`` calls an aggregate function anywhere inside."""
+    return any(is_aggregate(n) for n in expr.find_all(exp.AggFunc, exp.Anonymous))
 
 
 def source_named(sources: Mapping[str, object], alias: str) -> str:
@@ -102,7 +122,7 @@ def aggregates(expr: exp.Expr) -> bool:
         return False
     if expr.args.get("group"):
         return True
-    return any(p.find(exp.AggFunc) is not None and p.find(exp.Window) is None for p in expr.expressions)
+    return any(finds_aggregate(p) and p.find(exp.Window) is None for p in expr.expressions)
 
 
 def pushable_projection(expr: exp.Select, name: str) -> exp.Expr | None:
@@ -112,7 +132,7 @@ def pushable_projection(expr: exp.Select, name: str) -> exp.Expr | None:
     if any(p.find(exp.Window) for p in expr.expressions):
         return None
     group = expr.args.get("group")
-    aggregated = bool(group) or any(p.find(exp.AggFunc) for p in expr.expressions)
+    aggregated = bool(group) or any(finds_aggregate(p) for p in expr.expressions)
     for i, proj in enumerate(expr.expressions):
         if proj.alias_or_name.lower() != name:
             continue
@@ -132,7 +152,7 @@ def role_of(col: exp.Column, stop: exp.Expr) -> str:
     node = col.parent
     while node is not None and node is not stop:
         kinds.add(type(node))
-        if isinstance(node, exp.AggFunc):
+        if is_aggregate(node):
             kinds.add(exp.AggFunc)
         node = node.parent
     for klass, role in ((exp.Window, "window"), (exp.AggFunc, "aggregate"), (exp.Where, "filter"),
@@ -141,6 +161,34 @@ def role_of(col: exp.Column, stop: exp.Expr) -> str:
         if klass in kinds:
             return role
     return "projection"
+
+
+class _Scanned(Protocol):
+    columns: dict[str, str] | None
+
+
+def created_columns(tree: exp.Create, query: exp.Query, scans: Iterable[_Scanned]) -> dict[str, str] | None:
+    """The columns ``CREATE ... AS query`` gives its table (lower-cased → as written), or None when unknown.
+
+    A ``*`` stands for the columns of the scans the query reads (None when one is unknown).
+    """
+    schema = tree.this
+    if isinstance(schema, exp.Schema) and schema.expressions:
+        return {c.name.lower(): c.name for c in schema.expressions if c.name}
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    if not isinstance(query, exp.Select):
+        return None
+    found: dict[str, str] = {}
+    for proj in query.expressions:
+        if isinstance(proj, exp.Star) or (isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)):
+            for scan in scans:
+                if scan.columns is None:
+                    return None
+                found.update(scan.columns)
+        elif proj.alias_or_name:
+            found[proj.alias_or_name.lower()] = proj.alias_or_name
+    return found
 
 
 def targets(tree: exp.Expr) -> list[TableRef]:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from leakguard.sql.guard import Outcome, guard
+from leakguard.sql.guard import Outcome, guard, withdraw_claims
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -47,6 +47,7 @@ def _guarded_call(con: Any, sql: Any, run: Callable[[Any], Any]) -> Any:
     if s is None or not isinstance(sql, str):
         return run(sql)
     s.busy = True
+    notes_before = len(s.cell_notes)
     try:
         try:
             outcome: Outcome | None = guard(s, sql, con, s.where(s.cell_frame()))
@@ -59,7 +60,13 @@ def _guarded_call(con: Any, sql: Any, run: Callable[[Any], Any]) -> Any:
             try:
                 return run(outcome.sql)
             except sqlite3.Error:
+                # the note saying it was restricted no longer holds; the query as written is sent
+                # once more, so one that fails by itself gives the user exactly its own error
+                withdraw_claims(s, notes_before)
+                result = run(sql)
+                outcome.ran_unrestricted(s)
                 s.note("safe mode could not run the restricted query; it ran on all rows.")
+                return result
         return run(sql)
     finally:
         s.busy = False

@@ -108,3 +108,40 @@ def test_a_cell_run_again_supersedes_its_findings(loaded_events: Kernel) -> None
     finally:
         loaded_events.shell.events.unregister("pre_run_cell", same_cell)
         loaded_events.shell.events.register("pre_run_cell", session.pre_run_cell)
+
+
+def _calls_setup(k: Kernel) -> int:
+    """User functions that record every call (one needs 250 rows a group); the number of training rows."""
+    k.run("calls = []\n"
+          "def needs_rows(s):\n"
+          "    calls.append(len(s))\n"
+          "    if len(s) < 250:\n"
+          "        raise ValueError(f'only {len(s)} rows')\n"
+          "    return s.mean()\n"
+          "def counted_mean(s):\n"
+          "    calls.append(len(s))\n"
+          "    return s.mean()")
+    k.run("train, test = leakguard.split(df)")
+    return len(k.ns["train"])
+
+
+def test_safe_mode_runs_the_users_function_once_and_a_failure_is_theirs(loaded_events: Kernel) -> None:
+    _calls_setup(loaded_events)
+    loaded_events.run("%leakguard mode safe")
+    r = loaded_events.run("rates = df.groupby('plan')['x'].agg(needs_rows)", raises=True)
+    assert isinstance(r.error, ValueError) and str(r.error).startswith("only ")  # the user's own error
+    calls = loaded_events.ns["calls"]
+    assert calls and all(n < 250 for n in calls)  # never run again on all rows (a group there has ~330)
+    safe_notes = [n for n in r.notes if n.startswith("safe mode")]
+    assert len(safe_notes) == 1 and "raised ValueError" in safe_notes[0] and "not run again" in safe_notes[0]
+    assert "rates" not in loaded_events.ns
+
+
+def test_safe_mode_runs_a_working_function_once_on_training_rows(loaded_events: Kernel) -> None:
+    n_train = _calls_setup(loaded_events)
+    loaded_events.run("%leakguard mode safe")
+    r = loaded_events.run("rates = df.groupby('plan')['x'].agg(counted_mean)")
+    assert r.findings == [] and sum(loaded_events.ns["calls"]) == n_train  # once, on the training rows
+    safe_notes = [n for n in r.notes if n.startswith("safe mode")]
+    assert len(safe_notes) == 1 and "training row" in safe_notes[0]
+    pd.testing.assert_series_equal(loaded_events.ns["rates"], loaded_events.ns["train"].groupby("plan")["x"].mean())

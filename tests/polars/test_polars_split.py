@@ -106,3 +106,21 @@ def test_safe_mode_without_policy_columns_runs_on_all_rows_and_says_so(pl_events
     r = pl_events.run("lf.select('x').mean()")
     assert r.rules == ["peek-future", "peek-holdout"]
     assert any("could not restrict" in n for n in r.notes)
+
+
+def test_safe_mode_runs_a_users_polars_function_once_and_its_error_is_theirs(pl_events: Kernel) -> None:
+    pl_events.run("train, test = leakguard.split(df)")
+    pl_events.run("calls = []\n"
+                  "def needs_rows(s):\n"
+                  "    calls.append(len(s))\n"
+                  "    if len(s) < 250:\n"
+                  "        raise ValueError(f'only {len(s)} rows')\n"
+                  "    return s.mean()")
+    pl_events.run("%leakguard mode safe")
+    r = pl_events.run("df.group_by('plan').agg(pl.col('x').map_batches(needs_rows, return_dtype=pl.Float64, returns_scalar=True))",
+                      raises=True)
+    assert r.error is not None and "only " in str(r.error)  # the user's own error
+    calls = pl_events.ns["calls"]
+    assert calls and all(n < 250 for n in calls)  # never run again on all rows (a group there has ~330)
+    safe_notes = [n for n in r.notes if n.startswith("safe mode")]
+    assert len(safe_notes) == 1 and "not run again" in safe_notes[0]
