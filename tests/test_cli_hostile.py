@@ -145,3 +145,47 @@ def test_a_newline_in_a_path_stays_one_finding_per_line(tmp_path: Path) -> None:
     assert proc.returncode == 1
     finding = [ln for ln in proc.stdout.splitlines() if "[peek-holdout]" in ln]
     assert finding == [ln for ln in finding if ln.startswith("a\\nb.py:3:1: warning [peek-holdout]")] and finding
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Path:
+    from tests.export.helpers import CHURN, write_events, write_notebook
+
+    write_events(tmp_path, rows=300)
+    return write_notebook(tmp_path / "churn.ipynb", CHURN)
+
+
+def test_export_that_cannot_write_says_why_and_exits_2(notebook: Path) -> None:
+    folder = notebook.parent
+    (folder / "a_file").write_text("")
+    (folder / "read_only").mkdir(mode=0o555)
+    cases = {
+        ("-o", "a_file"): "cannot write a_file/churn: Not a directory",
+        ("-o", "read_only"): "cannot write read_only/churn: Permission denied",
+        ("--name", "n" * 300): "--name is 300 characters long; at most 100",
+        ("--name", "class"): "--name 'class' is a Python keyword",
+    }
+    for args, reason in cases.items():
+        proc = leakguard("export", "churn.ipynb", *args, cwd=folder, as_user=True)
+        no_traceback(proc)
+        assert proc.returncode == 2, args
+        head, why = proc.stdout.splitlines()[:2]
+        assert head == "churn.ipynb: cannot export; nothing written" and why.startswith(f"  {reason}"), proc.stdout
+    assert sorted(p.name for p in (folder / "read_only").iterdir()) == []
+    assert not (folder / "pipelines").exists()
+    # negative twin: the same export with a usable folder and name is written (exit 0)
+    proc = leakguard("export", "churn.ipynb", "--name", "churn_ok", cwd=folder, as_user=True)
+    assert proc.returncode == 0 and (folder / "pipelines" / "churn_ok" / "v1.py").is_file(), proc.stdout
+
+
+def test_export_of_hostile_files_is_one_error_each(hostile: Path) -> None:
+    reasons = {"deep.ipynb": "JSON nested too deeply to read", "bigint.ipynb": "unreadable JSON (Exceeds the limit",
+               "fifo.ipynb": "cannot read (not a regular file", "zero.py": "cannot read (not a regular file",
+               "junk.py": "binary file", "denied.py": "cannot read: Permission denied",
+               "x.ipynb": "cannot read (is a directory)"}
+    for name, reason in reasons.items():
+        proc = leakguard("export", name, cwd=hostile, as_user=True)
+        no_traceback(proc)
+        assert proc.returncode == 2, name
+        assert proc.stdout.startswith(f"{name}: cannot export; nothing written\n  {name}: {reason}"), proc.stdout
+    assert not (hostile / "pipelines").exists()

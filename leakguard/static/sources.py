@@ -110,7 +110,7 @@ def read_limited(path: Path, limit: int) -> bytes:
         if stat.S_ISDIR(info.st_mode):
             raise InputError("is a directory")
         if not stat.S_ISREG(info.st_mode):
-            raise InputError("not a regular file (a FIFO, socket or device); skipped without reading")
+            raise InputError("not a regular file (a FIFO, socket or device); not read")
         if info.st_size > limit:
             raise InputError(f"too large to check ({info.st_size // 1_000_000} MB; the limit is {limit // 1_000_000} MB)")
         chunks: list[bytes] = []
