@@ -189,3 +189,22 @@ def test_export_of_hostile_files_is_one_error_each(hostile: Path) -> None:
         assert proc.returncode == 2, name
         assert proc.stdout.startswith(f"{name}: cannot export; nothing written\n  {name}: {reason}"), proc.stdout
     assert not (hostile / "pipelines").exists()
+
+
+BLOCKED_RUN = ("import sys\nfor name in sys.argv[1].split(','):\n    sys.modules[name] = None  # Python's own 'not importable'\n"
+               "from leakguard.cli import main\nsys.exit(main(sys.argv[2:]))")
+
+
+def test_run_without_the_lab_extra_names_it_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_text(_nb("x = 1"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", BLOCKED_RUN, "nbclient,ipykernel", "run", "nb.ipynb"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    no_traceback(proc)
+    assert proc.returncode == 2
+    assert proc.stderr == ("leakguard run: needs nbclient, ipykernel, which are not installed: "
+                           "pip install 'leakguard[lab]'\n")
+    # negative twin: with the extra installed the dependency check passes (a missing notebook is the only error)
+    proc = subprocess.run([sys.executable, "-c", BLOCKED_RUN, "", "run", "missing.ipynb"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert proc.returncode == 2 and "not installed" not in proc.stderr and "missing.ipynb: no such file" in proc.stderr
