@@ -63,6 +63,7 @@ BAD = {
     "latin1.py": "not UTF-8 text (byte 8)",
     "nbformat5.ipynb": "unsupported notebook format 5",
     "denied.py": "cannot read: Permission denied",
+    "locked": "cannot read the folder: Permission denied",
 }
 
 
@@ -89,6 +90,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     denied = folder / "denied.py"
     denied.write_text(LEAKY)
     denied.chmod(0)
+    (folder / "locked").mkdir()
+    (folder / "locked" / "hidden.py").write_text(LEAKY)
+    (folder / "locked").chmod(0)
     return folder
 
 
@@ -193,6 +197,16 @@ def test_export_of_hostile_files_is_one_error_each(hostile: Path) -> None:
 
 BLOCKED_RUN = ("import sys\nfor name in sys.argv[1].split(','):\n    sys.modules[name] = None  # Python's own 'not importable'\n"
                "from leakguard.cli import main\nsys.exit(main(sys.argv[2:]))")
+
+
+def test_run_of_hostile_files_is_one_error_each(hostile: Path) -> None:
+    for name, reason in {"fifo.ipynb": "not a regular file", "deep.ipynb": "not a readable notebook (RecursionError",
+                         "bigint.ipynb": "not a readable notebook (",
+                         "denied.py": "cannot read: Permission denied"}.items():
+        proc = leakguard("run", name, cwd=hostile, as_user=True)
+        no_traceback(proc)
+        assert proc.returncode == 2, name
+        assert proc.stderr.startswith(f"leakguard: {name}: {reason}") and proc.stderr.count("\n") == 1, proc.stderr
 
 
 def test_run_without_the_lab_extra_names_it_in_one_line(tmp_path: Path) -> None:

@@ -49,12 +49,17 @@ def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tu
         path = Path(raw)
         if path.is_dir():
             found: list[Path] = []
-            for root, dirs, files in os.walk(path):
+            unreadable: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unreadable.append):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 found.extend(Path(root) / f for f in files if f.endswith(SUFFIXES))
             for f in sorted(found):
                 if not any(f.match(g) for g in exclude):
                     yield f, None
+            for exc in unreadable:  # a folder that cannot be listed hides its files: say so
+                folder = Path(exc.filename) if exc.filename else path
+                if not any(folder.match(g) for g in exclude):
+                    yield folder, f"cannot read the folder: {exc.strerror or exc}"
         elif path.exists():
             if not any(path.match(g) for g in exclude):
                 yield path, None
