@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from leakguard import __version__
 from leakguard.finding import SEVERITY_ORDER
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# optional dependency (top-level module) → the extra that installs it (pyproject.toml, README)
+EXTRAS = {"nbclient": "lab", "ipykernel": "lab", "jupyter_client": "lab", "jupyterlab": "lab",
+          "sklearn": "sklearn", "pyspark": "spark", "pyarrow": "spark", "polars": "polars"}
+RUN_NEEDS = ("nbclient", "jupyter_client", "ipykernel")  # `leakguard run` starts a real Jupyter kernel
+
+
+def missing_dependency(modules: Sequence[str]) -> str | None:
+    """One line naming the extra to install when one of ``modules`` is not installed, else None."""
+    absent = [m for m in modules if _absent(m)]
+    if not absent:
+        return None
+    extras = sorted({EXTRAS.get(m, "all") for m in absent})
+    install = " ".join(f"'leakguard[{e}]'" for e in extras)
+    return f"needs {', '.join(absent)}, which {'is' if len(absent) == 1 else 'are'} not installed: pip install {install}"
+
+
+def _absent(module: str) -> bool:
+    if sys.modules.get(module, ...) is None:  # blocked on purpose: importing it fails
+        return True
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):
+        return True
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if problem := missing_dependency(RUN_NEEDS):
+        print(f"leakguard run: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     from leakguard.runner import NotebookError, run_notebook
 
     worst = EXIT_CLEAN
@@ -78,8 +107,36 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``leakguard`` command; returns the exit status."""
+    """Entry point of the ``leakguard`` command; returns the exit status.
+
+    Exit 1 means findings, so leakguard's own failure must never end as Python's default
+    exit 1 with a traceback: it is one line and exit 2 (``LEAKGUARD_DEBUG=1`` shows the traceback).
+    """
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except KeyboardInterrupt:
+        print(f"leakguard {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").partition(".")[0]
+        if top not in EXTRAS:
+            return _internal(args.command, exc)
+        print(f"leakguard {args.command}: {missing_dependency([top])}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        return _internal(args.command, exc)
+
+
+def _internal(command: str, exc: BaseException) -> int:
+    if os.environ.get("LEAKGUARD_DEBUG"):
+        traceback.print_exception(exc)
+    print(f"leakguard {command}: internal error ({type(exc).__name__}: {str(exc)[:300]}); "
+          "run with LEAKGUARD_DEBUG=1 for the traceback", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
         return _run(args)
     if args.command == "check":

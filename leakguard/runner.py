@@ -76,13 +76,17 @@ def run_notebook(path: Path | str, *, mode: str | None = None, timeout: int = 60
     import nbformat
     from nbclient import NotebookClient
 
+    from leakguard.static.sources import MAX_BYTES, InputError, read_limited
+
     path = Path(path)
+    try:  # a regular file, its size checked first: a FIFO or /dev/zero named *.ipynb must not hang the run
+        data = read_limited(path, MAX_BYTES)
+    except InputError as exc:
+        raise NotebookError(f"{path}: {exc}") from None
     try:
-        nb = nbformat.read(path, as_version=4)
-    except FileNotFoundError:
-        raise NotebookError(f"{path}: no such file") from None
-    except Exception as exc:
-        raise NotebookError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})") from None
+        nb = nbformat.reads(data.decode("utf-8-sig"), as_version=4)
+    except Exception as exc:  # RecursionError and digit-limit ValueErrors of hostile JSON too
+        raise NotebookError(f"{path}: not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
     originals = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     startup = ([f"%leakguard mode {mode}"] if mode else []) + ([setup] if setup else [])
     with tempfile.TemporaryDirectory(prefix="leakguard-run-") as tmp:

@@ -21,3 +21,5 @@ if ! command -v java >/dev/null 2>&1; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
 echo "== pytest (the browser test in tests/lab prints the sidebar's render time)"; python -m pytest "$@"
+echo "== the wheel as users install it: a new virtualenv, check / export / run / jupyter labextension list"
+bash scripts/wheel_smoke.sh

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import keyword
 import os
 import re
 import time
@@ -89,12 +90,27 @@ def pipeline_name(notebook: Path) -> str:
     return f"nb_{name}" if name[0].isdigit() else name
 
 
+MAX_NAME = 100  # characters: the folder name plus ``v<N>.lock.json`` stay far below file systems' 255 bytes
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a pipeline (it is imported by that name), or None."""
+    if not name.isidentifier():
+        return f"--name {name!r} is not a Python identifier (the pipeline is imported by that name)"
+    if keyword.iskeyword(name):
+        return f"--name {name!r} is a Python keyword (`import pipelines.{name}` would be a syntax error)"
+    if len(name) > MAX_NAME:
+        return f"--name is {len(name)} characters long; at most {MAX_NAME}"
+    return None
+
+
 def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] = "pipelines",
            name: str | None = None, drop_leaky: bool = False, outputs: Sequence[str] = (),
            diff: bool = False) -> ExportResult:
     """Export ``notebook``'s clean cells as ``output_dir/name/v<N>.py`` and ``v<N>.lock.json``.
 
-    Never raises for a notebook it cannot export: see ``ExportResult.status`` and ``reasons``.
+    Never raises for a notebook it cannot export, a bad ``name`` or an output folder it cannot
+    write: see ``ExportResult.status`` (``error``) and ``reasons``.
     With ``diff`` nothing is written; ``ExportResult.diff`` shows what a new version would change.
     """
     from leakguard.export.notebook import NotebookError, read_notebook
@@ -106,8 +122,8 @@ def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[st
     path = Path(notebook)
     result = ExportResult(path)
     name = name or pipeline_name(path)
-    if not name.isidentifier():
-        result.reasons.append(f"--name {name!r} is not a Python identifier (the pipeline is imported by that name)")
+    if problem := name_problem(name):
+        result.reasons.append(problem)
         return result
     try:
         nb = read_notebook(path)
@@ -127,6 +143,13 @@ def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[st
     except (NotebookError, ProfileError, VersionError) as exc:
         result.reasons.append(str(exc))
         result.status = "error"
+    except OSError as exc:  # the output folder: a file in the way, read-only, a name too long
+        where = f" {exc.filename}" if exc.filename else ""
+        result.reasons.append(f"cannot write{where}: {exc.strerror or exc}")
+        result.status = "error"
+    except Exception as exc:  # leakguard's own failure is this notebook's error, not the caller's crash
+        result.reasons.append(f"leakguard could not export this notebook ({type(exc).__name__}: {str(exc)[:200]})")
+        result.status = "error"
     finally:
         result.seconds = time.perf_counter() - start
     return result
@@ -139,7 +162,7 @@ def _build(result: ExportResult, p: Any, out: Path, name: str, diff: bool) -> No
     from leakguard.export.phases import layout
     from leakguard.export.schema import hash_input, load_schemas
     from leakguard.export.versions import diff as diff_text
-    from leakguard.export.versions import read_lock, versions, write_version
+    from leakguard.export.versions import next_version, read_lock, versions, write_version
 
     nb = p.notebook
     folder = out / name
@@ -172,7 +195,7 @@ def _build(result: ExportResult, p: Any, out: Path, name: str, diff: bool) -> No
         if diff:
             result.diff = f"no changes since version {latest}"
         return
-    version = (latest or 0) + 1
+    version = next_version(folder)  # past any file named like a version, except a killed export's leftovers
     kept = sorted({s.cell.number for s in p.kept})
     header = Header(name, version, Path(os.path.relpath(nb.path.resolve(), folder.resolve())).as_posix(), nb.sha256,
                     leakguard.__version__, _run_hint(out, name, version), ", ".join(map(str, kept)))

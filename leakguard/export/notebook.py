@@ -96,12 +96,13 @@ class Notebook:
 def read_notebook(path: Path, policy: Policy | None = None) -> Notebook:
     """Read, order and analyse ``path``; raises NotebookError for what export cannot work from."""
     from leakguard.policy import load_policy
-    from leakguard.static.sources import InputError, read_notebook_text, read_source
+    from leakguard.static.sources import MAX_BYTES, InputError, read_limited, read_notebook_text, read_source
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NotebookError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:  # a regular file, its size checked before reading (a FIFO or /dev/zero would never end)
+        data = read_limited(path, MAX_BYTES)
+    except InputError as exc:
+        why = str(exc)
+        raise NotebookError(f"{path}: {why if why.startswith('cannot read') else f'cannot read ({why})'}") from None
     try:
         if path.suffix.lower() == ".ipynb":
             source = read_notebook_text(data.decode("utf-8-sig"), path)

@@ -1,8 +1,10 @@
 """``leakguard check PATH...``: gather files, check them (in parallel), print, and choose the exit status.
 
-Exit status: 0 when no finding reaches ``--fail-on``; 1 when one does; 2 for a usage
-error, or when nothing at all could be checked (every file unreadable, or no files found).
-A file that cannot be checked is reported on its own and does not hide the others.
+Exit status: 2 for a usage error, when a report or baseline cannot be written, when any file
+could not be read or checked, or when nothing was checked at all; else 1 when a finding reaches
+``--fail-on`` and 0 when none does. A file that cannot be checked is reported on its own line
+and does not hide the others' reports; a readable file with nothing to check (no code cells,
+another kernel language) is skipped and does not change the status.
 """
 
 from __future__ import annotations
@@ -47,12 +49,17 @@ def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tu
         path = Path(raw)
         if path.is_dir():
             found: list[Path] = []
-            for root, dirs, files in os.walk(path):
+            unreadable: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unreadable.append):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 found.extend(Path(root) / f for f in files if f.endswith(SUFFIXES))
             for f in sorted(found):
                 if not any(f.match(g) for g in exclude):
                     yield f, None
+            for exc in unreadable:  # a folder that cannot be listed hides its files: say so
+                folder = Path(exc.filename) if exc.filename else path
+                if not any(folder.match(g) for g in exclude):
+                    yield folder, f"cannot read the folder: {exc.strerror or exc}"
         elif path.exists():
             if not any(path.match(g) for g in exclude):
                 yield path, None
@@ -107,6 +114,15 @@ class Progress:
         self.stream.flush()
 
 
+def _errors(reports: Sequence[FileReport], err: TextIO) -> None:
+    """One line on standard error per file that could not be checked (when the report went elsewhere)."""
+    from leakguard.static.report import one_line
+
+    for r in reports:
+        if r.failed and r.error is not None:
+            print(f"leakguard check: {one_line(r.path.as_posix())}: {one_line(r.error)}", file=err)
+
+
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run ``leakguard check`` with parsed arguments; returns the exit status."""
     from leakguard.static import report as fmt
@@ -136,12 +152,18 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
             r.suppressed += len(r.findings) - len(kept)
             r.findings = kept
     if args.write_baseline:
-        write_baseline(Path(args.write_baseline), (
-            {"path": r.path.as_posix(), "rule": f.rule, "fingerprint": f.fingerprint, "cell": f.cell,
-             "line": f.line} for r in reports for f in r.findings))
+        try:
+            write_baseline(Path(args.write_baseline), (
+                {"path": r.path.as_posix(), "rule": f.rule, "fingerprint": f.fingerprint, "cell": f.cell,
+                 "line": f.line} for r in reports for f in r.findings))
+        except OSError as exc:
+            print(f"leakguard check: cannot write the baseline {fmt.one_line(args.write_baseline)}: "
+                  f"{exc.strerror or exc}", file=err)
+            return EXIT_ERROR
         n = sum(len(r.findings) for r in reports)
-        print(f"leakguard check: wrote {n} finding(s) to {args.write_baseline}", file=err)
-        return EXIT_CLEAN if any(r.checked for r in reports) else EXIT_ERROR
+        print(f"leakguard check: wrote {n} finding(s) to {fmt.one_line(args.write_baseline)}", file=err)
+        _errors(reports, err)
+        return EXIT_CLEAN if any(r.checked for r in reports) and not any(r.failed for r in reports) else EXIT_ERROR
     if args.format == "json":
         text = fmt.json_text(reports)
     elif args.format == "sarif":
@@ -149,16 +171,21 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     else:
         text = fmt.text(reports, verbose=args.verbose)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        try:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            print(f"leakguard check: cannot write the report to {fmt.one_line(args.output)}: "
+                  f"{exc.strerror or exc}", file=err)
+            return EXIT_ERROR
     else:
         print(text, file=out)
-    if args.format != "text":
-        for r in reports:
-            if r.error is not None:
-                print(f"leakguard check: {r.path.as_posix()}: {r.error}", file=err)
+    if args.format != "text" or args.output:
+        _errors(reports, err)
     if not any(r.checked for r in reports):
-        if not reports:
-            print("leakguard check: no notebooks or scripts found", file=err)
+        print("leakguard check: " + ("nothing could be checked" if reports else "no notebooks or scripts found"),
+              file=err)
+        return EXIT_ERROR
+    if any(r.failed for r in reports):
         return EXIT_ERROR
     threshold = SEVERITY_ORDER[args.fail_on]
     failing = any(SEVERITY_ORDER[f.severity] >= threshold for r in reports for f in r.findings)

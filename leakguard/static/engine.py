@@ -20,7 +20,7 @@ from leakguard.errors import PolicyError
 from leakguard.finding import Finding
 from leakguard.policy import Policy, load_policy
 from leakguard.static.interp import Blocked, Interp
-from leakguard.static.sources import Cell, InputError, SourceFile, read_source
+from leakguard.static.sources import Cell, InputError, NothingToCheck, SourceFile, read_source
 from leakguard.static.suppress import Comments, comments, fingerprint
 
 
@@ -54,6 +54,7 @@ class FileReport:
     notes: list[tuple[int | None, int | None, str]] = dataclasses.field(default_factory=list)
     problems: list[str] = dataclasses.field(default_factory=list)
     error: str | None = None
+    skipped: bool = False       # ``error`` says why a readable file held nothing to check (not a failure)
     suppressed: int = 0
     cells: int = 0
     checked_cells: int = 0
@@ -67,23 +68,33 @@ class FileReport:
         """True when at least part of the file was checked."""
         return self.error is None
 
+    @property
+    def failed(self) -> bool:
+        """True when the file could not be read or checked (``check`` then exits 2)."""
+        return self.error is not None and not self.skipped
+
 
 def check_path(path: Path | str, policy: Policy | None = None, display: str | None = None, *,
                locate: bool = False) -> FileReport:
-    """Check one notebook or script; never raises for bad input (see ``FileReport.error``).
+    """Check one notebook or script; never raises (see ``FileReport.error``).
 
     ``locate`` records where each notebook cell starts in the file (for SARIF locations).
     """
     start = time.perf_counter()
     path = Path(path)
-    shown = display or str(path)
-    report = FileReport(Path(shown))
+    report = FileReport(Path(display or str(path)))
     try:
-        source = read_source(path, locate=locate)
+        _check_file(path, policy, report, locate)
     except InputError as exc:
-        report.error = str(exc)
-        report.seconds = time.perf_counter() - start
-        return report
+        report.error, report.skipped = str(exc), isinstance(exc, NothingToCheck)
+    except Exception as exc:  # RecursionError, MemoryError too: one file's failure never ends the run
+        report.error = f"leakguard could not check this file ({type(exc).__name__}: {str(exc)[:200]})"
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _check_file(path: Path, policy: Policy | None, report: FileReport, locate: bool) -> None:
+    source = read_source(path, locate=locate)
     if policy is None:
         try:
             policy = load_policy(path.parent)
@@ -91,8 +102,6 @@ def check_path(path: Path | str, policy: Policy | None = None, display: str | No
             report.problems.append(f"policy not loaded: {exc}")
             policy = Policy()
     check_source(source, policy, report)
-    report.seconds = time.perf_counter() - start
-    return report
 
 
 def check_source(source: SourceFile, policy: Policy, report: FileReport) -> FileReport:
@@ -130,6 +139,8 @@ def check_source(source: SourceFile, policy: Policy, report: FileReport) -> File
                 report.problems.append(f"{where}: syntax error ({exc.msg}); this cell was not checked")
                 continue
             tree = _recover(code, report)
+            if not tree.body:  # no block parses (Python 2, say): nothing of this script was checked
+                continue
         except (ValueError, MemoryError, RecursionError) as exc:
             report.problems.append(f"cell {cell.number}: cannot parse ({type(exc).__name__}); not checked")
             continue

@@ -7,6 +7,7 @@ finding objects extend :meth:`leakguard.finding.Finding.to_dict` with the place 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -18,13 +19,27 @@ from leakguard.static.engine import FileReport, Reported
 SCHEMA_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so one record stays one line.
+
+    A file may be named ``a\\nb.py``; tools read the text format line by line.
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def shown(r: FileReport) -> str:
+    """The file's path as the text format prints it (one line)."""
+    return one_line(r.path.as_posix())
 
 
 def _place(r: FileReport, f: Reported) -> str:
     """``nb.ipynb:cell 4:2:5`` (line in the cell) for notebooks, ``eda.py:12:5`` (line in the file) for scripts."""
     cell = f"cell {f.cell}:" if f.cell is not None and r.kind == "notebook" else ""
     line = f"{f.line}:{f.col}" if f.line is not None else "1:1"
-    return f"{r.path.as_posix()}:{cell}{line}"
+    return f"{shown(r)}:{cell}{line}"
 
 
 def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
@@ -32,25 +47,25 @@ def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
     out: list[str] = []
     for r in reports:
         if r.error is not None:
-            out.append(f"{r.path.as_posix()}: error: {r.error}")
+            out.append(f"{shown(r)}: {'skipped' if r.skipped else 'error'}: {one_line(r.error)}")
             continue
         for problem in r.problems:
-            out.append(f"{r.path.as_posix()}: problem: {problem}")
+            out.append(f"{shown(r)}: problem: {one_line(problem)}")
         current: int | None = -1
         for f in sorted(r.findings, key=lambda x: (x.cell or 0, x.line or 0, x.col, x.rule)):
             if r.kind == "notebook" and f.cell != current:
                 current = f.cell
-                out.append(f"── {r.path.as_posix()} · cell {f.cell} ──")
+                out.append(f"── {shown(r)} · cell {f.cell} ──")
             fd = f.finding
-            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {fd.message}")
+            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {one_line(fd.message)}")
             if fd.provenance:
-                out.append("    provenance: " + " → ".join(s.text() for s in fd.provenance))
+                out.append("    provenance: " + one_line(" → ".join(s.text() for s in fd.provenance)))
             if fd.hint:
-                out.append(f"    fix: {fd.hint}")
+                out.append(f"    fix: {one_line(fd.hint)}")
         if verbose:
             for cell, line, note in r.notes:
                 where = f"cell {cell}:" if cell is not None and r.kind == "notebook" else ""
-                out.append(f"{r.path.as_posix()}:{where}{line or 1}: note: {note}")
+                out.append(f"{shown(r)}:{where}{line or 1}: note: {one_line(note)}")
     out.append(summary(reports))
     return "\n".join(out)
 
@@ -64,9 +79,12 @@ def summary(reports: Sequence[FileReport]) -> str:
     text = f"leakguard check: {n} finding(s) in {with_findings} of {len(checked)} checked file(s)"
     if suppressed:
         text += f" ({suppressed} suppressed)"
-    failed = len(reports) - len(checked)
+    failed = sum(1 for r in reports if r.failed)
     if failed:
         text += f"; {failed} file(s) could not be checked"
+    skipped = sum(1 for r in reports if r.skipped)
+    if skipped:
+        text += f"; {skipped} file(s) skipped (nothing to check)"
     return text
 
 
@@ -86,7 +104,8 @@ def as_json(reports: Sequence[FileReport]) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "tool": {"name": "leakguard", "version": __version__},
         "summary": {
-            "files": len(reports), "checked": len(checked), "errors": len(reports) - len(checked),
+            "files": len(reports), "checked": len(checked), "errors": sum(1 for r in reports if r.failed),
+            "skipped": sum(1 for r in reports if r.skipped),
             "findings": len(every), "suppressed": sum(r.suppressed for r in checked),
             "by_rule": dict(sorted(Counter(f.rule for f in every).items())),
             "by_severity": dict(sorted(Counter(f.severity for f in every).items())),
@@ -97,7 +116,7 @@ def as_json(reports: Sequence[FileReport]) -> dict[str, Any]:
 
 def _file_dict(r: FileReport) -> dict[str, Any]:
     return {
-        "path": r.path.as_posix(), "kind": r.kind, "status": "error" if r.error is not None else "checked",
+        "path": r.path.as_posix(), "kind": r.kind, "status": "skipped" if r.skipped else "error" if r.error is not None else "checked",
         "error": r.error, "order": r.order, "cells": r.cells, "checked_cells": r.checked_cells,
         "problems": list(r.problems), "suppressed": r.suppressed,
         "policy": r.policy.to_dict() if r.policy is not None else None,
@@ -130,7 +149,7 @@ def sarif(reports: Sequence[FileReport]) -> dict[str, Any]:
     for r in reports:
         uri = r.path.as_posix()
         if r.error is not None:
-            notifications.append({"level": "error", "message": {"text": r.error},
+            notifications.append({"level": "note" if r.skipped else "error", "message": {"text": r.error},
                                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}]})
             continue
         for problem in r.problems:

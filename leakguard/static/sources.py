@@ -18,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +38,10 @@ MAX_BYTES = 50_000_000
 
 class InputError(Exception):
     """A file that cannot be checked at all; the message says why, for people."""
+
+
+class NothingToCheck(InputError):
+    """A readable file with nothing leakguard checks (no code cells, another kernel language): skipped, not an error."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -73,16 +79,7 @@ def read_source(path: Path, *, locate: bool = False) -> SourceFile:
 
     ``locate`` also finds, for notebooks, the file line of each cell's first source line (for SARIF).
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file") from None
-    except IsADirectoryError:
-        raise InputError("is a directory") from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"too large to check ({len(data) // 1_000_000} MB)")
+    data = read_limited(path, MAX_BYTES)
     if b"\x00" in data[:8192]:
         raise InputError("binary file, not a notebook or a Python script")
     try:
@@ -94,6 +91,45 @@ def read_source(path: Path, *, locate: bool = False) -> SourceFile:
     return SourceFile(path, "script", split_script(text))
 
 
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit``); raises InputError for anything else.
+
+    The file is opened without blocking and checked on its open descriptor before a byte is read:
+    a FIFO would block forever and a device (``/dev/zero``) never ends, whatever its name.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except IsADirectoryError:
+        raise InputError("is a directory") from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file (a FIFO, socket or device); not read")
+        if info.st_size > limit:
+            raise InputError(f"too large to check ({info.st_size // 1_000_000} MB; the limit is {limit // 1_000_000} MB)")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:  # a file that grows while read is still cut at the limit
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise InputError(f"too large to check (over {limit // 1_000_000} MB)")
+    return b"".join(chunks)
+
+
 # -- notebooks ---------------------------------------------------------------------------------
 
 
@@ -103,6 +139,10 @@ def read_notebook_text(text: str, path: Path = Path("<notebook>"), *, locate: bo
         nb = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read") from None
+    except ValueError as exc:  # an integer literal past Python's digit limit, among others
+        raise InputError(f"unreadable JSON ({str(exc).split(':')[0]})") from None
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
         raise InputError("not a Jupyter notebook (no 'cells')")
     major = nb.get("nbformat")
@@ -113,7 +153,7 @@ def read_notebook_text(text: str, path: Path = Path("<notebook>"), *, locate: bo
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     language = _language(meta)
     if language is not None and language != "python":
-        raise InputError(f"the notebook's kernel language is {language!r}; leakguard checks Python notebooks")
+        raise NothingToCheck(f"the notebook's kernel language is {language!r}; leakguard checks Python notebooks")
     raw_cells = nb.get("cells")
     if not isinstance(raw_cells, list):
         raise InputError("'cells' is not a list")
@@ -136,7 +176,7 @@ def read_notebook_text(text: str, path: Path = Path("<notebook>"), *, locate: bo
         cell.file_line = starts[i] if starts is not None else None
         cells.append(cell)
     if not cells:
-        raise InputError("the notebook has no code cells to check")
+        raise NothingToCheck("the notebook has no code cells to check")
     ordered, order = _recorded_order(meta, cells)
     return SourceFile(path, "notebook", ordered, problems, order)
 

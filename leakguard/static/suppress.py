@@ -76,6 +76,8 @@ def read_baseline(path: Path) -> set[str]:
         raise ValueError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"baseline {path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except (RecursionError, ValueError) as exc:  # nested too deeply, not UTF-8, an integer past the digit limit
+        raise ValueError(f"baseline {path} is not readable JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ValueError(f"baseline {path} has no 'findings' list")
     return {str(f["fingerprint"]) for f in data["findings"] if isinstance(f, dict) and "fingerprint" in f}

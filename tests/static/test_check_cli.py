@@ -47,8 +47,8 @@ def test_usage_error_is_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 2
 
 
-def test_bad_input_per_file_and_exit_2_only_when_nothing_was_checked(project: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_per_file_and_exit_2_when_any_file_could_not_be_read(project: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     (project / "broken.ipynb").write_text("{not json")
     (project / "empty.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     (project / "r.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": "x <- 1", "metadata": {},
@@ -56,17 +56,23 @@ def test_bad_input_per_file_and_exit_2_only_when_nothing_was_checked(project: Pa
                                                  "metadata": {"kernelspec": {"language": "R", "name": "ir"}},
                                                  "nbformat": 4, "nbformat_minor": 2}))
     (project / "garbage.ipynb").write_bytes(bytes(range(256)) * 4)
-    bad = [str(project / n) for n in ("broken.ipynb", "empty.ipynb", "r.ipynb", "garbage.ipynb")]
-    code, out, _ = run(capsys, *bad)
-    assert code == 2
+    bad = [str(project / n) for n in ("broken.ipynb", "garbage.ipynb")]
+    nothing = [str(project / n) for n in ("empty.ipynb", "r.ipynb")]
+    code, out, err = run(capsys, *bad, *nothing)
+    assert code == 2 and "nothing could be checked" in err
     assert "broken.ipynb: error: invalid JSON at line 1" in out
-    assert "empty.ipynb: error: the notebook has no code cells" in out
-    assert "r.ipynb: error: the notebook's kernel language is 'r'" in out
+    assert "empty.ipynb: skipped: the notebook has no code cells" in out
+    assert "r.ipynb: skipped: the notebook's kernel language is 'r'" in out
     assert "garbage.ipynb: error: binary file" in out
+    # the good file's report is still there; an unreadable file makes the status 2 (not 1, not 0)
     code, out, _ = run(capsys, *bad, str(project / "leaky.py"))
-    assert code == 1 and "[peek-holdout]" in out and "4 file(s) could not be checked" in out
-    code, _, err = run(capsys, "--format", "json", *bad, str(project / "clean.py"))
-    assert code == 0 and "broken.ipynb: invalid JSON" in err
+    assert code == 2 and "[peek-holdout]" in out and "2 file(s) could not be checked" in out
+    code, out, err = run(capsys, "--format", "json", *bad, str(project / "clean.py"))
+    assert code == 2 and "broken.ipynb: invalid JSON" in err and json.loads(out)["summary"]["errors"] == 2
+    # negative twin: files with nothing to check are skipped, not failures
+    code, out, _ = run(capsys, *nothing, str(project / "leaky.py"))
+    assert code == 1 and "2 file(s) skipped" in out and "could not be checked" not in out
+    assert run(capsys, *nothing, str(project / "clean.py"))[0] == 0
     assert run(capsys, str(project / "missing.py"))[0] == 2
 
 
@@ -75,7 +81,7 @@ def test_json_follows_the_schema(project: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "--format", "json", str(project))
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
-    assert code == 1
+    assert code == 2  # broken.ipynb could not be read
     assert doc["summary"]["by_rule"] == {"peek-holdout": 1}
     assert doc["summary"]["errors"] == 1
     leaky = next(f for f in doc["files"] if f["path"].endswith("leaky.py"))
