@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import LeakageError, LeakguardError, PolicyError
 from leakguard.policy import Policy
+from leakguard.tracebacks import user_facing
 
 if TYPE_CHECKING:
     from leakguard.export.api import ExportResult
@@ -39,6 +40,7 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
+@user_facing  # a PolicyError points at the user's call, not at leakguard's lines
 def policy(data: Any = None, **values: Any) -> Policy:
     """Set (with keywords) or read (without) the policy in force; returns it.
 
@@ -59,6 +61,7 @@ def policy(data: Any = None, **values: Any) -> Policy:
     return current
 
 
+@user_facing
 def split(*frames: Any, policy: Policy | None = None) -> tuple[Any, ...]:
     """Split by the policy: ``train, test = leakguard.split(df)`` (``X_tr, X_te, y_tr, y_te = split(X, y)``).
 

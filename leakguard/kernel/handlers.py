@@ -27,6 +27,7 @@ from leakguard.kernel import features, modelling
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.kernel import before_query
+from leakguard.tracebacks import drop_own_frames
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -112,36 +113,45 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        s = session
-        if s.busy or get_ident() != s.main_thread:
-            return original(*args, **kwargs)
-        s.busy = True
+        __tracebackhide__ = True  # a pass-through frame, never the user's (leakguard/tracebacks.py)
         try:
+            s = session
+            if s.busy or get_ident() != s.main_thread:
+                return original(*args, **kwargs)
+            s.busy = True
             try:
-                plan = before(s, api, args, kwargs)
-            except LeakageError:
-                raise
-            except Exception as exc:
-                s.internal_error(f"{api.name}()", exc)
-                plan = None
-            if plan is not None and (plan.args is not None or plan.kwargs is not None):
                 try:
-                    result = original(*(args if plan.args is None else plan.args),
-                                      **(kwargs if plan.kwargs is None else plan.kwargs))
-                except Exception:
-                    # the restricted call failed where the real one may not: run the real one
-                    s.note(f"safe mode could not restrict {api.name}(); it ran on all rows.")
-                    result = original(*args, **kwargs)
-            else:
-                result = original(*args, **kwargs)
-            if plan is not None and plan.after is not None:
-                try:
-                    plan.after(result)
+                    plan = before(s, api, args, kwargs)
+                except LeakageError:
+                    raise
                 except Exception as exc:
                     s.internal_error(f"{api.name}()", exc)
-            return result
-        finally:
-            s.busy = False
+                    plan = None
+                if plan is not None and (plan.args is not None or plan.kwargs is not None):
+                    restricted = True
+                    try:
+                        result = original(*(args if plan.args is None else plan.args),
+                                          **(kwargs if plan.kwargs is None else plan.kwargs))
+                    except Exception:
+                        restricted = False
+                    if not restricted:
+                        # the restricted call failed where the real one may not: run the real one, outside
+                        # the handler, so an error of the real call is not chained to leakguard's attempt
+                        s.note(f"safe mode could not restrict {api.name}(); it ran on all rows.")
+                        result = original(*args, **kwargs)
+                else:
+                    result = original(*args, **kwargs)
+                if plan is not None and plan.after is not None:
+                    try:
+                        plan.after(result)
+                    except Exception as exc:
+                        s.internal_error(f"{api.name}()", exc)
+                return result
+            finally:
+                s.busy = False
+        except BaseException as exc:
+            drop_own_frames(exc)  # the error reaches the user's code as if leakguard were not there
+            raise
 
     module = _frame_module(api)
     return wrapper if module is None else _disguised(wrapper, module, original)
