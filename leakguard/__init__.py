@@ -47,7 +47,8 @@ def policy(data: Any = None, **values: Any) -> Policy:
     Keys: ``label``, ``time``, ``cutoff``, ``holdout`` (a fraction), ``seed``,
     ``holdout_column``, ``holdout_ids`` with ``id_column``, ``holdout_tables``, ``mode``.
     Pass ``data=df`` to check that the frame has the columns the policy names
-    (PolicyError lists its columns otherwise).
+    (PolicyError lists its columns otherwise) and that a ``holdout_column`` in it is a
+    boolean mask. A wrong value raises PolicyError naming the key; the policy is unchanged.
     """
     from leakguard import _hooks
 
@@ -55,7 +56,10 @@ def policy(data: Any = None, **values: Any) -> Policy:
     if values:
         current = current.updated(values, origin="leakguard.policy()")
     if data is not None and hasattr(data, "columns"):
+        from leakguard.splitting import check_holdout_column
+
         current.check_columns(list(data.columns), "the frame")
+        check_holdout_column(data, current)
     if values:
         _hooks.set_policy(current)
     return current

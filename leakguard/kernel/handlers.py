@@ -356,7 +356,10 @@ def training_rows(s: Session, obj: Any, node: Node) -> tuple[Any, int, int] | st
         return f"neither it nor a live source frame has the policy column(s) {needed}"
     if not root.index.is_unique:
         return f"the index of {s.graph.nodes[s.tracker.node_of(root) or node.id].name} has duplicate labels"
-    parts = row_parts(root, policy)
+    try:
+        parts = row_parts(root, policy)
+    except PolicyError as exc:  # a policy the data cannot honour: say why, run on all rows
+        return str(exc)
     keep = obj.index.isin(root.index[parts.train])
     return obj[keep], int(keep.sum()), len(obj)
 
