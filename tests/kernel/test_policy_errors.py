@@ -119,3 +119,19 @@ def test_bad_policy_values_in_a_cell_raise_policy_error_naming_the_key(kernel: K
     while tb is not None:  # the error points at the user's line: no frame of leakguard's package
         assert not tb.tb_frame.f_code.co_filename.startswith(package)
         tb = tb.tb_next
+
+
+def test_polars_string_holdout_column_is_refused_naming_the_key() -> None:
+    import polars as pl
+    frame = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "split": ["train", "test", "train", "train"]})
+    with pytest.raises(PolicyError, match="holdout_column 'split'"):
+        split(frame, policy=MASK)
+    with pytest.raises(PolicyError, match="holdout_column 'split'"):
+        split(frame.lazy(), policy=MASK)
+
+
+def test_polars_boolean_holdout_column_still_splits() -> None:
+    import polars as pl
+    frame = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "split": [False, True, None, False]})
+    train, test = split(frame, policy=MASK)
+    assert train["x"].to_list() == [1.0, 3.0, 4.0] and test["x"].to_list() == [2.0]
