@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import LeakageError, LeakguardError, PolicyError
 from leakguard.policy import Policy
+from leakguard.tracebacks import user_facing
 
 if TYPE_CHECKING:
     from leakguard.export.api import ExportResult
@@ -39,13 +40,15 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
+@user_facing  # a PolicyError points at the user's call, not at leakguard's lines
 def policy(data: Any = None, **values: Any) -> Policy:
     """Set (with keywords) or read (without) the policy in force; returns it.
 
     Keys: ``label``, ``time``, ``cutoff``, ``holdout`` (a fraction), ``seed``,
     ``holdout_column``, ``holdout_ids`` with ``id_column``, ``holdout_tables``, ``mode``.
     Pass ``data=df`` to check that the frame has the columns the policy names
-    (PolicyError lists its columns otherwise).
+    (PolicyError lists its columns otherwise) and that a ``holdout_column`` in it is a
+    boolean mask. A wrong value raises PolicyError naming the key; the policy is unchanged.
     """
     from leakguard import _hooks
 
@@ -53,12 +56,16 @@ def policy(data: Any = None, **values: Any) -> Policy:
     if values:
         current = current.updated(values, origin="leakguard.policy()")
     if data is not None and hasattr(data, "columns"):
+        from leakguard.splitting import check_holdout_column
+
         current.check_columns(list(data.columns), "the frame")
+        check_holdout_column(data, current)
     if values:
         _hooks.set_policy(current)
     return current
 
 
+@user_facing
 def split(*frames: Any, policy: Policy | None = None) -> tuple[Any, ...]:
     """Split by the policy: ``train, test = leakguard.split(df)`` (``X_tr, X_te, y_tr, y_te = split(X, y)``).
 

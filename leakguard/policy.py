@@ -127,8 +127,7 @@ class Policy:
         if "holdout_column" in values:
             h = dataclasses.replace(h, column=_as_optional_name(values["holdout_column"], "holdout_column", origin))
         if "holdout_ids" in values:
-            ids = values["holdout_ids"]
-            h = dataclasses.replace(h, ids=None if ids is None else tuple(ids))
+            h = dataclasses.replace(h, ids=_as_ids(values["holdout_ids"], origin))
         if "id_column" in values:
             h = dataclasses.replace(h, id_column=_as_optional_name(values["id_column"], "id_column", origin))
         if "holdout_tables" in values:
@@ -213,6 +212,28 @@ def _as_names(value: Any, key: str, origin: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise PolicyError(f"{key} must be a column name or a list of names, got {value!r} (from {origin})")
     return tuple(value)
+
+
+def _as_ids(value: Any, origin: str) -> tuple[Any, ...] | None:
+    """``holdout_ids`` as a tuple of ids; refused when some could never match a row (``isin`` would say no silently)."""
+    if value is None:
+        return None
+    expected = "a list of ids such as [17, 42]"
+    if isinstance(value, (str, bytes)):
+        raise PolicyError(f"holdout_ids must be {expected}, got the single value {value!r} "
+                          f"(write [{value!r}] for one id) (from {origin})")
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise PolicyError(f"holdout_ids must be {expected}, got {_short(repr(value))} (from {origin})")
+    ids = tuple(value)
+    for i, item in enumerate(ids):
+        try:
+            hash(item)
+        except TypeError:
+            raise PolicyError(
+                f"holdout_ids must be {expected}: item {i}, {_short(repr(item))}, is a "
+                f"{type(item).__name__}, not an id (from {origin})"
+            ) from None
+    return ids
 
 
 def _as_optional_name(value: Any, key: str, origin: str) -> str | None:
@@ -318,9 +339,35 @@ def parse_magic_args(text: str) -> dict[str, Any]:
     return values
 
 
+def _magic_list(key: str, raw: str) -> list[str]:
+    """``a,b`` or ``[a,b]`` (quotes already removed by shlex) → ``["a", "b"]``; stray brackets are refused.
+
+    Spaces need quotes: ``label=[y, nope]`` reaches here as ``[y,`` (and a word ``nope]``).
+    """
+    text = raw.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    parts = [part.strip() for part in text.split(",")]
+    if any(c in part for part in parts for c in "[]"):
+        raise PolicyError(
+            f"{key}: cannot read {raw!r} as a list; write {key}=a,b or {key}=[a,b] "
+            f"(quote it when it has spaces: {key}='[a, b]')"
+        )
+    return [part for part in parts if part]
+
+
+def _magic_id(text: str) -> Any:
+    """An id typed in the magic: an integer when it reads as one exactly (``17``), else the text (``c7``, ``007``)."""
+    try:
+        number = int(text)
+    except ValueError:
+        return text
+    return number if str(number) == text else text
+
+
 def _magic_value(key: str, raw: str) -> Any:
     if key in ("label", "holdout_tables"):
-        return [part for part in raw.split(",") if part]
+        return _magic_list(key, raw)
     if key == "holdout":
         try:
             return float(raw)
@@ -332,7 +379,7 @@ def _magic_value(key: str, raw: str) -> Any:
         except ValueError:
             raise PolicyError(f"seed must be an integer, got {raw!r}") from None
     if key == "holdout_ids":
-        return [part for part in raw.split(",") if part]
+        return [_magic_id(part) for part in _magic_list(key, raw)]
     if raw.lower() in ("none", ""):
         return None
     return raw

@@ -116,6 +116,49 @@ def looks_like_holdout(name: str) -> bool:
     return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)
 
 
+def holdout_mask(frame: pd.DataFrame, column: str) -> BoolArray:
+    """The ``holdout_column`` as a row mask (missing = not held out).
+
+    Raises PolicyError unless the column holds booleans or 0/1 flags: read through
+    ``astype(bool)``, a column of strings (``'train'``/``'test'``) or of fold numbers
+    would make (nearly) every row a holdout row and leave no training row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    col = frame[column]
+    if isinstance(col, pd.DataFrame):
+        raise PolicyError(f"holdout_column {column!r} names {col.shape[1]} columns of this frame; it must name one")
+    present = col.dropna()
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        odd = present.iloc[:0]
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        odd = present[~present.isin([0, 1])]
+    elif pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(present, skipna=True) in ("boolean", "empty"):
+        odd = present.iloc[:0]
+    else:
+        odd = present
+    if len(odd):
+        raise PolicyError(
+            f"holdout_column {column!r} must hold booleans (True marks a holdout row) or 0/1 flags, but it holds "
+            f"{dtype} values such as {odd.iloc[0]!r}; make a mask and name that, e.g. "
+            f"df['is_test'] = df[{column!r}] == 'test' with holdout_column='is_test'"
+        )
+    mask = np.zeros(len(col), dtype=bool)
+    mask[np.asarray(col.notna().to_numpy(), dtype=bool)] = np.asarray(present.astype(bool).to_numpy(), dtype=bool)
+    return mask
+
+
+def check_holdout_column(data: Any, policy: Policy) -> None:
+    """PolicyError when ``data`` (a pandas frame) has the policy's ``holdout_column`` and it is not a mask."""
+    column = policy.holdout.column
+    if column is None or not type(data).__module__.startswith("pandas") or not hasattr(data, "columns"):
+        return
+    if column in data.columns:
+        holdout_mask(data, column)
+
+
 def needed_columns(policy: Policy) -> list[str]:
     """Columns a frame must hold for the policy to assign its rows."""
     needed: list[str] = []
@@ -151,8 +194,7 @@ def row_parts(frame: pd.DataFrame, policy: Policy) -> RowParts:
     holdout = np.zeros(n, dtype=bool)
     time_ordered = False
     if h.column is not None:
-        col = frame[h.column]
-        holdout |= np.asarray(col.fillna(False).astype(bool).to_numpy())
+        holdout |= holdout_mask(frame, h.column)
     if h.ids is not None and h.id_column is not None:
         holdout |= np.asarray(frame[h.id_column].isin(list(h.ids)).to_numpy())
     if h.fraction is not None:

@@ -80,3 +80,57 @@ def test_to_dict_round_trips_the_visible_parts() -> None:
     p = Policy().updated({"label": ["a"], "time": "t", "cutoff": "2024-01-01", "holdout": 0.25, "seed": 3}, "x")
     d = p.to_dict()
     assert d["label"] == ["a"] and d["holdout"]["fraction"] == 0.25 and d["holdout"]["seed"] == 3
+
+
+# -- validation of every key (issue 13): a clear PolicyError naming the key, never a bare error --
+
+
+@pytest.mark.parametrize(("ids", "shown"), [
+    (5, "5"),
+    ("c7", "'c7'"),
+    ({"a": 1}, "{'a': 1}"),
+    ([[1, 2], [3]], "[1, 2]"),
+    ([1, {"x"}], "{'x'}"),
+])
+def test_holdout_ids_that_cannot_match_are_refused_naming_the_key(ids: object, shown: str) -> None:
+    with pytest.raises(PolicyError) as err:
+        Policy().updated({"holdout_ids": ids, "id_column": "customer_id"}, "test")
+    text = str(err.value)
+    assert text.startswith("holdout_ids") and shown in text and "(from test)" in text
+
+
+@pytest.mark.parametrize("ids", [[17, 42], (17, "c7"), range(3), {5}, [], None])
+def test_holdout_ids_of_hashable_values_are_kept(ids: object) -> None:
+    """The negative twin: lists, tuples, ranges and sets of ids are fine (None clears them)."""
+    p = Policy().updated({"holdout_ids": ids, "id_column": "customer_id"}, "test")
+    assert p.holdout.ids == (None if ids is None else tuple(ids))  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(("text", "labels"), [
+    ("label=[y,nope]", ("y", "nope")),
+    ("label=['y','nope']", ("y", "nope")),
+    ("label='[y, nope]'", ("y", "nope")),
+    ("label=y,nope", ("y", "nope")),
+    ("label=[churned]", ("churned",)),
+    ("label=churned", ("churned",)),
+])
+def test_magic_list_values_are_lists_of_names(text: str, labels: tuple[str, ...]) -> None:
+    p = Policy().updated(parse_magic_args(text), "%leakguard policy")
+    assert p.label == labels
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("label=[y, nope]", "label"),        # unquoted space: the list is cut in two words
+    ("label=[y,nope", "label"),
+    ("label=y]", "label"),
+    ("label=[y,[z]]", "label"),
+    ("holdout_tables=[a,b", "holdout_tables"),
+])
+def test_magic_malformed_lists_are_refused_naming_the_key(text: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=rf"^{message}\b"):
+        parse_magic_args(text)
+
+
+def test_magic_holdout_ids_read_integers_as_integers() -> None:
+    values = parse_magic_args("holdout_ids=[17,42,c7,007] id_column=customer_id")
+    assert values["holdout_ids"] == [17, 42, "c7", "007"]

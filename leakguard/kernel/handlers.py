@@ -29,6 +29,7 @@ from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.guard import withdraw_claims
 from leakguard.sql.kernel import before_query
+from leakguard.tracebacks import drop_own_frames
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -117,40 +118,50 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        s = session
-        if s.busy or get_ident() != s.main_thread:
-            return original(*args, **kwargs)
-        s.busy = True
-        notes_before = len(s.cell_notes)
+        __tracebackhide__ = True  # a pass-through frame, never the user's (leakguard/tracebacks.py)
         try:
+            s = session
+            if s.busy or get_ident() != s.main_thread:
+                return original(*args, **kwargs)
+            s.busy = True
+            notes_before = len(s.cell_notes)
             try:
-                plan = before(s, api, args, kwargs)
-            except LeakageError:
-                raise
-            except Exception as exc:
-                s.internal_error(f"{api.name}()", exc)
-                plan = None
-            if plan is not None and (plan.args is not None or plan.kwargs is not None):
                 try:
-                    result = original(*(args if plan.args is None else plan.args),
-                                      **(kwargs if plan.kwargs is None else plan.kwargs))
-                except Exception as exc:
-                    if not _restricted_call_failed(s, api, plan, exc, notes_before):
-                        raise  # the user's own error, from their code run once on the training rows
-                    result = original(*args, **kwargs)  # a query failing by itself raises its own error here
-                    assert plan.retry_unrestricted is not None
-                    plan.retry_unrestricted()
-                    s.note(f"safe mode could not run the restricted query of {api.name}(); it ran on all rows.")
-            else:
-                result = original(*args, **kwargs)
-            if plan is not None and plan.after is not None:
-                try:
-                    plan.after(result)
+                    plan = before(s, api, args, kwargs)
+                except LeakageError:
+                    raise
                 except Exception as exc:
                     s.internal_error(f"{api.name}()", exc)
-            return result
-        finally:
-            s.busy = False
+                    plan = None
+                if plan is not None and (plan.args is not None or plan.kwargs is not None):
+                    retry = False
+                    try:
+                        result = original(*(args if plan.args is None else plan.args),
+                                          **(kwargs if plan.kwargs is None else plan.kwargs))
+                    except Exception as exc:
+                        if not _restricted_call_failed(s, api, plan, exc, notes_before):
+                            raise  # the user's own error, from their code run once on the training rows
+                        retry = True
+                    if retry:
+                        # outside the handler, so an error of the query as written is not chained to
+                        # leakguard's attempt; a query failing by itself raises its own error here
+                        result = original(*args, **kwargs)
+                        assert plan.retry_unrestricted is not None
+                        plan.retry_unrestricted()
+                        s.note(f"safe mode could not run the restricted query of {api.name}(); it ran on all rows.")
+                else:
+                    result = original(*args, **kwargs)
+                if plan is not None and plan.after is not None:
+                    try:
+                        plan.after(result)
+                    except Exception as exc:
+                        s.internal_error(f"{api.name}()", exc)
+                return result
+            finally:
+                s.busy = False
+        except BaseException as exc:
+            drop_own_frames(exc)  # the error reaches the user's code as if leakguard were not there
+            raise
 
     module = _frame_module(api)
     return wrapper if module is None else _disguised(wrapper, module, original)
@@ -373,7 +384,10 @@ def training_rows(s: Session, obj: Any, node: Node) -> tuple[Any, int, int] | st
         return f"neither it nor a live source frame has the policy column(s) {needed}"
     if not root.index.is_unique:
         return f"the index of {s.graph.nodes[s.tracker.node_of(root) or node.id].name} has duplicate labels"
-    parts = row_parts(root, policy)
+    try:
+        parts = row_parts(root, policy)
+    except PolicyError as exc:  # a policy the data cannot honour: say why, run on all rows
+        return str(exc)
     keep = obj.index.isin(root.index[parts.train])
     return obj[keep], int(keep.sum()), len(obj)
 

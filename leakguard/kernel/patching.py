@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from leakguard.catalog import Api, resolve
+from leakguard.tracebacks import drop_own_frames
 
 MakeWrapper = Callable[[Api, Callable[..., Any]], Callable[..., Any]]
 
@@ -28,7 +29,12 @@ class _HookedLoader(importlib.abc.Loader):
         return self._inner.create_module(spec)
 
     def exec_module(self, module: types.ModuleType) -> None:
-        self._inner.exec_module(module)
+        __tracebackhide__ = True  # an error of the module's own code reads as without leakguard
+        try:
+            self._inner.exec_module(module)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
         self._done(module.__name__)
 
     def __getattr__(self, name: str) -> Any:  # get_source, is_package, ... for tools that ask

@@ -199,9 +199,12 @@ def _truthy(name: str, dtype: Any) -> Any:
         return col.fill_null(False)
     if dtype.is_numeric():
         return (col != 0).fill_null(False)
-    if dtype == pl.String:
-        return (col != "").fill_null(False)
-    return col.is_not_null()
+    # Text ('train'/'test'), dates...: every non-empty value would be a holdout row (as in pandas'
+    # leakguard.splitting.holdout_mask); from the schema alone, so lazy frames are checked too.
+    raise PolicyError(
+        f"holdout_column {name!r} must hold booleans (True marks a holdout row) or 0/1 flags, but it is of "
+        f"type {dtype}; make a mask and name that, e.g. is_test = pl.col({name!r}) == 'test'"
+    )
 
 
 def _banker_round(x: Any) -> Any:

@@ -32,7 +32,9 @@ _SKIP = ("leakguard", "duckdb", "_duckdb")
 
 
 def _trampoline() -> types.CodeType:
-    source = "def __leakguard_call__(__leakguard__):\n    return __leakguard__[0](*__leakguard__[1])\n"
+    # ``__tracebackhide__``: the frame is dropped from the traceback of the query's error (leakguard/tracebacks.py)
+    source = ("def __leakguard_call__(__leakguard__):\n    __tracebackhide__ = True\n"
+              "    return __leakguard__[0](*__leakguard__[1])\n")
     module = compile(source, "<leakguard>", "exec")
     return next(c for c in module.co_consts if isinstance(c, types.CodeType))
 
@@ -42,6 +44,7 @@ _TRAMPOLINE = _trampoline()
 
 def call_in(namespace: dict[str, Any], fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` called from a frame whose globals are ``namespace`` (what DuckDB searches)."""
+    __tracebackhide__ = True
     return types.FunctionType(_TRAMPOLINE, namespace)((fn, args))
 
 

@@ -25,6 +25,7 @@ from leakguard.sql.connections import engine_of
 from leakguard.sql.guard import Outcome, guard, withdraw_claims
 from leakguard.sql.lineage import result_node
 from leakguard.sql.state import state_of
+from leakguard.tracebacks import drop_own_frames
 
 USAGE = "usage: %%sql [CONNECTION] [-o NAME] [--dialect DIALECT] [--show-sql]"
 
@@ -79,6 +80,7 @@ def execute(con: Any, sql: str, namespace: dict[str, Any], statements: int) -> A
     """
     import pandas as pd
 
+    __tracebackhide__ = True  # the database's error is the user's; this frame is not (leakguard/tracebacks.py)
     engine = engine_of(con)
     if engine == "duckdb":
         rel = duckframes.call_in(namespace, duckframes.original(type(con).sql), con, sql)
@@ -111,6 +113,7 @@ def _alchemy_rows(result: Any, pd: Any) -> Any:
 
 def run_cell(s: Session, line: str, cell: str) -> Any:
     """The body of ``%%sql``: parse the arguments, guard the query, run it, record the result."""
+    __tracebackhide__ = True
     try:
         opts = parse_line(line)
     except SqlUsageError as exc:
@@ -139,12 +142,15 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
         if outcome is not None and outcome.sql is not None and opts["show_sql"]:
             print(outcome.sql)
         n = len(outcome.analysis.statements) if outcome is not None else 1
+        restricted_failed = False
         try:
             result = execute(con, sql, s.user_ns, n)
         except Exception:
             if sql == cell:
                 raise
-            withdraw_claims(s, notes_before)  # a query failing by itself raises its own error below
+            restricted_failed = True
+        if restricted_failed:  # outside the handler: an error of the user's query is not chained to ours
+            withdraw_claims(s, notes_before)  # a query failing by itself raises its own error here
             result = execute(con, cell, s.user_ns, n)
             if outcome is not None:
                 outcome.ran_unrestricted(s)
@@ -173,7 +179,12 @@ class SqlMagics(Magics):
     @cell_magic
     def sql(self, line: str, cell: str) -> Any:
         """Run SQL on DuckDB (or a connection in a variable) with leakguard's SQL guard."""
-        return run_cell(self.session, line, cell)
+        __tracebackhide__ = True
+        try:
+            return run_cell(self.session, line, cell)
+        except BaseException as exc:
+            drop_own_frames(exc)  # the database's error shows from the user's cell, as their own
+            raise
 
 
 def install(shell: Any, session: Session) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.sql.guard import Outcome, guard, withdraw_claims
+from leakguard.tracebacks import drop_own_frames
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -40,52 +41,91 @@ def _active() -> Session | None:
     return state.session
 
 
-def _guarded_call(con: Any, sql: Any, run: Callable[[Any], Any]) -> Any:
+def _guarded_call(con: Any, sql: Any, run: Callable[..., Any], *rest: Any) -> Any:
+    """``run(sql, *rest)`` through the guard. ``run`` is sqlite3's own method (C, no frame of ours)."""
     from leakguard.errors import LeakageError
 
-    s = _active()
-    if s is None or not isinstance(sql, str):
-        return run(sql)
-    s.busy = True
-    notes_before = len(s.cell_notes)
+    __tracebackhide__ = True  # a pass-through frame, never the user's (leakguard/tracebacks.py)
     try:
+        s = _active()
+        if s is None or not isinstance(sql, str):
+            return run(sql, *rest)
+        s.busy = True
+        notes_before = len(s.cell_notes)
         try:
-            outcome: Outcome | None = guard(s, sql, con, s.where(s.cell_frame()))
-        except LeakageError:
-            raise
-        except Exception as exc:
-            s.internal_error("sqlite3 query", exc)
-            outcome = None
-        if outcome is not None and outcome.sql is not None:
             try:
-                return run(outcome.sql)
-            except sqlite3.Error:
-                # the note saying it was restricted no longer holds; the query as written is sent
-                # once more, so one that fails by itself gives the user exactly its own error
-                withdraw_claims(s, notes_before)
-                result = run(sql)
-                outcome.ran_unrestricted(s)
-                s.note("safe mode could not run the restricted query; it ran on all rows.")
-                return result
-        return run(sql)
-    finally:
-        s.busy = False
+                outcome: Outcome | None = guard(s, sql, con, s.where(s.cell_frame()))
+            except LeakageError:
+                raise
+            except Exception as exc:
+                s.internal_error("sqlite3 query", exc)
+                outcome = None
+            if outcome is not None and outcome.sql is not None:
+                failed = False
+                try:
+                    return run(outcome.sql, *rest)
+                except sqlite3.Error:
+                    failed = True
+                if failed:
+                    # the note saying it was restricted no longer holds; the query as written is sent
+                    # once more (outside the handler, so its own error is not chained to ours): one
+                    # that fails by itself gives the user exactly its own error
+                    withdraw_claims(s, notes_before)
+                    result = run(sql, *rest)
+                    outcome.ran_unrestricted(s)
+                    s.note("safe mode could not run the restricted query; it ran on all rows.")
+                    return result
+            return run(sql, *rest)
+        finally:
+            s.busy = False
+    except BaseException as exc:
+        drop_own_frames(exc)  # the error reaches the user's code as if leakguard were not there
+        raise
+
+
+# Each method below is a frame between the user's call and sqlite3's: an error passing through
+# gets the frame added as it leaves, so each one drops itself (and whatever of ours is below).
 
 
 class _GuardedCursor(sqlite3.Cursor):
     def execute(self, sql: Any, parameters: Any = (), /) -> Any:
-        return _guarded_call(self.connection, sql, lambda q: super(_GuardedCursor, self).execute(q, parameters))
+        __tracebackhide__ = True
+        try:
+            return _guarded_call(self.connection, sql, super().execute, parameters)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
 
     def executemany(self, sql: Any, parameters: Any, /) -> Any:
-        return _guarded_call(self.connection, sql, lambda q: super(_GuardedCursor, self).executemany(q, parameters))
+        __tracebackhide__ = True
+        try:
+            return _guarded_call(self.connection, sql, super().executemany, parameters)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
 
 
 class _GuardedConnection(sqlite3.Connection):
     def cursor(self, factory: Any = None) -> Any:
-        return super().cursor(factory or _GuardedCursor)
+        __tracebackhide__ = True
+        try:
+            return super().cursor(factory or _GuardedCursor)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
 
     def execute(self, sql: Any, parameters: Any = (), /) -> Any:
-        return self.cursor().execute(sql, parameters)
+        __tracebackhide__ = True
+        try:
+            return self.cursor().execute(sql, parameters)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
 
     def executemany(self, sql: Any, parameters: Any, /) -> Any:
-        return self.cursor().executemany(sql, parameters)
+        __tracebackhide__ = True
+        try:
+            return self.cursor().executemany(sql, parameters)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
