@@ -242,9 +242,9 @@ def scan_cell(module: ast.Module) -> CellScan:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], (ast.Tuple, ast.List)) \
                 and all(isinstance(e, ast.Name) for e in node.targets[0].elts):
-            names = tuple(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
+            targets = tuple(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
             for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
-                unpacked[line] = names
+                unpacked[line] = targets
         elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)):
             # a value shown (the cell's last expression), kept in a name, or returned to the caller
             _shown_calls(node.value, shown)

@@ -26,7 +26,7 @@ from leakguard.kernel.tracker import Tracker
 from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, SplitPart, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.policy import Policy, load_policy
-from leakguard.rules.registry import run_rules
+from leakguard.rules.registry import run_rules, supersedes
 
 if TYPE_CHECKING:
     from leakguard.splitting import RowParts
@@ -175,6 +175,7 @@ class Session:
         self.graph.apply(event)
         found = run_rules(self.graph, event)
         new = [f for f in found if f.key not in self._keys]
+        self._supersede([f for f in found if f.key in self._keys])
         for f in new:
             self._keys.add(f.key)
             self.findings.append(f)
@@ -184,6 +185,14 @@ class Session:
             if stopping:
                 raise LeakageError(stopping)
         return new
+
+    def _supersede(self, repeats: list[Finding]) -> None:
+        """Repeats of a cumulative rule's finding (a count that grew) replace the recorded one in place."""
+        for f in repeats:
+            for kept in (self.findings, self.cell_findings):
+                for i, old in enumerate(kept):
+                    if supersedes(f, old):
+                        kept[i] = f
 
     def would_find(self, event: Event) -> list[Finding]:
         """The findings ``event`` would produce, without recording anything."""

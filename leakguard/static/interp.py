@@ -24,7 +24,7 @@ from leakguard.finding import Finding
 from leakguard.lineage.events import Derive, Event, NodeId, Read, Split, Where
 from leakguard.lineage.graph import LineageGraph
 from leakguard.policy import Policy
-from leakguard.rules.registry import run_rules
+from leakguard.rules.registry import run_rules, supersedes
 from leakguard.static import dataops, splits
 from leakguard.static.emitted import event
 from leakguard.static.exprs import EXPRESSIONS
@@ -158,6 +158,8 @@ class Interp:
         new = []
         for f in found:
             if f.key in self._keys:
+                # a cumulative rule's sum that grew (multi-test's count) replaces the recorded finding
+                self.found[:] = [Located(f, old.col) if supersedes(f, old.finding) else old for old in self.found]
                 continue
             self._keys.add(f.key)
             new.append(f)
