@@ -10,6 +10,7 @@ names its statement read), looks for hand-made splits, and shows the cell's find
 from __future__ import annotations
 
 import ast
+import dataclasses
 import logging
 import os
 import sys
@@ -181,10 +182,17 @@ class Session:
             self.findings.append(f)
             self.cell_findings.append(f)
         if block and self.policy.mode == "block":
-            stopping = tuple(f for f in found if f.severity != "info")
+            stopping = tuple(dataclasses.replace(f, blocked=True) for f in found if f.severity != "info")
             if stopping:
+                self._mark_blocked(stopping)
                 raise LeakageError(stopping)
         return new
+
+    def _mark_blocked(self, stopping: tuple[Finding, ...]) -> None:
+        """The recorded findings that stopped the call say so (the cell's report shows each once, blocked)."""
+        keys = {f.key: f for f in stopping}
+        for kept in (self.findings, self.cell_findings):
+            kept[:] = [keys.get(f.key, f) for f in kept]
 
     def _supersede(self, repeats: list[Finding]) -> None:
         """Repeats of a cumulative rule's finding (a count that grew) replace the recorded one in place."""

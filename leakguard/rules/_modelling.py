@@ -7,6 +7,7 @@ judge a notebook the same way.
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Iterable
 
 from leakguard.finding import ProvenanceStep
@@ -206,3 +207,13 @@ def target_name(graph: LineageGraph, target: NodeId | None, default: str = "y_tr
     """The name of a fit's target as the user wrote it, else ``default``."""
     node = graph.get(target)
     return node.name if node is not None and node.name.isidentifier() else default
+
+
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
+
+
+def written(graph: LineageGraph, node: Node) -> str:
+    """``node``'s name with engine placeholders (``<Series 609>``) replaced by the nearest name the user wrote."""
+    if "<" not in node.name:
+        return node.name
+    return _PLACEHOLDER.sub(lambda _m: graph.named(node.id), node.name)

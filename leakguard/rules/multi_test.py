@@ -16,7 +16,7 @@ from __future__ import annotations
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event
 from leakguard.lineage.graph import LineageGraph
-from leakguard.rules._modelling import candidate, on_holdout, split_names
+from leakguard.rules._modelling import candidate, fit_of, on_holdout, split_names
 from leakguard.rules._text import at, clip, listed
 
 ID = "multi-test"
@@ -40,7 +40,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     y = "y_train"
     if event.kind == "validation":
         return [Finding(
-            ID, "warning", event.where, f"{event.op} monitors {short}, which holds test rows",
+            ID, "warning", event.where, f"{clip(event.op, 40)} monitors {short}, which holds test rows",
             "Early stopping and epoch or round choices then follow the test score, so it no longer estimates "
             "performance on new rows.",
             hint=f"pass a validation split of the training part instead: {_use_validation(train, y)}.",
@@ -48,7 +48,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         )]
     if event.kind == "search":
         return [Finding(
-            ID, "warning", event.where, f"{event.op} tunes on folds of {short}, which holds test rows",
+            ID, "warning", event.where, f"{clip(event.op, 40)} tunes on folds of {short}, which holds test rows",
             "The hyperparameters are chosen by scores on test rows: the choice is made with the test set.",
             hint=f"search on the training part only: `search.fit({train}, {y})`.",
             subject=name, provenance=prov,
@@ -59,9 +59,9 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     model = mine.split(" on [")[0]
     if _repeated_here(graph, event, earlier, mine):
         return [Finding(
-            ID, "warning", event.where, f"{event.op} scores {clip(model, 28)} on {short} in a loop ({at(event.where)})",
-            "The same model is scored on the test set again and again from one line (thresholds or settings): "
-            "whatever is kept is chosen with the test set.",
+            ID, "warning", event.where, f"{clip(event.op, 28)} on {short} scored in a loop ({at(event.where)})",
+            f"{_what_is_scored(graph, event)} scored on the test set again and again from one line (thresholds "
+            "or settings): whatever is kept is chosen with the test set.",
             hint=f"tune on a validation split or by cross-validation instead: {_use_validation(train, y)}.",
             subject=name, provenance=prov,
         )]
@@ -80,6 +80,11 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         "winner's test score optimistic.",
         hint=f"{_use_validation(train, y)}.", subject=name, provenance=prov,
     )]
+
+
+def _what_is_scored(graph: LineageGraph, event: Evaluate) -> str:
+    found = fit_of(graph, event.model)
+    return f"The same model ({found[1].estimator}) is" if found is not None else "The same predictions are"
 
 
 def _repeated_here(graph: LineageGraph, event: Evaluate, earlier: list[Evaluate], mine: str) -> bool:

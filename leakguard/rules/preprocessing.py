@@ -12,7 +12,16 @@ from __future__ import annotations
 from leakguard.finding import Finding
 from leakguard.lineage.events import Evaluate, Event, Fit
 from leakguard.lineage.graph import LABEL, LineageGraph, Node, holds_rows
-from leakguard.rules._modelling import PREDICTORS, origins, protected, row_lineage, split_names, steps, target_name
+from leakguard.rules._modelling import (
+    PREDICTORS,
+    origins,
+    protected,
+    row_lineage,
+    split_names,
+    steps,
+    target_name,
+    written,
+)
 from leakguard.rules._text import at, class_name, clip
 
 ID = "preprocessing"
@@ -53,7 +62,7 @@ def _statistic(graph: LineageGraph, origin: Node) -> tuple[str, Node | None]:
     if fit is not None:
         return f"{class_name(fit.estimator)} fit", graph.get(fit.data)
     over = [graph.nodes[i] for i in origin.inputs if i in graph.nodes and holds_rows(graph.nodes[i])]
-    return clip(origin.name, 40), (over[0] if over else None)
+    return clip(written(graph, origin), 40), (over[0] if over else None)
 
 
 def _finding(graph: LineageGraph, event: Fit, data: Node, cause: tuple[Node, list[Node]], part: str) -> Finding:
@@ -106,7 +115,7 @@ def _at_cross_validation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
         if not computed_over:
             continue
         over = graph.nodes[computed_over[0]]
-        stat = f"{class_name(fit.estimator)} fit" if fit is not None else clip(node.name, 40)
+        stat = f"{class_name(fit.estimator)} fit" if fit is not None else clip(written(graph, node), 40)
         title = f"{stat} on all of {clip(over.name, 24)} before cross-validation ({at(node.where)})"
         detail = (f"{event.op} validates on folds of {data.name}, but the statistic was learned from every fold "
                   "first, so each validation fold shaped the training folds' features.")

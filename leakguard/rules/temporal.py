@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event, Fit
-from leakguard.lineage.graph import LOOK_AHEAD, LineageGraph
-from leakguard.rules._modelling import PREDICTORS, fit_of, on_holdout, origins, same_rows, split_siblings, steps
+from leakguard.lineage.graph import LOOK_AHEAD, LineageGraph, Node
+from leakguard.rules._modelling import (
+    PREDICTORS,
+    fit_of,
+    on_holdout,
+    origins,
+    same_rows,
+    split_siblings,
+    steps,
+    written,
+)
 from leakguard.rules._text import at, class_name, clip
 
 ID = "temporal"
@@ -47,7 +56,7 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
     for origin, path in origins(graph, data.id, LOOK_AHEAD):
         found.append(Finding(
             ID, "warning", event.where,
-            f"{clip(origin.name, 28)} looks ahead across the split ({at(origin.where)})",
+            f"{clip(_feature(graph, origin), 36)} looks ahead across the split ({at(origin.where)})",
             f"{data.name} holds values computed with later rows ({origin.op}, {origin.where.short()}): each "
             "training row then knows something about rows that come after it, including test rows.",
             hint=(f"sort by time first (`df = df.sort_values({policy.time!r})`) and use only backward-looking "
@@ -97,3 +106,9 @@ def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
               f"`train_test_split(X, y, shuffle=False)` after `df.sort_values({policy.time!r})`."),
         subject=data.name, provenance=provenance_of(graph, data.id, 6),
     )]
+
+
+def _feature(graph: LineageGraph, origin: Node) -> str:
+    """The look-ahead feature as the user wrote it: the assigned column of a frame, or the expression."""
+    name = written(graph, origin)
+    return f"column {origin.assigned} of {name}" if origin.assigned is not None and origin.assigned not in name else name
