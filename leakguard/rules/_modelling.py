@@ -185,10 +185,11 @@ def candidate(graph: LineageGraph, event: Evaluate) -> str:
     return f"{model.name if model else event.model} on [{cols}]"
 
 
-def split_names(graph: LineageGraph, node_id: NodeId | None) -> tuple[str, str]:
+def split_names(graph: LineageGraph, node_id: NodeId | None,
+                default: tuple[str, str] = ("X_train", "X_test")) -> tuple[str, str]:
     """The names the user gave the train and test parts of the split ``node_id``'s rows come from, for hints.
 
-    ``("X_train", "X_test")`` when no split is on record (or its parts have no name a person wrote).
+    ``default`` when no split is on record (or its parts have no name a person wrote).
     """
     rows = row_lineage(graph, node_id) if node_id is not None else {}
     for split in reversed(graph.splits):
@@ -200,7 +201,7 @@ def split_names(graph: LineageGraph, node_id: NodeId | None) -> tuple[str, str]:
             return train.name, test.name
         if rows:
             break
-    return "X_train", "X_test"
+    return default
 
 
 def target_name(graph: LineageGraph, target: NodeId | None, default: str = "y_train") -> str:

@@ -37,7 +37,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     short = clip(name, 24)
     prov = provenance_of(graph, event.data, 6)
     train, _test = split_names(graph, event.data)
-    y = "y_train"
+    y = split_names(graph, event.target, ("y_train", "y_test"))[0] if event.target else "y_train"
     if event.kind == "validation":
         return [Finding(
             ID, "warning", event.where, f"{clip(event.op, 40)} monitors {short}, which holds test rows",

@@ -28,7 +28,11 @@ def _place(r: FileReport, f: Reported) -> str:
 
 
 def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
-    """path:line:col: severity [rule] message, with provenance and fix; grouped per cell in notebooks."""
+    """One line per finding: ``path:line:col: severity [rule] title``.
+
+    ``verbose`` adds, under each finding, its detail, the fix and the provenance chain (grouped per
+    cell in notebooks), and the notes.
+    """
     out: list[str] = []
     for r in reports:
         if r.error is not None:
@@ -38,15 +42,19 @@ def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
             out.append(f"{r.path.as_posix()}: problem: {problem}")
         current: int | None = -1
         for f in sorted(r.findings, key=lambda x: (x.cell or 0, x.line or 0, x.col, x.rule)):
-            if r.kind == "notebook" and f.cell != current:
+            if verbose and r.kind == "notebook" and f.cell != current:
                 current = f.cell
                 out.append(f"── {r.path.as_posix()} · cell {f.cell} ──")
             fd = f.finding
-            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {fd.message}")
-            if fd.provenance:
-                out.append("    provenance: " + " → ".join(s.text() for s in fd.provenance))
+            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {fd.title}")
+            if not verbose:
+                continue
+            if fd.detail:
+                out.append(f"    {fd.detail}")
             if fd.hint:
                 out.append(f"    fix: {fd.hint}")
+            if fd.provenance:
+                out.append("    provenance: " + " → ".join(s.text() for s in fd.provenance))
         if verbose:
             for cell, line, note in r.notes:
                 where = f"cell {cell}:" if cell is not None and r.kind == "notebook" else ""
@@ -151,7 +159,8 @@ def sarif(reports: Sequence[FileReport]) -> dict[str, Any]:
                 "message": {"text": fd.message + (f" Fix: {fd.hint}" if fd.hint else "")},
                 "locations": [location],
                 "partialFingerprints": {"leakguard/v1": f.fingerprint},
-                "properties": {"subject": fd.subject, "cell": f.cell, "cellId": f.cell_id,
+                "properties": {"title": fd.title, "detail": fd.detail, "subject": fd.subject, "cell": f.cell,
+                               "cellId": f.cell_id,
                                "provenance": [s.text() for s in fd.provenance]},
             }
             if fd.rule in index:
