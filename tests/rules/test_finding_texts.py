@@ -204,3 +204,15 @@ def test_peek_and_unresolved_titles_in_both_engines(name: str, code: str, in_ker
         assert [(f.rule, f.finding.title) for f in report.findings] == in_static
         for f in report.findings:
             _well_written(f.finding)
+
+
+def test_static_engine_gives_no_count_for_a_loop_it_cannot_list() -> None:
+    code = ("import pandas as pd, leakguard\nfrom sklearn.model_selection import train_test_split\n"
+            "from sklearn.linear_model import LogisticRegression\nfrom mylib import load_grid\n"
+            "df = pd.read_csv('e.csv')\nXa, Xb, ya, yb = train_test_split(df[['x']], df['churned'])\n"
+            "for C in load_grid():\n    LogisticRegression(C=C).fit(Xa, ya).score(Xb, yb)\n")
+    listed = code.replace("load_grid()", "[1, 2, 3]")
+    unknown = [f.finding.title for f in check_code(code).findings if f.rule == "multi-test"]
+    assert unknown == ["LogisticRegression.score on Xb scored in a loop (cell 1)"]
+    counted = [f.finding.title for f in check_code(listed).findings if f.rule == "multi-test"]
+    assert counted == ["the test set Xb has scored 3 candidates (cell 1)"]
