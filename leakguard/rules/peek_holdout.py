@@ -51,7 +51,7 @@ def _query(graph: LineageGraph, event: Query) -> list[Finding]:
     subject = "SQL: " + ", ".join(event.tables[:3])
     if event.writes:
         found.append(Finding(
-            ID, "warning", event.where, f"SQL writes to the test-only table {clip(', '.join(event.writes), 48)}",
+            ID, "warning", event.where, f"SQL writes to {clip(', '.join(event.writes), 48)}, a test-only table",
             f"The policy marks {', '.join(event.writes)} as test-only; changing the test data after seeing "
             "results makes the test score meaningless.",
             hint="write derived data to a new table and leave the test-only tables as they are.",
