@@ -28,8 +28,8 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     return [Finding(
         ID, "warning", event.where,
         f"{op_text(event, node)} relates the label {clip(', '.join(labels), 24)} to {clip(listed(others, 2), 28)}",
-        f"It runs over data that is not only training rows ({rows}); choices made from it carry the test "
-        "labels into the model.",
+        f"It relates {', '.join(labels)} to {listed(others, 4)} over data that is not only training rows "
+        f"({rows}); choices made from it carry the test labels into the model.",
         hint=f"split first (`train, test = leakguard.split({graph.named(node.id)})`) and study the label on `train`.",
         subject=node.name, provenance=provenance_of(graph, node.id),
     )]
