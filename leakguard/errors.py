@@ -26,8 +26,12 @@ class LeakageError(LeakguardError):
         super().__init__("leakguard blocked this call:\n  " + "\n  ".join(lines + hints))
 
     def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback through leakguard's wrappers.
-        return [f"LeakageError: {self}", "(leakguard mode is 'block'; `%leakguard mode warn` to only warn)"]
+        # IPython shows this instead of a traceback through leakguard's wrappers. The findings
+        # themselves are shown once, marked blocked, in the cell's leakguard report below it.
+        rules = ", ".join(dict.fromkeys(f.rule for f in self.findings))
+        what = "the finding below says" if len(self.findings) == 1 else "the findings below say"
+        return [f"LeakageError: leakguard blocked this call before it ran ({rules}); {what} why.",
+                "(leakguard mode is 'block'; `%leakguard mode warn` to only warn)"]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.findings,))

@@ -29,15 +29,27 @@ class ProvenanceStep:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule's report: rule id, severity, where, message, provenance and the fix."""
+    """A rule's report: rule id, severity, where, a one-line title, the detail, provenance and the fix.
+
+    ``title`` is one line in the user's own names (what a list shows); ``detail`` explains
+    why it matters in a sentence or two; ``hint`` is the fix, with inline code in backticks.
+    ``blocked`` is true when block mode stopped the call that made the finding.
+    """
 
     rule: str
     severity: Severity
     where: Where
-    message: str
+    title: str
+    detail: str = ""
     hint: str = ""
     subject: str = ""
     provenance: tuple[ProvenanceStep, ...] = ()
+    blocked: bool = False
+
+    @property
+    def message(self) -> str:
+        """Title and detail as one text (the ``message`` of the JSON formats, kept for tools that read it)."""
+        return f"{self.title}. {self.detail}" if self.detail else self.title
 
     @property
     def key(self) -> tuple[str, str, str, int | None]:
@@ -47,8 +59,8 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (the schema of ``--format json`` and the comm protocol)."""
         return {
-            "rule": self.rule, "severity": self.severity, "message": self.message, "hint": self.hint,
-            "subject": self.subject,
+            "rule": self.rule, "severity": self.severity, "title": self.title, "detail": self.detail,
+            "message": self.message, "hint": self.hint, "subject": self.subject, "blocked": self.blocked,
             "where": {"cell": self.where.cell, "execution_count": self.where.execution_count,
                       "line": self.where.line},
             "provenance": [

@@ -34,6 +34,7 @@ export interface PolicyView {
   readonly mode: Mode;
   readonly inferred: Array<string>;
   readonly mode_declared: boolean;
+  readonly checking: Array<string>;
 }
 
 /** What leakguard knows about one notebook cell: its findings and the notes of its last run. */
@@ -48,9 +49,12 @@ export interface CellReport {
 export interface Finding {
   readonly rule: string;
   readonly severity: Severity;
+  readonly title: string;
+  readonly detail: string;
   readonly message: string;
   readonly hint: string;
   readonly subject: string;
+  readonly blocked: boolean;
   readonly where: Where;
   readonly provenance: Array<ProvenanceStep>;
 }
@@ -366,6 +370,16 @@ export const SCHEMA = {
             "kind": "bool"
           },
           "required": true
+        },
+        {
+          "name": "checking",
+          "spec": {
+            "kind": "list",
+            "item": {
+              "kind": "str"
+            }
+          },
+          "required": true
         }
       ]
     },
@@ -434,6 +448,20 @@ export const SCHEMA = {
           "required": true
         },
         {
+          "name": "title",
+          "spec": {
+            "kind": "str"
+          },
+          "required": true
+        },
+        {
+          "name": "detail",
+          "spec": {
+            "kind": "str"
+          },
+          "required": true
+        },
+        {
           "name": "message",
           "spec": {
             "kind": "str"
@@ -451,6 +479,13 @@ export const SCHEMA = {
           "name": "subject",
           "spec": {
             "kind": "str"
+          },
+          "required": true
+        },
+        {
+          "name": "blocked",
+          "spec": {
+            "kind": "bool"
           },
           "required": true
         },

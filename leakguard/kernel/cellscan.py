@@ -42,6 +42,9 @@ class CellScan:
     deps: dict[str, frozenset[str]]
     shown: set[Span]
     calls: dict[Span, ast.Call] = dataclasses.field(default_factory=dict)
+    # ``a, b = call(...)``: the names in order, by each line the statement spans, so a split's parts
+    # are named as the user wrote them before the assignment binds them
+    unpacked: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def receiver_names(self, span: Span | None) -> frozenset[str]:
         """Names read by what a method call at ``span`` is called on (``train`` in ``train["x"].max()``)."""
@@ -232,10 +235,17 @@ def scan_cell(module: ast.Module) -> CellScan:
         for w in writes:
             deps[w] = found
     calls: dict[Span, ast.Call] = {}
+    unpacked: dict[int, tuple[str, ...]] = {}
     for node in ast.walk(module):
         if isinstance(node, ast.Call):
             calls[_span(node)] = node
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], (ast.Tuple, ast.List)) \
+                and all(isinstance(e, ast.Name) for e in node.targets[0].elts):
+            targets = tuple(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                unpacked[line] = targets
         elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)):
             # a value shown (the cell's last expression), kept in a name, or returned to the caller
             _shown_calls(node.value, shown)
-    return CellScan(statements, deps, shown, calls)
+    return CellScan(statements, deps, shown, calls, unpacked)

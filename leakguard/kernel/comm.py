@@ -129,9 +129,12 @@ class Bridge:
     def _snapshot(self) -> m.Snapshot:
         self._absorb()
         self._policy_sent = views.policy_view(self.session.policy)
+        # a cell whose findings were superseded by a clean run (and that has no notes) is no group at all:
+        # the panel counts checked cells from ``order``
+        kept = [cell for cell, st in self.cells.items() if st.findings or st.notes]
         return {
             "type": "snapshot", "session": self.id, "policy": self._policy_sent,
-            "cells": [self._report(cell) for cell in self.cells], "order": list(self.order),
+            "cells": [self._report(cell) for cell in kept], "order": list(self.order),
         }
 
     def on_cell(self, session: Session) -> None:

@@ -19,7 +19,10 @@ def findings_text(findings: Sequence[Finding], notes: Sequence[str] = ()) -> str
         lines.append(f"leakguard: {len(findings)} finding(s)")
     for f in findings:
         where = f" (line {f.where.line})" if f.where.line else ""
-        lines.append(f"  {f.severity} [{f.rule}]{where}: {f.message}")
+        blocked = " — blocked" if f.blocked else ""
+        lines.append(f"  {f.severity} [{f.rule}]{where}: {f.title}{blocked}")
+        if f.detail:
+            lines.append(f"    {f.detail}")
         if f.hint:
             lines.append(f"    fix: {f.hint}")
         if f.provenance:
@@ -42,13 +45,17 @@ def findings_html(findings: Sequence[Finding], notes: Sequence[str] = ()) -> str
         parts.append(f"<div><b>leakguard</b> · {len(findings)} finding(s)</div>")
     for f in findings:
         where = f" · line {f.where.line}" if f.where.line else ""
+        blocked = ' <b class="leakguard-blocked">blocked</b>' if f.blocked else ""
         parts.append(
-            f'<div class="leakguard-finding" data-rule="{esc(f.rule)}" data-severity="{esc(f.severity)}">'
+            f'<div class="leakguard-finding" data-rule="{esc(f.rule)}" data-severity="{esc(f.severity)}"'
+            f' data-blocked="{str(f.blocked).lower()}">'
             f'<span style="color:{_COLOR[f.severity]}">{_ICON[f.severity]}</span> '
-            f"<code>{esc(f.rule)}</code>{esc(where)}: {esc(f.message)}"
+            f"<code>{esc(f.rule)}</code>{esc(where)}: {esc(f.title)}{blocked}"
         )
+        if f.detail:
+            parts.append(f'<div style="opacity:.8">{esc(f.detail)}</div>')
         if f.hint:
-            parts.append(f'<div style="opacity:.8">fix: {esc(f.hint)}</div>')
+            parts.append(f'<div style="opacity:.8">fix: {_code(f.hint)}</div>')
         if f.provenance:
             steps = "".join(f"<li>{esc(s.text())}</li>" for s in f.provenance)
             parts.append(f"<details><summary>provenance</summary><ol>{steps}</ol></details>")
@@ -57,6 +64,14 @@ def findings_html(findings: Sequence[Finding], notes: Sequence[str] = ()) -> str
         parts.append(f'<div class="leakguard-note" style="opacity:.8">leakguard: {esc(note)}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _code(text: str) -> str:
+    """Escaped text whose backticked spans become ``<code>`` (an unpaired backtick stays as it is)."""
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:
+        return html.escape(text)
+    return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(pieces))
 
 
 MIME = "application/vnd.leakguard.findings+json"

@@ -458,12 +458,16 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
 
     def after(result: Any) -> None:
         parts = list(result)
+        # the names the statement unpacks the parts into, so findings in this very cell name them
+        names = s.scan.unpacked.get(frame.f_lineno) if frame is not None else None
+        names = names if names is not None and len(names) == len(parts) else None
         for i, data in enumerate(inputs):
             if 2 * i + 1 >= len(parts):
                 break
             parent = s.node_of(data, frame=frame)
             register_split(s, parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
-                           api.name, inferred=True, frame=frame)
+                           api.name, inferred=True, frame=frame,
+                           names=list(names[2 * i: 2 * i + 2]) if names else None)
         if not s.policy.holdout.declared:
             size = kwargs.get("test_size")
             fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25

@@ -54,7 +54,7 @@ class Session:
             self._startup_error = None
         self.graph = LineageGraph(base)
         # the one judge: block mode refuses the call with LeakageError; new findings also go to this cell's list
-        self.recorder = Recorder(self.graph, stop=_refuse, kept=self._kept)
+        self.recorder = Recorder(self.graph, stop=_refuse, kept=self._kept, replaced=self._replaced)
         self.tracker = Tracker()
         self.cell_findings: list[Finding] = []
         self.cell_notes: list[str] = []
@@ -179,6 +179,9 @@ class Session:
 
     def _kept(self, finding: Finding) -> None:
         self.cell_findings.append(finding)
+
+    def _replaced(self, old: Finding, new: Finding) -> None:
+        self.cell_findings[:] = [new if f is old else f for f in self.cell_findings]
 
     def note(self, text: str) -> None:
         """A line shown under the current cell."""

@@ -33,7 +33,7 @@ from typing import TypeVar
 from leakguard.finding import Finding
 from leakguard.lineage.events import Derive, Evaluate, Event, Fit, Inspect, Query, Read
 from leakguard.lineage.graph import LineageGraph, Node
-from leakguard.rules.registry import RULES, Rule, run_rules
+from leakguard.rules.registry import RULES, Rule, run_rules, supersedes
 
 Key = tuple[str, str, str, int | None]
 Looked = TypeVar("Looked", Inspect, Query)
@@ -59,11 +59,13 @@ class Recorder:
     """Apply → judge → keep once → mode, for one graph; the engine supplies what the mode does."""
 
     def __init__(self, graph: LineageGraph, *, stop: Callable[[tuple[Finding, ...]], None],
-                 kept: Callable[[Finding], None] | None = None, restrict_every_inspection: bool = False,
-                 rules: Iterable[Rule] = RULES) -> None:
+                 kept: Callable[[Finding], None] | None = None,
+                 replaced: Callable[[Finding, Finding], None] | None = None,
+                 restrict_every_inspection: bool = False, rules: Iterable[Rule] = RULES) -> None:
         """``stop`` is called in block mode with the findings that stop a call; it is expected to raise
         (a ``stop`` that returns lets the call go on). ``kept`` sees each new finding (the engine's own
-        lists: a cell's findings, a column). ``restrict_every_inspection``: safe mode offers every
+        lists: a cell's findings, a column); ``replaced(old, new)`` each kept finding that a newer one
+        replaces (a cumulative rule's grown count, a finding marked blocked). ``restrict_every_inspection``: safe mode offers every
         inspection to be restricted, not only those the rules would flag (the static engine, where
         restricting costs nothing; the kernel re-runs a call, so it does that only when needed).
         ``rules`` are the registry's unless a test gives its own."""
@@ -72,6 +74,7 @@ class Recorder:
         self._keys: set[Key] = set()
         self._stop = stop
         self._kept = kept
+        self._replaced = replaced
         self._restrict_every = restrict_every_inspection
         self._rules = tuple(rules)
 
@@ -87,8 +90,10 @@ class Recorder:
         found = run_rules(self.graph, event, self._rules)
         new = self._keep(found)
         if self.graph.policy.mode == "block" and isinstance(event, _STOPPABLE):
-            stops = stopping(found)
+            stops = tuple(dataclasses.replace(f, blocked=True) for f in stopping(found))
             if stops:
+                for f in stops:  # the kept findings that stop the call say so (shown once, blocked)
+                    self._replace(f, _unblocked_of(f))
                 self._stop(stops)
         return new
 
@@ -120,10 +125,19 @@ class Recorder:
             self.findings = [f for f in self.findings if f.where.cell != cell]
             self._keys = {k for k in self._keys if k[2] != cell}
 
+    def _replace(self, new: Finding, matches: Callable[[Finding], bool]) -> None:
+        for i, old in enumerate(self.findings):
+            if matches(old):
+                self.findings[i] = new
+                if self._replaced is not None:
+                    self._replaced(old, new)
+
     def _keep(self, found: list[Finding]) -> list[Finding]:
         new: list[Finding] = []
         for f in found:
             if f.key in self._keys:
+                # a cumulative rule's sum that grew (multi-test's count) replaces the kept finding
+                self._replace(f, _superseded_by(f))
                 continue
             self._keys.add(f.key)
             new.append(f)
@@ -131,3 +145,11 @@ class Recorder:
             if self._kept is not None:
                 self._kept(f)
         return new
+
+
+def _unblocked_of(new: Finding) -> Callable[[Finding], bool]:
+    return lambda old: old.key == new.key and not old.blocked
+
+
+def _superseded_by(new: Finding) -> Callable[[Finding], bool]:
+    return lambda old: supersedes(new, old)

@@ -42,19 +42,31 @@ class ProvenanceStep(TypedDict):
 
 
 class Finding(TypedDict):
-    """A rule's report (the JSON view of ``leakguard.finding.Finding``)."""
+    """A rule's report (the JSON view of ``leakguard.finding.Finding``).
+
+    ``title`` is one line in the notebook's own names, ``detail`` the explanation, ``message``
+    both as one text (kept for older readers); ``hint`` is the fix, inline code in backticks.
+    ``blocked`` is true when block mode stopped the call that made the finding.
+    """
 
     rule: str
     severity: Severity
+    title: str
+    detail: str
     message: str
     hint: str
     subject: str
+    blocked: bool
     where: Where
     provenance: list[ProvenanceStep]
 
 
 class PolicyView(TypedDict):
-    """The policy in force, for people: ``inferred`` names the parts leakguard guessed."""
+    """The policy in force, for people: ``inferred`` names the parts leakguard guessed.
+
+    ``checking``: short sentences saying what is checked and what is not yet (declared vs
+    inferred parts, and what is missing), e.g. ``label: churned (declared)``.
+    """
 
     label: list[str]
     time: str | None
@@ -63,6 +75,7 @@ class PolicyView(TypedDict):
     mode: Mode
     inferred: list[str]
     mode_declared: bool
+    checking: list[str]
 
 
 class CellReport(TypedDict):

@@ -19,7 +19,44 @@ def policy_view(policy: Policy) -> m.PolicyView:
         "label": list(policy.label), "time": policy.time, "cutoff": policy.cutoff,
         "holdout": policy.holdout.describe(), "mode": policy.mode,
         "inferred": sorted(policy.inferred), "mode_declared": policy.origin_of("mode") is not None,
+        "checking": checking(policy),
     }
+
+
+def _source(policy: Policy, key: str) -> str:
+    """``declared`` or ``inferred from train_test_split``."""
+    origin = policy.origin_of(key)
+    if key in policy.inferred:
+        return f"inferred from {origin}" if origin else "inferred"
+    return "declared"
+
+
+def checking(policy: Policy) -> list[str]:
+    """What the rules check under ``policy`` and what they cannot yet, one short sentence per part.
+
+    The sentences follow what the rules do: peek-label needs a label in the policy (the target
+    rule also takes the ``y`` a fit receives); peek-holdout needs a holdout, declared or inferred
+    from the first split, and does not revisit inspections made before it; peek-future and the
+    cutoff checks of temporal need a time column and a cutoff.
+    """
+    lines: list[str] = []
+    if policy.label:
+        lines.append(f"label: {', '.join(policy.label)} ({_source(policy, 'label')})")
+    else:
+        lines.append("label: none declared — label peeks are not checked; at a fit, the y it receives is "
+                     "taken as the label for features")
+    if policy.holdout.declared:
+        lines.append(f"holdout: {policy.holdout.describe()} ({_source(policy, 'holdout')})")
+    else:
+        lines.append("holdout: none yet — peeks at test rows are judged from the first split on")
+    if policy.has_future:
+        lines.append(f"future: rows with {policy.time} after {policy.cutoff} ({_source(policy, 'cutoff')})")
+    elif policy.time is not None:
+        lines.append(f"time: {policy.time} ({_source(policy, 'time')}) — no cutoff, so no rows count as future; "
+                     "shuffled time splits are checked")
+    else:
+        lines.append("time: none declared — rows after a cutoff and shuffled time splits are not checked")
+    return lines
 
 
 def finding_view(finding: Finding) -> m.Finding:

@@ -7,6 +7,7 @@ judge a notebook the same way.
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Iterable
 
 from leakguard.finding import ProvenanceStep
@@ -14,7 +15,6 @@ from leakguard.lineage.events import Evaluate, Fit, NodeId
 from leakguard.lineage.graph import FUTURE, HOLDOUT, LineageGraph, Node, columns_taint, holds_rows
 
 PREDICTORS = ("model", "search")
-SAFE_MODE_NOTE = "safe mode does not rewrite modelling code; the fix is below"
 
 
 def holdout_exists(graph: LineageGraph) -> bool:
@@ -171,12 +171,6 @@ def on_holdout(graph: LineageGraph, event: Evaluate) -> bool:
     return holdout_exists(graph) and "holdout" in evaluated_parts(graph, event)
 
 
-def what(node: Node) -> str:
-    """``StandardScaler.fit_transform at In[3] line 2`` for messages."""
-    return f"{node.op} ({node.name}, {node.where.short()})" if node.op != node.name else \
-        f"{node.name} ({node.where.short()})"
-
-
 def candidate(graph: LineageGraph, event: Evaluate) -> str:
     """What an evaluation scores, for telling candidates apart: the estimator and its feature columns."""
     found = fit_of(graph, event.model)
@@ -189,3 +183,38 @@ def candidate(graph: LineageGraph, event: Evaluate) -> str:
     data = graph.get(event.data)
     cols = ",".join(data.columns) if data is not None and data.columns is not None else "?"
     return f"{model.name if model else event.model} on [{cols}]"
+
+
+def split_names(graph: LineageGraph, node_id: NodeId | None,
+                default: tuple[str, str] = ("X_train", "X_test")) -> tuple[str, str]:
+    """The names the user gave the train and test parts of the split ``node_id``'s rows come from, for hints.
+
+    ``default`` when no split is on record (or its parts have no name a person wrote).
+    """
+    rows = row_lineage(graph, node_id) if node_id is not None else {}
+    for split in reversed(graph.splits):
+        outs = {p.role: p.out for p in split.parts}
+        if rows and not any(o in rows for o in outs.values()):
+            continue
+        train, test = graph.get(outs.get("train")), graph.get(outs.get("holdout"))
+        if train is not None and test is not None and train.name.isidentifier() and test.name.isidentifier():
+            return train.name, test.name
+        if rows:
+            break
+    return default
+
+
+def target_name(graph: LineageGraph, target: NodeId | None, default: str = "y_train") -> str:
+    """The name of a fit's target as the user wrote it, else ``default``."""
+    node = graph.get(target)
+    return node.name if node is not None and node.name.isidentifier() else default
+
+
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
+
+
+def written(graph: LineageGraph, node: Node) -> str:
+    """``node``'s name with engine placeholders (``<Series 609>``) replaced by the nearest name the user wrote."""
+    if "<" not in node.name:
+        return node.name
+    return _PLACEHOLDER.sub(lambda _m: graph.named(node.id), node.name)

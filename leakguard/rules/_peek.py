@@ -5,6 +5,7 @@ from __future__ import annotations
 from leakguard.lineage.domain import Rows
 from leakguard.lineage.events import Inspect
 from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.rules._text import clip
 
 
 def beyond_training(graph: LineageGraph, rows: Rows) -> bool:
@@ -43,5 +44,5 @@ def relates_label(graph: LineageGraph, event: Inspect, node: Node) -> bool:
 
 
 def op_text(event: Inspect, node: Node) -> str:
-    """``describe() on df`` for messages."""
-    return f"{event.op}() on {node.name}"
+    """``describe() on df`` for titles (a long receiver is elided)."""
+    return f"{event.op}() on {clip(node.name)}"

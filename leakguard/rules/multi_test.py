@@ -5,6 +5,10 @@ as many metrics as you like) is fine. The finding is a choice made with the test
 a second candidate (another model, hyperparameters, feature set) scored on it, the same
 model scored again and again from one line (a threshold or tuning loop), early stopping
 or ``validation_data`` on it, or a search whose folds include it.
+
+The candidates finding counts every distinct candidate scored so far, so it is cumulative
+(``registry.Rule.cumulative``): a later report from the same line replaces the earlier one
+and a loop over four models says four, not two.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from __future__ import annotations
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event
 from leakguard.lineage.graph import LineageGraph
-from leakguard.rules._modelling import SAFE_MODE_NOTE, candidate, on_holdout
+from leakguard.rules._modelling import candidate, fit_of, on_holdout, split_names
+from leakguard.rules._text import at, clip, listed
 
 ID = "multi-test"
 
-_USE_VALIDATION = ("choose on a validation split of the training part (`X_fit, X_val, y_fit, y_val = "
-                   "train_test_split(X_train, y_train)`) or with cross-validation on the training part "
-                   "(`GridSearchCV(model, grid).fit(X_train, y_train)`), then score the one chosen model on "
-                   "the test set once")
+
+def _use_validation(train: str, y: str) -> str:
+    return (f"choose on a validation split of the training part (`X_fit, X_val, y_fit, y_val = "
+            f"train_test_split({train}, {y})`) or by cross-validation on it "
+            f"(`GridSearchCV(model, grid).fit({train}, {y})`), then score the one chosen model on the test set once")
 
 
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
@@ -28,32 +34,35 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         return []
     data = graph.get(event.data)
     name = data.name if data is not None else "the test set"
+    short = clip(name, 24)
     prov = provenance_of(graph, event.data, 6)
+    train, _test = split_names(graph, event.data)
+    y = split_names(graph, event.target, ("y_train", "y_test"))[0] if event.target else "y_train"
     if event.kind == "validation":
         return [Finding(
-            ID, "warning", event.where,
-            f"{event.op} monitors {name}, which holds test rows: early stopping and epoch or round choices then "
-            "follow the test score, so it no longer estimates performance on new rows.",
-            hint=f"pass a validation split of the training part instead ({_USE_VALIDATION}); {SAFE_MODE_NOTE}.",
+            ID, "warning", event.where, f"{clip(event.op, 40)} monitors {short}, which holds test rows",
+            "Early stopping and epoch or round choices then follow the test score, so it no longer estimates "
+            "performance on new rows.",
+            hint=f"pass a validation split of the training part instead: {_use_validation(train, y)}.",
             subject=name, provenance=prov,
         )]
     if event.kind == "search":
         return [Finding(
-            ID, "warning", event.where,
-            f"{event.op} chooses hyperparameters by scores on folds of {name}, which holds test rows: the "
-            "choice is made with the test set.",
-            hint=f"search on the training part only: `search.fit(X_train, y_train)`; {SAFE_MODE_NOTE}.",
+            ID, "warning", event.where, f"{clip(event.op, 40)} tunes on folds of {short}, which holds test rows",
+            "The hyperparameters are chosen by scores on test rows: the choice is made with the test set.",
+            hint=f"search on the training part only: `search.fit({train}, {y})`.",
             subject=name, provenance=prov,
         )]
     earlier = [e for e in graph.evaluations if e is not event and e.kind in ("score", "cross-validate")
                and on_holdout(graph, e)]
     mine = candidate(graph, event)
+    model = mine.split(" on [")[0]
     if _repeated_here(graph, event, earlier, mine):
         return [Finding(
-            ID, "warning", event.where,
-            f"{event.op} scores {mine.split(' on [')[0]} on {name} again and again from one line (a loop over "
-            "thresholds or settings): whatever is kept is chosen with the test set.",
-            hint=f"tune on a validation split or by cross-validation instead ({_USE_VALIDATION}); {SAFE_MODE_NOTE}.",
+            ID, "warning", event.where, f"{clip(event.op, 28)} on {short} scored in a loop ({at(event.where)})",
+            f"{_what_is_scored(graph, event)} scored on the test set again and again from one line (thresholds "
+            "or settings): whatever is kept is chosen with the test set.",
+            hint=f"tune on a validation split or by cross-validation instead: {_use_validation(train, y)}.",
             subject=name, provenance=prov,
         )]
     others: dict[str, Evaluate] = {}
@@ -63,13 +72,19 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             others.setdefault(key, e)
     if not others:
         return []
-    listed = "; ".join(f"{k.split(' on [')[0]} ({e.where.short()})" for k, e in list(others.items())[:3])
+    n = len(others) + 1
+    before = [f"{k.split(' on [')[0]} ({e.where.short()})" for k, e in others.items()]
     return [Finding(
-        ID, "warning", event.where,
-        f"the test set ({name}) has now scored {len(others) + 1} candidates: {mine.split(' on [')[0]}, and before "
-        f"it {listed}. Choosing between them by this score makes the test score of the winner optimistic.",
-        hint=f"{_USE_VALIDATION}; {SAFE_MODE_NOTE}.", subject=name, provenance=prov,
+        ID, "warning", event.where, f"the test set {short} has scored {n} candidates ({at(event.where)})",
+        f"The latest is {model}; before it {listed(before)}. Choosing between them by this score makes the "
+        "winner's test score optimistic.",
+        hint=f"{_use_validation(train, y)}.", subject=name, provenance=prov,
     )]
+
+
+def _what_is_scored(graph: LineageGraph, event: Evaluate) -> str:
+    found = fit_of(graph, event.model)
+    return f"The same model ({found[1].estimator}) is" if found is not None else "The same predictions are"
 
 
 def _repeated_here(graph: LineageGraph, event: Evaluate, earlier: list[Evaluate], mine: str) -> bool:

@@ -12,14 +12,8 @@ from __future__ import annotations
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event
 from leakguard.lineage.graph import LineageGraph, Node
-from leakguard.rules._modelling import (
-    SAFE_MODE_NOTE,
-    fit_of,
-    holdout_exists,
-    row_lineage,
-    same_rows,
-    steps,
-)
+from leakguard.rules._modelling import fit_of, holdout_exists, row_lineage, same_rows, steps
+from leakguard.rules._text import at, class_name, clip
 
 ID = "overlap"
 
@@ -43,52 +37,52 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     if train is None:
         return []
     subject = data.name
+    est, scored, trained = class_name(fit.estimator), clip(data.name, 24), clip(train.name, 24)
     if same_rows(graph, train.id, data.id):
         if data.rows.known and data.rows.has("holdout") and holdout_exists(graph):
             return [Finding(
-                ID, "error", event.where,
-                f"{fit.estimator} is scored on {data.name}, but it was trained on {train.name}, which holds "
-                "those same rows: the test rows were trained on.",
-                hint=f"{_SPLIT_FIRST}; {SAFE_MODE_NOTE}.", subject=subject,
+                ID, "error", event.where, f"{est} scored on {scored}, rows it was trained on ({trained})",
+                f"{fit.estimator} was trained on {train.name}, which holds the rows of {data.name}: the test rows "
+                "were trained on, so the score says nothing about new rows.",
+                hint=f"{_SPLIT_FIRST}.", subject=subject,
                 provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
             )]
         if not holdout_exists(graph):
             return [Finding(
-                ID, "warning", event.where,
-                f"{fit.estimator} is scored on {data.name}, the rows it was trained on; this is a training "
-                "score, not an estimate of how it does on new rows.",
-                hint=f"hold rows out before fitting and score on them: {_SPLIT_FIRST}; {SAFE_MODE_NOTE}.",
+                ID, "warning", event.where, f"{est} scored on {scored}, the rows it was trained on",
+                "No rows are held out: this is a training score, not an estimate of how the model does on new "
+                "rows.",
+                hint=f"hold rows out before fitting and score on them: {_SPLIT_FIRST}.",
                 subject=subject, provenance=steps(graph, [train, model]),
             )]
         return []  # a training score next to a real test set: fine
     if data.synthetic:
         origin = _synthetic_origin(graph, data)
         return [Finding(
-            ID, "error", event.where,
-            f"{fit.estimator} is scored on {data.name}, whose rows come from data resampled or augmented before "
-            f"the split ({origin.op}, {origin.where.short()}): copies or synthetic neighbours of the test rows "
-            "are in the training rows.",
+            ID, "error", event.where, f"{est} scored on {scored}, resampled before the split ({at(origin.where)})",
+            f"The rows of {data.name} come from data resampled or augmented before the split ({origin.op}, "
+            f"{origin.where.short()}): copies or synthetic neighbours of the test rows are in the training rows.",
             hint=("split first, then resample the training part only "
                   "(`X_res, y_res = sampler.fit_resample(X_train, y_train)`), or use "
-                  f"`imblearn.pipeline.make_pipeline(sampler, model)`; {SAFE_MODE_NOTE}."),
+                  "`imblearn.pipeline.make_pipeline(sampler, model)`."),
             subject=subject, provenance=provenance_of(graph, data.id, 8),
         )]
     if train.rows.known and train.rows.has("holdout") and _test_rows_only(data) and holdout_exists(graph):
         return [Finding(
-            ID, "error", event.where,
+            ID, "error", event.where, f"{est} trained on {trained}, which includes the test rows of {scored}",
             f"{fit.estimator} was trained on rows that include the holdout and is now scored on holdout rows "
             f"({data.name}): the test rows were trained on.",
-            hint=f"{_SPLIT_FIRST}; {SAFE_MODE_NOTE}.", subject=subject,
+            hint=f"{_SPLIT_FIRST}.", subject=subject,
             provenance=steps(graph, [train, model]),
         )]
     if event.shared_rows:
         return [Finding(
-            ID, "error", event.where,
-            f"{event.shared_rows:,} of the rows {fit.estimator} is scored on in {data.name} are also among its "
-            f"training rows ({train.name}), by row identity or identical content: copies across the split.",
+            ID, "error", event.where, f"{event.shared_rows:,} rows of {scored} are also training rows ({trained})",
+            f"{fit.estimator} is scored on rows that are among its training rows too, by row identity or "
+            "identical content: copies across the split.",
             hint=("drop duplicates before splitting (`df = df.drop_duplicates()`), or split by entity "
                   "(`GroupShuffleSplit(...).split(X, y, groups=df['customer_id'])`) so a row and its copy stay "
-                  f"on one side; {SAFE_MODE_NOTE}."),
+                  "on one side."),
             subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
         )]
     return []
@@ -112,10 +106,10 @@ def _resampled_before_cv(graph: LineageGraph, event: Evaluate) -> list[Finding]:
     origin = _synthetic_origin(graph, data)
     return [Finding(
         ID, "warning", event.where,
-        f"{event.op} validates on folds of {data.name}, which was resampled before the folds were made "
-        f"({origin.op}, {origin.where.short()}): copies or synthetic neighbours of each validation row sit in the "
-        "training folds.",
+        f"{event.op} on {clip(data.name, 24)}, resampled before the folds ({at(origin.where)})",
+        f"{data.name} was resampled before cross-validation made its folds ({origin.op}, {origin.where.short()}): "
+        "copies or synthetic neighbours of each validation row sit in the training folds.",
         hint=("resample inside each fold: `cross_val_score(imblearn.pipeline.make_pipeline(sampler, model), "
-              f"X_train, y_train)`; {SAFE_MODE_NOTE}."),
+              "X_train, y_train)`."),
         subject=data.name, provenance=provenance_of(graph, data.id, 8),
     )]

@@ -6,6 +6,7 @@ from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Event, Inspect, Query
 from leakguard.lineage.graph import LineageGraph
 from leakguard.rules._peek import inspected, op_text, relates_label
+from leakguard.rules._text import clip
 from leakguard.rules.peek_label import query_inputs, query_relates_label, unanalysed_finding
 
 ID = "peek-holdout"
@@ -23,18 +24,18 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     holdout = graph.policy.holdout.describe()
     if node.rows.known and node.rows.has("holdout"):
         return [Finding(
-            ID, "warning", event.where,
-            f"{op_text(event, node)} looks at rows that are held out for testing (holdout: {holdout}); "
-            "what you see there shapes your choices and inflates the test score.",
+            ID, "warning", event.where, f"{op_text(event, node)} sees the holdout rows",
+            f"The rows held out for testing ({holdout}) are among the rows it looks at; what you see there "
+            "shapes your choices and inflates the test score.",
             hint=f"split first (`train, test = leakguard.split({graph.named(node.id)})`) and inspect `train`, "
                  "or run `%leakguard mode safe` to see training rows only.",
             subject=node.name, provenance=provenance_of(graph, node.id),
         )]
     if not node.rows.known:
         return [Finding(
-            ID, "info", event.where,
-            f"{op_text(event, node)}: leakguard cannot tell whether these rows include holdout rows "
-            f"(holdout: {holdout}).",
+            ID, "info", event.where, f"{op_text(event, node)}: cannot tell whether it sees holdout rows",
+            f"leakguard does not know where the rows of {node.name} come from, so it cannot place them against "
+            f"the holdout ({holdout}).",
             hint="derive the value from a split's training part so its rows are known.",
             subject=node.name, provenance=provenance_of(graph, node.id),
         )]
@@ -50,9 +51,9 @@ def _query(graph: LineageGraph, event: Query) -> list[Finding]:
     subject = "SQL: " + ", ".join(event.tables[:3])
     if event.writes:
         found.append(Finding(
-            ID, "warning", event.where,
-            f"this statement writes to {', '.join(event.writes)}, which the policy marks as test-only; "
-            "changing the test data after seeing results makes the test score meaningless.",
+            ID, "warning", event.where, f"SQL writes to {clip(', '.join(event.writes), 48)}, a test-only table",
+            f"The policy marks {', '.join(event.writes)} as test-only; changing the test data after seeing "
+            "results makes the test score meaningless.",
             hint="write derived data to a new table and leave the test-only tables as they are.",
             subject=f"SQL write: {', '.join(event.writes)}",
         ))
@@ -63,18 +64,18 @@ def _query(graph: LineageGraph, event: Query) -> list[Finding]:
     if seen:
         names = ", ".join(dict.fromkeys(n.name for n in seen))
         found.append(Finding(
-            ID, "warning", event.where,
-            f"this query computes over rows held out for testing ({names}; holdout: {holdout.describe()}); "
-            "what you see there shapes your choices and inflates the test score.",
+            ID, "warning", event.where, f"SQL query on {clip(names)} sees the holdout rows",
+            f"It computes over rows held out for testing ({names}; holdout: {holdout.describe()}); what you see "
+            "there shapes your choices and inflates the test score.",
             hint="query the training part (split first: DuckDB can query a `train` DataFrame by name), "
                  "or run `%leakguard mode safe` to have leakguard exclude holdout rows it can identify in SQL.",
             subject=subject, provenance=provenance_of(graph, seen[0].id),
         ))
     elif any(not n.rows.known for n in nodes) and not graph.policy.has_future:
         found.append(Finding(
-            ID, "info", event.where,
-            "this query reads tables whose columns leakguard could not learn; it cannot tell whether the rows "
-            f"include holdout rows (holdout: {holdout.describe()}).",
+            ID, "info", event.where, "SQL query: cannot tell whether it sees holdout rows",
+            "It reads tables whose columns leakguard could not learn, so it cannot place their rows against the "
+            f"holdout ({holdout.describe()}).",
             hint="query a split's training part, or a connection leakguard can ask for its schema.",
             subject=subject,
         ))

@@ -6,6 +6,7 @@ from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Event, Inspect, Query
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.rules._peek import beyond_training, columns_of, inspected, op_text, relates_label
+from leakguard.rules._text import clip, listed
 
 ID = "peek-label"
 
@@ -21,13 +22,14 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         return []
     label = graph.policy.label
     cols = columns_of(node, event) or ()
-    others = [c for c in cols if c not in label][:4]
+    others = [c for c in cols if c not in label]
     rows = "rows of unknown origin" if not node.rows.known else f"rows: {node.rows.name}"
+    labels = [c for c in cols if c in label]
     return [Finding(
         ID, "warning", event.where,
-        f"{op_text(event, node)} relates the label {', '.join(c for c in cols if c in label)} to "
-        f"{', '.join(others)} over data that is not only training rows ({rows}); "
-        "choices made from it carry the test labels into the model.",
+        f"{op_text(event, node)} relates the label {clip(', '.join(labels), 24)} to {clip(listed(others, 2), 28)}",
+        f"It relates {', '.join(labels)} to {listed(others, 4)} over data that is not only training rows "
+        f"({rows}); choices made from it carry the test labels into the model.",
         hint=f"split first (`train, test = leakguard.split({graph.named(node.id)})`) and study the label on `train`.",
         subject=node.name, provenance=provenance_of(graph, node.id),
     )]
@@ -56,9 +58,9 @@ def unanalysed_finding(graph: LineageGraph, event: Query, rule: str) -> list[Fin
     if not event.unanalysed or owner != rule:
         return []
     return [Finding(
-        rule, "info", event.where,
-        f"leakguard could not analyse this {event.dialect} query ({event.unanalysed}); it ran unchanged, "
-        "so it may see the label, holdout rows or rows past the cutoff unnoticed.",
+        rule, "info", event.where, f"{event.dialect} query leakguard could not analyse",
+        f"It ran unchanged ({event.unanalysed}), so it may see the label, holdout rows or rows past the cutoff "
+        "unnoticed.",
         hint="simplify the query, or pass the dialect with `%%sql --dialect NAME` / `leakguard.sql.use_dialect`.",
         subject=_query_subject(event),
     )]
@@ -78,10 +80,9 @@ def _query(graph: LineageGraph, event: Query) -> list[Finding]:
     uses = ", ".join(u.replace(":", " as ") for u in event.label_columns[:4])
     tables = ", ".join(dict.fromkeys(n.name for n in wide))
     return [Finding(
-        ID, "warning", event.where,
-        f"this query uses the label ({uses}) over {tables}, whose rows are not only training rows "
-        f"(rows: {', '.join(dict.fromkeys(n.rows.name for n in wide))}); choices made from it carry the test "
-        "labels into the model.",
+        ID, "warning", event.where, f"SQL query uses the label ({clip(uses, 28)}) over {clip(tables, 24)}",
+        f"The rows of {tables} are not only training rows (rows: {', '.join(dict.fromkeys(n.rows.name for n in wide))}); "
+        "choices made from it carry the test labels into the model.",
         hint="split first and query the training part (DuckDB can query a `train` DataFrame by name), "
              "or leave the label out of exploratory queries.",
         subject=_query_subject(event), provenance=provenance_of(graph, wide[0].id),

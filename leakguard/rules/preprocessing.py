@@ -12,7 +12,17 @@ from __future__ import annotations
 from leakguard.finding import Finding
 from leakguard.lineage.events import Evaluate, Event, Fit
 from leakguard.lineage.graph import LABEL, LineageGraph, Node, holds_rows
-from leakguard.rules._modelling import PREDICTORS, SAFE_MODE_NOTE, origins, protected, row_lineage, steps, what
+from leakguard.rules._modelling import (
+    PREDICTORS,
+    origins,
+    protected,
+    row_lineage,
+    split_names,
+    steps,
+    target_name,
+    written,
+)
+from leakguard.rules._text import at, class_name, clip
 
 ID = "preprocessing"
 
@@ -46,25 +56,47 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
     return found
 
 
+def _statistic(graph: LineageGraph, origin: Node) -> tuple[str, Node | None]:
+    """What learned the statistic (``StandardScaler fit`` or ``df['x'].mean()``) and the rows it was learned on."""
+    fit = graph.fits.get(origin.id)
+    if fit is not None:
+        return f"{class_name(fit.estimator)} fit", graph.get(fit.data)
+    over = [graph.nodes[i] for i in origin.inputs if i in graph.nodes and holds_rows(graph.nodes[i])]
+    return clip(written(graph, origin), 40), (over[0] if over else None)
+
+
 def _finding(graph: LineageGraph, event: Fit, data: Node, cause: tuple[Node, list[Node]], part: str) -> Finding:
     origin, path = cause
-    message = (f"{event.estimator} is trained on {data.name}, whose values use statistics learned from "
-               f"{_PART_WORDS[part]}: {what(origin)}. The test rows shaped the training data, so the test "
-               "score is optimistic.")
-    return Finding(ID, "warning", event.where, message, hint=_hint(graph, origin), subject=origin.name,
+    stat, over = _statistic(graph, origin)
+    if part == "future":
+        when = "with rows after the cutoff"
+    elif over is not None and over.rows.known and over.rows.has("train") and over.rows.has("holdout"):
+        when = "before the split"
+    else:
+        when = "with test rows"
+    # a fitted step names the rows it was fit on; a hand-written statistic's own text already does
+    on = f" on {clip(over.name, 24)}" if over is not None and origin.id in graph.fits else " computed"
+    title = f"{stat}{on} {when} ({at(origin.where)})"
+    detail = (f"{class_name(event.estimator)} is trained on {data.name} ({at(event.where)}), whose values use "
+              f"statistics learned from {_PART_WORDS[part]}: they shaped the training data, so the test score "
+              "is optimistic.")
+    return Finding(ID, "warning", event.where, title, detail, hint=_hint(graph, event, origin), subject=origin.name,
                    provenance=steps(graph, path))
 
 
-def _hint(graph: LineageGraph, origin: Node) -> str:
+def _hint(graph: LineageGraph, event: Fit, origin: Node) -> str:
+    train, test = split_names(graph, event.data)
+    y = target_name(graph, event.target)
     fit = graph.fits.get(origin.id)
     if fit is not None:
-        est = fit.estimator.split("(", 1)[0]
-        return (f"fit {est} on the training part only (`{est.lower()} = {fit.estimator}.fit(X_train)`, then "
-                f"`{est.lower()}.transform(X_train)` and `.transform(X_test)`), or put it in a pipeline: "
-                f"`make_pipeline({fit.estimator}, model).fit(X_train, y_train)`; {SAFE_MODE_NOTE}.")
-    return ("compute the statistic on the training part and apply it to both parts, e.g. "
-            "`fill = train['x'].mean()`, then `train['x'] = train['x'].fillna(fill)` and "
-            f"`test['x'] = test['x'].fillna(fill)`; {SAFE_MODE_NOTE}.")
+        est = class_name(fit.estimator)
+        var = est.lower() if est.isidentifier() else "step"
+        return (f"fit {est} on the training part only: `{var} = {fit.estimator}.fit({train})`, then "
+                f"`{var}.transform({train})` and `{var}.transform({test})`; or put it in a pipeline: "
+                f"`make_pipeline({fit.estimator}, model).fit({train}, {y})`.")
+    return (f"compute the statistic on the training part and apply it to both parts, e.g. "
+            f"`fill = {train}['x'].mean()`, then `{train}['x'] = {train}['x'].fillna(fill)` and "
+            f"`{test}['x'] = {test}['x'].fillna(fill)`.")
 
 
 def _at_cross_validation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
@@ -83,11 +115,13 @@ def _at_cross_validation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
         if not computed_over:
             continue
         over = graph.nodes[computed_over[0]]
-        message = (f"{event.op} validates on folds of {data.name}, but {what(node)} was computed over "
-                   f"all of {over.name} first, so every validation fold shaped the training folds' features.")
+        stat = f"{class_name(fit.estimator)} fit" if fit is not None else clip(written(graph, node), 40)
+        title = f"{stat} on all of {clip(over.name, 24)} before cross-validation ({at(node.where)})"
+        detail = (f"{event.op} validates on folds of {data.name}, but the statistic was learned from every fold "
+                  "first, so each validation fold shaped the training folds' features.")
         est = fit.estimator if fit is not None else "the step"
-        hint = (f"move {est} into the estimator: `cross_val_score(make_pipeline({est}, model), X, y)` "
-                f"fits it inside each fold; {SAFE_MODE_NOTE}.")
-        return [Finding(ID, "warning", event.where, message, hint=hint, subject=node.name,
+        hint = (f"move {est} into the estimator, so it is fit inside each fold: "
+                f"`cross_val_score(make_pipeline({est}, model), X, y)`.")
+        return [Finding(ID, "warning", event.where, title, detail, hint=hint, subject=node.name,
                         provenance=steps(graph, [node, data]))]
     return []

@@ -14,7 +14,8 @@ import re
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Event, Fit
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
-from leakguard.rules._modelling import PREDICTORS, SAFE_MODE_NOTE, label_names, origins, protected, steps, what
+from leakguard.rules._modelling import PREDICTORS, label_names, origins, protected, split_names, steps
+from leakguard.rules._text import at, class_name, clip, listed
 
 ID = "target"
 # ``StandardScaler.transform``: one estimator applied to one value, column for column (a composite
@@ -37,9 +38,9 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         if inside:
             found.append(Finding(
                 ID, "error", event.where,
-                f"the label {', '.join(inside)} is a column of {data.name}, the features {event.estimator} is "
-                "trained on: the model can read the answer.",
-                hint=f"drop it from the features: `X = {data.name}.drop(columns={inside!r})`; {SAFE_MODE_NOTE}.",
+                f"the label {clip(', '.join(inside), 24)} is a feature of {clip(data.name, 24)} ({at(event.where)})",
+                f"{event.estimator} is trained on {data.name}, which holds the label: the model can read the answer.",
+                hint=f"drop it from the features: `X = {data.name}.drop(columns={inside!r})`.",
                 subject=inside[0], provenance=provenance_of(graph, data.id, 6),
             ))
         copies = {c: sorted(data.column_sources[c] & labels) for c in data.columns
@@ -48,22 +49,21 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             maker = _assignment_of(graph, data, col)
             found.append(Finding(
                 ID, "error", event.where,
-                f"feature {col} of {data.name} is computed row by row from the label {', '.join(srcs)}"
+                f"feature {clip(col, 24)} is computed from the label {clip(', '.join(srcs), 24)}"
+                f"{f' ({at(maker.where)})' if maker else ''}",
+                f"{col} of {data.name} is computed row by row from the label"
                 f"{f' ({maker.where.short()})' if maker else ''}: at prediction time it does not exist.",
-                hint=f"drop {col!r} from the features, or build it only from columns known before the outcome; "
-                     f"{SAFE_MODE_NOTE}.",
+                hint=f"drop {col!r} from the features, or build it only from columns known before the outcome.",
                 subject=col, provenance=provenance_of(graph, maker.id if maker else data.id, 6),
             ))
     found.extend(_encodings(graph, event, data))
     if event.label_proxies:
-        cols = ", ".join(event.label_proxies[:4])
+        cols = listed(event.label_proxies, 4)
         found.append(Finding(
-            ID, "warning", event.where,
-            f"column(s) {cols} of {data.name} reproduce the target on their own (a single threshold separates "
-            "the classes, or the values track the target exactly): an id, timestamp or outcome field that "
-            "encodes the label?",
-            hint=f"check how {cols} is recorded; if it is assigned after (or because of) the outcome, drop it; "
-                 f"{SAFE_MODE_NOTE}.",
+            ID, "warning", event.where, f"{clip(cols, 40)} of {clip(data.name, 24)} reproduce the target on their own",
+            f"In {data.name} a single threshold on {cols} separates the classes, or the values track the target "
+            "exactly: an id, timestamp or outcome field that encodes the label?",
+            hint=f"check how {cols} is recorded; if it is assigned after (or because of) the outcome, drop it.",
             subject=event.label_proxies[0], provenance=provenance_of(graph, data.id, 6),
         ))
     return found
@@ -76,14 +76,18 @@ def _encodings(graph: LineageGraph, event: Fit, data: Node) -> list[Finding]:
         if not leaked or origin.id == data.id:
             continue
         where = "rows held out for testing" if "holdout" in leaked else "rows after the cutoff"
+        part = "test rows" if "holdout" in leaked else "rows after the cutoff"
+        fit = graph.fits.get(origin.id)
+        maker = class_name(fit.estimator) if fit is not None else clip(origin.name, 36)
+        train, test = split_names(graph, event.data)
+        label = next(iter(sorted(graph.policy.label)), "label")
         return [Finding(
-            ID, "warning", event.where,
-            f"{data.name} holds a target encoding (statistics of the label) computed over {where}: "
-            f"{what(origin)}. The test labels are inside the training features.",
+            ID, "warning", event.where, f"target encoding {maker} learned with {part} ({at(origin.where)})",
+            f"{data.name} holds statistics of the label computed over {where} ({origin.op}, "
+            f"{origin.where.short()}): the test labels are inside the training features.",
             hint=("compute the encoding on the training part and map it onto both parts, e.g. "
-                  "`enc = train.groupby('plan')['churned'].mean()`, `train['plan_te'] = train['plan'].map(enc)`, "
-                  "`test['plan_te'] = test['plan'].map(enc)` (or `TargetEncoder` in a pipeline); "
-                  f"{SAFE_MODE_NOTE}."),
+                  f"`enc = {train}.groupby('plan')[{label!r}].mean()`, `{train}['plan_te'] = {train}['plan'].map(enc)`, "
+                  f"`{test}['plan_te'] = {test}['plan'].map(enc)` (or `TargetEncoder` in a pipeline)."),
             subject=origin.name, provenance=steps(graph, path),
         )]
     return []

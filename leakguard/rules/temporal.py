@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event, Fit
-from leakguard.lineage.graph import LOOK_AHEAD, LineageGraph
+from leakguard.lineage.graph import LOOK_AHEAD, LineageGraph, Node
 from leakguard.rules._modelling import (
     PREDICTORS,
-    SAFE_MODE_NOTE,
     fit_of,
     on_holdout,
     origins,
     same_rows,
     split_siblings,
     steps,
-    what,
+    written,
 )
+from leakguard.rules._text import at, class_name, clip
 
 ID = "temporal"
 
@@ -46,20 +46,22 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
     if policy.has_future and data.rows.known and data.rows.has("future"):
         found.append(Finding(
             ID, "warning", event.where,
-            f"{event.estimator} is trained on {data.name}, which holds rows after the cutoff {policy.cutoff} "
-            f"({policy.time}): in production those rows do not exist yet when the model is trained.",
+            f"{class_name(event.estimator)} trained on rows of {clip(data.name, 24)} after the cutoff {policy.cutoff}",
+            f"{data.name} holds rows whose {policy.time} is after {policy.cutoff}: in production those rows do not "
+            "exist yet when the model is trained.",
             hint=(f"keep rows at or before the cutoff (`df = df[df[{policy.time!r}] <= {policy.cutoff!r}]`) or "
-                  f"split with `train, test = leakguard.split(df)`, which sets them aside; {SAFE_MODE_NOTE}."),
+                  "split with `train, test = leakguard.split(df)`, which sets them aside."),
             subject=data.name, provenance=provenance_of(graph, data.id, 6),
         ))
     for origin, path in origins(graph, data.id, LOOK_AHEAD):
         found.append(Finding(
             ID, "warning", event.where,
-            f"{data.name} holds values computed with later rows across the split: {what(origin)}. Each "
+            f"{clip(_feature(graph, origin), 36)} looks ahead across the split ({at(origin.where)})",
+            f"{data.name} holds values computed with later rows ({origin.op}, {origin.where.short()}): each "
             "training row then knows something about rows that come after it, including test rows.",
             hint=(f"sort by time first (`df = df.sort_values({policy.time!r})`) and use only backward-looking "
                   "computations (`rolling(7).mean()` without `center=True`, `shift(1)`, `ffill()`), or compute "
-                  f"the feature after the split on each part; {SAFE_MODE_NOTE}."),
+                  "the feature after the split on each part."),
             subject=origin.name, provenance=steps(graph, path),
         ))
         break
@@ -73,10 +75,9 @@ def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
         return []
     if event.kind == "cross-validate" and event.time_ordered is False:
         return [Finding(
-            ID, "info", event.where,
-            f"{event.op} validates on folds of {data.name} that are not in time order ({policy.time}): each fold "
-            "trains on rows newer than the rows it validates on.",
-            hint=f"pass `cv=TimeSeriesSplit(n_splits=5)` after sorting by {policy.time}; {SAFE_MODE_NOTE}.",
+            ID, "info", event.where, f"{event.op} folds of {clip(data.name, 24)} are not in time order",
+            f"The folds ignore {policy.time}: each fold trains on rows newer than the rows it validates on.",
+            hint=f"pass `cv=TimeSeriesSplit(n_splits=5)` after sorting by `{policy.time}`.",
             subject=data.name, provenance=provenance_of(graph, data.id, 4),
         )]
     if event.kind not in ("score", "validation") or not on_holdout(graph, event):
@@ -98,10 +99,16 @@ def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
     train = graph.get(fit.data)
     return [Finding(
         ID, "warning", event.where,
-        f"{fit.estimator} is tested on {data.name}, but some of its training rows"
-        f"{f' ({train.name})' if train else ''} are newer ({policy.time}) than test rows: {method} shuffled "
-        "time-ordered rows, so the model learned from the future of what it is tested on.",
-        hint=(f"split by time: `train, test = leakguard.split(df)` (the most recent rows are the test set), or "
-              f"`train_test_split(X, y, shuffle=False)` after `df.sort_values({policy.time!r})`; {SAFE_MODE_NOTE}."),
+        f"{class_name(fit.estimator)} tested on {clip(data.name, 24)}, older than some training rows",
+        f"Some of its training rows{f' ({train.name})' if train else ''} are newer ({policy.time}) than test rows: "
+        f"{method} shuffled time-ordered rows, so the model learned from the future of what it is tested on.",
+        hint=("split by time: `train, test = leakguard.split(df)` (the most recent rows are the test set), or "
+              f"`train_test_split(X, y, shuffle=False)` after `df.sort_values({policy.time!r})`."),
         subject=data.name, provenance=provenance_of(graph, data.id, 6),
     )]
+
+
+def _feature(graph: LineageGraph, origin: Node) -> str:
+    """The look-ahead feature as the user wrote it: the assigned column of a frame, or the expression."""
+    name = written(graph, origin)
+    return f"column {origin.assigned} of {name}" if origin.assigned is not None and origin.assigned not in name else name

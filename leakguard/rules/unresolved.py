@@ -10,6 +10,7 @@ from __future__ import annotations
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Derive, Event
 from leakguard.lineage.graph import LineageGraph
+from leakguard.rules._text import clip
 
 ID = "unresolved"
 
@@ -25,9 +26,9 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             return []
     inputs = [graph.nodes[i].name for i in event.inputs if i in graph.nodes][:3]
     return [Finding(
-        ID, "info", event.where,
-        f"leakguard does not know what {event.op}() does with {', '.join(inputs) or 'its inputs'}; the "
-        "modelling rules cannot judge it, so it is not counted as clean.",
+        ID, "info", event.where, f"{clip(event.op, 40)}() on {clip(', '.join(inputs) or 'tracked data', 32)}: not judged",
+        f"leakguard does not know what {event.op}() does with {', '.join(inputs) or 'its inputs'}; the modelling "
+        "rules cannot judge it, so it is not counted as clean.",
         hint="if it fits, transforms or scores, the same rules apply: fit on the training part only and score "
              "the holdout once. A catalog entry (leakguard/catalog/) lets leakguard check it.",
         subject=event.op, provenance=provenance_of(graph, event.out, 4),

@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="skip files whose path matches GLOB (repeatable)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="also print notes (what could not be resolved)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print each finding's detail, fix and provenance, and the notes (what could not be resolved)")
 
 
 def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tuple[Path, str | None]]:

@@ -66,7 +66,8 @@ class Interp:
         self.graph = LineageGraph(policy)
         # the one judge, as in the kernel: block mode ends the cell; restricting a look costs nothing here,
         # so safe mode restricts every one
-        self.recorder = Recorder(self.graph, stop=_blocked, kept=self._kept, restrict_every_inspection=True)
+        self.recorder = Recorder(self.graph, stop=_blocked, kept=self._kept, replaced=self._replaced,
+                                 restrict_every_inspection=True)
         self.index: CatalogIndex = catalog_index()
         self.base_dir = base_dir
         self._mentioned = mentioned
@@ -139,6 +140,9 @@ class Interp:
 
     def _kept(self, finding: Finding) -> None:
         self.found.append(Located(finding, self.col))
+
+    def _replaced(self, old: Finding, new: Finding) -> None:
+        self.found[:] = [Located(new, x.col) if x.finding is old else x for x in self.found]
 
     def node(self, d: Data, name: str | None = None) -> NodeId:
         """The lineage node of ``d``, made now (one Derive for a pending chain) if it has none yet."""

@@ -43,7 +43,11 @@ def _place(r: FileReport, f: Reported) -> str:
 
 
 def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
-    """path:line:col: severity [rule] message, with provenance and fix; grouped per cell in notebooks."""
+    """One line per finding: ``path:line:col: severity [rule] title``.
+
+    ``verbose`` adds, under each finding, its detail, the fix and the provenance chain (grouped per
+    cell in notebooks), and the notes.
+    """
     out: list[str] = []
     for r in reports:
         if r.error is not None:
@@ -53,15 +57,19 @@ def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
             out.append(f"{shown(r)}: problem: {one_line(problem)}")
         current: int | None = -1
         for f in sorted(r.findings, key=lambda x: (x.cell or 0, x.line or 0, x.col, x.rule)):
-            if r.kind == "notebook" and f.cell != current:
+            if verbose and r.kind == "notebook" and f.cell != current:
                 current = f.cell
                 out.append(f"── {shown(r)} · cell {f.cell} ──")
             fd = f.finding
-            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {one_line(fd.message)}")
-            if fd.provenance:
-                out.append("    provenance: " + one_line(" → ".join(s.text() for s in fd.provenance)))
+            out.append(f"{_place(r, f)}: {fd.severity} [{fd.rule}] {one_line(fd.title)}")
+            if not verbose:
+                continue
+            if fd.detail:
+                out.append(f"    {one_line(fd.detail)}")
             if fd.hint:
                 out.append(f"    fix: {one_line(fd.hint)}")
+            if fd.provenance:
+                out.append("    provenance: " + one_line(" → ".join(s.text() for s in fd.provenance)))
         if verbose:
             for cell, line, note in r.notes:
                 where = f"cell {cell}:" if cell is not None and r.kind == "notebook" else ""
@@ -170,7 +178,8 @@ def sarif(reports: Sequence[FileReport]) -> dict[str, Any]:
                 "message": {"text": fd.message + (f" Fix: {fd.hint}" if fd.hint else "")},
                 "locations": [location],
                 "partialFingerprints": {"leakguard/v1": f.fingerprint},
-                "properties": {"subject": fd.subject, "cell": f.cell, "cellId": f.cell_id,
+                "properties": {"title": fd.title, "detail": fd.detail, "subject": fd.subject, "cell": f.cell,
+                               "cellId": f.cell_id,
                                "provenance": [s.text() for s in fd.provenance]},
             }
             if fd.rule in index:

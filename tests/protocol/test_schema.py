@@ -40,8 +40,9 @@ def test_malformed_browser_messages_are_rejected(message, problem) -> None:
 
 def test_kernel_messages_validate_nested_objects() -> None:
     policy = {"label": ["churned"], "time": None, "cutoff": None, "holdout": "none", "mode": "warn",
-              "inferred": [], "mode_declared": False}
-    finding = {"rule": "peek-holdout", "severity": "warning", "message": "m", "hint": "h", "subject": "df",
+              "inferred": [], "mode_declared": False, "checking": ["label: churned (declared)"]}
+    finding = {"rule": "peek-holdout", "severity": "warning", "title": "t", "detail": "d", "message": "t. d",
+               "hint": "h", "subject": "df", "blocked": False,
                "where": {"cell": "c1", "execution_count": 2, "line": None}, "provenance": []}
     ok = {"type": "update", "session": "s", "seq": 1, "run": None, "policy": policy,
           "cells": [{"cell": "c1", "execution_count": 2, "findings": [finding], "notes": []}]}

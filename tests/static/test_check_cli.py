@@ -37,7 +37,8 @@ def test_exit_codes_clean_findings_and_fail_on(project: Path, capsys: pytest.Cap
     code, out, _ = run(capsys, str(project / "leaky.py"))
     assert code == 1
     assert "leaky.py:4:1: warning [peek-holdout]" in out
-    assert "fix: split first" in out and "provenance:" in out
+    verbose = run(capsys, "-v", str(project / "leaky.py"))[1]
+    assert "fix: split first" in verbose and "provenance:" in verbose
     assert run(capsys, "--fail-on", "error", str(project / "leaky.py"))[0] == 0
 
 
