@@ -12,6 +12,8 @@ query that ran when safe mode rewrote it.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import shlex
 from typing import Any
 
@@ -47,8 +49,8 @@ def parse_line(line: str) -> dict[str, Any]:
             if i + 1 >= len(words):
                 raise SqlUsageError(f"{word} needs a value; {USAGE}")
             value = words[i + 1]
-            if word != "--dialect" and not value.isidentifier():
-                raise SqlUsageError(f"-o needs a variable name, got {value!r}")
+            if word != "--dialect":
+                _check_out_name(value)
             opts["dialect" if word == "--dialect" else "out"] = value
             i += 2
         elif word == "--show-sql":
@@ -60,6 +62,20 @@ def parse_line(line: str) -> dict[str, Any]:
             opts["connection"] = word
             i += 1
     return opts
+
+
+def _check_out_name(name: str) -> None:
+    """Refuse an ``-o`` name that is not a plain variable name.
+
+    ``-o __builtins__`` (or ``print``) would replace what the session's every cell relies on:
+    dunder names, keywords and the names of builtins are refused before anything runs.
+    """
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise SqlUsageError(f"-o needs a variable name, got {name!r}")
+    if name.startswith("__") and name.endswith("__"):
+        raise SqlUsageError(f"-o {name!r}: dunder names belong to Python; choose a plain variable name")
+    if name in vars(builtins):
+        raise SqlUsageError(f"-o {name!r} would hide the builtin {name}(); choose another name")
 
 
 def _duckdb(s: Session) -> Any:
