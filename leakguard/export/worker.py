@@ -23,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--drop-leaky", action="store_true")
     parser.add_argument("--name")
     args = parser.parse_args(argv)
+    # started with -P from the notebook's folder: its modules come last, after the standard library and
+    # installed packages, so the notebook's own helpers resolve without shadowing anything
+    sys.path.append(os.getcwd())
     try:
         from leakguard.export.api import export
 

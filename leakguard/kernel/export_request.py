@@ -97,7 +97,9 @@ def _run_worker(path: Path, root: Path, drop_leaky: bool, name: str | None, time
     with tempfile.TemporaryDirectory(prefix="leakguard-export-") as tmp:
         result = Path(tmp) / "result.json"
         errors = Path(tmp) / "stderr.txt"
-        command = [sys.executable, "-m", "leakguard.export.worker", str(path), str(result)]
+        # -P: the root is not put first on the path, so a file there named like a module (argparse.py,
+        # leakguard/) cannot stand in for it; the worker appends the root last for the notebook's own helpers
+        command = [sys.executable, "-P", "-m", "leakguard.export.worker", str(path), str(result)]
         command += ["--drop-leaky"] if drop_leaky else []
         command += [f"--name={name}"] if name else []
         with errors.open("wb") as err:

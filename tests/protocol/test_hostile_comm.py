@@ -157,7 +157,26 @@ def test_a_notebook_inside_the_root_still_exports(kernel: Kernel, folders: dict[
     (folders["root"] / "alias.ipynb").symlink_to(folders["root"] / "fine.ipynb")
     before = _state(kernel)
     reply = comm.deliver({"type": "export", "request": 1, "notebook": "alias.ipynb", "name": "fine"})[0]
-    assert reply["ok"], reply
+    assert reply["ok"], (reply["message"], reply["reasons"])
     assert reply["files"] == ["pipelines/fine/v1.py", "pipelines/fine/v1.lock.json"]
     assert int((folders["root"] / "marker.txt").read_text()) != os.getpid()
     assert _state(kernel) == before
+
+
+def test_files_in_the_root_cannot_stand_in_for_modules_but_local_helpers_resolve(
+        kernel: Kernel, folders: dict[str, Path], comm: FakeComm) -> None:
+    root = folders["root"]
+    # a file named like a module the export process imports must not run ...
+    (root / "argparse.py").write_text("open('shadow-marker.txt', 'w').write('ran')\nraise SystemExit(3)\n",
+                                      encoding="utf-8")
+    # ... while the notebook's own helper module, which its load step imports, still resolves
+    (root / "lg_local_helpers.py").write_text(
+        "import pandas as pd\n\ndef load_events(p):\n    return pd.read_parquet(p)\n", encoding="utf-8")
+    cells = list(CHURN)
+    cells[1] = "from lg_local_helpers import load_events\ndf = load_events('data/events.parquet')"
+    del cells[4:6]  # the inspections: the static engine cannot see rows read by a helper it does not know
+    write_notebook(root / "helped.ipynb", cells)
+    reply = comm.deliver({"type": "export", "request": 2, "notebook": "helped.ipynb"})[0]
+    assert not (root / "shadow-marker.txt").exists()
+    assert reply["ok"], (reply["message"], reply["reasons"])
+    assert "lg_local_helpers" in (root / "pipelines/helped/v1.py").read_text(encoding="utf-8")
