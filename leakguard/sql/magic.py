@@ -129,6 +129,8 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
     """The body of ``%%sql``: parse the arguments, guard the query, run it, record the result."""
     try:
         opts = parse_line(line)
+        if opts["out"] in getattr(s.shell, "user_ns_hidden", {}):  # In, Out, _oh, exit...: IPython's own
+            raise SqlUsageError(f"-o {opts['out']!r} is a name IPython keeps for itself; choose another name")
     except SqlUsageError as exc:
         print(f"leakguard %%sql: {exc}")
         return None

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Kernel
 
-REFUSED = ["__builtins__", "__name__", "__x__", "print", "len", "list", "class", "None", "sel-ect", "1bad"]
+REFUSED = ["__builtins__", "__name__", "__x__", "print", "len", "list", "class", "None", "Out", "In", "get_ipython", "sel-ect", "1bad"]
 
 
 @pytest.mark.parametrize("name", REFUSED)
