@@ -198,8 +198,13 @@ def install(shell: Any, session: Session) -> Any:
 
 
 def uninstall(shell: Any, previous: Any) -> None:
-    """Remove ``%%sql``, restoring a ``%%sql`` another extension had registered."""
+    """Remove leakguard's ``%%sql``, restoring a ``%%sql`` another extension had registered.
+
+    A ``%%sql`` registered while leakguard was loaded (by the user or another extension) is theirs: it stays.
+    """
     cells = shell.magics_manager.magics["cell"]
+    if not isinstance(getattr(cells.get("sql"), "__self__", None), SqlMagics):
+        return
     cells.pop("sql", None)
     if previous is not None:
         cells["sql"] = previous

@@ -52,3 +52,38 @@ def test_unload_restores_a_wrapper_the_user_reassigned_to_itself(kernel: Kernel)
     finally:
         pd.DataFrame.mean = original
         kernel.shell.run_cell("%load_ext leakguard")
+
+
+def test_unload_keeps_a_sql_magic_the_user_registered_while_loaded(kernel: Kernel) -> None:
+    kernel.run("from IPython.core.magic import register_cell_magic\n"
+               "@register_cell_magic\n"
+               "def sql(line, cell):\n"
+               "    return 'my sql: ' + cell.strip()")
+    try:
+        kernel.shell.run_cell("%unload_ext leakguard")
+        assert kernel.run("%%sql\nSELECT 1").result == "my sql: SELECT 1"
+    finally:
+        kernel.shell.magics_manager.magics["cell"].pop("sql", None)
+        kernel.shell.run_cell("%load_ext leakguard")
+
+
+def test_unload_removes_leakguards_own_sql_magic(kernel: Kernel) -> None:
+    assert "sql" in kernel.shell.magics_manager.magics["cell"]
+    kernel.shell.run_cell("%unload_ext leakguard")
+    try:
+        assert "sql" not in kernel.shell.magics_manager.magics["cell"]
+    finally:
+        kernel.shell.run_cell("%load_ext leakguard")
+
+
+def test_unload_keeps_a_leakguard_line_magic_the_user_replaced(kernel: Kernel) -> None:
+    kernel.run("from IPython.core.magic import register_line_magic\n"
+               "@register_line_magic\n"
+               "def leakguard(line):\n"
+               "    return 'mine: ' + line")
+    try:
+        kernel.shell.run_cell("%unload_ext leakguard")
+        assert kernel.run("%leakguard status").result == "mine: status"
+    finally:
+        kernel.shell.magics_manager.magics["line"].pop("leakguard", None)
+        kernel.shell.run_cell("%load_ext leakguard")
