@@ -45,21 +45,22 @@ def notebook_path(notebook: str, root: Path) -> Path:
     if (not notebook.endswith(".ipynb") or notebook.startswith(".") or "/" in notebook or "\\" in notebook
             or "\x00" in notebook or Path(notebook).name != notebook):
         raise ProtocolError("export takes the file name of a notebook (.ipynb) in the kernel's working folder")
+    shown = notebook if len(notebook) <= 120 else f"{notebook[:100]}…{notebook[-10:]}"  # replies stay short
     base = os.path.realpath(root)
     real = os.path.realpath(os.path.join(base, notebook))
     if os.path.commonpath([base, real]) != base:
-        raise Refusal(f"{notebook} leads outside the kernel's folder ({base}); "
+        raise Refusal(f"{shown} leads outside the kernel's folder ({base}); "
                       "leakguard exports only notebooks inside it")
     try:
         info = os.stat(real)
     except FileNotFoundError:
-        raise Refusal(f"{notebook} is not in the kernel's folder ({base}); save it there first") from None
+        raise Refusal(f"{shown} is not in the kernel's folder ({base}); save it there first") from None
     except OSError as exc:
-        raise Refusal(f"{notebook} cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise Refusal(f"{shown} cannot be read ({exc.strerror or type(exc).__name__})") from None
     if not stat.S_ISREG(info.st_mode):
-        raise Refusal(f"{notebook} is not a regular file")
+        raise Refusal(f"{shown} is not a regular file")
     if not real.endswith(".ipynb"):
-        raise Refusal(f"{notebook} links to a file that is not a notebook (.ipynb)")
+        raise Refusal(f"{shown} links to a file that is not a notebook (.ipynb)")
     return Path(real)
 
 

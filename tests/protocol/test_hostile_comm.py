@@ -93,6 +93,7 @@ def _batch(folders: dict[str, Path]) -> list[tuple[Any, str, str]]:
         (export(123), "error", "expected a string"),
         (export(DEEP), "error", "expected a string"),
         (export("a" * 20_000 + ".ipynb"), "error", "longer than"),
+        (export("a" * 9_990 + ".ipynb"), "export_result", "cannot be read (File name too long)"),
         (export("a.ipynb", drop_leaky="yes"), "error", "expected true or false"),
         (export("a.ipynb", code="import os"), "error", "unknown field(s) code"),
         (export("out.ipynb", name="os.system('touch pwned')"), "error", "identifier"),
