@@ -143,19 +143,25 @@ def _fill(reply: m.ExportResult, payload: dict[str, Any]) -> None:
     reply["ok"] = bool(payload.get("ok", False))
     reply["files"] = [str(f)[:MAX_TEXT] for f in payload.get("files", [])][:MAX_REASONS]
     blocking = payload.get("blocking", [])
-    reply["blocking"] = [{"cell": str(b["cell"]), "execution_count": b.get("execution_count"),
+    reply["blocking"] = [{"cell": str(b["cell"])[:MAX_TEXT], "execution_count": b.get("execution_count"),
                           "rules": [str(r) for r in b["rules"]]} for b in blocking]
     reasons = [str(r) for r in payload.get("reasons", []) if not str(r).startswith(LEAKY_REFUSAL)]
     reply["reasons"] = [r[:MAX_TEXT] for r in reasons][:MAX_REASONS]
     dropped = [c["cell"] for c in payload.get("cells", []) if c.get("reason") == "leaky"]
     if blocking and not reply["ok"]:
-        numbers = ", ".join(str(b["number"]) for b in blocking)
         cells = "cell" if len(blocking) == 1 else "cells"
         carries = "carries" if len(blocking) == 1 else "carry"
+        numbers = _numbers([b["number"] for b in blocking])
         reply["message"] = f"export refused: {len(blocking)} {cells} {carries} findings ({cells} {numbers})"
     elif reply["ok"]:
         reply["message"] = f"export {status}: {len(reply['files'])} file(s)"
         if dropped:
-            reply["message"] += f"; dropped {len(dropped)} leaky cell(s) (cells {', '.join(map(str, dropped))})"
+            reply["message"] += f"; dropped {len(dropped)} leaky cell(s) (cells {_numbers(dropped)})"
     else:
         reply["message"] = f"export {status}" + (f": {reasons[0][:300]}" if reasons else "")
+
+
+def _numbers(numbers: list[Any], shown: int = 12) -> str:
+    """``4, 7, 9`` — the first ``shown`` cell numbers, then how many more: the message stays one line."""
+    text = ", ".join(str(n) for n in numbers[:shown])
+    return text + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")

@@ -206,6 +206,24 @@ def test_export_refusal_names_the_blocking_cells_once_each_in_notebook_order(
 
 
 @pytest.mark.slow
+def test_export_refusal_message_stays_one_short_line_with_many_leaky_cells(
+        loaded_events, bridge, comms, tmp_path) -> None:
+    from tests.export.helpers import CHURN, write_events, write_notebook
+
+    write_events(tmp_path, rows=100)
+    cells = list(CHURN)
+    cells[3:3] = [f"df.describe()  # look {i}" for i in range(30)]  # cells 4 to 33
+    write_notebook(tmp_path / "many.ipynb", cells)
+    reply = comms[0].deliver({"type": "export", "request": 6, "notebook": "many.ipynb"})[0]
+    assert len(reply["blocking"]) == 30 and [b["cell"] for b in reply["blocking"]] == [f"c{i}" for i in range(4, 34)]
+    assert reply["message"] == ("export refused: 30 cells carry findings "
+                                "(cells 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 and 18 more)")
+    dropped = comms[0].deliver({"type": "export", "request": 7, "notebook": "many.ipynb", "drop_leaky": True})[0]
+    assert dropped["ok"] and dropped["message"] == ("export written: 2 file(s); dropped 30 leaky cell(s) "
+                                                    "(cells 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 and 18 more)")
+
+
+@pytest.mark.slow
 def test_export_that_runs_too_long_is_stopped(loaded_events, bridge, comms, tmp_path, monkeypatch) -> None:
     import time
 
