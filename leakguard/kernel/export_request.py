@@ -112,6 +112,9 @@ def _run_worker(path: Path, root: Path, drop_leaky: bool, name: str | None, time
             except subprocess.TimeoutExpired:
                 _kill(proc)
                 raise Failure(f"it took longer than {timeout:g} s and was stopped") from None
+            except BaseException:  # the kernel interrupted while waiting: the export must not run on, orphaned
+                _kill(proc)
+                raise
         if not result.is_file():
             tail = errors.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise Failure(f"the export process ended (exit {proc.returncode}): {tail[0][:MAX_TEXT]}")
@@ -128,11 +131,20 @@ def _environment() -> dict[str, str]:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the export's process group and reap the process."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         proc.kill()
-    proc.wait()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        # an interrupt landing inside Popen.wait can leave its internal lock held, and wait() would block
+        # for ever: reap the (killed) process directly
+        try:
+            os.waitpid(proc.pid, 0)
+        except ChildProcessError:
+            pass
 
 
 def _fill(reply: m.ExportResult, payload: dict[str, Any]) -> None:

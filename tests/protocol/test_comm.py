@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,41 @@ def test_export_that_runs_too_long_is_stopped(loaded_events, bridge, comms, tmp_
     reply = comms[0].deliver({"type": "export", "request": 5, "notebook": "slow.ipynb"})[0]
     assert time.perf_counter() - start < 30
     assert not reply["ok"] and reply["message"] == "export failed: it took longer than 5 s and was stopped"
+
+
+@pytest.mark.slow
+def test_interrupting_the_kernel_during_an_export_stops_the_export(loaded_events, bridge, comms, tmp_path) -> None:
+    import signal
+    import time
+
+    from tests.export.helpers import CHURN, write_events, write_notebook
+
+    write_events(tmp_path, rows=100)
+    cells = list(CHURN)
+    cells[1] = ("import os, time\ndef load_events(p):\n    open('pid.txt', 'w').write(str(os.getpid()))\n"
+                "    time.sleep(120)\n    return pd.read_parquet(p)\ndf = load_events('data/events.parquet')")
+    write_notebook(tmp_path / "slow.ipynb", cells)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # what the kernel's interrupt does to the thread waiting on the export
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    deadline = time.monotonic() + 60
+    try:
+        def arm() -> None:  # interrupt once the export process is inside the notebook's load step
+            while not (tmp_path / "pid.txt").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+
+        threading.Thread(target=arm, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            comms[0].deliver({"type": "export", "request": 8, "notebook": "slow.ipynb"})
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    pid = int((tmp_path / "pid.txt").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the export process is gone, not left running
 
 
 def test_a_closed_comm_is_reopened_at_the_next_cell(loaded_events, bridge, comms) -> None:
