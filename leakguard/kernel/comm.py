@@ -298,7 +298,11 @@ def _running_cell(shell: Any) -> m.Run | None:
 
 
 def find_export() -> Callable[..., Any] | None:
-    """``leakguard.export`` if this leakguard has it (a function, or a module with an ``export`` function)."""
+    """``leakguard.export`` if this leakguard has it (a function, or a module with an ``export`` function).
+
+    The comm never calls it (export runs in a separate process: ``kernel/export_request.py``); the
+    browser test asks it whether export exists.
+    """
     target: Any = getattr(leakguard, "export", None)
     if target is None:
         try:
