@@ -137,6 +137,14 @@ export interface ExportResult {
   readonly files: Array<string>;
   readonly reasons: Array<string>;
   readonly message: string;
+  readonly blocking: Array<BlockingCell>;
+}
+
+/** A cell whose findings stop the export: its id, execution count and rule ids (each once). */
+export interface BlockingCell {
+  readonly cell: string;
+  readonly execution_count: number | null;
+  readonly rules: Array<string>;
 }
 
 /** A browser message the kernel rejected, and why. */
@@ -171,6 +179,7 @@ export interface Export {
   readonly request: number;
   readonly notebook: string;
   readonly name?: string;
+  readonly drop_leaky?: boolean;
 }
 
 export type KernelMessage = KernelHello | Snapshot | Update | Provenance | ExportResult | ErrorReply;
@@ -964,6 +973,53 @@ export const SCHEMA = {
             "kind": "str"
           },
           "required": true
+        },
+        {
+          "name": "blocking",
+          "spec": {
+            "kind": "list",
+            "item": {
+              "kind": "ref",
+              "name": "BlockingCell"
+            }
+          },
+          "required": true
+        }
+      ]
+    },
+    "BlockingCell": {
+      "fields": [
+        {
+          "name": "cell",
+          "spec": {
+            "kind": "str"
+          },
+          "required": true
+        },
+        {
+          "name": "execution_count",
+          "spec": {
+            "kind": "union",
+            "options": [
+              {
+                "kind": "int"
+              },
+              {
+                "kind": "null"
+              }
+            ]
+          },
+          "required": true
+        },
+        {
+          "name": "rules",
+          "spec": {
+            "kind": "list",
+            "item": {
+              "kind": "str"
+            }
+          },
+          "required": true
         }
       ]
     },
@@ -1104,6 +1160,13 @@ export const SCHEMA = {
           "name": "name",
           "spec": {
             "kind": "str"
+          },
+          "required": false
+        },
+        {
+          "name": "drop_leaky",
+          "spec": {
+            "kind": "bool"
           },
           "required": false
         }

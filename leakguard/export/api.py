@@ -34,6 +34,7 @@ class ExportResult:
     reasons: list[str] = dataclasses.field(default_factory=list)
     findings: list[str] = dataclasses.field(default_factory=list)
     decisions: list[Decision] = dataclasses.field(default_factory=list)
+    blocking: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # cells refusing it: see blocking_cells
     warnings: list[str] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
     diff: str = ""
@@ -80,8 +81,23 @@ class ExportResult:
             "files": [str(f) for f in self.files], "reasons": self.reasons, "findings": self.findings,
             "cells": [{"cell": d.cell.number, "id": d.cell.cell_id, "kept": d.kept, "reason": d.reason,
                        "detail": d.detail} for d in self.decisions],
+            "blocking": self.blocking,
             "warnings": self.warnings, "notes": self.notes, "diff": self.diff, "seconds": round(self.seconds, 4),
         }
+
+
+def blocking_cells(leaky: Sequence[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """``[{"cell", "number", "execution_count", "rules"}]``: one entry per cell with findings, in notebook order.
+
+    ``cell`` is the notebook's cell id (what the sidebar jumps to); ``rules`` names each rule once.
+    """
+    by_number: dict[int, dict[str, Any]] = {}
+    for cell, finding in leaky:
+        entry = by_number.setdefault(cell.number, {"cell": cell.cell_id, "number": cell.number,
+                                                    "execution_count": cell.execution_count, "rules": []})
+        if finding.rule not in entry["rules"]:
+            entry["rules"].append(finding.rule)
+    return [by_number[n] for n in sorted(by_number)]
 
 
 def pipeline_name(notebook: Path) -> str:
@@ -135,6 +151,8 @@ def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[st
                            + (f" (fix: {f.hint})" if f.hint else "") + (" (recorded by the kernel)"
                                                                        if f.origin == "recorded" else "")
                            for cell, f in p.leaky]
+        if p.leaky and not drop_leaky:
+            result.blocking = blocking_cells(p.leaky)
         if not p.ok:
             result.reasons = p.errors
             result.status = "refused" if p.leaky and not drop_leaky else "error"

@@ -21,6 +21,8 @@ from leakguard.export.notebook import CellFinding, CodeCell, Notebook
 from leakguard.export.statements import Aliases, Stmt, fitted_names, statements
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__"}
+# The start of the refusal for cells with findings (the sidebar shows those cells instead of this text).
+LEAKY_REFUSAL = "refused: leakage findings"
 _REASON_ORDER = ("leaky", "inspection-only", "magic", "policy", "unused redefinition", "dead code", "empty")
 END = -1  # the virtual statement at the end of the notebook that uses every artifact
 
@@ -77,7 +79,7 @@ def plan(nb: Notebook, *, outputs: tuple[str, ...] = (), drop_leaky: bool = Fals
     leaky_cells = {cell.number for cell, _ in p.leaky}
     if p.leaky and not drop_leaky:
         cells = ", ".join(sorted({c.label for c, _ in p.leaky}, key=_number))
-        p.errors.append(f"refused: leakage findings in {cells} (listed below); fix them, suppress a finding "
+        p.errors.append(f"{LEAKY_REFUSAL} in {cells} (listed below); fix them, suppress a finding "
                         "with `# leakguard: ignore[rule]` if it is wrong, or export with --drop-leaky to remove "
                         "those cells")
     candidates = [s for s in p.stmts if not (drop_leaky and s.cell.number in leaky_cells)]

@@ -5,7 +5,8 @@ when it opens, or after a page reload by asking the kernel which comms exist —
 ``hello``; the kernel answers ``hello`` and a ``snapshot``. After every cell it sends one
 ``update`` holding only what changed. Browser messages are validated against
 ``leakguard.protocol`` and map to four fixed actions (handshake, mode, explain, export):
-none of them runs code. JupyterLab may send comm messages on a kernel subshell (another
+none of them runs code in the kernel (export runs in a separate process:
+``kernel/export_request.py``). JupyterLab may send comm messages on a kernel subshell (another
 thread), so the bridge's own state is guarded by a lock. When every comm has been closed (a frontend without leakguard
 closes comms it does not know), the next cell opens a fresh one.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import importlib
 import keyword
 import logging
+import os
 import re
 import threading
 import types
@@ -24,8 +26,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import leakguard
-from leakguard.errors import LeakguardError, PolicyError
+from leakguard.errors import PolicyError
 from leakguard.finding import Finding
+from leakguard.kernel.export_request import run_export
 from leakguard.kernel.session import Session
 from leakguard.protocol import messages as m
 from leakguard.protocol import views
@@ -73,7 +76,7 @@ class _Cell:
 class Bridge:
     """Keeps the browser's picture of one session current, sending only what changed."""
 
-    def __init__(self, session: Session, opener: Opener = kernel_opener) -> None:
+    def __init__(self, session: Session, opener: Opener = kernel_opener, root: Path | None = None) -> None:
         self.session = session
         self.opener = opener
         self.id = uuid.uuid4().hex
@@ -84,6 +87,8 @@ class Bridge:
         self._policy_sent: m.PolicyView | None = None
         self._lock = threading.RLock()
         self._loading_run: m.Run | None = None
+        # export's folder rule: the working folder at load time (kernel/export_request.py)
+        self.root = Path(os.path.realpath(root if root is not None else os.getcwd()))
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -226,7 +231,9 @@ class Bridge:
             elif kind == "explain":
                 self._send(source, self.explain(message["request"], message["name"]))
             elif kind == "export":
-                self._send(source, self.export(message["request"], message["notebook"]))
+                self._send(source, self.export(message["request"], message["notebook"],
+                                               drop_leaky=message.get("drop_leaky", False),
+                                               name=message.get("name")))
         except ProtocolError as exc:
             self._send(source, {"type": "error", "request": request, "message": f"rejected: {exc}"})
         except Exception as exc:
@@ -256,9 +263,10 @@ class Bridge:
         """The provenance graph of a variable or a lineage node; only looked up, never evaluated."""
         return explain(self.session, request, name)
 
-    def export(self, request: int, notebook: str) -> m.ExportResult:
-        """Run leakguard's export on the saved notebook, or say why it cannot."""
-        return run_export(request, notebook, Path.cwd())
+    def export(self, request: int, notebook: str, *, drop_leaky: bool = False,
+               name: str | None = None) -> m.ExportResult:
+        """Export the saved notebook in a separate process (never in this kernel), or say why not."""
+        return run_export(request, notebook, self.root, drop_leaky=drop_leaky, name=name)
 
 
 def explain(session: Session, request: int, name: str) -> m.Provenance:
@@ -293,7 +301,11 @@ def _running_cell(shell: Any) -> m.Run | None:
 
 
 def find_export() -> Callable[..., Any] | None:
-    """``leakguard.export`` if this leakguard has it (a function, or a module with an ``export`` function)."""
+    """``leakguard.export`` if this leakguard has it (a function, or a module with an ``export`` function).
+
+    The comm never calls it (export runs in a separate process: ``kernel/export_request.py``); the
+    browser test asks it whether export exists.
+    """
     target: Any = getattr(leakguard, "export", None)
     if target is None:
         try:
@@ -305,53 +317,3 @@ def find_export() -> Callable[..., Any] | None:
     if isinstance(target, types.ModuleType):
         target = getattr(target, "export", None)
     return target if callable(target) else None
-
-
-def run_export(request: int, notebook: str, folder: Path) -> m.ExportResult:
-    """Export ``folder/notebook`` with ``leakguard.export``: the files written, or the reasons it refused."""
-    reply: m.ExportResult = {"type": "export_result", "request": request, "available": False, "ok": False,
-                             "files": [], "reasons": [], "message": ""}
-    if Path(notebook).name != notebook or notebook.startswith(".") or not notebook.endswith(".ipynb"):
-        raise ProtocolError("export takes the file name of a notebook in the kernel's working folder")
-    path = folder / notebook
-    export = find_export()
-    if export is None:
-        reply["message"] = "export is not available yet in this version of leakguard"
-        return reply
-    reply["available"] = True
-    if not path.is_file():
-        reply["message"] = f"{notebook} is not in the kernel's working folder ({folder}); save it there first"
-        return reply
-    try:
-        result = export(path)
-    except LeakguardError as exc:
-        reasons = getattr(exc, "reasons", None) or getattr(exc, "findings", None) or [exc]
-        reply["reasons"] = [str(r) for r in reasons][:200]
-        reply["message"] = "export refused"
-        return reply
-    except Exception as exc:
-        reply["message"] = f"export failed: {type(exc).__name__}: {exc}"
-        return reply
-    reply["files"] = _written_files(result)
-    reply["ok"] = bool(getattr(result, "ok", True))
-    reasons = [*getattr(result, "reasons", ()), *getattr(result, "findings", ())]
-    reply["reasons"] = [str(r) for r in reasons][:200]
-    status = getattr(result, "status", None)
-    if reply["ok"]:
-        reply["message"] = f"export {status or 'wrote'}: {len(reply['files'])} file(s)"
-    else:
-        reply["message"] = f"export {status or 'refused'}"
-    return reply
-
-
-def _written_files(result: Any) -> list[str]:
-    """The paths an export reported: a path, a list of paths, or an object with ``files``/``written``."""
-    for attr in ("files", "written", "paths"):
-        if hasattr(result, attr):
-            result = getattr(result, attr)
-            break
-    if isinstance(result, (str, Path)):
-        return [str(result)]
-    if isinstance(result, (list, tuple)):
-        return [str(p) for p in result]
-    return [] if result is None else [str(result)]

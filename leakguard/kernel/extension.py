@@ -108,7 +108,8 @@ def unload(shell: Any) -> None:
     registry = shell.magics_manager.magics
     for kind, names in state.magics.magics.items():
         for name in names:
-            registry[kind].pop(name, None)
+            if getattr(registry[kind].get(name), "__self__", None) is state.magics:  # else re-registered: not ours
+                registry[kind].pop(name, None)
     from leakguard.sql import magic as sql_magic
 
     sql_magic.uninstall(shell, state.sql_magic)

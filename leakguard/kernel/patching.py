@@ -1,7 +1,8 @@
 """Reversible wrapping of library callables, and wrapping modules imported later.
 
 ``Patcher.install`` swaps a wrapper in where the catalog says; ``Patcher.restore`` puts
-every original back, the very same objects. Modules not yet imported are wrapped right
+every original back, the very same objects, where leakguard's wrapper is still in place (a
+function the user patched in meanwhile is the user's and stays). Modules not yet imported are wrapped right
 after their first import by a small post-import finder on ``sys.meta_path``.
 """
 
@@ -70,6 +71,7 @@ class Patcher:
         self._entries = list(entries)
         self._make = make_wrapper
         self._applied: dict[tuple[int, str], tuple[Any, str, Any]] = {}
+        self._wrappers: dict[tuple[int, str], Any] = {}
         self._finder: _PostImportFinder | None = None
         self.skipped: list[Api] = []
 
@@ -111,12 +113,27 @@ class Patcher:
         wrapper.__leakguard_original__ = original  # type: ignore[attr-defined]
         setattr(owner, attr, wrapper)
         self._applied[key] = (owner, attr, original)
+        self._wrappers[key] = wrapper
 
     def restore(self) -> None:
-        """Put every original back and stop watching imports."""
-        for owner, attr, original in self._applied.values():
-            setattr(owner, attr, original)
+        """Put every original back where leakguard's wrapper still is, and stop watching imports.
+
+        Where the attribute now holds something else, the user (or another library) patched it
+        while leakguard was loaded: putting the original back would silently undo their patch.
+        """
+        for key, (owner, attr, original) in self._applied.items():
+            if _current(owner, attr) is self._wrappers.get(key):
+                setattr(owner, attr, original)
         self._applied.clear()
+        self._wrappers.clear()
         if self._finder is not None and self._finder in sys.meta_path:
             sys.meta_path.remove(self._finder)
         self._finder = None
+
+
+def _current(owner: Any, attr: str) -> Any:
+    """What ``owner`` itself holds under ``attr`` (its own ``__dict__`` first: no descriptor binding)."""
+    own = getattr(owner, "__dict__", None)
+    if own is not None and attr in own:
+        return own[attr]
+    return getattr(owner, attr, None)

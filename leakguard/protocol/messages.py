@@ -166,8 +166,20 @@ class Provenance(TypedDict):
     error: str
 
 
+class BlockingCell(TypedDict):
+    """A cell whose findings stop the export: its id, execution count and rule ids (each once)."""
+
+    cell: str
+    execution_count: int | None
+    rules: list[str]
+
+
 class ExportResult(TypedDict):
-    """The answer to ``export``: the files written, or why export refused or is not available."""
+    """The answer to ``export``: the files written, or why export refused or is not available.
+
+    ``blocking`` lists the cells whose findings refused the export, in notebook order; ``message``
+    is one short line for people.
+    """
 
     type: Literal["export_result"]
     request: int
@@ -176,6 +188,7 @@ class ExportResult(TypedDict):
     files: list[str]
     reasons: list[str]
     message: str
+    blocking: list[BlockingCell]
 
 
 class ErrorReply(TypedDict):
@@ -212,12 +225,17 @@ class Explain(TypedDict):
 
 
 class Export(TypedDict):
-    """Export the saved notebook (a file name in the kernel's working folder)."""
+    """Export the saved notebook (a file name in the kernel's working folder).
+
+    ``drop_leaky`` (default false): drop the cells that carry findings and export the rest,
+    instead of refusing.
+    """
 
     type: Literal["export"]
     request: int
     notebook: str
     name: NotRequired[str]
+    drop_leaky: NotRequired[bool]
 
 
 KERNEL_MESSAGES: tuple[type, ...] = (KernelHello, Snapshot, Update, Provenance, ExportResult, ErrorReply)

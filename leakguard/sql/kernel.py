@@ -22,7 +22,7 @@ from leakguard.sql import duckframes
 from leakguard.sql.connections import dialect_of, engine_of, is_frame
 from leakguard.sql.guard import guard
 from leakguard.sql.lineage import result_node
-from leakguard.sql.sqlite_guard import guarded_factory
+from leakguard.sql.sqlite_guard import guard_instance, guarded_factory
 from leakguard.sql.state import state_of
 from leakguard.sql.tables import TableRef, is_holdout
 
@@ -176,8 +176,13 @@ def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 def _connect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     # sqlite3's classes cannot be patched; connections opened now get a guarded subclass instead.
     # The wrapper calls the original with this very kwargs dict, so setting the factory here takes effect.
-    if len(args) <= 5:
-        kwargs["factory"] = guarded_factory(kwargs.get("factory", sqlite3.Connection))
+    # A connection class of the user's own is kept (type and methods): that connection is guarded in place.
+    factory = args[5] if len(args) > 5 else kwargs.get("factory", sqlite3.Connection)
+    if factory is sqlite3.Connection and len(args) <= 5:
+        kwargs["factory"] = guarded_factory(sqlite3.Connection)
+        return None
+    if isinstance(factory, type) and not getattr(factory, "__leakguard_guarded__", False):
+        return _plan(after=guard_instance)
     return None
 
 

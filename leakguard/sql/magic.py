@@ -12,6 +12,8 @@ query that ran when safe mode rewrote it.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import shlex
 from typing import Any
 
@@ -48,8 +50,8 @@ def parse_line(line: str) -> dict[str, Any]:
             if i + 1 >= len(words):
                 raise SqlUsageError(f"{word} needs a value; {USAGE}")
             value = words[i + 1]
-            if word != "--dialect" and not value.isidentifier():
-                raise SqlUsageError(f"-o needs a variable name, got {value!r}")
+            if word != "--dialect":
+                _check_out_name(value)
             opts["dialect" if word == "--dialect" else "out"] = value
             i += 2
         elif word == "--show-sql":
@@ -61,6 +63,20 @@ def parse_line(line: str) -> dict[str, Any]:
             opts["connection"] = word
             i += 1
     return opts
+
+
+def _check_out_name(name: str) -> None:
+    """Refuse an ``-o`` name that is not a plain variable name.
+
+    ``-o __builtins__`` (or ``print``) would replace what the session's every cell relies on:
+    dunder names, keywords and the names of builtins are refused before anything runs.
+    """
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise SqlUsageError(f"-o needs a variable name, got {name!r}")
+    if name.startswith("__") and name.endswith("__"):
+        raise SqlUsageError(f"-o {name!r}: dunder names belong to Python; choose a plain variable name")
+    if name in vars(builtins):
+        raise SqlUsageError(f"-o {name!r} would hide the builtin {name}(); choose another name")
 
 
 def _duckdb(s: Session) -> Any:
@@ -116,6 +132,8 @@ def run_cell(s: Session, line: str, cell: str) -> Any:
     __tracebackhide__ = True
     try:
         opts = parse_line(line)
+        if opts["out"] in getattr(s.shell, "user_ns_hidden", {}):  # In, Out, _oh, exit...: IPython's own
+            raise SqlUsageError(f"-o {opts['out']!r} is a name IPython keeps for itself; choose another name")
     except SqlUsageError as exc:
         print(f"leakguard %%sql: {exc}")
         return None
@@ -195,8 +213,13 @@ def install(shell: Any, session: Session) -> Any:
 
 
 def uninstall(shell: Any, previous: Any) -> None:
-    """Remove ``%%sql``, restoring a ``%%sql`` another extension had registered."""
+    """Remove leakguard's ``%%sql``, restoring a ``%%sql`` another extension had registered.
+
+    A ``%%sql`` registered while leakguard was loaded (by the user or another extension) is theirs: it stays.
+    """
     cells = shell.magics_manager.magics["cell"]
+    if not isinstance(getattr(cells.get("sql"), "__self__", None), SqlMagics):
+        return
     cells.pop("sql", None)
     if previous is not None:
         cells["sql"] = previous

@@ -1,14 +1,19 @@
 """sqlite3: a guarded connection class, since sqlite3's own classes cannot be patched.
 
-``sqlite3.connect`` (wrapped through the catalog) hands out a subclass of the connection
-class asked for whose ``execute``/``executemany`` and cursors pass every query through
-the guard; connections opened before ``%load_ext leakguard`` are not guarded.
+``sqlite3.connect`` (wrapped through the catalog) hands out a subclass of
+``sqlite3.Connection`` whose ``execute``/``executemany`` and cursors pass every query through
+the guard. A connection class of the user's own (``factory=MyConn``) is left as it is (its
+type and its methods are the user's): that one connection gets guarding attributes of its
+own instead, which call the user's methods. Connections opened before ``%load_ext
+leakguard`` are not guarded.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -129,3 +134,43 @@ class _GuardedConnection(sqlite3.Connection):
         except BaseException as exc:
             drop_own_frames(exc)
             raise
+
+
+def guard_instance(con: Any) -> None:
+    """Guard one connection of a user's class in place: its type and methods stay the user's.
+
+    Instance attributes shadow the class's methods, so ``con.execute`` passes the query through
+    the guard and then calls the user's own ``execute``. A class without ``__dict__`` (slots)
+    cannot take them; its connection stays unguarded, as one opened before loading.
+    """
+    if not isinstance(con, sqlite3.Connection) or not hasattr(con, "__dict__"):
+        return
+    ref = weakref.ref(con)  # the attributes live on the connection: no cycle keeping it open
+    cls: Any = type(con)
+    user_cursor = cls.cursor is not sqlite3.Connection.cursor
+
+    def execute(sql: Any, *args: Any) -> Any:
+        __tracebackhide__ = True  # pass-through frames (leakguard/tracebacks.py)
+        try:
+            return _guarded_call(ref(), sql, functools.partial(cls.execute, ref()), *args)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
+
+    def executemany(sql: Any, *args: Any) -> Any:
+        __tracebackhide__ = True
+        try:
+            return _guarded_call(ref(), sql, functools.partial(cls.executemany, ref()), *args)
+        except BaseException as exc:
+            drop_own_frames(exc)
+            raise
+
+    def cursor(factory: Any = None) -> Any:
+        # the user's own cursor() decides its cursors; otherwise cursors are guarded as usual
+        return cls.cursor(ref(), factory or _GuardedCursor)
+
+    # setattr: these are meant to shadow the class's methods on this one instance
+    setattr(con, "execute", execute)  # noqa: B010
+    setattr(con, "executemany", executemany)  # noqa: B010
+    if not user_cursor:
+        setattr(con, "cursor", cursor)  # noqa: B010

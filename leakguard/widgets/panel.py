@@ -102,7 +102,7 @@ class Panel:
         """Run leakguard's export on this notebook, when the kernel knows the notebook's file."""
         from html import escape
 
-        from leakguard.kernel.comm import run_export
+        from leakguard.kernel.export_request import run_export
         from leakguard.protocol.schema import ProtocolError
 
         notebook = os.environ.get("JPY_SESSION_NAME", "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,6 @@ from typing import Any
 import pytest
 
 import leakguard
-from leakguard.errors import LeakguardError
 from leakguard.kernel.comm import Bridge
 from leakguard.protocol import PROTOCOL_VERSION, validate_kernel_message
 
@@ -133,47 +134,148 @@ def test_rejected_messages_get_an_error_reply_and_do_nothing(loaded_events, brid
 
 
 def test_export_says_plainly_when_it_is_not_available(bridge, comms, monkeypatch) -> None:
-    import leakguard.kernel.comm as comm_module
+    import leakguard.kernel.export_request as export_request
 
-    monkeypatch.setattr(comm_module, "find_export", lambda: None)
+    monkeypatch.setattr(export_request, "export_available", lambda: False)
     reply = comms[0].deliver({"type": "export", "request": 1, "notebook": "churn.ipynb"})[0]
     assert reply["available"] is False and reply["ok"] is False
     assert reply["message"] == "export is not available yet in this version of leakguard"
 
 
-def test_export_reports_files_and_refusals(bridge, comms, monkeypatch, tmp_path) -> None:
-    import leakguard.kernel.comm as comm_module
+# A load step with a side effect: the file it writes names the process that ran the notebook's code.
+LOAD_WITH_MARKER = (
+    "import os\n"
+    "def load_events(p):\n"
+    "    with open('marker.txt', 'w') as fh:\n"
+    "        fh.write(str(os.getpid()))\n"
+    "    return pd.read_parquet(p)\n"
+    "df = load_events('data/events.parquet')"
+)
 
-    (tmp_path / "churn.ipynb").write_text("{}", encoding="utf-8")
-    calls: list[Path] = []
 
-    def export(path: Path) -> list[Path]:
-        calls.append(path)
-        return [tmp_path / "pipelines/churn/v1.py", tmp_path / "pipelines/churn/v1.lock.json"]
+def _churn(folder: Path, name: str, *, leaky: bool = False) -> None:
+    from tests.export.helpers import CHURN, write_events, write_notebook
 
-    monkeypatch.setattr(comm_module, "find_export", lambda: export)
+    write_events(folder, rows=300)
+    cells = list(CHURN)
+    cells[1] = LOAD_WITH_MARKER
+    if leaky:  # two inspections of every row before the split, as cells 4 and 5
+        cells[3:3] = ["df.describe()", 'df.groupby("plan")["churned"].mean()']
+    write_notebook(folder / name, cells)
+
+
+def _namespace(ns: dict[str, Any]) -> dict[str, int]:
+    return {k: id(v) for k, v in ns.items() if not k.startswith("_")}
+
+
+@pytest.mark.slow
+def test_export_runs_the_notebook_in_another_process_never_in_the_kernel(
+        loaded_events, bridge, comms, tmp_path) -> None:
+    _churn(tmp_path, "churn.ipynb")
+    names, nodes = _namespace(loaded_events.ns), len(loaded_events.session.graph.nodes)
     reply = comms[0].deliver({"type": "export", "request": 1, "notebook": "churn.ipynb"})[0]
-    assert reply["ok"] and calls == [tmp_path / "churn.ipynb"]
-    assert reply["files"][0].endswith("v1.py")
+    assert (tmp_path / "pipelines/churn/v1.py").is_file()
+    # the load step ran (export profiles the inputs) but in a process of its own
+    writer = int((tmp_path / "marker.txt").read_text())
+    assert writer != os.getpid()
+    assert _namespace(loaded_events.ns) == names and len(loaded_events.session.graph.nodes) == nodes
+    assert reply["ok"] and reply["available"] and reply["blocking"] == [], reply
+    assert reply["files"] == ["pipelines/churn/v1.py", "pipelines/churn/v1.lock.json"]
+    assert reply["message"] == "export written: 2 file(s)"
+    again = comms[0].deliver({"type": "export", "request": 2, "notebook": "churn.ipynb"})[0]
+    assert again["ok"] and again["message"] == "export unchanged: 2 file(s)"
 
-    def refuse(path: Path) -> None:
-        raise LeakguardError("cell In[4] has findings: peek-holdout")
 
-    monkeypatch.setattr(comm_module, "find_export", lambda: refuse)
-    reply = comms[0].deliver({"type": "export", "request": 2, "notebook": "churn.ipynb"})[0]
-    assert not reply["ok"] and reply["reasons"] == ["cell In[4] has findings: peek-holdout"]
+@pytest.mark.slow
+def test_export_refusal_names_the_blocking_cells_once_each_in_notebook_order(
+        loaded_events, bridge, comms, tmp_path) -> None:
+    _churn(tmp_path, "leaky.ipynb", leaky=True)
+    reply = comms[0].deliver({"type": "export", "request": 3, "notebook": "leaky.ipynb"})[0]
+    assert reply["available"] and not reply["ok"] and reply["files"] == []
+    assert [b["cell"] for b in reply["blocking"]] == ["c4", "c5"]
+    for b in reply["blocking"]:
+        assert b["execution_count"] is None and b["rules"] and len(set(b["rules"])) == len(b["rules"])
+    assert "peek-label" in reply["blocking"][1]["rules"]
+    assert reply["message"] == "export refused: 2 cells carry findings (cells 4, 5)"
+    assert all("--drop-leaky" not in text for text in [reply["message"], *reply["reasons"]])
+    assert not (tmp_path / "pipelines").exists()
 
-    class Refused:  # the shape of leakguard.export's result: ok, status, files, reasons, findings
-        ok = False
-        status = "refused"
-        files: tuple[Path, ...] = ()
-        reasons = ("cells with findings: In[4]",)
-        findings = ("In[4] peek-holdout: describe() looks at holdout rows",)
+    dropped = comms[0].deliver({"type": "export", "request": 4, "notebook": "leaky.ipynb", "drop_leaky": True})[0]
+    assert dropped["ok"] and dropped["blocking"] == [], dropped
+    assert dropped["message"] == "export written: 2 file(s); dropped 2 leaky cell(s) (cells 4, 5)"
+    assert (tmp_path / "pipelines/leaky/v1.py").is_file()
 
-    monkeypatch.setattr(comm_module, "find_export", lambda: lambda path: Refused())
-    reply = comms[0].deliver({"type": "export", "request": 3, "notebook": "churn.ipynb"})[0]
-    assert reply["available"] and not reply["ok"] and reply["message"] == "export refused"
-    assert reply["reasons"] == ["cells with findings: In[4]", "In[4] peek-holdout: describe() looks at holdout rows"]
+
+@pytest.mark.slow
+def test_export_refusal_message_stays_one_short_line_with_many_leaky_cells(
+        loaded_events, bridge, comms, tmp_path) -> None:
+    from tests.export.helpers import CHURN, write_events, write_notebook
+
+    write_events(tmp_path, rows=100)
+    cells = list(CHURN)
+    cells[3:3] = [f"df.describe()  # look {i}" for i in range(30)]  # cells 4 to 33
+    write_notebook(tmp_path / "many.ipynb", cells)
+    reply = comms[0].deliver({"type": "export", "request": 6, "notebook": "many.ipynb"})[0]
+    assert len(reply["blocking"]) == 30 and [b["cell"] for b in reply["blocking"]] == [f"c{i}" for i in range(4, 34)]
+    assert reply["message"] == ("export refused: 30 cells carry findings "
+                                "(cells 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 and 18 more)")
+    dropped = comms[0].deliver({"type": "export", "request": 7, "notebook": "many.ipynb", "drop_leaky": True})[0]
+    assert dropped["ok"] and dropped["message"] == ("export written: 2 file(s); dropped 30 leaky cell(s) "
+                                                    "(cells 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 and 18 more)")
+
+
+@pytest.mark.slow
+def test_export_that_runs_too_long_is_stopped(loaded_events, bridge, comms, tmp_path, monkeypatch) -> None:
+    import time
+
+    import leakguard.kernel.export_request as export_request
+    from tests.export.helpers import CHURN, write_events, write_notebook
+
+    write_events(tmp_path, rows=100)
+    cells = list(CHURN)
+    cells[1] = ("import time\ndef load_events(p):\n    time.sleep(120)\n    return pd.read_parquet(p)\n"
+                "df = load_events('data/events.parquet')")
+    write_notebook(tmp_path / "slow.ipynb", cells)
+    monkeypatch.setattr(export_request, "EXPORT_TIMEOUT", 5.0)
+    start = time.perf_counter()
+    reply = comms[0].deliver({"type": "export", "request": 5, "notebook": "slow.ipynb"})[0]
+    assert time.perf_counter() - start < 30
+    assert not reply["ok"] and reply["message"] == "export failed: it took longer than 5 s and was stopped"
+
+
+@pytest.mark.slow
+def test_interrupting_the_kernel_during_an_export_stops_the_export(loaded_events, bridge, comms, tmp_path) -> None:
+    import signal
+    import time
+
+    from tests.export.helpers import CHURN, write_events, write_notebook
+
+    write_events(tmp_path, rows=100)
+    cells = list(CHURN)
+    cells[1] = ("import os, time\ndef load_events(p):\n    open('pid.txt', 'w').write(str(os.getpid()))\n"
+                "    time.sleep(120)\n    return pd.read_parquet(p)\ndf = load_events('data/events.parquet')")
+    write_notebook(tmp_path / "slow.ipynb", cells)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # what the kernel's interrupt does to the thread waiting on the export
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    deadline = time.monotonic() + 60
+    try:
+        def arm() -> None:  # interrupt once the export process is inside the notebook's load step
+            while not (tmp_path / "pid.txt").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+
+        threading.Thread(target=arm, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            comms[0].deliver({"type": "export", "request": 8, "notebook": "slow.ipynb"})
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    pid = int((tmp_path / "pid.txt").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the export process is gone, not left running
 
 
 def test_a_closed_comm_is_reopened_at_the_next_cell(loaded_events, bridge, comms) -> None:
