@@ -34,6 +34,7 @@ export interface PolicyView {
   readonly mode: Mode;
   readonly inferred: Array<string>;
   readonly mode_declared: boolean;
+  readonly checking: Array<string>;
 }
 
 /** What leakguard knows about one notebook cell: its findings and the notes of its last run. */
@@ -53,6 +54,9 @@ export interface Finding {
   readonly subject: string;
   readonly where: Where;
   readonly provenance: Array<ProvenanceStep>;
+  readonly title: string;
+  readonly detail: string;
+  readonly blocked: boolean;
 }
 
 /** Where a finding happened: the notebook cell id, its execution count, the line. */
@@ -133,6 +137,14 @@ export interface ExportResult {
   readonly files: Array<string>;
   readonly reasons: Array<string>;
   readonly message: string;
+  readonly blocking: Array<BlockingCell>;
+}
+
+/** A cell that stops an export: its id, its execution count, the rules of its findings. */
+export interface BlockingCell {
+  readonly cell: string;
+  readonly execution_count: number | null;
+  readonly rules: Array<string>;
 }
 
 /** A browser message the kernel rejected, and why. */
@@ -167,6 +179,7 @@ export interface Export {
   readonly request: number;
   readonly notebook: string;
   readonly name?: string;
+  readonly drop_leaky?: boolean;
 }
 
 export type KernelMessage = KernelHello | Snapshot | Update | Provenance | ExportResult | ErrorReply;
@@ -366,6 +379,16 @@ export const SCHEMA = {
             "kind": "bool"
           },
           "required": true
+        },
+        {
+          "name": "checking",
+          "spec": {
+            "kind": "list",
+            "item": {
+              "kind": "str"
+            }
+          },
+          "required": true
         }
       ]
     },
@@ -470,6 +493,27 @@ export const SCHEMA = {
               "kind": "ref",
               "name": "ProvenanceStep"
             }
+          },
+          "required": true
+        },
+        {
+          "name": "title",
+          "spec": {
+            "kind": "str"
+          },
+          "required": true
+        },
+        {
+          "name": "detail",
+          "spec": {
+            "kind": "str"
+          },
+          "required": true
+        },
+        {
+          "name": "blocked",
+          "spec": {
+            "kind": "bool"
           },
           "required": true
         }
@@ -929,6 +973,53 @@ export const SCHEMA = {
             "kind": "str"
           },
           "required": true
+        },
+        {
+          "name": "blocking",
+          "spec": {
+            "kind": "list",
+            "item": {
+              "kind": "ref",
+              "name": "BlockingCell"
+            }
+          },
+          "required": true
+        }
+      ]
+    },
+    "BlockingCell": {
+      "fields": [
+        {
+          "name": "cell",
+          "spec": {
+            "kind": "str"
+          },
+          "required": true
+        },
+        {
+          "name": "execution_count",
+          "spec": {
+            "kind": "union",
+            "options": [
+              {
+                "kind": "int"
+              },
+              {
+                "kind": "null"
+              }
+            ]
+          },
+          "required": true
+        },
+        {
+          "name": "rules",
+          "spec": {
+            "kind": "list",
+            "item": {
+              "kind": "str"
+            }
+          },
+          "required": true
         }
       ]
     },
@@ -1069,6 +1160,13 @@ export const SCHEMA = {
           "name": "name",
           "spec": {
             "kind": "str"
+          },
+          "required": false
+        },
+        {
+          "name": "drop_leaky",
+          "spec": {
+            "kind": "bool"
           },
           "required": false
         }

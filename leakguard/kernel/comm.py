@@ -307,7 +307,7 @@ def find_export() -> Callable[..., Any] | None:
 def run_export(request: int, notebook: str, folder: Path) -> m.ExportResult:
     """Export ``folder/notebook`` with ``leakguard.export``: the files written, or the reasons it refused."""
     reply: m.ExportResult = {"type": "export_result", "request": request, "available": False, "ok": False,
-                             "files": [], "reasons": [], "message": ""}
+                             "files": [], "reasons": [], "message": "", "blocking": []}
     if Path(notebook).name != notebook or notebook.startswith(".") or not notebook.endswith(".ipynb"):
         raise ProtocolError("export takes the file name of a notebook in the kernel's working folder")
     path = folder / notebook

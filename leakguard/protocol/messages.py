@@ -51,6 +51,9 @@ class Finding(TypedDict):
     subject: str
     where: Where
     provenance: list[ProvenanceStep]
+    title: str
+    detail: str
+    blocked: bool
 
 
 class PolicyView(TypedDict):
@@ -63,6 +66,7 @@ class PolicyView(TypedDict):
     mode: Mode
     inferred: list[str]
     mode_declared: bool
+    checking: list[str]
 
 
 class CellReport(TypedDict):
@@ -153,6 +157,14 @@ class Provenance(TypedDict):
     error: str
 
 
+class BlockingCell(TypedDict):
+    """A cell that stops an export: its id, its execution count, the rules of its findings."""
+
+    cell: str
+    execution_count: int | None
+    rules: list[str]
+
+
 class ExportResult(TypedDict):
     """The answer to ``export``: the files written, or why export refused or is not available."""
 
@@ -163,6 +175,7 @@ class ExportResult(TypedDict):
     files: list[str]
     reasons: list[str]
     message: str
+    blocking: list[BlockingCell]
 
 
 class ErrorReply(TypedDict):
@@ -205,6 +218,7 @@ class Export(TypedDict):
     request: int
     notebook: str
     name: NotRequired[str]
+    drop_leaky: NotRequired[bool]
 
 
 KERNEL_MESSAGES: tuple[type, ...] = (KernelHello, Snapshot, Update, Provenance, ExportResult, ErrorReply)

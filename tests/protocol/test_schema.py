@@ -40,9 +40,10 @@ def test_malformed_browser_messages_are_rejected(message, problem) -> None:
 
 def test_kernel_messages_validate_nested_objects() -> None:
     policy = {"label": ["churned"], "time": None, "cutoff": None, "holdout": "none", "mode": "warn",
-              "inferred": [], "mode_declared": False}
+              "inferred": [], "mode_declared": False, "checking": []}
     finding = {"rule": "peek-holdout", "severity": "warning", "message": "m", "hint": "h", "subject": "df",
-               "where": {"cell": "c1", "execution_count": 2, "line": None}, "provenance": []}
+               "where": {"cell": "c1", "execution_count": 2, "line": None}, "provenance": [],
+               "title": "df.describe() looks at holdout rows", "detail": "", "blocked": False}
     ok = {"type": "update", "session": "s", "seq": 1, "run": None, "policy": policy,
           "cells": [{"cell": "c1", "execution_count": 2, "findings": [finding], "notes": []}]}
     assert validate_kernel_message(ok) is ok
