@@ -329,7 +329,8 @@ def run_export(request: int, notebook: str, folder: Path) -> m.ExportResult:
     except Exception as exc:
         reply["message"] = f"export failed: {type(exc).__name__}: {exc}"
         return reply
-    reply["files"] = _written_files(result)
+    # relative to the kernel's folder (the notebook's), so the sidebar can open them in JupyterLab
+    reply["files"] = [_relative(f, folder) for f in _written_files(result)]
     reply["ok"] = bool(getattr(result, "ok", True))
     reasons = [*getattr(result, "reasons", ()), *getattr(result, "findings", ())]
     reply["reasons"] = [str(r) for r in reasons][:200]
@@ -339,6 +340,14 @@ def run_export(request: int, notebook: str, folder: Path) -> m.ExportResult:
     else:
         reply["message"] = f"export {status or 'refused'}"
     return reply
+
+
+def _relative(file: str, folder: Path) -> str:
+    """``file`` relative to ``folder`` when it lies inside it, else as it was."""
+    try:
+        return Path(file).resolve().relative_to(folder.resolve()).as_posix()
+    except (ValueError, OSError):
+        return file
 
 
 def _written_files(result: Any) -> list[str]:

@@ -155,6 +155,8 @@ def test_export_reports_files_and_refusals(bridge, comms, monkeypatch, tmp_path)
     reply = comms[0].deliver({"type": "export", "request": 1, "notebook": "churn.ipynb"})[0]
     assert reply["ok"] and calls == [tmp_path / "churn.ipynb"]
     assert reply["files"][0].endswith("v1.py")
+    # relative to the notebook's folder, so the sidebar can open them in JupyterLab
+    assert reply["files"] == ["pipelines/churn/v1.py", "pipelines/churn/v1.lock.json"]
 
     def refuse(path: Path) -> None:
         raise LeakguardError("cell In[4] has findings: peek-holdout")
