@@ -38,7 +38,7 @@ export function pieces(text: string): Piece[] {
   return out;
 }
 
-/** Nodes for `text`; with `copy`, each piece of code gets a "Copy" button (data-copy holds the code). */
+/** Nodes for `text`; with `copy`, each piece of code beyond a bare name gets a "Copy" button (data-copy holds the code). */
 export function richText(text: string, copy = false): Node[] {
   return pieces(text).map(p => {
     if (p.kind === 'text') {
@@ -48,7 +48,8 @@ export function richText(text: string, copy = false): Node[] {
       p.kind === 'block'
         ? h('pre', { className: 'lg-code-block' }, h('code', {}, p.text))
         : h('code', { className: 'lg-code' }, p.text);
-    if (!copy) {
+    // a name (`train`) needs no Copy button; a statement or an expression does
+    if (!copy || (p.kind === 'code' && !/[\s(=.[]/.test(p.text))) {
       return code;
     }
     const button = h(
