@@ -79,7 +79,7 @@ def write_modes(folder: Path) -> Path:
 LONG_NAME = "features_after_scaling_and_one_hot_encoding_of_every_column"
 
 
-def write_long(folder: Path, peeks: int = 24) -> Path:
+def write_long(folder: Path, peeks: int = 14) -> Path:
     """Many cells that each peek at the holdout; the last one looks at a long chain of long-named frames."""
     nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
     nb.cells = [
@@ -88,7 +88,7 @@ def write_long(folder: Path, peeks: int = 24) -> Path:
             "df = pd.DataFrame({'churned': [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25, 'x': range(100)})\n"
             "leakguard.policy(label='churned', holdout=0.2, seed=1);", id="long-policy"),
     ]
-    nb.cells += [nbformat.v4.new_code_cell(f"df['x'].max() + {i}", id=f"long-peek-{i:02d}") for i in range(peeks)]
+    nb.cells += [nbformat.v4.new_code_cell(f"df.describe()  # look {i}", id=f"long-peek-{i:02d}") for i in range(peeks)]
     chain = ["raw_customer_events_joined_with_plans = df.assign(y=df['x'] * 2)",
              f"{LONG_NAME} = raw_customer_events_joined_with_plans.assign(z=1)",
              f"{LONG_NAME}.describe()"]

@@ -93,6 +93,9 @@ def test_churn_notebook_in_the_sidebar(lab, browser, artifacts) -> None:
     assert sidebar.locator(".lg-finding-body").count() == 0
     findings_height = box(sidebar.get_by_role("list", name="Findings by cell"))["height"]
     assert findings_height < 200, findings_height
+    width = box(sidebar)["width"]
+    (artifacts / "findings-height.txt").write_text(
+        f"4 findings in 3 groups, folded, sidebar {width:.0f} px wide: {findings_height:.0f} px tall\n", encoding="utf-8")
 
     # a finding expands in place: the message, the fix (code as code, no raw backticks), provenance next to it
     line = group.get_by_role("button", name=re.compile("peek-holdout"))
@@ -136,17 +139,6 @@ def test_churn_notebook_in_the_sidebar(lab, browser, artifacts) -> None:
     assert in_viewport(page, box_graph)
     narrow = float(box_graph.get_attribute("width") or 0)
     assert abs(box(box_graph)["width"] - narrow) <= 1  # drawn at its real size
-    handle = page.evaluate("""() => { const r = document.querySelector('#jp-right-stack');
-        return r ? r.getBoundingClientRect().left : null; }""")
-    assert handle is not None
-    page.mouse.move(handle - 2, 400)
-    page.mouse.down()
-    page.mouse.move(handle - 250, 400, steps=5)
-    page.mouse.up()
-    page.wait_for_function(f"""(w) => {{ const s = document.querySelector('{SIDEBAR} .lg-provenance-box svg');
-        return s && Number(s.getAttribute('width')) !== w; }}""", arg=narrow, timeout=10_000)
-    assert abs(box(box_graph)["width"] - float(box_graph.get_attribute("width") or 0)) <= 1
-    assert inside(box(box_graph), box(sidebar))
 
     page.keyboard.press("Escape")
     page.keyboard.press("Control+b")  # fold the file browser: more room for the notebook
@@ -184,6 +176,19 @@ def test_churn_notebook_in_the_sidebar(lab, browser, artifacts) -> None:
     sidebar.evaluate("el => { el.scrollTop = 0; }")
     _shot(page, artifacts, "sidebar-dark")
     set_theme(page, "JupyterLab Light")
+
+    # wider sidebar: the graph is laid out again for the new width, still drawn at its real size
+    handle = page.evaluate("""() => { const r = document.querySelector('#jp-right-stack');
+        return r ? r.getBoundingClientRect().left : null; }""")
+    assert handle is not None
+    page.mouse.move(handle - 2, 400)
+    page.mouse.down()
+    page.mouse.move(handle - 250, 400, steps=5)
+    page.mouse.up()
+    page.wait_for_function(f"""(w) => {{ const s = document.querySelector('{SIDEBAR} .lg-provenance-box svg');
+        return s && Number(s.getAttribute('width')) !== w; }}""", arg=narrow, timeout=10_000)
+    assert abs(box(box_graph)["width"] - float(box_graph.get_attribute("width") or 0)) <= 1
+    assert inside(box(box_graph), box(sidebar))
 
     # export: the files written, or a compact refusal with the cells that stop it and a drop-leaky action
     sidebar.get_by_role("button", name="Export clean pipeline").click()
@@ -331,7 +336,7 @@ def test_long_provenance_from_the_bottom_of_the_list(lab, browser, artifacts) ->
     lp.wait_connected()
     last = sidebar.locator('.lg-group[data-cell="long-last"]')
     last.wait_for(state="attached", timeout=30_000)
-    assert sidebar.locator(".lg-group").count() >= 20
+    assert sidebar.locator(".lg-group").count() >= 14
     last.scroll_into_view_if_needed()
     line = last.get_by_role("button", name=re.compile("peek-holdout"))
     line.click()
@@ -342,6 +347,8 @@ def test_long_provenance_from_the_bottom_of_the_list(lab, browser, artifacts) ->
     assert in_viewport(page, graph), (box(graph), page.viewport_size)
     assert inside(box(graph), box(sidebar))
     # the long name is elided inside its box, the full name on hover
+    names = graph.locator("g.lg-node").evaluate_all("els => els.map(e => e.dataset.name)")
+    assert LONG_NAME in names, names
     node = graph.locator(f'g.lg-node[data-name="{LONG_NAME}"]')
     assert node.get_attribute("data-elided") == "true"
     assert LONG_NAME in node.locator("title").text_content()
@@ -402,7 +409,10 @@ def test_render_time_with_500_cells_and_1000_findings(lab, browser, artifacts, c
     page.keyboard.press("Escape")
     page.keyboard.press("Control+End")  # the last cell, attached only now, has its badge
     page.screenshot(path=str(artifacts / "big-end.png"))
-    page.wait_for_selector('.lg-cell-badge[data-cell="big-499"]', timeout=15_000)
+    try:
+        page.wait_for_selector('.lg-cell-badge[data-cell="big-499"]', timeout=30_000)
+    finally:
+        page.screenshot(path=str(artifacts / "big-end-after.png"))
     report = (f"render time, 500 cells / 1,000 findings: one update filing all of them {bulk:.1f} ms "
               f"(sidebar {bulk_sidebar:.1f} ms, the rest badges); one more finding afterwards {one:.1f} ms "
               "(target < 200 ms)")
