@@ -192,7 +192,7 @@ export class LeakguardSidebar extends Widget {
       this._count.textContent = `(${state.findingCount})`;
       this._onActiveCell();
     } else {
-      this._findings.node.hidden = true;
+      this._findings.notes.replaceChildren();
       this._count.textContent = '';
     }
     this._findings.node.hidden = !controller;
