@@ -80,19 +80,18 @@ LONG_NAME = "features_after_scaling_and_one_hot_encoding_of_every_column"
 
 
 def write_long(folder: Path, peeks: int = 14) -> Path:
-    """Many cells that each peek at the holdout; the last one looks at a long chain of long-named frames."""
+    """Many cells that each peek at the holdout of a frame with a long name; the last one derives from it."""
     nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
     nb.cells = [
         nbformat.v4.new_code_cell("%load_ext leakguard\nimport pandas as pd, leakguard", id="long-load"),
         nbformat.v4.new_code_cell(
-            "df = pd.DataFrame({'churned': [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25, 'x': range(100)})\n"
+            f"{LONG_NAME} = pd.DataFrame({{'churned': [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25, 'x': range(100)}})\n"
             "leakguard.policy(label='churned', holdout=0.2, seed=1);", id="long-policy"),
     ]
-    nb.cells += [nbformat.v4.new_code_cell(f"df.describe()  # look {i}", id=f"long-peek-{i:02d}") for i in range(peeks)]
-    chain = ["raw_customer_events_joined_with_plans = df.assign(y=df['x'] * 2)",
-             f"{LONG_NAME} = raw_customer_events_joined_with_plans.assign(z=1)",
-             f"{LONG_NAME}.describe()"]
-    nb.cells.append(nbformat.v4.new_code_cell("\n".join(chain), id="long-last"))
+    nb.cells += [nbformat.v4.new_code_cell(f"{LONG_NAME}.describe()  # look {i}", id=f"long-peek-{i:02d}")
+                 for i in range(peeks)]
+    nb.cells.append(nbformat.v4.new_code_cell(
+        f"scaled = {LONG_NAME}.assign(y={LONG_NAME}['x'] * 2)\nscaled.describe()", id="long-last"))
     path = folder / "long.ipynb"
     nbformat.write(nb, path)
     return path

@@ -348,12 +348,7 @@ def test_long_provenance_from_the_bottom_of_the_list(lab, browser, artifacts) ->
     page.wait_for_timeout(300)  # the smooth part of scrollIntoView
     assert in_viewport(page, graph), (box(graph), page.viewport_size)
     assert inside(box(graph), box(sidebar))
-    # a value with a long name, from the Explain box: elided inside its box, the full name on hover
-    sidebar.get_by_role("textbox", name="Variable to explain").fill(LONG_NAME)
-    sidebar.get_by_role("button", name="Explain", exact=True).click()
-    graph = sidebar.locator(".lg-provenance-box").get_by_role("img", name=re.compile("^provenance of"))
-    graph.wait_for(timeout=15_000)
-    assert in_viewport(page, graph)
+    # the long name is elided inside its box, the full name on hover
     names = graph.locator("g.lg-node").evaluate_all("els => els.map(e => e.dataset.name)")
     assert LONG_NAME in names, names
     node = graph.locator(f'g.lg-node[data-name="{LONG_NAME}"]')
@@ -412,6 +407,13 @@ def test_render_time_with_500_cells_and_1000_findings(lab, browser, artifacts, c
     page.wait_for_function(f"document.querySelectorAll('{SIDEBAR} .lg-finding').length === 1001", timeout=60_000)
     one = float(panel.get_attribute("data-leakguard-update-ms") or "nan")
     page.screenshot(path=str(artifacts / "big.png"))
+    report = (f"render time, 500 cells / 1,000 findings: one update filing all of them {bulk:.1f} ms "
+              f"(sidebar {bulk_sidebar:.1f} ms, the rest badges); one more finding afterwards {one:.1f} ms "
+              "(target < 200 ms)")
+    (artifacts / "render-times.txt").write_text(report + "\n", encoding="utf-8")
+    with capsys.disabled():
+        print("\n" + report)
+    assert bulk < 200 and one < 200, report
     # the last cell, attached by the notebook only when it scrolls in, has its badge: jump there from the sidebar
     sidebar = page.locator(SIDEBAR)
     last = sidebar.get_by_role("button", name="Show cell 500 in the notebook")
@@ -421,11 +423,4 @@ def test_render_time_with_500_cells_and_1000_findings(lab, browser, artifacts, c
         page.wait_for_selector('.lg-cell-badge[data-cell="big-499"]', timeout=30_000)
     finally:
         page.screenshot(path=str(artifacts / "big-end.png"))
-    report = (f"render time, 500 cells / 1,000 findings: one update filing all of them {bulk:.1f} ms "
-              f"(sidebar {bulk_sidebar:.1f} ms, the rest badges); one more finding afterwards {one:.1f} ms "
-              "(target < 200 ms)")
-    (artifacts / "render-times.txt").write_text(report + "\n", encoding="utf-8")
-    with capsys.disabled():
-        print("\n" + report)
-    assert bulk < 200 and one < 200, report
     page.close()
