@@ -351,7 +351,7 @@ def test_long_provenance_from_the_bottom_of_the_list(lab, browser, artifacts) ->
     # the long name is elided inside its box, the full name on hover
     names = graph.locator("g.lg-node").evaluate_all("els => els.map(e => e.dataset.name)")
     assert LONG_NAME in names, names
-    node = graph.locator(f'g.lg-node[data-name="{LONG_NAME}"]')
+    node = graph.locator(f'g.lg-node[data-name="{LONG_NAME}"]').first
     assert node.get_attribute("data-elided") == "true"
     assert LONG_NAME in node.locator("title").text_content()
     name_box, rect_box = box(node.locator(".lg-node-name")), box(node.locator("rect"))
