@@ -1,9 +1,10 @@
 /**
  * Markers on notebook cells with findings, visible without the sidebar: a small pill in
- * the cell's corner with the number of findings, coloured by the worst severity.
+ * the prompt area (clear of the collapser bar) with the number of findings, its border
+ * coloured by the worst severity. A click opens the sidebar at the cell's findings.
  */
 import { Notebook } from '@jupyterlab/notebook';
-import { LeakguardState, worstOf } from './model';
+import { LeakguardState, uniqueFindings, worstOf } from './model';
 import { h } from './dom';
 
 export const BADGE_CLASS = 'lg-cell-badge';
@@ -22,7 +23,7 @@ export function applyBadges(
     }
     const report = state.cells.get(id);
     const existing = cell.node.querySelector(`:scope > .${BADGE_CLASS}`);
-    const n = report?.findings.length ?? 0;
+    const n = report ? uniqueFindings(report).length : 0;
     if (!report || n === 0) {
       existing?.remove();
       cell.node.classList.remove(HAS_FINDINGS);
@@ -30,13 +31,14 @@ export function applyBadges(
     }
     const worst = worstOf(report) ?? 'info';
     const rules = [...new Set(report.findings.map(f => f.rule))].join(', ');
+    const what = `${n} finding${n === 1 ? '' : 's'}`;
     const badge = h(
-      'div',
+      'button',
       {
         className: BADGE_CLASS,
-        title: `leakguard: ${n} finding${n === 1 ? '' : 's'} (${rules})`,
+        title: `leakguard: ${what} (${rules}); click to show them in the sidebar`,
         data: { severity: worst, cell: id },
-        attrs: { role: 'status', 'aria-label': `leakguard: ${n} finding${n === 1 ? '' : 's'}` }
+        attrs: { type: 'button', 'aria-label': `leakguard: ${what}, show in the sidebar` }
       },
       `${worst === 'info' ? 'ℹ' : '⚠'} ${n}`
     );

@@ -67,6 +67,11 @@ export class KernelLink {
     this._rejectAll('the notebook was closed');
   }
 
+  /** Run `%load_ext leakguard` in this kernel (quietly, not in the history). */
+  load(): void {
+    this._kernel?.requestExecute({ code: '%load_ext leakguard', silent: true, store_history: false });
+  }
+
   /** Send a fire-and-forget message (a mode switch). */
   send(message: BrowserMessage): void {
     const checked = validateBrowserMessage(message);

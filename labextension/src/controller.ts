@@ -5,7 +5,7 @@
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
-import { applyBadges } from './badges';
+import { BADGE_CLASS, applyBadges } from './badges';
 import { KernelLink } from './connection';
 import { Change, LeakguardState, LinkStatus } from './model';
 import { ExportResult, KernelMessage, Mode, Provenance } from './protocol.generated';
@@ -15,6 +15,8 @@ export const METADATA_KEY = 'leakguard';
 export interface ControllerOptions {
   autoload(): boolean;
   defaultMode(): Mode | null;
+  /** A cell's badge was clicked. */
+  onBadge(cell: string): void;
 }
 
 export class NotebookController {
@@ -36,7 +38,16 @@ export class NotebookController {
     panel.context.saveState.connect(this._onSave, this);
     panel.content.model?.cells.changed.connect(this._onCellsChanged, this);
     panel.disposed.connect(() => this.dispose());
+    panel.content.node.addEventListener('click', this._onBadgeClick);
   }
+
+  private readonly _onBadgeClick = (event: MouseEvent): void => {
+    const badge = (event.target as Element | null)?.closest<HTMLElement>(`.${BADGE_CLASS}`);
+    if (badge?.dataset.cell) {
+      event.stopPropagation(); // the badge opens the sidebar; the click is not for the cell
+      this._options.onBadge(badge.dataset.cell);
+    }
+  };
 
   /** Emitted after the state changed, with what changed. */
   get changed(): ISignal<this, Change> {
@@ -48,6 +59,7 @@ export class NotebookController {
   }
 
   dispose(): void {
+    this.panel.content.node.removeEventListener('click', this._onBadgeClick);
     this._link.dispose();
     Signal.clearData(this);
   }
@@ -61,7 +73,7 @@ export class NotebookController {
     return this._positions;
   }
 
-  /** Select the cell and scroll the notebook to it. */
+  /** Select the cell and scroll the notebook to it, in command mode (keys act on cells, not text). */
   async selectCell(cellId: string): Promise<boolean> {
     const notebook = this.panel.content;
     const index = notebook.widgets.findIndex(c => c.model.id === cellId);
@@ -73,7 +85,25 @@ export class NotebookController {
     notebook.activeCellIndex = index;
     notebook.deselectAll();
     await notebook.scrollToCell(cell, 'center');
+    // scrolling may attach and focus the cell's editor; command mode is what a jump means
+    notebook.mode = 'command';
+    notebook.node.focus({ preventScroll: true });
     return true;
+  }
+
+  /** Run `%load_ext leakguard` in this notebook's kernel. */
+  loadLeakguard(): void {
+    this._link.load();
+  }
+
+  /** A path the kernel reported (relative to the notebook's folder) as a JupyterLab path. */
+  serverPath(path: string): string {
+    if (path.startsWith('/')) {
+      return path;
+    }
+    const notebook = this.panel.context.path;
+    const folder = notebook.includes('/') ? notebook.slice(0, notebook.lastIndexOf('/') + 1) : '';
+    return folder + path;
   }
 
   setMode(mode: Mode): void {
@@ -85,11 +115,13 @@ export class NotebookController {
   }
 
   /** Save the notebook (export reads the file), then ask the kernel to export it. */
-  async exportPipeline(): Promise<ExportResult> {
+  async exportPipeline(dropLeaky = false): Promise<ExportResult> {
     await this.panel.context.save();
     const path = this.panel.context.path;
     const notebook = path.slice(path.lastIndexOf('/') + 1);
-    return this._link.request<ExportResult>({ type: 'export', notebook });
+    return this._link.request<ExportResult>(
+      dropLeaky ? { type: 'export', notebook, drop_leaky: true } : { type: 'export', notebook }
+    );
   }
 
   private _onMessage(message: KernelMessage): void {

@@ -4,6 +4,7 @@
  */
 import {
   CellReport,
+  Finding,
   KernelMessage,
   PolicyView,
   PROTOCOL_VERSION,
@@ -134,9 +135,18 @@ export class LeakguardState {
   get findingCount(): number {
     let n = 0;
     for (const report of this.cells.values()) {
-      n += report.findings.length;
+      n += uniqueFindings(report).length;
     }
     return n;
+  }
+
+  /** How many distinct cells ran in this session (what "nothing found" is about). */
+  get checkedCells(): number {
+    const cells = new Set(this.cells.keys());
+    for (const run of this.order) {
+      cells.add(run.cell);
+    }
+    return cells.size;
   }
 
   /** The worst severity of a cell's findings, or null when it has none. */
@@ -182,6 +192,31 @@ export class LeakguardState {
 
 const RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2 };
 
+/** The one line a finding is listed by: its title, or its message from kernels without titles. */
+export function titleOf(f: Finding): string {
+  return f.title || f.message;
+}
+
+/**
+ * A report's findings without repeats: block mode may report the same finding for the
+ * refused call and for the cell; one line each is enough, and "blocked" wins.
+ */
+export function uniqueFindings(report: CellReport): Finding[] {
+  const seen = new Map<string, number>();
+  const out: Finding[] = [];
+  for (const f of report.findings) {
+    const key = [f.rule, f.subject, f.where.line, titleOf(f)].join('\u0000');
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, out.length);
+      out.push(f);
+    } else if (f.blocked && !out[at]?.blocked) {
+      out[at] = f;
+    }
+  }
+  return out;
+}
+
 /** The worst severity among a report's findings. */
 export function worstOf(report: CellReport): Severity | null {
   let worst: Severity | null = null;
@@ -200,14 +235,15 @@ export interface Group {
   readonly report: CellReport;
 }
 
-/** Cells with findings or notes, in notebook order; cells not in the notebook last, by run. */
+/** Cells with findings (`notes`: with notes), in notebook order; cells not in the notebook last, by run. */
 export function groupsInNotebookOrder(
   state: LeakguardState,
-  position: ReadonlyMap<string, number>
+  position: ReadonlyMap<string, number>,
+  notes = false
 ): Group[] {
   const groups: Group[] = [];
   for (const report of state.cells.values()) {
-    if (report.findings.length || report.notes.length) {
+    if (notes ? report.notes.length : report.findings.length) {
       groups.push({ cell: report.cell, index: position.get(report.cell) ?? -1, report });
     }
   }

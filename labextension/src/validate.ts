@@ -33,6 +33,17 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 class Invalid extends Error {}
 
+/**
+ * Fields added to the protocol after kernels shipped without them, and what such a kernel
+ * means by leaving them out. They are filled in before checking, so the sidebar works with
+ * both; a field that is present must still have the declared type.
+ */
+const LATER_FIELDS: Readonly<Record<string, Readonly<Record<string, () => unknown>>>> = {
+  Finding: { title: () => '', detail: () => '', blocked: () => false },
+  PolicyView: { checking: () => [] },
+  ExportResult: { blocking: () => [] }
+};
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -112,7 +123,12 @@ function checkObject(value: unknown, name: string, path: string): void {
   if (extra.length) {
     throw new Invalid(`${path}: unknown field(s) ${extra.sort().join(', ')}`);
   }
+  const later = LATER_FIELDS[name] ?? {};
   for (const field of definition.fields) {
+    const fallback = later[field.name];
+    if (!(field.name in value) && fallback) {
+      value[field.name] = fallback();
+    }
     if (field.name in value) {
       check(value[field.name], field.spec, `${path}.${field.name}`);
     } else if (field.required) {

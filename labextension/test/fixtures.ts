@@ -7,7 +7,8 @@ export const POLICY: PolicyView = {
   holdout: '20% (seed 7)',
   mode: 'warn',
   inferred: ['holdout'],
-  mode_declared: false
+  mode_declared: false,
+  checking: []
 };
 
 export function finding(cell: string, rule = 'peek-holdout', extra: Partial<Finding> = {}): Finding {
@@ -21,6 +22,9 @@ export function finding(cell: string, rule = 'peek-holdout', extra: Partial<Find
     provenance: [
       { node: 'n1', name: 'df', op: 'read_parquet', rows: 'all', cell, execution_count: 2, line: 1 }
     ],
+    title: '',
+    detail: '',
+    blocked: false,
     ...extra
   };
 }

@@ -34,3 +34,26 @@ describe('validateBrowserMessage', () => {
     expect(validateBrowserMessage({ type: 'export', request: 1 }).ok).toBe(false);
   });
 });
+
+describe('kernels that predate title/detail/blocked, checking and blocking', () => {
+  it('accepts their messages and fills the new fields with defaults', () => {
+    const { title: _t, detail: _d, blocked: _b, ...old } = report('c1').findings[0]!;
+    const { checking: _c, ...oldPolicy } = (snapshot([]) as { policy: object & { checking: string[] } }).policy;
+    const message = { ...snapshot([{ ...report('c1'), findings: [old] }]), policy: oldPolicy };
+    const checked = validateKernelMessage(message);
+    expect(checked.ok).toBe(true);
+    if (checked.ok && checked.value.type === 'snapshot') {
+      const f = checked.value.cells[0]!.findings[0]!;
+      expect([f.title, f.detail, f.blocked]).toEqual(['', '', false]);
+      expect(checked.value.policy.checking).toEqual([]);
+    }
+    const result = { type: 'export_result', request: 1, available: true, ok: false, files: [], reasons: ['r'], message: 'm' };
+    const upgraded = validateKernelMessage(result);
+    expect(upgraded.ok && upgraded.value.type === 'export_result' && upgraded.value.blocking).toEqual([]);
+  });
+
+  it('still rejects a wrong type in a new field', () => {
+    const bad = snapshot([{ ...report('c1'), findings: [{ ...report('c1').findings[0]!, blocked: 'yes' as unknown as boolean }] }]);
+    expect(validateKernelMessage(bad).ok).toBe(false);
+  });
+});

@@ -61,7 +61,8 @@ def checking(policy: Policy) -> list[str]:
 
 def finding_view(finding: Finding) -> m.Finding:
     """The protocol form of a finding (the same shape as ``Finding.to_dict``)."""
-    return cast(m.Finding, finding.to_dict())
+    # Defaults for the fields a finding may not carry yet; an empty title shows the message.
+    return cast(m.Finding, {"title": "", "detail": "", "blocked": False, **finding.to_dict()})
 
 
 def cell_report(cell: str, execution_count: int | None, findings: Iterable[Finding],

@@ -23,7 +23,7 @@ class LabPage:
         dialog.dismiss()
 
     def open(self, url: str) -> None:
-        self.page.goto(url)
+        self.page.goto(url, timeout=FIRST_RUN_TIMEOUT)  # a loaded machine serves the page slowly
         self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=FIRST_RUN_TIMEOUT)
         self.wait_idle()
 

@@ -57,3 +57,41 @@ def write_big(folder: Path, n_cells: int = 500, n_findings: int = 1000) -> tuple
     path = folder / "big.ipynb"
     nbformat.write(nb, path)
     return path, ids
+
+
+def write_modes(folder: Path) -> Path:
+    """Safe mode restricts a look (a note, no finding); block mode refuses one (a finding, blocked)."""
+    nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext leakguard\nimport pandas as pd, leakguard", id="modes-load"),
+        nbformat.v4.new_code_cell(
+            "df = pd.DataFrame({'churned': [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25, 'x': range(100)})\n"
+            "leakguard.policy(label='churned', holdout=0.2, seed=1);", id="modes-policy"),
+        nbformat.v4.new_code_cell("%leakguard mode safe\ndf.describe()", id="modes-safe"),
+        nbformat.v4.new_code_cell("%leakguard mode block", id="modes-block-on"),
+        nbformat.v4.new_code_cell("df.groupby('plan')['churned'].mean()", id="modes-blocked"),
+    ]
+    path = folder / "modes.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+LONG_NAME = "features_after_scaling_and_one_hot_encoding_of_every_column"
+
+
+def write_long(folder: Path, peeks: int = 14) -> Path:
+    """Many cells that each peek at the holdout of a frame with a long name; the last one derives from it."""
+    nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext leakguard\nimport pandas as pd, leakguard", id="long-load"),
+        nbformat.v4.new_code_cell(
+            f"{LONG_NAME} = pd.DataFrame({{'churned': [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25, 'x': range(100)}})\n"
+            "leakguard.policy(label='churned', holdout=0.2, seed=1);", id="long-policy"),
+    ]
+    nb.cells += [nbformat.v4.new_code_cell(f"{LONG_NAME}.describe()  # look {i}", id=f"long-peek-{i:02d}")
+                 for i in range(peeks)]
+    nb.cells.append(nbformat.v4.new_code_cell(
+        f"scaled = {LONG_NAME}.assign(y={LONG_NAME}['x'] * 2)\nscaled.describe()", id="long-last"))
+    path = folder / "long.ipynb"
+    nbformat.write(nb, path)
+    return path
