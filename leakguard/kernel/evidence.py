@@ -71,7 +71,8 @@ def _identity(s: Session, obj: Any, source_node: Node, source: Any) -> bool:
     if held is None:
         held = _via_parent(s, own, obj, source_node, source)
         if held is None:
-            held = fingerprint.identity_holds(obj, source, source_unique=_unique_of(s, source_node.id, source))
+            held = fingerprint.identity_holds(obj, source, source_unique=_unique_of(s, source_node.id, source),
+                                              obj_unique=_unique_of(s, own, obj))
         if len(cache) >= MAX_CACHED:
             cache.clear()
         cache[key] = held
@@ -238,15 +239,65 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
     return pd.Series(values[positions], index=obj.index)
 
 
+WITNESS_ROWS = 64  # rows of each part first compared in time: a later training row among them settles it
+
+
 def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
-    """Whether every training row is at or before every test row (None: no time column reachable)."""
-    tt, te = time_values_of(s, node, train), time_values_of(s, node, test)
-    if tt is None or te is None or len(tt) == 0 or len(te) == 0:
+    """Whether every training row is at or before every test row (None: no time column reachable).
+
+    A few spread rows of each part are compared first: one training row later than one
+    test row proves the order broken (exact, the usual answer for a random split); only
+    when none is found are all rows compared.
+    """
+    import pandas as pd
+
+    for rows in (WITNESS_ROWS, None):
+        tt, te = _time_range(s, node, train, rows), _time_range(s, node, test, rows)
+        if tt is None or te is None:
+            return None
+        if rows is not None and (pd.isna(tt[1]) or pd.isna(te[0])):
+            continue  # no time among the spread rows: the full comparison decides
+        try:
+            if not tt[1] <= te[0]:
+                return False
+        except TypeError:
+            return None
+    return True
+
+
+def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tuple[Any, Any] | None:
+    """(earliest, latest) time of ``obj``'s rows (of ``rows`` spread rows when given), NaT skipped.
+
+    None when no time column is reachable or there are no rows. From a source's time
+    column, the rows are taken by position as a plain array: no Series built on the part's
+    index.
+    """
+    t = s.policy.time
+    if t is None or len(obj) == 0:
         return None
-    try:
-        return bool(tt.max() <= te.min())
-    except TypeError:
-        return None
+    import numpy as np
+    import pandas as pd
+
+    from leakguard.splitting import time_values
+
+    index = obj.index if rows is None else obj.index[::max(1, len(obj) // rows)][:rows]
+    if fr.is_frame(obj) and t in obj.columns:
+        values = time_values(obj, t)
+        if rows is not None:
+            values = values.iloc[::max(1, len(obj) // rows)][:rows]
+    else:
+        sources = _sources(s, node, obj, t)
+        if not sources:
+            return None
+        source = sources[0]
+        values = time_values(source, t)
+        positions = fingerprint.positions_in(source.index, index)
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetimes: numpy throughout
+            taken = values.to_numpy()[positions]
+            taken = taken[~np.isnat(taken)]
+            return (pd.Timestamp(taken.min()), pd.Timestamp(taken.max())) if len(taken) else (pd.NaT, pd.NaT)
+        values = values.iloc[positions]
+    return values.min(), values.max()
 
 
 # -- facts for an evaluation --------------------------------------------------------------------
@@ -321,8 +372,29 @@ def label_proxies_of(s: Session, data: NodeId, target: NodeId | None, X: Any, y:
         cache = _PROXIES[s] = {}
     key = (data, target)
     if key not in cache:
-        cache[key] = label_proxies(X, y)
+        parents = _split_parents(s, data, target)
+        if parents is not None:  # a fresh split's parts: the columns and the label of their parents
+            key, X, y = parents
+        if key not in cache:
+            cache[key] = label_proxies(X, y)
     return cache[key]
+
+
+def _split_parents(s: Session, data: NodeId, target: NodeId) -> tuple[tuple[NodeId, NodeId], Any, Any] | None:
+    """``(key, X, y)`` of the parents when ``data`` and ``target`` are the same part of one split statement.
+
+    A column that reproduces the label over the parents' rows does over any part of them
+    (and the test is a sample in both cases), so a re-split of the same X and y asks again
+    nothing: the answer for the parents is proven once.
+    """
+    dn, tn = s.graph.nodes.get(data), s.graph.nodes.get(target)
+    if dn is None or tn is None or dn.split_role is None or dn.split_role != tn.split_role or dn.where != tn.where \
+            or len(dn.inputs) != 1 or len(tn.inputs) != 1:
+        return None
+    X, y = s.tracker.object_of(dn.inputs[0]), s.tracker.object_of(tn.inputs[0])
+    if X is None or y is None or fr.row_count(X) != fr.row_count(y) or fr.row_count(X) is None:
+        return None
+    return (dn.inputs[0], tn.inputs[0]), X, y
 
 
 

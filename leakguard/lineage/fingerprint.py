@@ -157,13 +157,15 @@ def unique_labels(index: Any) -> bool:
     return bool(scratch_index(index).is_unique)
 
 
-def identity_holds(obj: Any, source: Any, sample: int = 32, source_unique: bool | None = None) -> bool:
+def identity_holds(obj: Any, source: Any, sample: int = 32, *, source_unique: bool | None = None,
+                   obj_unique: bool | None = None) -> bool:
     """True when ``obj``'s index labels still name rows of ``source`` (a sample of shared columns agrees).
 
     False after ``reset_index`` or ``concat(ignore_index=True)``: the labels then are
     positions that name other rows. Index questions go to throwaway indexes and rows are
     taken by position, so no hash table is cached on the user's indexes. A caller that
-    already knows whether ``source``'s labels are unique passes ``source_unique``.
+    already knows whether the labels of ``source`` or ``obj`` are unique passes
+    ``source_unique`` / ``obj_unique``.
     """
     import pandas as pd
 
@@ -171,11 +173,13 @@ def identity_holds(obj: Any, source: Any, sample: int = 32, source_unique: bool 
         return False
     if obj.index.dtype != source.index.dtype:
         return False
-    if source is obj:
-        return unique_labels(obj.index)  # a value's labels name its own rows when they are unique
+    if obj_unique is None:
+        obj_unique = unique_labels(obj.index)
+    if source is obj or not obj_unique:
+        return obj_unique  # a value's labels name its own rows when they are unique
     if source_unique is None:
         source_unique = unique_labels(source.index)
-    if not (source_unique and unique_labels(obj.index)):
+    if not source_unique:
         return False
     if len(obj) == 0:
         return True
@@ -195,9 +199,10 @@ def _sample_agrees(obj: Any, mine_pos: list[int], source: Any, theirs_pos: Any) 
     the comparison); numeric rows of one dtype are compared as one array, others by row
     hashes of up to 8 shared columns.
     """
-    import numpy as np
     import pandas as pd
 
+    if isinstance(obj, pd.DataFrame) and obj.columns.equals(source.columns):  # a split part and its parent
+        return _same_values(obj.iloc[mine_pos], source.iloc[theirs_pos])
     mine = obj.iloc[mine_pos].to_frame() if isinstance(obj, pd.Series) else obj.iloc[mine_pos]
     names = list(mine.columns)
     theirs_at = {c: j for j, c in enumerate(source.columns)}
@@ -213,6 +218,14 @@ def _sample_agrees(obj: Any, mine_pos: list[int], source: Any, theirs_pos: Any) 
     theirs = source.iloc[theirs_pos]
     if at != list(range(source.shape[1])):
         theirs = theirs.iloc[:, at]
+    return _same_values(mine, theirs)
+
+
+def _same_values(mine: Any, theirs: Any) -> bool:
+    """Whether two small frames with the same columns hold the same values (NaN equals NaN)."""
+    import numpy as np
+
+    # numeric rows of one dtype (the usual features): one array comparison, no per-column work
     a, b = mine.to_numpy(), theirs.to_numpy()
     if a.dtype == b.dtype and a.dtype.kind in "iub":
         return bool(np.array_equal(a, b))

@@ -107,6 +107,22 @@ def test_a_fresh_split_of_the_same_parent_asks_one_identity_question_per_part(
                                      kernel.session.node_for_name("Xte")) == (0, False)
 
 
+@pytest.mark.parametrize(("shuffle", "ordered"), [(True, False), (False, True)])
+def test_time_order_of_a_re_split_is_exact_whether_a_few_rows_settle_it_or_all_are_compared(
+        kernel: Kernel, tmp_path: Path, shuffle: bool, ordered: bool) -> None:
+    session(kernel, tmp_path, events(20_000), sample=4_000)
+    for seed in (0, 1):
+        kernel.run(f"Xtr, Xte, ytr, yte = train_test_split(Xs, ys, test_size=0.25, shuffle={shuffle}, "
+                   f"random_state={seed if shuffle else None})")
+        kernel.run(FIT_SCORE)
+        ns = kernel.ns
+        times = ns["df"]["event_ts"]
+        assert (times.loc[ns["Xtr"].index].max() <= times.loc[ns["Xte"].index].min()) is ordered
+        facts = evidence.evaluation_facts(kernel.session, kernel.session.node_for_name("Xtr"),
+                                          kernel.session.node_for_name("Xte"))
+        assert facts == (0, ordered)
+
+
 def test_the_first_split_of_a_sample_hashes_the_sample_not_its_source(
         kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     session(kernel, tmp_path, events(20_000), sample=4_000)
