@@ -154,6 +154,26 @@ def test_copies_outside_the_sample_do_not_make_a_finding(kernel: Kernel, tmp_pat
         assert expected_copies(kernel.ns) == 0
 
 
+@pytest.mark.parametrize(("column", "proxy"), [("ticket", True), ("noise_id", False)])
+def test_a_label_proxy_is_found_on_every_re_split_and_a_plain_id_on_none(
+        kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, proxy: bool) -> None:
+    df = events(6_000)
+    rng = np.random.default_rng(5)
+    df["ticket"] = np.where(df["churned"] == 1, 100_000, 0) + rng.permutation(len(df))  # numbered by outcome
+    df["noise_id"] = rng.permutation(len(df))
+    session(kernel, tmp_path, df, sample=4_000)
+    kernel.run(f"Xs = df[['x0', 'x1', {column!r}]].iloc[:4000]")
+    asked = []
+    proxies = evidence.label_proxies
+    monkeypatch.setattr(evidence, "label_proxies", lambda X, y: asked.append(len(X)) or proxies(X, y))
+    for seed in (0, 1, 2):
+        kernel.run(SPLIT.format(seed=seed))
+        run = kernel.run(FIT_SCORE)
+        found = [f.message for f in run.findings if f.rule == "target"]
+        assert bool(found) is proxy and all(column in m for m in found), found
+    assert asked == [4_000]  # once, on the parents (4,000 rows), not once per split
+
+
 def test_label_proxies_are_separators_with_varied_values_on_mixed_frames() -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 3_000)
