@@ -41,8 +41,12 @@ class State:
         default_factory=dict)
     pair_facts: dict[tuple[NodeId, NodeId], tuple[int | None, bool | None]] = dataclasses.field(
         default_factory=dict)
-    # per source frame node: hashes of its repeated records (few), empty when none repeat, None when too many
-    repeated: dict[NodeId, Any] = dataclasses.field(default_factory=dict)
+    # per (source frame node, split parent node): positions and hashes of the source's records that repeat
+    # among the parent's rows (few), empty when none repeat, None when too many
+    repeated: dict[tuple[NodeId, NodeId], Any] = dataclasses.field(default_factory=dict)
+    # row identity proven per pair of values (node ids and ids of their indexes) and index uniqueness per value
+    identity: dict[tuple[NodeId, NodeId, int, int], bool] = dataclasses.field(default_factory=dict)
+    unique: dict[tuple[NodeId, int], bool] = dataclasses.field(default_factory=dict)
     trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)
     # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
     assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)

@@ -4,6 +4,12 @@ Facts about a split (how many test rows are copies of training rows, whether eve
 training row is older than every test row) are computed lazily, the first time a fit or a
 score needs them, once per split (cached); the cell that merely splits pays nothing. Rows are matched by index identity when the
 labels still name source rows, and by content fingerprints only when they do not.
+
+A fresh split of the same parent costs little: whether a value's labels name a source's
+rows is proven once per pair of values, and a split part's identity follows from its
+parent's (the part's rows are the parent's rows under the same labels, checked on a
+sample); the records that repeat are found once per (source, parent), among the parent's
+rows only.
 """
 
 from __future__ import annotations
@@ -41,10 +47,69 @@ def _sources(s: Session, node: Node, obj: Any, column: str | None = None) -> lis
     found: list[Any] = []
     for n in row_lineage(s.graph, node.id).values():
         frame: Any = s.tracker.object_of(n.id)
-        if fr.is_frame(frame) and (column is None or column in frame.columns) \
-                and fingerprint.identity_holds(obj, frame):
+        if fr.is_frame(frame) and (column is None or column in frame.columns) and _identity(s, obj, n, frame):
             found.append(frame)
     return found
+
+
+MAX_CACHED = 20_000  # identity facts kept per session (ids and booleans); beyond, start again
+
+
+def _identity(s: Session, obj: Any, source_node: Node, source: Any) -> bool:
+    """``fingerprint.identity_holds(obj, source)``, proven once per pair of values.
+
+    Keyed by both nodes and the ids of both indexes: a value whose index was replaced in
+    place (``df.index = ...``, ``reset_index(inplace=True)``) is asked again.
+    """
+    own = s.tracker.node_of(obj)
+    if own is None or not hasattr(obj, "index"):
+        return fingerprint.identity_holds(obj, source)
+    cache = state(s).identity
+    key = (own, source_node.id, id(obj.index), id(source.index))
+    held = cache.get(key)
+    if held is None:
+        held = _via_parent(s, own, obj, source_node, source)
+        if held is None:
+            held = fingerprint.identity_holds(obj, source, source_unique=_unique_of(s, source_node.id, source),
+                                              obj_unique=_unique_of(s, own, obj))
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        cache[key] = held
+    return held
+
+
+def _via_parent(s: Session, own: NodeId, obj: Any, source_node: Node, source: Any) -> bool | None:
+    """A split part's identity with an ancestor of its parent: it holds with the parent's, both checked.
+
+    A split's parts are rows of its parent; when the part's labels name the parent's rows
+    (a sample agrees) and the parent's name the source's, the part's name the source's: a
+    fresh split of the same parent asks one question per part instead of one per ancestor.
+    None: not a split part, or the parent is gone (ask directly).
+    """
+    node = s.graph.nodes.get(own)
+    if node is None or node.split_role is None or len(node.inputs) != 1 or node.inputs[0] == source_node.id \
+            or own == source_node.id:
+        return None
+    if source_node.split_role is not None and source_node.inputs == node.inputs and source.shape[0]:
+        return len(obj) == 0  # another part of the same split: the parts' rows are disjoint
+    parent_node = s.graph.nodes.get(node.inputs[0])
+    parent: Any = s.tracker.object_of(node.inputs[0])
+    if parent_node is None or not fr.is_frame(parent):
+        return None
+    return _identity(s, obj, parent_node, parent) and _identity(s, parent, source_node, source)
+
+
+def _unique_of(s: Session, nid: NodeId, frame: Any) -> bool:
+    """Whether ``frame``'s index labels are unique, asked once per value (and index object)."""
+    cache = state(s).unique
+    key = (nid, id(frame.index))
+    held = cache.get(key)
+    if held is None:
+        held = fingerprint.unique_labels(frame.index)
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        cache[key] = held
+    return held
 
 
 # -- split facts ---------------------------------------------------------------------------------
@@ -66,29 +131,32 @@ def _split_facts(s: Session, split: Split) -> None:
         return
     if fr.is_series(tr) or getattr(tr, "ndim", 2) == 1:
         return  # a target's parts: the features' split says it all
-    state(s).split_facts[(tr_node.id, te_node.id)] = (_copies(s, tr_node, tr, te), _time_ordered(s, tr_node, tr, te))
+    parent = s.graph.nodes.get(split.parent)
+    state(s).split_facts[(tr_node.id, te_node.id)] = (_copies(s, tr_node, tr, te, te_node=te_node, parent=parent),
+                                                      _time_ordered(s, tr_node, tr, te))
 
 
-def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
+def _copies(s: Session, node: Node, train: Any, test: Any, *, te_node: Node, parent: Node | None) -> int | None:
     """Test rows that are copies of training rows: by the source's full records when identity holds, else content.
 
-    The source is hashed once (or its repeated records come from the cache) and the parts'
-    hashes are selected by position: no column of the user's data is copied.
+    The source's records that repeat among the split parent's rows are found once (or come
+    from the cache) and the parts are selected by position: no column of the user's data
+    is copied.
     """
     if fr.is_series(train) or getattr(train, "ndim", 2) == 1:
         return None  # one column (a target): equal values are not copied rows
-    sources = [f for f in _sources(s, node, train) if fingerprint.identity_holds(test, f)]
+    sources = _sources(s, node, train)
+    sources = [f for f in sources if _identity(s, test, _node_of(s, f, te_node), f)]
     if sources:  # compare the fullest records the rows come from (ids and timestamps included)
         import numpy as np
 
         source = sources[-1]
-        hashes: list[Any] = []
-        repeated = _repeated_records(s, source, hashes)
+        repeated = _repeated_records(s, source, parent)
         tr_pos = fingerprint.positions_in(source.index, train.index)
         te_pos = fingerprint.positions_in(source.index, test.index)
         if repeated is None:  # many repeated records: compare the parts' records directly
-            h = hashes[0] if hashes else fingerprint.row_hashes(source)
-            return fingerprint.shared_hashes(h[tr_pos], h[te_pos])
+            return fingerprint.shared_hashes(fingerprint.row_hashes(source, tr_pos),
+                                             fingerprint.row_hashes(source, te_pos))
         positions, rep_hashes = repeated
         if not len(positions):
             return 0  # no record of the source repeats: no copy can cross any split of it
@@ -98,33 +166,48 @@ def _copies(s: Session, node: Node, train: Any, test: Any) -> int | None:
     return _content_copies(train, test)
 
 
-def _repeated_records(s: Session, source: Any, out: list[Any] | None = None) -> tuple[Any, Any] | None:
-    """(positions, hashes) of the source's records that repeat, computed once per source frame.
+def _node_of(s: Session, frame: Any, fallback: Node) -> Node:
+    nid = s.tracker.node_of(frame)
+    node = s.graph.nodes.get(nid) if nid is not None else None
+    return node if node is not None else fallback
 
-    Empty arrays when every record is unique (the usual case: later splits cost nothing);
-    None when so many repeat that keeping them would not be small. Only positions and
-    hashes are kept, never values or labels. When the hashes are computed here, they are
-    appended to ``out`` for the caller's one comparison (never kept).
+
+def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tuple[Any, Any] | None:
+    """(positions, hashes) of the source's records that repeat among the split parent's rows, found once.
+
+    Only the parent's rows are hashed (a split of a 100k-row sample of a 1M-row source
+    hashes 100k records), once per (source, parent): a re-split of the same parent reuses
+    them. Empty arrays when every record is unique (the usual case: later splits cost
+    nothing); None when so many repeat that keeping them would not be small. Only positions
+    (in the source) and hashes are kept, never values or labels.
     """
     import numpy as np
     import pandas as pd
 
     key = s.tracker.node_of(source)
+    parent_obj: Any = s.tracker.object_of(parent.id) if parent is not None else None
+    within = parent is not None and parent_obj is not None and parent_obj is not source \
+        and hasattr(parent_obj, "index") and len(parent_obj) < len(source)
+    scope = parent.id if within and parent is not None else key
     cache = state(s).repeated
-    if key is not None and key in cache:
-        return cache[key]  # type: ignore[no-any-return]
-    all_hashes = fingerprint.row_hashes(source)
-    if out is not None:
-        out.append(all_hashes)
-    hashes = pd.Series(all_hashes)
+    if key is not None and scope is not None and (key, scope) in cache:
+        return cache[(key, scope)]  # type: ignore[no-any-return]
+    rows: Any = None
+    if within:
+        rows = fingerprint.positions_in(source.index, parent_obj.index)
+        if (rows < 0).any():
+            rows = None  # the parent holds rows the source does not name: hash the whole source
+    hashes = pd.Series(fingerprint.row_hashes(source, rows))
     repeated = hashes[hashes.duplicated(keep=False).to_numpy()]
     if len(repeated):
         counts = repeated.map(repeated.value_counts())
         repeated = repeated[(counts <= fingerprint.COPY_MULTIPLICITY).to_numpy()]
-    found = None if len(repeated) > MAX_REPEATED else (
-        repeated.index.to_numpy(dtype=np.int64), repeated.to_numpy(dtype=np.uint64))
-    if key is not None:
-        cache[key] = found
+    found = None
+    if len(repeated) <= MAX_REPEATED:
+        at = repeated.index.to_numpy(dtype=np.int64)
+        found = (at if rows is None else np.asarray(rows, dtype=np.int64)[at], repeated.to_numpy(dtype=np.uint64))
+    if key is not None and scope is not None:
+        cache[(key, scope)] = found
     return found
 
 
@@ -155,15 +238,65 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
     return pd.Series(values[positions], index=obj.index)
 
 
+WITNESS_ROWS = 64  # rows of each part first compared in time: a later training row among them settles it
+
+
 def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
-    """Whether every training row is at or before every test row (None: no time column reachable)."""
-    tt, te = time_values_of(s, node, train), time_values_of(s, node, test)
-    if tt is None or te is None or len(tt) == 0 or len(te) == 0:
+    """Whether every training row is at or before every test row (None: no time column reachable).
+
+    A few spread rows of each part are compared first: one training row later than one
+    test row proves the order broken (exact, the usual answer for a random split); only
+    when none is found are all rows compared.
+    """
+    import pandas as pd
+
+    for rows in (WITNESS_ROWS, None):
+        tt, te = _time_range(s, node, train, rows), _time_range(s, node, test, rows)
+        if tt is None or te is None:
+            return None
+        if rows is not None and (pd.isna(tt[1]) or pd.isna(te[0])):
+            continue  # no time among the spread rows: the full comparison decides
+        try:
+            if not tt[1] <= te[0]:
+                return False
+        except TypeError:
+            return None
+    return True
+
+
+def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tuple[Any, Any] | None:
+    """(earliest, latest) time of ``obj``'s rows (of ``rows`` spread rows when given), NaT skipped.
+
+    None when no time column is reachable or there are no rows. From a source's time
+    column, the rows are taken by position as a plain array: no Series built on the part's
+    index.
+    """
+    t = s.policy.time
+    if t is None or len(obj) == 0:
         return None
-    try:
-        return bool(tt.max() <= te.min())
-    except TypeError:
-        return None
+    import numpy as np
+    import pandas as pd
+
+    from leakguard.splitting import time_values
+
+    index = obj.index if rows is None else obj.index[::max(1, len(obj) // rows)][:rows]
+    if fr.is_frame(obj) and t in obj.columns:
+        values = time_values(obj, t)
+        if rows is not None:
+            values = values.iloc[::max(1, len(obj) // rows)][:rows]
+    else:
+        sources = _sources(s, node, obj, t)
+        if not sources:
+            return None
+        source = sources[0]
+        values = time_values(source, t)
+        positions = fingerprint.positions_in(source.index, index)
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetimes: numpy throughout
+            taken = values.to_numpy()[positions]
+            taken = taken[~np.isnat(taken)]
+            return (pd.Timestamp(taken.min()), pd.Timestamp(taken.max())) if len(taken) else (pd.NaT, pd.NaT)
+        values = values.iloc[positions]
+    return values.min(), values.max()
 
 
 # -- facts for an evaluation --------------------------------------------------------------------
@@ -232,8 +365,29 @@ def label_proxies_of(s: Session, data: NodeId, target: NodeId | None, X: Any, y:
     cache = s.modelling.label_proxies
     key = (data, target)
     if key not in cache:
-        cache[key] = label_proxies(X, y)
+        parents = _split_parents(s, data, target)
+        if parents is not None:  # a fresh split's parts: the columns and the label of their parents
+            key, X, y = parents
+        if key not in cache:
+            cache[key] = label_proxies(X, y)
     return cache[key]
+
+
+def _split_parents(s: Session, data: NodeId, target: NodeId) -> tuple[tuple[NodeId, NodeId], Any, Any] | None:
+    """``(key, X, y)`` of the parents when ``data`` and ``target`` are the same part of one split statement.
+
+    A column that reproduces the label over the parents' rows does over any part of them
+    (and the test is a sample in both cases), so a re-split of the same X and y asks again
+    nothing: the answer for the parents is proven once.
+    """
+    dn, tn = s.graph.nodes.get(data), s.graph.nodes.get(target)
+    if dn is None or tn is None or dn.split_role is None or dn.split_role != tn.split_role or dn.where != tn.where \
+            or len(dn.inputs) != 1 or len(tn.inputs) != 1:
+        return None
+    X, y = s.tracker.object_of(dn.inputs[0]), s.tracker.object_of(tn.inputs[0])
+    if X is None or y is None or fr.row_count(X) != fr.row_count(y) or fr.row_count(X) is None:
+        return None
+    return (dn.inputs[0], tn.inputs[0]), X, y
 
 
 
@@ -261,9 +415,12 @@ def label_proxies(X: Any, y: Any) -> tuple[str, ...]:
             return ()
         if isinstance(X, pd.DataFrame):
             sample = X.iloc[idx]
-            numeric = [c for c in sample.columns if sample[c].dtype.kind in "fiub"][:500]
-            names = [str(c) for c in numeric]
-            values = sample[numeric].to_numpy(dtype=float)
+            # dtypes read once and columns taken by position: per-column lookups cost more than the test
+            numeric = [j for j, d in enumerate(sample.dtypes.tolist()) if d.kind in "fiub"][:500]
+            names = [str(sample.columns[j]) for j in numeric]
+            if len(numeric) != sample.shape[1]:
+                sample = sample.iloc[:, numeric]
+            values = sample.to_numpy(dtype=float)
         else:
             arr = np.asarray(X)
             if arr.ndim != 2 or arr.dtype.kind not in "fiub":
@@ -278,7 +435,7 @@ def label_proxies(X: Any, y: Any) -> tuple[str, ...]:
             return ()
         pos, neg = values[positive], values[~positive]
         separates = (pos.min(axis=0) > neg.max(axis=0)) | (neg.min(axis=0) > pos.max(axis=0))
-        varied = np.array([np.unique(values[:, j]).size >= 3 for j in range(values.shape[1])])
-        return tuple(name for name, hit in zip(names, separates & varied, strict=True) if hit)
+        # a separator must also take 3 values or more (a 0/1 flag is not a proxy): asked of separators only
+        return tuple(names[j] for j in np.flatnonzero(separates) if np.unique(values[:, j]).size >= 3)
     except (TypeError, ValueError):
         return ()

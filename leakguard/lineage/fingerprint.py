@@ -47,8 +47,12 @@ def _column_words(values: Any) -> Any:
     return pd.util.hash_array(np.asarray(arr, dtype=object))
 
 
-def row_hashes(obj: Any) -> Hashes:
-    """One 64-bit content hash per row of a DataFrame, Series or array (vectorised, column by column)."""
+def row_hashes(obj: Any, rows: Any = None) -> Hashes:
+    """One 64-bit content hash per row of a DataFrame, Series or array (vectorised, column by column).
+
+    ``rows`` (positions) hashes only those rows, in that order: a split of a 100k-row sample
+    of a 1M-row source hashes 100k rows, not the source.
+    """
     import numpy as np
     import pandas as pd
 
@@ -61,6 +65,10 @@ def row_hashes(obj: Any) -> Hashes:
         arr = np.asarray(obj)
         arr = arr.reshape(len(arr), -1) if arr.ndim != 2 else arr
         columns, n = [arr[:, j] for j in range(arr.shape[1])], len(arr)
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.intp)
+        columns = [c.take(rows) for c in columns]  # one column's rows at a time: no copy of the frame
+        n = len(rows)
     h = np.zeros(n, dtype=np.uint64)
     mul, mix, shift = np.uint64(_MUL), np.uint64(_MIX), np.uint64(29)
     with np.errstate(over="ignore"):
@@ -128,7 +136,7 @@ def positions_in(index: Any, labels: Any) -> Any:
     return pos
 
 
-def _unique(index: Any) -> bool:
+def unique_labels(index: Any) -> bool:
     """Whether ``index`` has unique labels, without caching a hash table on it.
 
     Integer labels in a compact range (rows of a RangeIndex frame, say) are checked with a
@@ -149,12 +157,15 @@ def _unique(index: Any) -> bool:
     return bool(scratch_index(index).is_unique)
 
 
-def identity_holds(obj: Any, source: Any, sample: int = 32) -> bool:
+def identity_holds(obj: Any, source: Any, sample: int = 32, *, source_unique: bool | None = None,
+                   obj_unique: bool | None = None) -> bool:
     """True when ``obj``'s index labels still name rows of ``source`` (a sample of shared columns agrees).
 
     False after ``reset_index`` or ``concat(ignore_index=True)``: the labels then are
     positions that name other rows. Index questions go to throwaway indexes and rows are
-    taken by position, so no hash table is cached on the user's indexes.
+    taken by position, so no hash table is cached on the user's indexes. A caller that
+    already knows whether the labels of ``source`` or ``obj`` are unique passes
+    ``source_unique`` / ``obj_unique``.
     """
     import pandas as pd
 
@@ -162,7 +173,13 @@ def identity_holds(obj: Any, source: Any, sample: int = 32) -> bool:
         return False
     if obj.index.dtype != source.index.dtype:
         return False
-    if not (_unique(obj.index) and (source is obj or _unique(source.index))):
+    if obj_unique is None:
+        obj_unique = unique_labels(obj.index)
+    if source is obj or not obj_unique:
+        return obj_unique  # a value's labels name its own rows when they are unique
+    if source_unique is None:
+        source_unique = unique_labels(source.index)
+    if not source_unique:
         return False
     if len(obj) == 0:
         return True
@@ -172,14 +189,46 @@ def identity_holds(obj: Any, source: Any, sample: int = 32) -> bool:
     theirs_pos = positions_in(source.index, labels)
     if (theirs_pos < 0).any():
         return False
-    cols: list[Any]
-    if isinstance(obj, pd.Series):
-        cols = [obj.name] if obj.name in source.columns else []
-        mine = obj.iloc[mine_pos].to_frame() if cols else None
-    else:
-        cols = [c for c in obj.columns if c in source.columns][:8]
-        mine = obj.iloc[mine_pos][cols] if cols else None
-    if mine is None or not cols:
+    return _sample_agrees(obj, mine_pos, source, theirs_pos)
+
+
+def _sample_agrees(obj: Any, mine_pos: list[int], source: Any, theirs_pos: Any) -> bool:
+    """Whether the sampled rows of ``obj`` hold the values of ``source``'s rows on their shared columns.
+
+    Columns are taken by position (asking a string column index by name costs more than
+    the comparison); numeric rows of one dtype are compared as one array, others by row
+    hashes of up to 8 shared columns.
+    """
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame) and obj.columns.equals(source.columns):  # a split part and its parent
+        return _same_values(obj.iloc[mine_pos], source.iloc[theirs_pos])
+    mine = obj.iloc[mine_pos].to_frame() if isinstance(obj, pd.Series) else obj.iloc[mine_pos]
+    names = list(mine.columns)
+    theirs_at = {c: j for j, c in enumerate(source.columns)}
+    if len(theirs_at) != source.shape[1] or len(set(names)) != len(names):  # repeated column names
+        cols = [c for c in names if c in source.columns][:8]
+        return not cols or bool((row_hashes(mine[cols]) == row_hashes(source.iloc[theirs_pos][cols])).all())
+    kept = [i for i, c in enumerate(names) if c in theirs_at]
+    if not kept:
         return True  # no shared column to compare: the labels are all there is
-    theirs = source.iloc[theirs_pos][cols]
-    return bool((row_hashes(mine) == row_hashes(theirs)).all())
+    if len(kept) != len(names):
+        mine = mine.iloc[:, kept]
+    at = [theirs_at[names[i]] for i in kept]
+    theirs = source.iloc[theirs_pos]
+    if at != list(range(source.shape[1])):
+        theirs = theirs.iloc[:, at]
+    return _same_values(mine, theirs)
+
+
+def _same_values(mine: Any, theirs: Any) -> bool:
+    """Whether two small frames with the same columns hold the same values (NaN equals NaN)."""
+    import numpy as np
+
+    # numeric rows of one dtype (the usual features): one array comparison, no per-column work
+    a, b = mine.to_numpy(), theirs.to_numpy()
+    if a.dtype == b.dtype and a.dtype.kind in "iub":
+        return bool(np.array_equal(a, b))
+    if a.dtype == b.dtype and a.dtype.kind == "f":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool((row_hashes(mine.iloc[:, :8]) == row_hashes(theirs.iloc[:, :8])).all())

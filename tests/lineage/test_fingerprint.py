@@ -54,6 +54,32 @@ def test_index_identity_holds_for_subsets_and_fails_after_reset_index() -> None:
     assert fp.shared_by_index(df.iloc[:120], df.iloc[100:]) == 20
 
 
+def test_hashing_chosen_rows_gives_the_hashes_of_those_rows() -> None:
+    df = frame()
+    rows = np.array([5, 0, 199, 5])
+    np.testing.assert_array_equal(fp.row_hashes(df, rows), fp.row_hashes(df)[rows])
+    np.testing.assert_array_equal(fp.row_hashes(df.to_numpy(), rows), fp.row_hashes(df.to_numpy())[rows])
+
+
+def test_identity_compares_every_shared_column_of_a_wide_frame() -> None:
+    wide = pd.DataFrame(np.random.default_rng(1).normal(size=(300, 12)), columns=[f"c{i}" for i in range(12)])
+    part = wide.sample(100, random_state=0)
+    assert fp.identity_holds(part, wide)
+    changed = part.assign(c11=part["c11"].to_numpy()[::-1])  # same labels, the rows' last column shuffled
+    assert not fp.identity_holds(changed, wide)
+    # labels, not values, decide which rows are compared: reordered columns and a mixed source still agree
+    mixed = wide.assign(s=["a", "b", "c"] * 100, t=pd.date_range("2024-01-01", periods=300, freq="h"))
+    assert fp.identity_holds(part[["c3", "c0"]], mixed)
+    assert fp.identity_holds(mixed.iloc[::3][["t", "s", "c1"]], mixed)
+    assert not fp.identity_holds(mixed.iloc[::3][["t", "s", "c1"]].reset_index(drop=True), mixed)
+
+
+def test_identity_with_repeated_column_names_compares_by_name() -> None:
+    df = pd.DataFrame(np.arange(40.0).reshape(10, 4), columns=["a", "a", "b", "c"])
+    assert fp.identity_holds(df.iloc[2:7], df)
+    assert not fp.identity_holds(df.iloc[2:7].reset_index(drop=True), df)
+
+
 def test_fingerprinting_a_million_rows_by_twenty_columns_is_fast_enough() -> None:
     X = pd.DataFrame(np.random.default_rng(0).normal(size=(200_000, 20)))
     import time
