@@ -458,16 +458,17 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
 
     def after(result: Any) -> None:
         parts = list(result)
+        # the holdout is inferred before the split is recorded, so that inference sees it revealed
+        if not s.policy.holdout.declared and s.policy.infer:
+            size = kwargs.get("test_size")
+            fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25
+            s.graph.policy = s.policy.updated({"holdout": fraction}, api.name, inferred=True)
         for i, data in enumerate(inputs):
             if 2 * i + 1 >= len(parts):
                 break
             parent = s.node_of(data, frame=frame)
             register_split(s, parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
                            api.name, inferred=True, frame=frame)
-        if not s.policy.holdout.declared:
-            size = kwargs.get("test_size")
-            fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25
-            s.graph.policy = s.policy.updated({"holdout": fraction}, api.name, inferred=True)
 
     return Plan(after=after)
 

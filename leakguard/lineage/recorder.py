@@ -33,12 +33,17 @@ from typing import TypeVar
 from leakguard.finding import Finding
 from leakguard.lineage.events import Derive, Evaluate, Event, Fit, Inspect, Query, Read
 from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.lineage.inference import Reveal, observe
+from leakguard.rules import peek_holdout, peek_label
 from leakguard.rules.registry import RULES, Rule, run_rules
 
 Key = tuple[str, str, str, int | None]
 Looked = TypeVar("Looked", Inspect, Query)
 # the calls block mode refuses: looking at data and modelling with it
 _STOPPABLE = (Inspect, Query, Fit, Evaluate)
+# earlier looks kept for retroactive peeks: small frozen events (ids, names), never data
+LOOK_HISTORY = 2_000
+_PEEKS: tuple[Rule, ...] = tuple(r for r in RULES if r.id in (peek_holdout.ID, peek_label.ID))
 
 
 def judged(event: Event) -> bool:
@@ -74,6 +79,7 @@ class Recorder:
         self._kept = kept
         self._restrict_every = restrict_every_inspection
         self._rules = tuple(rules)
+        self._looks: list[Inspect | Query] = []  # looks judged clean, judged again when inference reveals
 
     def record(self, event: Event) -> list[Finding]:
         """Apply ``event``; when it is judged, keep the findings not seen before and apply block mode.
@@ -82,10 +88,16 @@ class Recorder:
         not: the call is refused every time) calls ``stop`` after the findings are kept.
         """
         self.graph.apply(event)
+        reveals = observe(self.graph, event)
         if not judged(event):
             return []
         found = run_rules(self.graph, event, self._rules)
         new = self._keep(found)
+        if isinstance(event, (Inspect, Query)) and not stopping(found) and not event.restricted:
+            self._looks.append(event)
+            del self._looks[:-LOOK_HISTORY]
+        for reveal in reveals:
+            new += self._keep(self._retroactive(reveal))
         if self.graph.policy.mode == "block" and isinstance(event, _STOPPABLE):
             stops = stopping(found)
             if stops:
@@ -114,11 +126,31 @@ class Recorder:
         """The findings ``event`` would produce now, without recording anything."""
         return run_rules(self.graph, event, self._rules)
 
+    def _retroactive(self, reveal: Reveal) -> list[Finding]:
+        """Earlier looks at the rows ``reveal`` names, judged again now that the label or holdout is known.
+
+        A look counts when the value it looked at is one of ``reveal.scope`` or an ancestor of one
+        (``df.describe()`` before ``train_test_split(df)`` or ``X = df.drop(...)`` then a split of ``X``).
+        Each finding stays where the look was and names the cell that revealed what it saw.
+        """
+        scope: set[str] = set()
+        for nid in reveal.scope:
+            scope.add(nid)
+            scope.update(n.id for n in self.graph.ancestors(nid))
+        found: list[Finding] = []
+        for look in self._looks:  # a look stays: a later reveal (the label after the holdout) may judge it again
+            looked = {look.value} if isinstance(look, Inspect) else set(look.inputs)
+            if looked & scope:
+                found += [dataclasses.replace(f, message=_retro_message(look, reveal, f))
+                          for f in run_rules(self.graph, look, _PEEKS) if f.severity != "info"]
+        return found
+
     def forget_cell(self, cell: str) -> None:
         """A cell runs again: its earlier findings are superseded by what this run finds."""
         if any(f.where.cell == cell for f in self.findings):
             self.findings = [f for f in self.findings if f.where.cell != cell]
             self._keys = {k for k in self._keys if k[2] != cell}
+        self._looks = [look for look in self._looks if look.where.cell != cell]
 
     def _keep(self, found: list[Finding]) -> list[Finding]:
         new: list[Finding] = []
@@ -131,3 +163,11 @@ class Recorder:
             if self._kept is not None:
                 self._kept(f)
         return new
+
+
+def _retro_message(look: Inspect | Query, reveal: Reveal, finding: Finding) -> str:
+    """``In[4] line 1's describe() looked at the rows that In[9] line 3's train_test_split set aside for testing``."""
+    what = f"{look.op}()" if isinstance(look, Inspect) else "query"
+    seen = ("the rows that " + reveal.text + " set aside for testing" if finding.rule == "peek-holdout"
+            else "the column that " + reveal.text + " uses as the label")
+    return f"{look.where.short()}'s {what} looked at {seen} (inferred). {finding.message}"
