@@ -147,7 +147,7 @@ class Policy:
             label = () if "label" in now_inferred else label
             h = Holdout(seed=h.seed) if "holdout" in now_inferred else h
             time = None if "time" in now_inferred else time
-            now_inferred = set()
+            now_inferred = frozenset()
         return Policy(
             label=label, time=time, cutoff=cutoff, holdout=h, mode=mode, infer=infer,
             inferred=frozenset(now_inferred),

@@ -159,7 +159,7 @@ def _split(graph: LineageGraph, event: Split) -> list[Reveal]:
     if "holdout" not in graph.policy.inferred:
         graph.policy = graph.policy.updated({"holdout": _fraction(event)}, origin, inferred=True)
     else:  # the engine inferred the fraction (``test_size``) just before: say where from in words
-        graph.policy = dataclasses.replace(graph.policy, origins=graph.policy.origins + (("holdout", origin),))
+        graph.policy = dataclasses.replace(graph.policy, origins=(*graph.policy.origins, ("holdout", origin)))
     return [Reveal("holdout", (event.parent,), event.where, f"{event.where.short()}'s {event.method}")]
 
 

@@ -129,8 +129,9 @@ class Recorder:
     def _retroactive(self, reveal: Reveal) -> list[Finding]:
         """Earlier looks at the rows ``reveal`` names, judged again now that the label or holdout is known.
 
-        A look counts when the value it looked at is one of ``reveal.scope`` or an ancestor of one
-        (``df.describe()`` before ``train_test_split(df)`` or ``X = df.drop(...)`` then a split of ``X``).
+        A look counts when the value it looked at, or one it came from, is one of ``reveal.scope`` or an
+        ancestor of one (``df.describe()`` or ``df["x"].mean()`` before ``train_test_split(df.drop(...))``);
+        the peek rules then decide from its rows, so a look at the training part stays clean.
         Each finding stays where the look was and names the cell that revealed what it saw.
         """
         scope: set[str] = set()
@@ -140,6 +141,8 @@ class Recorder:
         found: list[Finding] = []
         for look in self._looks:  # a look stays: a later reveal (the label after the holdout) may judge it again
             looked = {look.value} if isinstance(look, Inspect) else set(look.inputs)
+            # a look at a column or selection of the split's data (``df["x"].describe()``) shares its ancestors
+            looked |= {n.id for nid in tuple(looked) for n in self.graph.ancestors(nid)}
             if looked & scope:
                 found += [dataclasses.replace(f, message=_retro_message(look, reveal, f))
                           for f in run_rules(self.graph, look, _PEEKS) if f.severity != "info"]
