@@ -35,6 +35,7 @@ from leakguard.lineage.events import Event, Fit, NodeId, Read, Split, Where
 
 if TYPE_CHECKING:
     from leakguard.lineage.graph import LineageGraph, Node
+    from leakguard.policy import Policy
 
 Key = Literal["label", "holdout", "time"]
 # a label is one column or a few (multi-output); more than this is a feature matrix, not a label
@@ -79,6 +80,19 @@ class Reveal:
     scope: tuple[NodeId, ...]
     where: Where
     text: str  # ``In[9] line 1's train_test_split``: who revealed it, for the retroactive finding's message
+
+
+# the policy keys each rule acts on: a finding relied on whichever of them were inferred
+_RELIES_ON: dict[str, tuple[str, ...]] = {
+    "peek-holdout": ("holdout",), "peek-label": ("label",), "peek-future": ("time", "cutoff"),
+    "preprocessing": ("holdout",), "overlap": ("holdout",), "multi-test": ("holdout",),
+    "target": ("label",), "temporal": ("time", "cutoff"),
+}
+
+
+def relied_on(rule: str, policy: Policy) -> list[str]:
+    """The inferred policy parts a finding of ``rule`` relied on (``["holdout"]``), for JSON/SARIF ``inferred``."""
+    return [k for k in _RELIES_ON.get(rule, ()) if k in policy.inferred]
 
 
 def holdout_named(source: str) -> bool:

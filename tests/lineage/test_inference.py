@@ -149,3 +149,49 @@ def test_policy_shows_what_was_inferred_in_the_kernel(kernel: Kernel, tmp_path: 
     assert "(inferred: test part of train_test_split in" in text
     kernel.run("%leakguard policy infer=off")
     assert kernel.session.policy.label == () and not kernel.session.policy.infer
+
+
+def _check(path: Path, fmt: str) -> dict[str, object]:
+    """``leakguard check --format fmt`` in a real subprocess, parsed."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-m", "leakguard.cli", "check", str(path), "--format", fmt],
+                          capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert done.returncode == 1, done.stderr
+    data: dict[str, object] = json.loads(done.stdout)
+    return data
+
+
+def test_check_marks_what_findings_relied_on_as_inferred_in_json_and_sarif() -> None:
+    path = FIXTURES / "infer_groupby_label_then_pop.py"
+    doc = _check(path, "json")
+    found = {f["rule"]: f["properties"]["inferred"] for f in doc["files"][0]["findings"]}  # type: ignore[index]
+    assert found == {"peek-holdout": ["holdout"], "peek-label": ["label"]}
+    assert doc["files"][0]["policy"]["inferred"] == ["holdout", "label"]  # type: ignore[index]
+    sarif = _check(path, "sarif")
+    results = sarif["runs"][0]["results"]  # type: ignore[index]
+    assert sorted(tuple(r["properties"]["inferred"]) for r in results) == [("holdout",), ("label",)]
+
+
+def test_check_marks_nothing_inferred_when_the_policy_is_declared(tmp_path: Path) -> None:
+    script = tmp_path / "declared.py"
+    script.write_text("import pandas as pd\nimport leakguard\nleakguard.policy(label='churned', holdout=0.2)\n"
+                      "df = pd.read_csv('events.csv')\ndf.describe()\n")
+    doc = _check(script, "json")
+    assert [f["properties"]["inferred"] for f in doc["files"][0]["findings"]] == [[]]  # type: ignore[index]
+
+
+def test_policy_magic_shows_origins(kernel: Kernel, tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    kernel.run("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+               "df = pd.read_csv('data/events.csv')\ntr, te = train_test_split(df, test_size=0.3)")
+    shown = kernel.run("%leakguard policy")
+    assert shown.error is None
+    assert "holdout=30% (seed 0) (inferred: test part of train_test_split in" in kernel.session.policy.summary()
+    kernel.run("%leakguard policy infer=off")
+    assert not kernel.session.policy.holdout.declared and "infer=off" in kernel.session.policy.summary()
+    kernel.run("%leakguard policy infer=on")
+    assert kernel.session.policy.infer
