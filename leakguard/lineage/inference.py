@@ -80,6 +80,7 @@ class Reveal:
     scope: tuple[NodeId, ...]
     where: Where
     text: str  # ``In[9] line 1's train_test_split``: who revealed it, for the retroactive finding's message
+    spared_cell: str | None = None  # looks in this cell are not judged again (``Split.after_cell``)
 
 
 # the policy keys each rule acts on: a finding relied on whichever of them were inferred
@@ -174,7 +175,8 @@ def _split(graph: LineageGraph, event: Split) -> list[Reveal]:
         graph.policy = graph.policy.updated({"holdout": _fraction(event)}, origin, inferred=True)
     else:  # the engine inferred the fraction (``test_size``) just before: say where from in words
         graph.policy = dataclasses.replace(graph.policy, origins=(*graph.policy.origins, ("holdout", origin)))
-    return [Reveal("holdout", (event.parent,), event.where, f"{event.where.short()}'s {event.method}")]
+    return [Reveal("holdout", (event.parent,), event.where, f"{event.where.short()}'s {event.method}",
+                   event.where.cell if event.after_cell else None)]
 
 
 def _fraction(event: Split) -> float:

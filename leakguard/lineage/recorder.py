@@ -143,7 +143,7 @@ class Recorder:
             looked = {look.value} if isinstance(look, Inspect) else set(look.inputs)
             # a look at a column or selection of the split's data (``df["x"].describe()``) shares its ancestors
             looked |= {n.id for nid in tuple(looked) for n in self.graph.ancestors(nid)}
-            if looked & scope:
+            if looked & scope and look.where.cell != reveal.spared_cell:
                 found += [dataclasses.replace(f, message=_retro_message(look, reveal, f))
                           for f in run_rules(self.graph, look, _PEEKS) if f.severity != "info"]
         return found
