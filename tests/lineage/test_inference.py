@@ -195,3 +195,16 @@ def test_policy_magic_shows_origins(kernel: Kernel, tmp_path: Path) -> None:
     assert not kernel.session.policy.holdout.declared and "infer=off" in kernel.session.policy.summary()
     kernel.run("%leakguard policy infer=on")
     assert kernel.session.policy.infer
+
+
+def test_a_test_named_read_holds_holdout_rows_and_is_a_holdout_guess() -> None:
+    g = LineageGraph()
+    rec = Recorder(g, stop=lambda found: None)
+    test = rec.value(Read("t", "data/X_test.parquet", "X_test", Where("c1", 1, 2)))
+    train = rec.value(Read("r", "data/train.csv", "train", Where("c1", 1, 1)))
+    latest = rec.value(Read("l", "latest.csv", "latest", Where("c1", 1, 3)))
+    assert test.rows.name == "holdout" and train.rows.name == "all" and latest.rows.name == "all"
+    assert [guess.origin for guess in g.inferred.holdout] == ["read of data/X_test.parquet in In[1] line 2"]
+    off = LineageGraph(Policy(infer=False))
+    assert Recorder(off, stop=lambda found: None).value(Read("t", "test.csv", "t", Where("c1", 1, 1))).rows.name == "all"
+    assert off.inferred.holdout == []
