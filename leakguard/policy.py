@@ -28,7 +28,7 @@ DEFAULT_HOLDOUT_FRACTION = 0.2
 
 _KEYS = (
     "label", "time", "cutoff", "holdout", "seed", "holdout_column", "holdout_ids",
-    "id_column", "holdout_tables", "mode",
+    "id_column", "holdout_tables", "mode", "infer",
 )
 
 
@@ -73,6 +73,7 @@ class Policy:
     mode: Mode = "warn"
     inferred: frozenset[str] = frozenset()
     origins: tuple[tuple[str, str], ...] = ()
+    infer: bool = True  # False: nothing undeclared is inferred (``infer = false``, ``%leakguard policy infer=off``)
 
     @property
     def cutoff_datetime(self) -> dt.datetime | None:
@@ -107,7 +108,7 @@ class Policy:
             raise PolicyError(
                 f"unknown policy key(s) {', '.join(unknown)} (from {origin}); known keys: {', '.join(_KEYS)}"
             )
-        label, time, cutoff, mode = self.label, self.time, self.cutoff, self.mode
+        label, time, cutoff, mode, infer = self.label, self.time, self.cutoff, self.mode, self.infer
         h = self.holdout
         if "label" in values:
             label = _as_names(values["label"], "label", origin)
@@ -117,6 +118,8 @@ class Policy:
             cutoff = None if values["cutoff"] is None else _cutoff_text(values["cutoff"], origin)
         if "mode" in values:
             mode = _as_mode(values["mode"], origin)
+        if "infer" in values:
+            infer = _as_switch(values["infer"], origin)
         if "holdout" in values:
             h = _holdout_from(values["holdout"], h, origin)
         if "seed" in values:
@@ -140,8 +143,13 @@ class Policy:
         if "holdout" in keys or "seed" in keys:
             keys.add("holdout")
         now_inferred = (self.inferred | keys) if inferred else (self.inferred - keys)
+        if not infer:  # inference off: what was inferred goes, what was declared stays
+            label = () if "label" in now_inferred else label
+            h = Holdout(seed=h.seed) if "holdout" in now_inferred else h
+            time = None if "time" in now_inferred else time
+            now_inferred = frozenset()
         return Policy(
-            label=label, time=time, cutoff=cutoff, holdout=h, mode=mode,
+            label=label, time=time, cutoff=cutoff, holdout=h, mode=mode, infer=infer,
             inferred=frozenset(now_inferred),
             origins=self.origins + tuple((k, origin) for k in sorted(values)),
         )
@@ -168,19 +176,32 @@ class Policy:
                 f"its columns are: {shown}{more}"
             )
 
-    def summary(self) -> str:
-        """One line for status output; inferred parts carry '(inferred)'."""
+    def summary(self, origins: Mapping[str, str] | None = None) -> str:
+        """One line for status output; inferred parts carry '(inferred)', or '(inferred: <origin>)' given ``origins``.
+
+        A declared label with no holdout acts (``leakguard.split``, safe mode) on the default holdout,
+        which is shown as such rather than as ``none``.
+        """
+        origins = origins or {}
 
         def mark(key: str, text: str) -> str:
-            return f"{text} (inferred)" if key in self.inferred else text
+            if key not in self.inferred:
+                return text
+            where = origins.get(key) or self.origin_of(key)
+            return f"{text} (inferred: {where})" if where and where != "default" else f"{text} (inferred)"
 
+        holdout = f"holdout={self.holdout.describe()}"
+        if not self.holdout.declared and self.label and "label" not in self.inferred:
+            holdout = f"holdout={self.with_default_holdout().holdout.describe()} (inferred: default for a declared label)"
         parts = [
             mark("label", "label=" + (",".join(self.label) or "-")),
             mark("time", f"time={self.time or '-'}"),
             mark("cutoff", f"cutoff={self.cutoff or '-'}"),
-            mark("holdout", f"holdout={self.holdout.describe()}"),
+            mark("holdout", holdout),
             f"mode={self.mode}",
         ]
+        if not self.infer:
+            parts.append("infer=off")
         return "  ".join(parts)
 
     def __repr__(self) -> str:
@@ -196,7 +217,7 @@ class Policy:
                 "ids": None if h.ids is None else list(h.ids), "id_column": h.id_column,
                 "tables": list(h.tables),
             },
-            "inferred": sorted(self.inferred),
+            "inferred": sorted(self.inferred), "infer": self.infer,
         }
 
 
@@ -242,6 +263,18 @@ def _as_optional_name(value: Any, key: str, origin: str) -> str | None:
     if not isinstance(value, str) or not value:
         raise PolicyError(f"{key} must be a column name, got {value!r} (from {origin})")
     return value
+
+
+def _as_switch(value: Any, origin: str) -> bool:
+    """``infer``: a boolean (files, the API) or on/off/true/false/yes/no/1/0 (the magic)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in ("on", "true", "yes", "1"):
+        return True
+    if text in ("off", "false", "no", "0"):
+        return False
+    raise PolicyError(f"infer must be true or false (on/off), got {value!r} (from {origin})")
 
 
 def _as_mode(value: Any, origin: str) -> Mode:

@@ -461,6 +461,11 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         # the names the statement unpacks the parts into, so findings in this very cell name them
         names = s.scan.unpacked.get(frame.f_lineno) if frame is not None else None
         names = names if names is not None and len(names) == len(parts) else None
+        # the holdout is inferred before the split is recorded, so that inference sees it revealed
+        if not s.policy.holdout.declared and s.policy.infer:
+            size = kwargs.get("test_size")
+            fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25
+            s.graph.policy = s.policy.updated({"holdout": fraction}, api.name, inferred=True)
         for i, data in enumerate(inputs):
             if 2 * i + 1 >= len(parts):
                 break
@@ -468,10 +473,6 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
             register_split(s, parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
                            api.name, inferred=True, frame=frame,
                            names=list(names[2 * i: 2 * i + 2]) if names else None)
-        if not s.policy.holdout.declared:
-            size = kwargs.get("test_size")
-            fraction = size if isinstance(size, float) and 0 < size < 1 else 0.25
-            s.graph.policy = s.policy.updated({"holdout": fraction}, api.name, inferred=True)
 
     return Plan(after=after)
 

@@ -23,7 +23,7 @@ _RECENT_SUBSETS = 8  # subsets of one parent remembered to pair with a later one
 
 def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], method: str, *,
                    inferred: bool, names: list[str] | None = None, removes: frozenset[str] = frozenset(),
-                   frame: types.FrameType | None = None) -> None:
+                   frame: types.FrameType | None = None, after_cell: bool = False) -> None:
     """Record a Split of ``parent_id`` into live ``parts`` (object, role) and register each part's object."""
     where = s.where(frame)
     split_parts = []
@@ -32,7 +32,8 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
         split_parts.append(SplitPart(s.graph.new_id(), role, label, fr.columns_of(obj),  # type: ignore[arg-type]
                                      fr.row_count(obj), removes))
     ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], s.policy)
-    s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred))
+    s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred,
+                            after_cell=after_cell))
     for part, (obj, _role) in zip(split_parts, parts, strict=True):
         node = s.graph.nodes[part.out]
         node.n_rows = part.rows
@@ -74,4 +75,5 @@ def _record_partition(s: Session, parent_id: NodeId, a: tuple[NodeId, Any], b: t
         a_test = na is not None and nb is not None and na < nb
     holdout, train = (a, b) if a_test else (b, a)
     register_split(s, parent_id, [(train[1], "train"), (holdout[1], "holdout")], "row partition",
-                   inferred=True, names=[s.graph.nodes[train[0]].name, s.graph.nodes[holdout[0]].name])
+                   inferred=True, names=[s.graph.nodes[train[0]].name, s.graph.nodes[holdout[0]].name],
+                   after_cell=True)

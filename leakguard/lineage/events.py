@@ -94,6 +94,9 @@ class Split:
     where: Where
     time_ordered: bool | None = None
     inferred: bool = False
+    # a split recognised after its cell (a hand-made split in the kernel): looks earlier in that cell may have
+    # been at its parts, which lineage cannot tell from the parent then, so they are not judged again
+    after_cell: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

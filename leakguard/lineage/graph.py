@@ -34,6 +34,7 @@ from leakguard.lineage.events import (
     Split,
     Where,
 )
+from leakguard.lineage.inference import Inferred
 from leakguard.policy import Policy
 
 # Taints a value can carry.
@@ -85,6 +86,8 @@ class LineageGraph:
         self.splits: list[Split] = []
         self.fits: dict[NodeId, Fit] = {}
         self.evaluations: list[Evaluate] = []
+        # what inference found (label, holdout, time guesses and where from); see lineage/inference.py
+        self.inferred = Inferred()
         self._ids = itertools.count(1)
 
     def new_id(self) -> NodeId:

@@ -33,12 +33,17 @@ from typing import TypeVar
 from leakguard.finding import Finding
 from leakguard.lineage.events import Derive, Evaluate, Event, Fit, Inspect, Query, Read
 from leakguard.lineage.graph import LineageGraph, Node
+from leakguard.lineage.inference import Reveal, observe
+from leakguard.rules import peek_holdout, peek_label
 from leakguard.rules.registry import RULES, Rule, run_rules, supersedes
 
 Key = tuple[str, str, str, int | None]
 Looked = TypeVar("Looked", Inspect, Query)
 # the calls block mode refuses: looking at data and modelling with it
 _STOPPABLE = (Inspect, Query, Fit, Evaluate)
+# earlier looks kept for retroactive peeks: small frozen events (ids, names), never data
+LOOK_HISTORY = 2_000
+_PEEKS: tuple[Rule, ...] = tuple(r for r in RULES if r.id in (peek_holdout.ID, peek_label.ID))
 
 
 def judged(event: Event) -> bool:
@@ -77,6 +82,7 @@ class Recorder:
         self._replaced = replaced
         self._restrict_every = restrict_every_inspection
         self._rules = tuple(rules)
+        self._looks: list[Inspect | Query] = []  # looks judged clean, judged again when inference reveals
 
     def record(self, event: Event) -> list[Finding]:
         """Apply ``event``; when it is judged, keep the findings not seen before and apply block mode.
@@ -85,10 +91,16 @@ class Recorder:
         not: the call is refused every time) calls ``stop`` after the findings are kept.
         """
         self.graph.apply(event)
+        reveals = observe(self.graph, event)
         if not judged(event):
             return []
         found = run_rules(self.graph, event, self._rules)
         new = self._keep(found)
+        if isinstance(event, (Inspect, Query)) and not stopping(found) and not event.restricted:
+            self._looks.append(event)
+            del self._looks[:-LOOK_HISTORY]
+        for reveal in reveals:
+            new += self._keep(self._retroactive(reveal))
         if self.graph.policy.mode == "block" and isinstance(event, _STOPPABLE):
             stops = tuple(dataclasses.replace(f, blocked=True) for f in stopping(found))
             if stops:
@@ -119,11 +131,33 @@ class Recorder:
         """The findings ``event`` would produce now, without recording anything."""
         return run_rules(self.graph, event, self._rules)
 
+    def _retroactive(self, reveal: Reveal) -> list[Finding]:
+        """Earlier looks at the rows ``reveal`` names, judged again now that the label or holdout is known.
+
+        A look counts when the value it looked at, or one it came from, is one of ``reveal.scope`` or an
+        ancestor of one (``df.describe()`` or ``df["x"].mean()`` before ``train_test_split(df.drop(...))``);
+        the peek rules then decide from its rows, so a look at the training part stays clean.
+        Each finding stays where the look was and names the cell that revealed what it saw.
+        """
+        scope: set[str] = set()
+        for nid in reveal.scope:
+            scope.add(nid)
+            scope.update(n.id for n in self.graph.ancestors(nid))
+        found: list[Finding] = []
+        for look in self._looks:  # a look stays: a later reveal (the label after the holdout) may judge it again
+            looked = {look.value} if isinstance(look, Inspect) else set(look.inputs)
+            # a look at a column or selection of the split's data (``df["x"].describe()``) shares its ancestors
+            looked |= {n.id for nid in tuple(looked) for n in self.graph.ancestors(nid)}
+            if looked & scope and look.where.cell != reveal.spared_cell:
+                found += [_retro(look, reveal, f) for f in run_rules(self.graph, look, _PEEKS) if f.severity != "info"]
+        return found
+
     def forget_cell(self, cell: str) -> None:
         """A cell runs again: its earlier findings are superseded by what this run finds."""
         if any(f.where.cell == cell for f in self.findings):
             self.findings = [f for f in self.findings if f.where.cell != cell]
             self._keys = {k for k in self._keys if k[2] != cell}
+        self._looks = [look for look in self._looks if look.where.cell != cell]
 
     def _replace(self, new: Finding, matches: Callable[[Finding], bool]) -> None:
         for i, old in enumerate(self.findings):
@@ -153,3 +187,14 @@ def _unblocked_of(new: Finding) -> Callable[[Finding], bool]:
 
 def _superseded_by(new: Finding) -> Callable[[Finding], bool]:
     return lambda old: supersedes(new, old)
+
+
+def _retro(look: Inspect | Query, reveal: Reveal, finding: Finding) -> Finding:
+    """The finding of an earlier look, told as such: ``In[4] line 1's describe() looked at the rows that
+    In[9] line 3's train_test_split set aside for testing (inferred)``, then the rule's own text."""
+    what = f"{look.op}()" if isinstance(look, Inspect) else "query"
+    seen = ("the rows that " + reveal.text + " set aside for testing" if finding.rule == "peek-holdout"
+            else "the column that " + reveal.text + " uses as the label")
+    title = f"{what} looked at {seen} (inferred)"
+    detail = f"{look.where.short()}'s {what} looked at {seen}: {finding.title}. {finding.detail}".rstrip()
+    return dataclasses.replace(finding, title=title, detail=detail)

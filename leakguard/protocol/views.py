@@ -34,21 +34,25 @@ def _source(policy: Policy, key: str) -> str:
 def checking(policy: Policy) -> list[str]:
     """What the rules check under ``policy`` and what they cannot yet, one short sentence per part.
 
-    The sentences follow what the rules do: peek-label needs a label in the policy (the target
-    rule also takes the ``y`` a fit receives); peek-holdout needs a holdout, declared or inferred
-    from the first split, and does not revisit inspections made before it; peek-future and the
-    cutoff checks of temporal need a time column and a cutoff.
+    The sentences follow what the rules do: peek-label needs a label, declared or inferred from
+    the ``y`` of the first fit; peek-holdout needs a holdout, declared or inferred from the first
+    split. With inference on, looks made before the split or fit that reveals them are judged
+    again then (retroactive peeks); with it off, nothing is inferred. peek-future and the cutoff
+    checks of temporal need a time column and a cutoff.
     """
     lines: list[str] = []
     if policy.label:
         lines.append(f"label: {', '.join(policy.label)} ({_source(policy, 'label')})")
+    elif policy.infer:
+        lines.append("label: none yet — taken from the y of the first fit; earlier looks at it are judged then")
     else:
-        lines.append("label: none declared — label peeks are not checked; at a fit, the y it receives is "
-                     "taken as the label for features")
+        lines.append("label: none declared and inference is off — label peeks are not checked")
     if policy.holdout.declared:
         lines.append(f"holdout: {policy.holdout.describe()} ({_source(policy, 'holdout')})")
+    elif policy.infer:
+        lines.append("holdout: none yet — taken from the first split; earlier looks at its test rows are judged then")
     else:
-        lines.append("holdout: none yet — peeks at test rows are judged from the first split on")
+        lines.append("holdout: none declared and inference is off — peeks at test rows are not checked")
     if policy.has_future:
         lines.append(f"future: rows with {policy.time} after {policy.cutoff} ({_source(policy, 'cutoff')})")
     elif policy.time is not None:

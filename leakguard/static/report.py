@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from leakguard import __version__
+from leakguard.lineage.inference import relied_on
 from leakguard.rules.registry import RULES
 from leakguard.static.engine import FileReport, Reported
 
@@ -70,6 +71,9 @@ def text(reports: Sequence[FileReport], *, verbose: bool = False) -> str:
                 out.append(f"    fix: {one_line(fd.hint)}")
             if fd.provenance:
                 out.append("    provenance: " + one_line(" → ".join(s.text() for s in fd.provenance)))
+            relied = _inferred(r, f)
+            if relied:
+                out.append(f"    policy: {', '.join(relied)} (inferred: {_origins(r, relied)})")
         if verbose:
             for cell, line, note in r.notes:
                 where = f"cell {cell}:" if cell is not None and r.kind == "notebook" else ""
@@ -100,8 +104,19 @@ def finding_dict(r: FileReport, f: Reported) -> dict[str, Any]:
     """One finding of the JSON format."""
     d = f.finding.to_dict()
     d.update({"path": r.path.as_posix(), "cell": f.cell, "cell_id": f.cell_id, "line": f.line, "column": f.col,
-              "fingerprint": f.fingerprint})
+              "fingerprint": f.fingerprint, "properties": {"inferred": _inferred(r, f)}})
     return d
+
+
+def _origins(r: FileReport, keys: list[str]) -> str:
+    """Where the inferred ``keys`` came from, in words (``test part of train_test_split in cell 5 line 3``)."""
+    assert r.policy is not None
+    return "; ".join(dict.fromkeys(r.policy.origin_of(k) or "default" for k in keys))
+
+
+def _inferred(r: FileReport, f: Reported) -> list[str]:
+    """The policy parts the finding relied on that leakguard inferred rather than read from a declaration."""
+    return [] if r.policy is None else relied_on(f.finding.rule, r.policy)
 
 
 def as_json(reports: Sequence[FileReport]) -> dict[str, Any]:
@@ -179,8 +194,8 @@ def sarif(reports: Sequence[FileReport]) -> dict[str, Any]:
                 "locations": [location],
                 "partialFingerprints": {"leakguard/v1": f.fingerprint},
                 "properties": {"title": fd.title, "detail": fd.detail, "subject": fd.subject, "cell": f.cell,
-                               "cellId": f.cell_id,
-                               "provenance": [s.text() for s in fd.provenance]},
+                               "cellId": f.cell_id, "provenance": [s.text() for s in fd.provenance],
+                               "inferred": _inferred(r, f)},
             }
             if fd.rule in index:
                 result["ruleIndex"] = index[fd.rule]

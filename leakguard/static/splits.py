@@ -37,6 +37,12 @@ def split(it: Interp, site: Site, method: str) -> Value:
     removes = frozenset({"future"}) if official else frozenset()
     shuffle = kwargs.get("shuffle")
     out: list[Value] = []
+    if not official and not policy.holdout.declared and policy.infer:
+        # inferred before the split is recorded, so that inference sees the holdout revealed
+        size = kwargs.get("test_size")
+        fraction = size.value if isinstance(size, Const) and isinstance(size.value, float) \
+            and 0 < size.value < 1 else 0.25
+        it.graph.policy = policy.updated({"holdout": fraction}, method, inferred=True)
     for i, v in enumerate(args):
         d = _as_data(it, v, text(node.args[i]) if i < len(node.args) else "<data>")
         parent = it.node(d)
@@ -54,11 +60,6 @@ def split(it: Interp, site: Site, method: str) -> Value:
         for part in (train, test):
             out.append(Data(d.kind, part.name, node=part.out, columns=d.columns,
                             sorted_by=d.sorted_by if ordered else None, lib=d.lib))
-    if not official and not policy.holdout.declared:
-        size = kwargs.get("test_size")
-        fraction = size.value if isinstance(size, Const) and isinstance(size.value, float) \
-            and 0 < size.value < 1 else 0.25
-        it.graph.policy = policy.updated({"holdout": fraction}, method, inferred=True)
     return Seq(out)
 
 

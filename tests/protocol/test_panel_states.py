@@ -99,9 +99,8 @@ def test_a_clean_notebook_has_its_runs_and_no_empty_finding_groups(client: Any) 
 def test_the_policy_view_says_what_is_checked(client: Any) -> None:
     snap = _snapshot(client)
     assert snap["policy"]["checking"] == [
-        "label: none declared — label peeks are not checked; at a fit, the y it receives is taken as the label "
-        "for features",
-        "holdout: none yet — peeks at test rows are judged from the first split on",
+        "label: none yet — taken from the y of the first fit; earlier looks at it are judged then",
+        "holdout: none yet — taken from the first split; earlier looks at its test rows are judged then",
         "time: none declared — rows after a cutoff and shuffled time splits are not checked",
     ]
     _execute(client, "df = pd.read_parquet('d.parquet')\nleakguard.policy(label='churned');", "cell-read")
@@ -110,4 +109,4 @@ def test_the_policy_view_says_what_is_checked(client: Any) -> None:
     policy = _comm_data(out)[-1]["policy"]
     assert policy is not None, json.dumps(_comm_data(out))
     assert policy["checking"][:2] == ["label: churned (declared)",
-                                      "holdout: 25% (seed 0) (inferred from train_test_split)"]
+                                      "holdout: 25% (seed 0) (inferred from test part of train_test_split in In[3] line 2)"]

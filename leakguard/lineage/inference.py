@@ -1,0 +1,198 @@
+"""Policy inference: what a notebook that declares nothing reveals about its label and holdout.
+
+Real notebooks declare no policy. The recorder hands every event to ``observe``, the one
+implementation both engines share: the ``y`` of the first ``fit(X, y)`` names the label
+(the column it was selected, popped or dropped from), the first split names the holdout
+(its test part), a file read under a test-like name holds holdout rows. Each guess is kept
+with where it came from (``Guess``) on ``LineageGraph.inferred`` and, when the key is not
+declared and inference is on, becomes part of the policy in force, marked inferred. A
+declared key always wins.
+
+When a guess reveals a label or a holdout, ``observe`` says so (a ``Reveal``): the recorder
+then judges again the earlier looks at the revealed rows (retroactive peeks).
+
+>>> from leakguard.lineage.graph import LineageGraph
+>>> from leakguard.lineage.events import Read, Derive, Fit, Where
+>>> g = LineageGraph()
+>>> w = Where("c1", 1, 1)
+>>> _ = g.apply(Read("n1", "d.csv", "df", w, ("x", "churn")))
+>>> _ = g.apply(Derive("n2", ("n1",), "getitem", "y", w, rows="same", columns=("churn",), kind="series"))
+>>> [r.key for r in observe(g, Fit("m", "LogisticRegression", "n1", Where("c2", 2, 1), target="n2"))]
+['label']
+>>> g.policy.label, sorted(g.policy.inferred), g.inferred.label[0].origin
+(('churn',), ['label'], 'y of LogisticRegression.fit in In[2] line 1')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Literal
+
+from leakguard.lineage.domain import HOLDOUT
+from leakguard.lineage.events import Event, Fit, NodeId, Read, Split, Where
+
+if TYPE_CHECKING:
+    from leakguard.lineage.graph import LineageGraph, Node
+    from leakguard.policy import Policy
+
+Key = Literal["label", "holdout", "time"]
+# a label is one column or a few (multi-output); more than this is a feature matrix, not a label
+_MAX_LABEL_COLUMNS = 3
+# words that name held-out data in a file or table name, matched as whole words of the stem
+_HOLDOUT_WORDS = re.compile(r"(?:^|[^a-z0-9])(test|holdout|eval)(?:$|[^a-z0-9])")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Guess:
+    """One inferred value (``churn``), the short phrase saying where it came from, and where that was."""
+
+    value: str
+    origin: str
+    where: Where
+
+
+@dataclasses.dataclass(slots=True)
+class Inferred:
+    """What inference found so far, per policy key; ``enabled`` is the ``infer`` switch."""
+
+    label: list[Guess] = dataclasses.field(default_factory=list)
+    holdout: list[Guess] = dataclasses.field(default_factory=list)
+    time: list[Guess] = dataclasses.field(default_factory=list)
+
+    def of(self, key: str) -> list[Guess]:
+        """The guesses for ``key`` (empty for a key inference does not make)."""
+        guesses: list[Guess] = getattr(self, key, []) if key in ("label", "holdout", "time") else []
+        return guesses
+
+    def origin(self, key: str) -> str | None:
+        """``y of LogisticRegression.fit in In[7] line 2`` (joined with ``; ``), or None when nothing was inferred."""
+        guesses = self.of(key)
+        return "; ".join(dict.fromkeys(g.origin for g in guesses)) if guesses else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reveal:
+    """An event revealed the label or the holdout: earlier looks at ``scope`` (or its ancestors) are judged again."""
+
+    key: Key
+    scope: tuple[NodeId, ...]
+    where: Where
+    text: str  # ``In[9] line 1's train_test_split``: who revealed it, for the retroactive finding's message
+    spared_cell: str | None = None  # looks in this cell are not judged again (``Split.after_cell``)
+
+
+# the policy keys each rule acts on: a finding relied on whichever of them were inferred
+_RELIES_ON: dict[str, tuple[str, ...]] = {
+    "peek-holdout": ("holdout",), "peek-label": ("label",), "peek-future": ("time", "cutoff"),
+    "preprocessing": ("holdout",), "overlap": ("holdout",), "multi-test": ("holdout",),
+    "target": ("label",), "temporal": ("time", "cutoff"),
+}
+
+
+def relied_on(rule: str, policy: Policy) -> list[str]:
+    """The inferred policy parts a finding of ``rule`` relied on (``["holdout"]``), for JSON/SARIF ``inferred``."""
+    return [k for k in _RELIES_ON.get(rule, ()) if k in policy.inferred]
+
+
+def holdout_named(source: str) -> bool:
+    """True when a file or table name says it holds test rows (``test.csv``, ``X_test.parquet``, ``df_holdout``).
+
+    Whole words of the stem only: ``contest.csv``, ``latest.csv`` and ``testament`` are not test data.
+    """
+    stem = PurePosixPath(source.replace("\\", "/")).name.split(".")[0].lower()
+    return bool(_HOLDOUT_WORDS.search(stem))
+
+
+def observe(graph: LineageGraph, event: Event) -> list[Reveal]:
+    """Infer from ``event`` (already applied to ``graph``); what it revealed, for retroactive peeks."""
+    if not graph.policy.infer:
+        return []
+    if isinstance(event, Fit):
+        return _fit(graph, event)
+    if isinstance(event, Split):
+        return _split(graph, event)
+    if isinstance(event, Read):
+        _read(graph, event)
+    return []
+
+
+def _declared(graph: LineageGraph, key: str) -> bool:
+    """True when the policy's ``key`` was set by a person (a file, the magic, the API), not inferred."""
+    policy = graph.policy
+    if key in policy.inferred:
+        return False
+    if key == "label":
+        return bool(policy.label)
+    if key == "holdout":
+        return policy.holdout.declared
+    return False
+
+
+def _fit(graph: LineageGraph, event: Fit) -> list[Reveal]:
+    if event.target is None or graph.inferred.label:
+        return []  # only the first fit that names a label: later fits are often of other things
+    columns = label_columns(graph, event.target)
+    if not columns:
+        return []
+    call = event.op if "." in event.op else f"{event.estimator}.{event.op}"
+    origin = f"y of {call} in {event.where.short()}"
+    graph.inferred.label.extend(Guess(c, origin, event.where) for c in columns)
+    if _declared(graph, "label"):
+        return []
+    graph.policy = graph.policy.updated({"label": list(columns)}, origin, inferred=True)
+    return [Reveal("label", (event.target, event.data), event.where, f"{event.where.short()}'s {call}")]
+
+
+def label_columns(graph: LineageGraph, target: NodeId) -> tuple[str, ...]:
+    """The column(s) a ``y`` came from: its own few columns, else the nearest ancestor's (``df["churn"].values``)."""
+    node = graph.get(target)
+    if node is None:
+        return ()
+    for n in (node, *graph.ancestors(target)):
+        if n.columns is not None:
+            return n.columns if 0 < len(n.columns) <= _MAX_LABEL_COLUMNS and n.kind != "model" else ()
+        if not _row_preserving(n):
+            return ()
+    return ()
+
+
+def _row_preserving(node: Node) -> bool:
+    """A value whose columns are those of its single input (``.values``, ``np.asarray``, a copy)."""
+    return len(node.inputs) == 1
+
+
+def _split(graph: LineageGraph, event: Split) -> list[Reveal]:
+    holdout = [p for p in event.parts if p.role == "holdout"]
+    if not holdout or graph.inferred.holdout:
+        return []  # the first split names the holdout; later ones split training rows again
+    origin = f"test part of {event.method} in {event.where.short()}"
+    graph.inferred.holdout.extend(Guess(p.name, origin, event.where) for p in holdout)
+    if _declared(graph, "holdout") or not event.inferred:
+        return []  # declared, or a policy-aware split (``leakguard.split``) that reveals nothing new
+    if "holdout" not in graph.policy.inferred:
+        graph.policy = graph.policy.updated({"holdout": _fraction(event)}, origin, inferred=True)
+    else:  # the engine inferred the fraction (``test_size``) just before: say where from in words
+        graph.policy = dataclasses.replace(graph.policy, origins=(*graph.policy.origins, ("holdout", origin)))
+    return [Reveal("holdout", (event.parent,), event.where, f"{event.where.short()}'s {event.method}",
+                   event.where.cell if event.after_cell else None)]
+
+
+def _fraction(event: Split) -> float:
+    """The share of rows the split held out, when the engine counted them; else sklearn's default, 0.25."""
+    counts = [p.rows for p in event.parts]
+    held = sum(p.rows or 0 for p in event.parts if p.role == "holdout")
+    if all(c is not None for c in counts) and 0 < held < sum(c or 0 for c in counts):
+        return held / sum(c or 0 for c in counts)
+    return 0.25
+
+
+def _read(graph: LineageGraph, event: Read) -> None:
+    if not holdout_named(event.source):
+        return
+    graph.inferred.holdout.append(Guess(event.source, f"read of {event.source} in {event.where.short()}",
+                                        event.where))
+    node = graph.get(event.out)
+    if node is not None:
+        node.rows = HOLDOUT  # the file holds test rows: nothing in it is a training row
