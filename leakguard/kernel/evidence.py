@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
 from leakguard.lineage import fingerprint
-from leakguard.lineage.events import NodeId, Split
+from leakguard.lineage.events import NodeId, Split, Where
 from leakguard.lineage.graph import Node, holds_rows
+from leakguard.lineage.inference import Guess
 from leakguard.rules._modelling import row_lineage
 
 if TYPE_CHECKING:
@@ -135,8 +136,9 @@ def _content_copies(train: Any, test: Any) -> int | None:
     return fingerprint.shared_by_content(train, test)
 
 
-def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()) -> Any | None:
-    t = s.policy.time
+def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = (), column: str | None = None
+                   ) -> Any | None:
+    t = column or s.graph.time_column()
     if t is None:
         return None
     from leakguard.splitting import time_values
@@ -211,16 +213,42 @@ def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
     return (shared, _time_ordered(s, train, tr, te))
 
 
-def cv_time_ordered(cv: Any) -> bool | None:
-    """Whether a cross-validation splitter keeps time order (TimeSeriesSplit), for data with a time column."""
-    if cv is None or isinstance(cv, int):
-        return False
-    name = type(cv).__name__
-    if name in ("TimeSeriesSplit", "PredefinedSplit"):
-        return True
-    if name.endswith(("KFold", "ShuffleSplit")) or name in ("LeaveOneOut", "LeavePOut", "LeaveOneGroupOut"):
-        return False
+def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | None:
+    """The time column ``obj``'s rows are in order of: the declared one, or a datetime column they are sorted by.
+
+    The inferred case reads the live data (dtypes, then ``is_monotonic_increasing`` /
+    ``_decreasing`` of one column: no copy) of ``obj`` or of the frames its rows come from,
+    and records the column as a ``time`` Guess.
+    """
+    if s.policy.time:
+        return s.policy.time
+    known = s.graph.inferred.values("time")
+    candidates = [c for f in [obj, *_sources(s, node, obj)] if fr.is_frame(f) for c in _datetime_columns(f)]
+    for col in sorted(dict.fromkeys(candidates), key=lambda c: c not in known):
+        values = time_values_of(s, node, obj, column=col)
+        if values is None or len(values) < 2:
+            continue
+        up, down = values.is_monotonic_increasing, values.is_monotonic_decreasing
+        if up or down:
+            s.graph.inferred.add("time", Guess(col, f"datetime column {col} the rows are sorted by "
+                                                    f"({'ascending' if up else 'descending'}), {where.short()}", where))
+            return col
     return None
+
+
+def _datetime_columns(frame: Any) -> list[str]:
+    import pandas as pd
+
+    return [c for c, dtype in frame.dtypes.items() if isinstance(c, str) and pd.api.types.is_datetime64_any_dtype(dtype)]
+
+
+def cv_time_ordered(cv: Any) -> bool | None:
+    """Whether a cross-validation splitter keeps time order (TimeSeriesSplit): the catalog's rule, by class name."""
+    from leakguard.catalog.sklearn import cv_keeps_time_order
+
+    if cv is None or isinstance(cv, int):
+        return cv_keeps_time_order(cv)
+    return cv_keeps_time_order(type(cv).__name__)
 
 
 # -- label proxies ----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from leakguard.lineage.events import (
     Split,
     Where,
 )
+from leakguard.lineage.inference import Inferred
 from leakguard.policy import Policy
 
 # Taints a value can carry.
@@ -85,6 +86,7 @@ class LineageGraph:
         self.splits: list[Split] = []
         self.fits: dict[NodeId, Fit] = {}
         self.evaluations: list[Evaluate] = []
+        self.inferred = Inferred()
         self._ids = itertools.count(1)
 
     def new_id(self) -> NodeId:
@@ -98,6 +100,13 @@ class LineageGraph:
     def get(self, node_id: NodeId | None) -> Node | None:
         """The node, or None for a missing id."""
         return None if node_id is None else self.nodes.get(node_id)
+
+    def time_column(self) -> str | None:
+        """The time column the rules use: the declared one, else the first inferred (a parsed, sorted datetime)."""
+        if self.policy.time:
+            return self.policy.time
+        found = self.inferred.values("time")
+        return found[0] if found else None
 
     # -- applying events -------------------------------------------------------------------
 
