@@ -54,3 +54,6 @@ SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort
     "sort_index": None,
 }
 SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
+
+# the kernel remembers sorts by a named column (the index's order is judged from the data alone)
+ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name, key in SORTS.items() if key)

@@ -216,24 +216,28 @@ def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
 def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | None:
     """The time column ``obj``'s rows are in order of: the declared one, or a datetime column they are sorted by.
 
-    The inferred case reads the live data (dtypes, then ``is_monotonic_increasing`` /
-    ``_decreasing`` of one column: no copy) of ``obj`` or of the frames its rows come from,
-    and records the column as a ``time`` Guess.
+    The inferred case needs a sort in the rows' lineage (``Node.order``, as the static engine
+    needs ``sort_values``), then reads the live data (the column's dtype, then
+    ``is_monotonic_increasing`` / ``_decreasing``: no copy) of ``obj`` or of the frames its
+    rows come from, and records the column as a ``time`` Guess.
     """
     if s.policy.time:
         return s.policy.time
-    known = s.graph.inferred.values("time")
-    candidates = [c for f in [obj, *_sources(s, node, obj)] if fr.is_frame(f) for c in _datetime_columns(f)]
-    for col in sorted(dict.fromkeys(candidates), key=lambda c: c not in known):
-        values = time_values_of(s, node, obj, column=col)
-        if values is None or len(values) < 2:
-            continue
-        up, down = values.is_monotonic_increasing, values.is_monotonic_decreasing
-        if up or down:
-            s.graph.inferred.add("time", Guess(col, f"datetime column {col} the rows are sorted by "
-                                                    f"({'ascending' if up else 'descending'}), {where.short()}", where))
-            return col
-    return None
+    order = next((n.order for n in row_lineage(s.graph, node.id).values() if n.order is not None), None)
+    if order is None:
+        return None  # rows nobody sorted: their order on disk is not a time order the user chose
+    col = order.column
+    if not any(fr.is_frame(f) and col in _datetime_columns(f) for f in [obj, *_sources(s, node, obj, col)]):
+        return None
+    values = time_values_of(s, node, obj, column=col)
+    if values is None or len(values) < 2:
+        return None
+    up, down = values.is_monotonic_increasing, values.is_monotonic_decreasing
+    if not (up or down):
+        return None  # sorted once, reshuffled since
+    s.graph.inferred.add("time", Guess(col, f"datetime column {col} the rows are sorted by "
+                                            f"({'ascending' if up else 'descending'}), {where.short()}", where))
+    return col
 
 
 def _datetime_columns(frame: Any) -> list[str]:

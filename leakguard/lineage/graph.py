@@ -47,6 +47,14 @@ LOOK_AHEAD = "look-ahead"  # values computed with later rows across the split (b
 EVENT_HISTORY = 20_000
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class TimeOrder:
+    """Rows sorted by ``column`` (oldest first when ``ascending``): set by a sort, read by time-order inference."""
+
+    column: str
+    ascending: bool = True
+
+
 @dataclasses.dataclass(slots=True)
 class Node:
     """A value at a point in time, with its row domain, columns and taint."""
@@ -70,6 +78,7 @@ class Node:
     column_sources: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     synthetic: bool = False
     assigned: str | None = None  # the column a column assignment (re)computed
+    order: TimeOrder | None = None  # the sort that made these rows (kernel: the live data confirms it)
 
     def describe(self) -> str:
         """``df (In[2] line 1, read_parquet, rows: all)`` for provenance text."""

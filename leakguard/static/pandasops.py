@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import pandas as pandas_catalog
+from leakguard.catalog.pandas_features import LAGS
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
     UNKNOWN,
@@ -106,7 +107,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         by_cols = const_strings(arg(args, kwargs, 0, key) or Const(None)) if key else None
         out = it.derive([d], d.kind, label, name, columns=d.columns)
         out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
-        timeorder.sort(out, kwargs)
+        timeorder.sort(it, out, kwargs)
         return out
     if name in _ROW_SUBSETS:
         out = it.derive([d], d.kind, label, name, columns=d.columns)
@@ -151,8 +152,10 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
 
 
 def _unordered(it: Interp, d: Data) -> bool:
-    """True when the rows are known to be in an order other than time (sorted by another column)."""
-    return bool(it.policy.time) and d.sorted_by is not None and d.sorted_by != it.policy.time
+    """True when the rows are known to be in an order other than time (another column, or newest first)."""
+    if not it.policy.time:
+        return d.descending and timeorder.time_of(it, d) is not None
+    return d.sorted_by is not None and d.sorted_by != it.policy.time
 
 
 def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
@@ -166,7 +169,11 @@ def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
         ahead = True
     out = it.derive([d, *site.args], d.kind, site.text, name, columns=d.columns)
     out.looks_ahead = ahead or _unordered(it, d)
-    out.colsrc, out.sorted_by = d.colsrc, d.sorted_by
+    out.colsrc, out.sorted_by, out.descending = d.colsrc, d.sorted_by, d.descending
+    lag = name in LAGS and (periods is None or (isinstance(periods, Const) and isinstance(periods.value, int)
+                                                and periods.value > 0))
+    if lag and timeorder.time_of(it, d) is not None:
+        out.colsrc = frozenset()  # an earlier row's value (a forecasting lag), not the row's own columns
     return out
 
 

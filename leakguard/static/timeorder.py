@@ -19,10 +19,9 @@ if TYPE_CHECKING:
 
 
 def parsed(it: Interp, columns: tuple[str, ...], how: str) -> None:
-    """``columns`` are datetimes (parsed by ``how``): candidates for the time column."""
-    where = it.where()
+    """``columns`` are datetimes (parsed by ``how``): the time column once rows are sorted by one."""
     for c in columns:
-        it.graph.inferred.add("time", Guess(c, f"{how} in {where.short()}", where))
+        it.datetimes.setdefault(c, f"{how} in {it.where().short()}")
 
 
 def read_parsed(it: Interp, kwargs: dict[str, Value], reader: str) -> None:
@@ -39,10 +38,19 @@ def is_dtype_datetime(dtype: Value | None) -> bool:
         and dtype.value.startswith(pandas_catalog.DATETIME_DTYPE)
 
 
-def sort(out: Data, kwargs: dict[str, Value]) -> None:
-    """Direction of a sort: ``ascending=False`` puts the newest rows first."""
+def sort(it: Interp, out: Data, kwargs: dict[str, Value]) -> None:
+    """Direction of a sort (``ascending=False`` puts the newest rows first); a sort by a datetime infers the time column.
+
+    As in the kernel, the guess is a datetime column rows are sorted by (either direction).
+    """
     asc = kwargs.get(pandas_catalog.SORT_DIRECTION)
     out.descending = isinstance(asc, Const) and asc.value is False
+    col = out.sorted_by
+    if col is not None and col in it.datetimes:
+        where = it.where()
+        way = "descending" if out.descending else "ascending"
+        it.graph.inferred.add("time", Guess(col, f"rows sorted by {col} ({way}; {it.datetimes[col]}), "
+                                                 f"{where.short()}", where))
 
 
 def _data(v: Value | None) -> Data | None:

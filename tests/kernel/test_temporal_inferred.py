@@ -33,7 +33,7 @@ CASES: list[tuple[str, str, str | None]] = [
     ("stratified split of sorted rows", READ + 'df = df.sort_values(by="event_ts")\n'
      'train, test = train_test_split(df, stratify=df["churned"], random_state=1)' + FIT_SCORE, "warning"),
     ("to_datetime then sort, shuffle=True", 'df = pd.read_csv("events.csv")\n'
-     'df["event_ts"] = pd.to_datetime(df["event_ts"])\nrows = df.sort_values("event_ts").reset_index(drop=True)\n'
+     'df["event_ts"] = pd.to_datetime(df["event_ts"])\nrows = df.sort_values("event_ts")\n'
      "train, test = train_test_split(rows, shuffle=True)" + FIT_SCORE, "warning"),
     ("reversed chronological split", READ + 'df = df.sort_values("event_ts", ascending=False)\n'
      "train, test = train_test_split(df, shuffle=False)" + FIT_SCORE, "warning"),
@@ -105,3 +105,46 @@ def test_a_declared_time_column_wins_over_the_inferred_one(kernel: Kernel, folde
     code = "import leakguard\nleakguard.policy(time='signup_ts')\n\n" + CASES[0][1]
     live, static = _both(kernel, folder, code)
     assert _temporal(live) is None and _temporal(static) is None
+
+
+SORTED = READ + 'df = df.sort_values("event_ts")\n\n'
+FIT = """
+train, test = train_test_split(df, test_size=0.2, shuffle=False)
+model = LogisticRegression().fit(train[["x", "feat"]], train["churned"])
+"""
+
+# (name, the feature's cells, the rules expected at warning/error severity)
+FEATURES: list[tuple[str, str, set[str]]] = [
+    ("shift(-1)", SORTED + 'df["feat"] = df["x"].shift(-1).fillna(0)\n', {"temporal"}),
+    ("shift(periods=-2)", SORTED + 'df["feat"] = df["x"].shift(periods=-2).fillna(0)\n', {"temporal"}),
+    ("diff(-1)", SORTED + 'df["feat"] = df["x"].diff(-1).fillna(0)\n', {"temporal"}),
+    ("pct_change(-1)", SORTED + 'df["feat"] = df["x"].pct_change(-1).fillna(0)\n', {"temporal"}),
+    ("rolling(center=True)", SORTED + 'df["feat"] = df["x"].rolling(7, center=True, min_periods=1).mean()\n',
+     {"temporal"}),
+    ("bfill", SORTED + 'df["feat"] = df["x"].bfill()\n', {"temporal"}),
+    ("interpolate", SORTED + 'df["feat"] = df["x"].interpolate()\n', {"temporal"}),
+    ("frame-wide shift(-1), then a column", SORTED + 'ahead = df[["x", "z"]].shift(-1).fillna(0)\n\n'
+     'df["feat"] = ahead["x"] * 2\n', {"temporal"}),
+    ("cumsum over rows sorted newest first", READ + 'df = df.sort_values("event_ts", ascending=False)\n\n'
+     'df["feat"] = df["x"].cumsum()\n\ndf = df.sort_values("event_ts")\n', {"temporal"}),
+    ("label lead shift(-1)", SORTED + 'df["feat"] = df["churned"].shift(-1).fillna(0)\n', {"temporal", "target"}),
+    # negative twins
+    ("shift(1)", SORTED + 'df["feat"] = df["x"].shift(1).fillna(0)\n', set()),
+    ("trailing rolling(7)", SORTED + 'df["feat"] = df["x"].rolling(7, min_periods=1).mean()\n', set()),
+    ("ffill", SORTED + 'df["feat"] = df["x"].ffill()\n', set()),
+    ("cumsum over ascending rows", SORTED + 'df["feat"] = df["x"].cumsum()\n', set()),
+    ("label lag shift(1)", SORTED + 'df["feat"] = df["churned"].shift(1).fillna(0)\n', set()),
+    ("trailing mean of past labels", SORTED
+     + 'df["feat"] = df["churned"].shift(1).rolling(7, min_periods=1).mean().fillna(0)\n', set()),
+    ("shift(-1) without a time column", 'df = pd.read_csv("events.csv")\n\n'
+     'df["feat"] = df["x"].shift(-1).fillna(0)\n', set()),
+    ("label copied row by row stays target", SORTED + 'df["feat"] = df["churned"] * 2\n', {"target"}),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "expected"), FEATURES, ids=[c[0] for c in FEATURES])
+def test_look_ahead_features_and_label_lags_in_both_engines(kernel: Kernel, folder: Path, name: str, code: str,
+                                                            expected: set[str]) -> None:
+    live, static = _both(kernel, folder, code + "\n" + FIT)
+    assert {f.rule for f in live if f.severity != "info"} == expected, [f.message for f in live]
+    assert {f.rule for f in static if f.severity != "info"} == expected, [f.message for f in static]
