@@ -64,7 +64,7 @@ def folder(tmp_path: Path) -> Path:
     events = make_events(400, seed=5)
     events = events.iloc[np.random.default_rng(0).permutation(len(events))]  # rows out of time order on disk
     events.to_csv(tmp_path / "events.csv", index=False)
-    (tmp_path / "leakguard.toml").write_text('label = "churned"\n')
+    (tmp_path / "leakguard.toml").write_text('label = "churned"\nholdout = 0.2\nseed = 7\n')
     return tmp_path
 
 
