@@ -197,7 +197,9 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         target = stmt.targets[0]
         name = target.value.id if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) else None
         if name is not None:
-            ordered = evidence.rows_time_column(s, base, df, s.where(frame)) is not None
+            # the time-order check (it reads the data) runs only for an expression holding a lag
+            ordered = any(isinstance(n, ast.Call) and _is_lag(n) for n in ast.walk(expr)) \
+                and evidence.rows_time_column(s, base, df, s.where(frame)) is not None
             inputs = column_refs(expr, name, base.columns or (), lags=ordered)
             for n in dict.fromkeys(x.id for x in ast.walk(expr) if isinstance(x, ast.Name) and x.id != name):
                 node = s.node_for_name(n)

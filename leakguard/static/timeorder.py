@@ -2,8 +2,9 @@
 
 The semantics (``parse_dates``, ``to_datetime``, ``astype("datetime64")``, ``sort_values``)
 come from the catalog (leakguard/catalog/pandas.py); this module records what they make
-known: each parsed column becomes a ``time`` Guess of the graph (a declared ``time`` still
-wins), and a frame sorted by such a column is time-ordered.
+known. A parsed column is remembered on the interpreter (``Interp.datetimes``); a sort by
+one makes it a ``time`` Guess of the graph, as in the kernel (a declared ``time`` still
+wins), and the sorted frame time-ordered (``Data.sorted_by``, ``Data.descending``).
 """
 
 from __future__ import annotations

@@ -138,6 +138,8 @@ FEATURES: list[tuple[str, str, set[str]]] = [
      + 'df["feat"] = df["churned"].shift(1).rolling(7, min_periods=1).mean().fillna(0)\n', set()),
     ("shift(-1) without a time column", 'df = pd.read_csv("events.csv")\n\n'
      'df["feat"] = df["x"].shift(-1).fillna(0)\n', set()),
+    ("label lag without a time order stays target", 'df = pd.read_csv("events.csv")\n\n'
+     'df["feat"] = df["churned"].shift(1).fillna(0)\n', {"target"}),
     ("label copied row by row stays target", SORTED + 'df["feat"] = df["churned"] * 2\n', {"target"}),
 ]
 
