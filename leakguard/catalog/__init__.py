@@ -34,6 +34,7 @@ Kind = Literal[
     "group-transform",  # a per-group statistic broadcast back to the rows
     "ordered",        # a computation along row order (shift, bfill, cumsum, diff...)
     "window",         # an aggregation over a rolling / expanding / ewm window
+    "sort",           # rows reordered by a column (sort_values): time order when the column holds datetimes
     "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/catalog/sql.py
     # lazy frames (leakguard/catalog/spark.py, leakguard/catalog/polars.py)
     "filter",      # keeps the rows a condition selects (at the cutoff: future removed; complementary pair: a split)

@@ -43,3 +43,17 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas", "Series.groupby", "groupby"),
     Api("pandas.api.typing", "DataFrameGroupBy.__getitem__", "group-select"),
 )
+
+# Time order, read by both engines (kernel/evidence.py, static/timeorder.py): what makes a
+# column a datetime, and what sorts rows by a column (with the keyword giving the direction).
+PARSE_DATES = "parse_dates"          # readers: the columns parsed as datetimes (``index_col`` too when listed)
+TIME_PARSERS = ("to_datetime",)      # pandas functions whose result is a datetime column
+DATETIME_DTYPE = "datetime64"        # ``astype("datetime64[ns]")`` and its spellings start with this
+SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort key (None: the index)
+    "sort_values": "by",
+    "sort_index": None,
+}
+SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
+
+# the kernel remembers sorts by a named column (the index's order is judged from the data alone)
+ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name, key in SORTS.items() if key)

@@ -37,3 +37,8 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas", "DataFrame.sample", "resample"),
     Api("pandas", "Series.sample", "resample"),
 )
+
+# Lags: with a positive period these read only earlier rows. On time-ordered rows a lag of the
+# label (``df["churned"].shift(1)``, and a trailing window over it) is a forecasting feature,
+# not the label copied row by row; a negative period reads later rows (a look-ahead).
+LAGS = ("shift",)

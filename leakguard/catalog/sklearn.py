@@ -157,3 +157,25 @@ ENTRIES: tuple[Api, ...] = (
 
 # Modules whose import should trigger wrapping when they are imported after the extension loads.
 MODULES: tuple[str, ...] = tuple(sorted({api.module for api in ENTRIES}))
+
+# Cross-validation splitters and time order: which keep every validation fold after its
+# training rows (the right tool for time-ordered rows) and which do not. Read by both
+# engines (kernel/evidence.py, static/models.py) for ``cv=`` of cross_val_score, searches...
+TIME_ORDERED_CV = ("TimeSeriesSplit", "PredefinedSplit")
+UNORDERED_CV = ("LeaveOneOut", "LeavePOut", "LeaveOneGroupOut")
+UNORDERED_CV_SUFFIXES = ("KFold", "ShuffleSplit")
+
+
+def cv_keeps_time_order(cv: str | int | None) -> bool | None:
+    """Whether a ``cv=`` argument (its class name, a fold count or None) keeps time order; None: cannot tell.
+
+    The default (None) and an int are (Stratified)KFold: folds validate on rows older than
+    some of their training rows.
+    """
+    if cv is None or isinstance(cv, int):
+        return False
+    if cv in TIME_ORDERED_CV:
+        return True
+    if cv.endswith(UNORDERED_CV_SUFFIXES) or cv in UNORDERED_CV:
+        return False
+    return None

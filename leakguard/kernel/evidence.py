@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
 from leakguard.lineage import fingerprint
-from leakguard.lineage.events import NodeId, Split
+from leakguard.lineage.events import NodeId, Split, Where
 from leakguard.lineage.graph import Node, holds_rows
+from leakguard.lineage.inference import Guess
 from leakguard.rules._modelling import row_lineage
 
 if TYPE_CHECKING:
@@ -218,8 +219,9 @@ def _content_copies(train: Any, test: Any) -> int | None:
     return fingerprint.shared_by_content(train, test)
 
 
-def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()) -> Any | None:
-    t = s.policy.time
+def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = (), column: str | None = None
+                   ) -> Any | None:
+    t = column or s.graph.time_column()
     if t is None:
         return None
     from leakguard.splitting import time_values
@@ -344,16 +346,46 @@ def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
     return (shared, _time_ordered(s, train, tr, te))
 
 
+def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | None:
+    """The time column ``obj``'s rows are in order of: the declared one, or a datetime column they are sorted by.
+
+    The inferred case needs a sort in the rows' lineage (``Node.order``, as the static engine
+    needs ``sort_values``), then reads the live data (the column's dtype, then
+    ``is_monotonic_increasing`` / ``_decreasing``: no copy) of ``obj`` or of the frames its
+    rows come from, and records the column as a ``time`` Guess.
+    """
+    if s.policy.time:
+        return s.policy.time
+    order = next((n.order for n in row_lineage(s.graph, node.id).values() if n.order is not None), None)
+    if order is None:
+        return None  # rows nobody sorted: their order on disk is not a time order the user chose
+    col = order.column
+    if not any(fr.is_frame(f) and col in _datetime_columns(f) for f in [obj, *_sources(s, node, obj, col)]):
+        return None
+    values = time_values_of(s, node, obj, column=col)
+    if values is None or len(values) < 2:
+        return None
+    up, down = values.is_monotonic_increasing, values.is_monotonic_decreasing
+    if not (up or down):
+        return None  # sorted once, reshuffled since
+    s.graph.inferred.add("time", Guess(col, f"datetime column {col} the rows are sorted by "
+                                            f"({'ascending' if up else 'descending'}), {where.short()}", where))
+    return col
+
+
+def _datetime_columns(frame: Any) -> list[str]:
+    import pandas as pd
+
+    return [c for c, dtype in frame.dtypes.items() if isinstance(c, str) and pd.api.types.is_datetime64_any_dtype(dtype)]
+
+
 def cv_time_ordered(cv: Any) -> bool | None:
-    """Whether a cross-validation splitter keeps time order (TimeSeriesSplit), for data with a time column."""
+    """Whether a cross-validation splitter keeps time order (TimeSeriesSplit): the catalog's rule, by class name."""
+    from leakguard.catalog.sklearn import cv_keeps_time_order
+
     if cv is None or isinstance(cv, int):
-        return False
-    name = type(cv).__name__
-    if name in ("TimeSeriesSplit", "PredefinedSplit"):
-        return True
-    if name.endswith(("KFold", "ShuffleSplit")) or name in ("LeaveOneOut", "LeavePOut", "LeaveOneGroupOut"):
-        return False
-    return None
+        return cv_keeps_time_order(cv)
+    return cv_keeps_time_order(type(cv).__name__)
 
 
 # -- label proxies ----------------------------------------------------------------------------------

@@ -18,11 +18,13 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from leakguard.catalog.pandas import SORT_DIRECTION, SORTS
+from leakguard.catalog.pandas_features import LAGS
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
 from leakguard.lineage.events import Derive, NodeId
-from leakguard.lineage.graph import holds_rows
+from leakguard.lineage.graph import TimeOrder, holds_rows
 
 if TYPE_CHECKING:
     from leakguard.catalog import Api
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from leakguard.kernel.session import Session
     from leakguard.lineage.graph import Node
 
-KINDS = ("assign-column", "encode", "group-transform", "ordered", "window")
+KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort")
 # Methods that aggregate over rows: a column reference inside them is not a row-by-row use.
 _AGGREGATING = frozenset({
     "mean", "median", "std", "var", "sum", "min", "max", "count", "nunique", "quantile", "mode", "agg",
@@ -41,6 +43,17 @@ _ROW_WINDOWS = frozenset({"rolling", "expanding", "ewm", "shift", "diff", "pct_c
                           "cummax", "cummin", "ffill", "bfill"})
 _GROUP_ORDERED = frozenset({"cumsum", "cumprod", "cummax", "cummin", "cumcount", "shift", "diff", "pct_change",
                             "ffill", "bfill", "rank"})
+
+
+def _is_lag(call: ast.Call) -> bool:
+    """``x.shift(1)`` / ``x.shift(periods=2)``: a constant positive period (earlier rows only)."""
+    f = call.func
+    if not (isinstance(f, ast.Attribute) and f.attr in LAGS):
+        return False
+    period = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "periods"), None)
+    if period is None:
+        return True  # shift() defaults to 1
+    return isinstance(period, ast.Constant) and isinstance(period.value, int) and period.value > 0
 
 
 def _plan(after: Any = None) -> Plan:
@@ -60,13 +73,19 @@ def _consumed_in(s: Session, stmt: ast.stmt | None, line: int) -> list[NodeId]:
 # -- df["c"] = ... ----------------------------------------------------------------------------------
 
 
-def column_refs(expr: ast.expr, base: str, columns: tuple[str, ...]) -> set[str]:
-    """Columns of ``base`` that ``expr`` reads row by row (not inside an aggregate over rows)."""
+def column_refs(expr: ast.expr, base: str, columns: tuple[str, ...], *, lags: bool = False) -> set[str]:
+    """Columns of ``base`` that ``expr`` reads row by row (not inside an aggregate over rows).
+
+    With ``lags`` (time-ordered rows), what a lag reads (``df["y"].shift(1)``) is an earlier
+    row's value, not the row's own: it is not counted.
+    """
     refs: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.Call):
             f = node.func
+            if lags and _is_lag(node):
+                return
             rowwise = any(k.arg == "axis" and isinstance(k.value, ast.Constant) and k.value.value in (1, "columns")
                           for k in node.keywords)
             if isinstance(f, ast.Attribute) and f.attr in _AGGREGATING and not rowwise \
@@ -178,7 +197,10 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         target = stmt.targets[0]
         name = target.value.id if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) else None
         if name is not None:
-            inputs = column_refs(expr, name, base.columns or ())
+            # the time-order check (it reads the data) runs only for an expression holding a lag
+            ordered = any(isinstance(n, ast.Call) and _is_lag(n) for n in ast.walk(expr)) \
+                and evidence.rows_time_column(s, base, df, s.where(frame)) is not None
+            inputs = column_refs(expr, name, base.columns or (), lags=ordered)
             for n in dict.fromkeys(x.id for x in ast.walk(expr) if isinstance(x, ast.Name) and x.id != name):
                 node = s.node_for_name(n)
                 if node is not None:
@@ -287,7 +309,7 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     if window is not None and getattr(window, "center", False):
         return "a centred window reads later rows"
     if _unsorted(s, data, obj, gb, frame):
-        return f"{name}() runs along rows that are not in {s.policy.time} order"
+        return f"{name}() runs along rows that are not in {s.graph.time_column()} order"
     return None
 
 
@@ -320,8 +342,6 @@ def _receiver(s: Session, frame: types.FrameType | None, method: str) -> ast.exp
 
 
 def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
-    if not s.policy.time:
-        return None
     frame = s.cell_frame()
     if frame is None or not args:
         return None
@@ -337,8 +357,8 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if obj is None or not fr.is_frame_like(obj):
         return None
     data = value_node(s, obj, frame, _receiver(s, frame, api.name))
-    if data is None:
-        return None
+    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame)) is None:
+        return None  # no time column declared, and the rows are not sorted by a datetime column
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
         return None
@@ -357,10 +377,40 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     return _plan(after)
 
 
+def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``df.sort_values("event_ts")``: the result's node remembers the order (``Node.order``) for time inference."""
+    key = SORTS.get(api.name)
+    frame = s.cell_frame()
+    if key is None or frame is None or not args or kwargs.get("inplace"):
+        return None
+    by = args[1] if len(args) > 1 else kwargs.get(key)
+    by = by[0] if isinstance(by, (list, tuple)) and by else by
+    if not isinstance(by, str):
+        return None
+    asc = kwargs.get(SORT_DIRECTION, True)
+    asc = asc[0] if isinstance(asc, (list, tuple)) and asc else asc
+    data = value_node(s, args[0], frame, _receiver(s, frame, api.name))
+    if data is None:
+        return None
+
+    def after(result: Any) -> None:
+        node = s.recorder.value(Derive(s.graph.new_id(), (data.id,), f"{api.name}({by!r})",
+                                       f"{data.name}.{api.name}({by!r})", s.where(frame), rows="same",
+                                       columns=fr.columns_of(result), kind=fr.kind_of(result)))
+        if node is not None:
+            node.n_rows = fr.row_count(result)
+            node.order = TimeOrder(by, bool(asc))
+            s.remember_result(result, node.id)
+            note_made(s, node.id, frame)
+
+    return _plan(after)
+
+
 BEFORE = {
     "assign-column": before_assign_column,
     "encode": before_encode,
     "group-transform": before_group_transform,
     "ordered": before_ordered,
     "window": before_ordered,
+    "sort": before_sort,
 }

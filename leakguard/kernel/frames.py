@@ -210,9 +210,8 @@ def partitions(parent: Any, a: Any, b: Any) -> bool:
     return bool(ia.isin(index).all() and ib.isin(index).all())
 
 
-def time_ordered(objs: Sequence[Any], roles: Sequence[str], policy: Policy) -> bool | None:
-    """Whether every training row is at or before every holdout row; None when leakguard cannot tell."""
-    t = policy.time
+def time_ordered(objs: Sequence[Any], roles: Sequence[str], t: str | None) -> bool | None:
+    """Whether every training row is at or before every holdout row (time column ``t``); None when leakguard cannot tell."""
     if t is None:
         return None
     train = [o for o, r in zip(objs, roles, strict=True) if r == "train"]

@@ -310,7 +310,8 @@ def before_cross_validate(s: Session, api: Api, args: tuple[Any, ...], kwargs: d
         return None
     target = value_node(s, y, frame, argument(call, 2, ("y",))) if y is not None else None
     model = estimator_node(s, est, frame)
-    ordered = evidence.cv_time_ordered(kwargs.get("cv")) if s.policy.time else None
+    ordered = evidence.cv_time_ordered(kwargs.get("cv")) \
+        if evidence.rows_time_column(s, data, X, s.where(frame)) else None
     _emit(s, Evaluate(model.id, data.id, s.where(frame), target.id if target else None, op=api.name,
                       kind="search" if api.role == "search" else "cross-validate", time_ordered=ordered))
     inputs = (model.id, data.id) + ((target.id,) if target else ())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any
 
+from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import NodeId, Split, SplitPart
 from leakguard.splitting import looks_like_holdout
@@ -31,7 +32,10 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
         label = names[i] if names and i < len(names) else f"<{role} part>"
         split_parts.append(SplitPart(s.graph.new_id(), role, label, fr.columns_of(obj),  # type: ignore[arg-type]
                                      fr.row_count(obj), removes))
-    ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], s.policy)
+    parent_node, parent_obj = s.graph.nodes.get(parent_id), s.tracker.object_of(parent_id)
+    time = evidence.rows_time_column(s, parent_node, parent_obj, where) \
+        if parent_node is not None and fr.is_frame(parent_obj) else s.policy.time
+    ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], time)
     s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred,
                             after_cell=after_cell))
     for part, (obj, _role) in zip(split_parts, parts, strict=True):

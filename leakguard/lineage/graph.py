@@ -47,6 +47,14 @@ LOOK_AHEAD = "look-ahead"  # values computed with later rows across the split (b
 EVENT_HISTORY = 20_000
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class TimeOrder:
+    """Rows sorted by ``column`` (oldest first when ``ascending``): set by a sort, read by time-order inference."""
+
+    column: str
+    ascending: bool = True
+
+
 @dataclasses.dataclass(slots=True)
 class Node:
     """A value at a point in time, with its row domain, columns and taint."""
@@ -70,6 +78,7 @@ class Node:
     column_sources: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     synthetic: bool = False
     assigned: str | None = None  # the column a column assignment (re)computed
+    order: TimeOrder | None = None  # the sort that made these rows (kernel: the live data confirms it)
 
     def describe(self) -> str:
         """``df (In[2] line 1, read_parquet, rows: all)`` for provenance text."""
@@ -101,6 +110,13 @@ class LineageGraph:
     def get(self, node_id: NodeId | None) -> Node | None:
         """The node, or None for a missing id."""
         return None if node_id is None else self.nodes.get(node_id)
+
+    def time_column(self) -> str | None:
+        """The time column the rules use: the declared one, else the first inferred (a parsed, sorted datetime)."""
+        if self.policy.time:
+            return self.policy.time
+        found = self.inferred.values("time")
+        return found[0] if found else None
 
     # -- applying events -------------------------------------------------------------------
 

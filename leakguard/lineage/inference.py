@@ -71,6 +71,16 @@ class Inferred:
         guesses = self.of(key)
         return "; ".join(dict.fromkeys(g.origin for g in guesses)) if guesses else None
 
+    def add(self, key: str, guess: Guess) -> None:
+        """Record ``guess`` under ``key`` unless that value is already known."""
+        found: list[Guess] = getattr(self, key)
+        if all(g.value != guess.value for g in found):
+            found.append(guess)
+
+    def values(self, key: str) -> tuple[str, ...]:
+        """The guessed values of ``key``, oldest first."""
+        return tuple(g.value for g in getattr(self, key))
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Reveal:

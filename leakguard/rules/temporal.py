@@ -1,4 +1,8 @@
-"""temporal: the future in the past (needs a time column in the policy).
+"""temporal: the future in the past (needs a time column: declared in the policy, or inferred).
+
+Without a declared ``time``, the time column is inferred (a column parsed as datetimes that
+the rows are sorted by; see ``LineageGraph.time_column``) and the findings that need no
+cutoff fire on it: shuffled splits and folds of time-ordered rows, look-ahead features.
 
 A random split of time-ordered rows (the model is tested on rows older than some of its
 training rows), training on rows after the cutoff, and features computed with later rows
@@ -28,7 +32,7 @@ ID = "temporal"
 
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
     """A warning for training on future rows or look-ahead features, and for testing on older rows than trained on."""
-    if not graph.policy.time:
+    if not graph.time_column():
         return []
     if isinstance(event, Fit) and event.learner in PREDICTORS:
         return _at_fit(graph, event)
@@ -39,6 +43,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
 
 def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
     policy = graph.policy
+    column = graph.time_column()
     data = graph.get(event.data)
     if data is None:
         return []
@@ -59,7 +64,7 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
             f"{clip(_feature(graph, origin), 36)} looks ahead across the split ({at(origin.where)})",
             f"{data.name} holds values computed with later rows ({origin.op}, {origin.where.short()}): each "
             "training row then knows something about rows that come after it, including test rows.",
-            hint=(f"sort by time first (`df = df.sort_values({policy.time!r})`) and use only backward-looking "
+            hint=(f"sort by time first (`df = df.sort_values({column!r})`) and use only backward-looking "
                   "computations (`rolling(7).mean()` without `center=True`, `shift(1)`, `ffill()`), or compute "
                   "the feature after the split on each part."),
             subject=origin.name, provenance=steps(graph, path),
@@ -69,15 +74,15 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
 
 
 def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
-    policy = graph.policy
+    time, column = _time(graph), graph.time_column()
     data = graph.get(event.data)
     if data is None:
         return []
     if event.kind == "cross-validate" and event.time_ordered is False:
         return [Finding(
             ID, "info", event.where, f"{event.op} folds of {clip(data.name, 24)} are not in time order",
-            f"The folds ignore {policy.time}: each fold trains on rows newer than the rows it validates on.",
-            hint=f"pass `cv=TimeSeriesSplit(n_splits=5)` after sorting by `{policy.time}`.",
+            f"The folds ignore {time}: each fold trains on rows newer than the rows it validates on.",
+            hint=f"pass `cv=TimeSeriesSplit(n_splits=5)` after `df.sort_values({column!r})`.",
             subject=data.name, provenance=provenance_of(graph, data.id, 4),
         )]
     if event.kind not in ("score", "validation") or not on_holdout(graph, event):
@@ -100,10 +105,10 @@ def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
     return [Finding(
         ID, "warning", event.where,
         f"{class_name(fit.estimator)} tested on {clip(data.name, 24)}, older than some training rows",
-        f"Some of its training rows{f' ({train.name})' if train else ''} are newer ({policy.time}) than test rows: "
+        f"Some of its training rows{f' ({train.name})' if train else ''} are newer ({time}) than test rows: "
         f"{method} shuffled time-ordered rows, so the model learned from the future of what it is tested on.",
         hint=("split by time: `train, test = leakguard.split(df)` (the most recent rows are the test set), or "
-              f"`train_test_split(X, y, shuffle=False)` after `df.sort_values({policy.time!r})`."),
+              f"`train_test_split(X, y, shuffle=False)` after `df.sort_values({column!r})`."),
         subject=data.name, provenance=provenance_of(graph, data.id, 6),
     )]
 
@@ -112,3 +117,9 @@ def _feature(graph: LineageGraph, origin: Node) -> str:
     """The look-ahead feature as the user wrote it: the assigned column of a frame, or the expression."""
     name = written(graph, origin)
     return f"column {origin.assigned} of {name}" if origin.assigned is not None and origin.assigned not in name else name
+
+
+def _time(graph: LineageGraph) -> str:
+    """The time column, marked ``(inferred)`` when the policy did not declare it."""
+    time = graph.time_column() or "?"
+    return time if graph.policy.time else f"{time} (inferred)"

@@ -16,7 +16,18 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.lineage.events import Inspect, Read
-from leakguard.static import dataops, lazyops, models, pandasops, polarsops, sparkml, sparkops, splits, sqlbridge
+from leakguard.static import (
+    dataops,
+    lazyops,
+    models,
+    pandasops,
+    polarsops,
+    sparkml,
+    sparkops,
+    splits,
+    sqlbridge,
+    timeorder,
+)
 from leakguard.static.magics import line_magic, policy_call
 from leakguard.static.sources import MAGIC_CALL
 from leakguard.static.values import (
@@ -420,6 +431,7 @@ def read(it: Interp, api: Api, site: Site) -> Data:
         columns = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
     if columns is None:
         columns = it.assumed_columns()
+    timeorder.read_parsed(it, kwargs, api.name)
     nid = it.graph.new_id()
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))

@@ -15,7 +15,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import Derive
-from leakguard.static import models
+from leakguard.static import models, timeorder
 from leakguard.static.emitted import event
 from leakguard.static.values import (
     UNKNOWN,
@@ -172,12 +172,15 @@ def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
     out = it.derive([frame], "series", label, f"[{name!r}]", columns=(name,))
     if frame.kind == "frame":
         out.colsrc = frozenset({name}) if frame.colsrc is None else frame.colsrc
+    out.sorted_by, out.descending = frame.sorted_by, frame.descending  # a column keeps the frame's row order
     return out
 
 
 def select(it: Interp, frame: Data, names: tuple[str, ...], label: Label) -> Data:
     """``frame[[names]]``: a frame of those columns."""
-    return it.derive([frame], "frame", label, "select", columns=names)
+    out = it.derive([frame], "frame", label, "select", columns=names)
+    out.sorted_by, out.descending = frame.sorted_by, frame.descending  # selecting columns keeps the row order
+    return out
 
 
 def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -> Data:
@@ -186,7 +189,7 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     gone = removes(it, f)
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone)
-    out.sorted_by = base.sorted_by
+    out.sorted_by, out.descending = base.sorted_by, base.descending
     if f is not None:
         out.origin = (parent, how, f)
     elif isinstance(mask, Data) and mask.kind == "index":
@@ -324,6 +327,8 @@ def with_column(it: Interp, name: Label, base: Data, col: str | None, value: Val
             sources |= d.colsrc
         flags["looks_ahead"] |= d.looks_ahead
         flags["synthetic"] |= d.synthetic
+    if col is not None and isinstance(value, Data) and value.datetime:
+        timeorder.parsed(it, (col,), f"{op} (datetimes)")
     cols = base.columns
     if cols is not None and col is not None and col not in cols:
         cols = (*cols, col)
@@ -333,7 +338,7 @@ def with_column(it: Interp, name: Label, base: Data, col: str | None, value: Val
     it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op=op, name=text(name),
                   where=it.where(), rows="same", columns=cols, kind="frame", column=col,
                   column_inputs=tuple(sorted(sources)), **flags))
-    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by)
+    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by, descending=base.descending)
 
 
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:

@@ -70,6 +70,7 @@ class Interp:
                                  restrict_every_inspection=True)
         self.index: CatalogIndex = catalog_index()
         self.base_dir = base_dir
+        self.datetimes: dict[str, str] = {}  # columns parsed as datetimes -> how (see static/timeorder.py)
         self._mentioned = mentioned
         self._mentioned_cache: frozenset[str] | None = None
         self.globals: dict[str, Value] = {}

@@ -16,7 +16,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
+from leakguard.catalog.sklearn import cv_keeps_time_order
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
+from leakguard.static import timeorder
 from leakguard.static.emitted import event
 from leakguard.static.resolve import normalise
 from leakguard.static.values import (
@@ -338,7 +340,7 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
         data = _node(it, x)
         assert data is not None
         model = model_node(it, est)
-        ordered = _cv_time_ordered(kwargs.get("cv")) if it.policy.time else None
+        ordered = _cv_time_ordered(kwargs.get("cv")) if timeorder.time_of(it, x) else None
         it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=name,
                       kind="search" if name == "validation_curve" else "cross-validate", time_ordered=ordered))
         if name == "cross_val_predict":
@@ -364,15 +366,13 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
 
 
 def _cv_time_ordered(cv: Value | None) -> bool | None:
-    """Whether a cross-validation splitter keeps time order (the kernel's rule, by the splitter's name)."""
-    if cv is None or (isinstance(cv, Const) and isinstance(cv.value, int)):
-        return False
+    """Whether a cross-validation splitter keeps time order (the catalog's rule, by the splitter's name)."""
+    if cv is None:
+        return cv_keeps_time_order(None)
+    if isinstance(cv, Const) and isinstance(cv.value, int):
+        return cv_keeps_time_order(cv.value)
     if isinstance(cv, Estimator):
-        name = cv.cls.rsplit(".", 1)[-1]
-        if name in ("TimeSeriesSplit", "PredefinedSplit"):
-            return True
-        if name.endswith(("KFold", "ShuffleSplit")) or name in ("LeaveOneOut", "LeavePOut", "LeaveOneGroupOut"):
-            return False
+        return cv_keeps_time_order(cv.cls.rsplit(".", 1)[-1])
     return None
 
 

@@ -16,7 +16,9 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leakguard.static import dataops
+from leakguard.catalog import pandas as pandas_catalog
+from leakguard.catalog.pandas_features import LAGS
+from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
     UNKNOWN,
     Const,
@@ -100,14 +102,16 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         if d.columns and len(d.columns) == 1:
             out.filter = ("cmp", d.columns[0], "in", text(node.args[0]) if node.args else "")
         return out
-    if name in ("sort_values", "sort_index"):
-        by_cols = const_strings(arg(args, kwargs, 0, "by") or Const(None)) if name == "sort_values" else None
+    if name in pandas_catalog.SORTS:
+        key = pandas_catalog.SORTS[name]
+        by_cols = const_strings(arg(args, kwargs, 0, key) or Const(None)) if key else None
         out = it.derive([d], d.kind, label, name, columns=d.columns)
         out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
+        timeorder.sort(it, out, kwargs)
         return out
     if name in _ROW_SUBSETS:
         out = it.derive([d], d.kind, label, name, columns=d.columns)
-        out.sorted_by = d.sorted_by
+        out.sorted_by, out.descending = d.sorted_by, d.descending
         return out
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
@@ -142,13 +146,16 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         cols = d.columns
     out = it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
                     aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
-    out.sorted_by = d.sorted_by
+    out.sorted_by, out.descending = d.sorted_by, d.descending
+    out.datetime = name == "astype" and timeorder.is_dtype_datetime(arg(args, kwargs, 0, "dtype"))
     return out
 
 
 def _unordered(it: Interp, d: Data) -> bool:
-    """True when the rows are known to be in an order other than time (sorted by another column)."""
-    return bool(it.policy.time) and d.sorted_by is not None and d.sorted_by != it.policy.time
+    """True when the rows are known to be in an order other than time (another column, or newest first)."""
+    if not it.policy.time:
+        return d.descending and timeorder.time_of(it, d) is not None
+    return d.sorted_by is not None and d.sorted_by != it.policy.time
 
 
 def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
@@ -162,7 +169,11 @@ def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
         ahead = True
     out = it.derive([d, *site.args], d.kind, site.text, name, columns=d.columns)
     out.looks_ahead = ahead or _unordered(it, d)
-    out.colsrc, out.sorted_by = d.colsrc, d.sorted_by
+    out.colsrc, out.sorted_by, out.descending = d.colsrc, d.sorted_by, d.descending
+    lag = name in LAGS and (periods is None or (isinstance(periods, Const) and isinstance(periods.value, int)
+                                                and periods.value > 0))
+    if lag and timeorder.time_of(it, d) is not None:
+        out.colsrc = frozenset()  # an earlier row's value (a forecasting lag), not the row's own columns
     return out
 
 
@@ -248,6 +259,13 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
     """pandas / numpy / datetime module functions; None when the path is not one of them."""
     args, kwargs = site.args, site.kwargs
     label = site.text
+    if path.startswith("pandas.") and path.rsplit(".", 1)[-1] in pandas_catalog.TIME_PARSERS and args \
+            and isinstance(args[0], Data):
+        # ``pd.to_datetime(df["ts"])``: the same rows as datetimes (a time column once assigned)
+        src = args[0]
+        made = it.derive([src], src.kind, label, "to_datetime", columns=src.columns)
+        made.datetime, made.colsrc, made.sorted_by = True, src.colsrc, src.sorted_by
+        return made
     if path in _CONSTANTS:
         return _constant(path, args)
     top, _, name = path.partition(".")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.lineage.events import Split, SplitPart
 from leakguard.splitting import looks_like_holdout
-from leakguard.static import dataops
+from leakguard.static import dataops, timeorder
 from leakguard.static.values import Const, Data, Seq, Unknown, Value, text
 
 if TYPE_CHECKING:
@@ -48,7 +48,9 @@ def split(it: Interp, site: Site, method: str) -> Value:
         parent = it.node(d)
         if official:
             ordered = True if policy.time and policy.holdout.fraction is not None and _has_time(it, d) else None
-        elif not policy.time or not _has_time(it, d):
+        elif not policy.time:
+            ordered = _inferred_order(it, d, shuffle)
+        elif not _has_time(it, d):
             ordered = None
         elif isinstance(shuffle, Const) and shuffle.value is False:
             ordered = True if d.sorted_by == policy.time else None
@@ -61,6 +63,19 @@ def split(it: Interp, site: Site, method: str) -> Value:
             out.append(Data(d.kind, part.name, node=part.out, columns=d.columns,
                             sorted_by=d.sorted_by if ordered else None, lib=d.lib))
     return Seq(out)
+
+
+def _inferred_order(it: Interp, d: Data, shuffle: Value | None) -> bool | None:
+    """Without a declared time column: rows sorted by an inferred datetime keep time order only unshuffled, oldest first.
+
+    ``shuffle=False`` on rows sorted newest first trains on the newest block and tests on
+    the oldest (a reversed chronological split).
+    """
+    if timeorder.time_of(it, d) is None:
+        return None
+    if isinstance(shuffle, Const) and shuffle.value is False:
+        return not d.descending
+    return False
 
 
 def _has_time(it: Interp, d: Data) -> bool:

@@ -52,6 +52,8 @@ class Data:
     unresolved: bool = False                        # made by a call the engine does not know
     lib: str = ""                                   # "" pandas/numpy; "spark", "polars", "polars.lazy"
     peeked: bool = False                            # the result of a recorded inspection (an action on it is no new look)
+    descending: bool = False                        # sorted_by newest first (``sort_values(c, ascending=False)``)
+    datetime: bool = False                          # a column of datetimes (``pd.to_datetime(...)``, ``astype``)
 
     @property
     def text(self) -> str:
