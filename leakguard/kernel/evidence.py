@@ -100,6 +100,35 @@ def _via_parent(s: Session, own: NodeId, obj: Any, source_node: Node, source: An
     return _identity(s, obj, parent_node, parent) and _identity(s, parent, source_node, source)
 
 
+def note_split_parts(s: Session, parent_id: NodeId, parent: Any, parts: list[Any]) -> None:
+    """Parts a splitter just took by position from ``parent``: their identity with it holds by construction.
+
+    ``train_test_split`` takes distinct rows of its input by position, keeping their labels:
+    a part's labels name the parent's rows, and are unique when the parent's are. Noting
+    both here (keyed, like every identity fact, by the ids of both index objects, so a part
+    relabelled later is asked again) spares every fit and score of a fresh split a lookup of
+    each part's sampled labels in the parent's index and a uniqueness check of each part.
+    """
+    if not fr.is_frame(parent) or not hasattr(parent, "index"):
+        return
+    held: bool | None = None
+    identity, unique = state(s).identity, state(s).unique
+    for part in parts:
+        own = s.tracker.node_of(part)
+        node = s.graph.nodes.get(own) if own is not None else None
+        if own is None or node is None or node.split_role is None or node.inputs != (parent_id,) \
+                or not fr.is_frame(part) or part.index.dtype != parent.index.dtype or len(part) > len(parent) \
+                or not part.columns.equals(parent.columns):
+            continue  # not plainly the parent's rows (another shape of result): asked when needed
+        if held is None:
+            held = _unique_of(s, parent_id, parent)  # once per parent (cached): a re-split asks nothing
+        if len(identity) >= MAX_CACHED or len(unique) >= MAX_CACHED:
+            identity.clear()
+            unique.clear()
+        identity[(own, parent_id, id(part.index), id(parent.index))] = held
+        unique[(own, id(part.index))] = held
+
+
 def _unique_of(s: Session, nid: NodeId, frame: Any) -> bool:
     """Whether ``frame``'s index labels are unique, asked once per value (and index object)."""
     cache = state(s).unique
@@ -153,14 +182,14 @@ def _copies(s: Session, node: Node, train: Any, test: Any, *, te_node: Node, par
 
         source = sources[-1]
         repeated = _repeated_records(s, source, parent)
+        if repeated is not None and not len(repeated[0]):
+            return 0  # no record of the source repeats: no copy can cross any split of it (no lookup needed)
         tr_pos = fingerprint.positions_in(source.index, train.index)
         te_pos = fingerprint.positions_in(source.index, test.index)
         if repeated is None:  # many repeated records: compare the parts' records directly
             return fingerprint.shared_hashes(fingerprint.row_hashes(source, tr_pos),
                                              fingerprint.row_hashes(source, te_pos))
         positions, rep_hashes = repeated
-        if not len(positions):
-            return 0  # no record of the source repeats: no copy can cross any split of it
         in_train = np.isin(positions, tr_pos)
         in_test = np.isin(positions, te_pos)
         return int(np.isin(rep_hashes[in_test], rep_hashes[in_train]).sum())

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import Api
 from leakguard.errors import LeakageError
-from leakguard.kernel import features, modelling
+from leakguard.kernel import evidence, features, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read
@@ -473,6 +473,7 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
             register_split(s, parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
                            api.name, inferred=True, frame=frame,
                            names=list(names[2 * i: 2 * i + 2]) if names else None)
+            evidence.note_split_parts(s, parent.id, data, [parts[2 * i], parts[2 * i + 1]])
 
     return Plan(after=after)
 

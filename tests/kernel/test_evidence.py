@@ -142,7 +142,7 @@ def test_copies_inside_the_sample_are_counted_exactly_across_every_re_split(
         found = overlap(kernel.run(FIT_SCORE))
         expected = expected_copies(kernel.ns)
         assert expected > 0
-        assert len(found) == 1 and found[0].startswith(f"{expected:,} of the rows"), found
+        assert len(found) == 1 and found[0].startswith(f"{expected:,} rows of Xte are also training rows"), found
 
 
 def test_copies_outside_the_sample_do_not_make_a_finding(kernel: Kernel, tmp_path: Path) -> None:
@@ -185,3 +185,61 @@ def test_label_proxies_are_separators_with_varied_values_on_mixed_frames() -> No
     })
     assert evidence.label_proxies(X, y) == ("ticket",)
     assert evidence.label_proxies(X[["plan", "noise", "flag"]], y) == ()
+
+
+class Lookups:
+    """Counts the index questions of the evidence functions: uniqueness checks and sampled identity checks."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.unique = 0
+        self.answers: list[bool] = []  # identity_holds between two different values
+        unique, identity = fingerprint.unique_labels, fingerprint.identity_holds
+
+        def counted_unique(index: Any) -> bool:
+            self.unique += 1
+            return unique(index)
+
+        def counted_identity(obj: Any, source: Any, *args: Any, **kwargs: Any) -> bool:
+            held = identity(obj, source, *args, **kwargs)
+            if obj is not source:
+                self.answers.append(held)
+            return held
+
+        monkeypatch.setattr(fingerprint, "unique_labels", counted_unique)
+        monkeypatch.setattr(fingerprint, "identity_holds", counted_identity)
+
+
+SAMPLED = "Xs = X.sample(4_000, random_state=0); ys = y.loc[Xs.index]"  # scattered labels, no RangeIndex
+
+
+def test_the_parts_of_a_fresh_split_are_known_rows_of_their_parent_without_a_lookup(
+        kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session(kernel, tmp_path, events(20_000), sample=4_000)
+    kernel.run(SAMPLED)
+    kernel.run(SPLIT.format(seed=0))
+    kernel.run(FIT_SCORE)  # the parent's facts (its labels unique, its identity with X and df) are proven here
+    seen = Lookups(monkeypatch)
+    for seed in (1, 2):
+        kernel.run(SPLIT.format(seed=seed))
+        run = kernel.run(FIT_SCORE)
+        assert not overlap(run)
+        assert evidence.evaluation_facts(kernel.session, kernel.session.node_for_name("Xtr"),
+                                         kernel.session.node_for_name("Xte")) == (0, False)
+    assert seen.unique == 0  # a part's labels are unique because its parent's are
+    assert seen.answers == []  # no sampled label of a part looked up in the parent's index
+
+
+def test_a_part_relabelled_after_its_split_is_asked_again_and_found_misnamed(
+        kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session(kernel, tmp_path, events(20_000), sample=4_000)
+    kernel.run(SAMPLED)
+    kernel.run(SPLIT.format(seed=0))
+    kernel.run(FIT_SCORE)
+    seen = Lookups(monkeypatch)
+    kernel.run(SPLIT.format(seed=1))
+    kernel.run("Xte.index = Xte.index[::-1]")  # same labels, now naming other rows of Xs
+    kernel.run(FIT_SCORE)
+    assert False in seen.answers  # the relabelled part was checked against its parent, and failed
+    ns, s = kernel.ns, kernel.session
+    assert not evidence._identity(s, ns["Xte"], s.node_for_name("Xs"), ns["Xs"])
+    assert evidence._identity(s, ns["Xtr"], s.node_for_name("Xs"), ns["Xs"])
