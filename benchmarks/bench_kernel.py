@@ -320,7 +320,7 @@ def owner(tb: tracemalloc.Traceback, call_lines: set[int]) -> str:
     (arrays, or caches pandas keeps on the user's objects because leakguard asked). The
     user's when there is no leakguard frame, or the innermost one is a wrapper calling the
     user's original (``original(...)``: a read_parquet result is the user's frame), or the
-    public ``leakguard.split`` producing the user's parts. ``unknown``: traceback cut short.
+    public ``leakguard.split`` producing the user's parts (through its traceback wrapper). ``unknown``: traceback cut short.
     """
     lg = [f for f in reversed(tb) if _in_leakguard(f.filename)]  # innermost first
     if not lg:
@@ -328,8 +328,9 @@ def owner(tb: tracemalloc.Traceback, call_lines: set[int]) -> str:
     inner = lg[0]
     if inner.filename == os.path.join(LEAKGUARD_DIR, "kernel", "handlers.py") and inner.lineno in call_lines:
         return "user"
-    public = {os.path.join(LEAKGUARD_DIR, "splitting.py"), os.path.join(LEAKGUARD_DIR, "__init__.py")}
-    if all(f.filename in public for f in lg) and lg[-1].filename.endswith("__init__.py"):
+    # leakguard.split (``__init__.py``, behind the ``tracebacks.user_facing`` wrapper) making the user's parts
+    public = {os.path.join(LEAKGUARD_DIR, name) for name in ("splitting.py", "__init__.py", "tracebacks.py")}
+    if all(f.filename in public for f in lg) and any(f.filename.endswith("__init__.py") for f in lg):
         return "user"
     site = tb[-1].filename
     return "via-library" if f"{os.sep}pandas{os.sep}" in site or f"{os.sep}numpy{os.sep}" in site else "leakguard"
