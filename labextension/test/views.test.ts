@@ -52,8 +52,10 @@ describe('FindingsView', () => {
     expect(line.getAttribute('aria-expanded')).toBe('true');
     const body = view.node.querySelector('.lg-finding-body') as HTMLElement;
     expect(body.hidden).toBe(false);
-    expect(body.querySelector('.lg-message')!.textContent).toBe('df.describe() looked at holdout rows');
+    // the title in full, then the detail; not the message, which is both joined (no text twice)
+    expect(body.querySelector('.lg-message')!.textContent).toBe('scaler fitted on df before the split');
     expect(body.querySelector('.lg-detail')!.textContent).toContain('learned means');
+    expect(body.textContent).not.toContain('df.describe() looked at holdout rows');
     expect(body.querySelector('.lg-hint code')!.textContent).toBe('scaler.fit(X_train)');
     expect(body.textContent).not.toContain('`');
     click(body.querySelector('.lg-copy'));
@@ -73,6 +75,11 @@ describe('FindingsView', () => {
     expect(items[0]!.querySelector('.lg-blocked')!.textContent).toBe('blocked');
     expect(items[0]!.querySelector('.lg-title')!.textContent).toBe('df.describe() looked at holdout rows');
     expect(view.node.querySelector('.lg-count')!.textContent).toBe('1 finding');
+    // expanded, a finding without a detail shows its message, once
+    click(items[0]!.querySelector('.lg-finding-line'));
+    const body = items[0]!.querySelector('.lg-finding-body') as HTMLElement;
+    expect(body.querySelector('.lg-message')!.textContent).toBe('df.describe() looked at holdout rows');
+    expect(body.querySelector('.lg-detail')).toBeNull();
   });
 
   it('folds a group, keeps it folded across redraws, and highlights the current cell', () => {

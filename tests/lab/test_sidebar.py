@@ -374,7 +374,7 @@ def test_hostile_names_render_as_text(lab, browser, artifacts) -> None:
     page.wait_for_selector(f'{SIDEBAR} .lg-group[data-cell="hostile-peek"]', timeout=30_000)
     assert sidebar.locator('dd[data-key="label"]').inner_text() == HOSTILE
     lp.group("hostile-peek").locator(".lg-finding-line").first.click()
-    message = lp.group("hostile-peek").locator(".lg-message").first.inner_text()
+    message = lp.group("hostile-peek").locator(".lg-finding-body").first.inner_text()
     assert HOSTILE in message, message
     assert sidebar.locator("img").count() == 0
     sidebar.get_by_role("textbox", name="Variable to explain").fill(HOSTILE)

@@ -268,7 +268,7 @@ function renderLine(f: Finding, key: string): HTMLElement {
   );
 }
 
-/** What an expanded finding shows: the message, the explanation, the fix, where, provenance. */
+/** What an expanded finding shows: the title in full (or the message of kernels without details), the explanation, the fix, where, provenance. */
 function renderBody(f: Finding): HTMLElement {
   const title = titleOf(f);
   const focus = f.provenance.length ? f.provenance[f.provenance.length - 1]?.node : undefined;
@@ -277,7 +277,8 @@ function renderBody(f: Finding): HTMLElement {
   return h(
     'div',
     { className: 'lg-finding-body' },
-    h('p', { className: 'lg-message' }, ...richText(title !== f.message ? f.message : title)),
+    // with a detail, the title in full (the line may elide it) and the detail: the message is both joined
+    h('p', { className: 'lg-message' }, ...richText(f.detail || title === f.message ? title : f.message)),
     f.detail ? h('p', { className: 'lg-detail' }, ...richText(f.detail)) : null,
     f.hint ? h('div', { className: 'lg-hint' }, h('span', { className: 'lg-hint-label' }, 'Fix: '), ...richText(f.hint, true)) : null,
     h(
