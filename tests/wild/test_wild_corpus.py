@@ -1,0 +1,96 @@
+"""The wild corpus (tests/fixtures/wild): real-notebook spellings with no policy, in both engines.
+
+Each fixture must raise exactly the rules it expects (a false alarm fails like a miss), where it
+says (``at=rule@cell``), in ``leakguard check`` and — when runnable — in a real IPython shell with
+leakguard loaded, cell by cell (the kernel engine).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from leakguard.static.engine import check_path
+from leakguard.static.evaluation import Fixture, load_fixture
+from leakguard.static.sources import read_source
+from tests.conftest import Kernel
+
+WILD = Path(__file__).resolve().parents[1] / "fixtures" / "wild"
+DATA = WILD / "data"
+
+
+def _load() -> list[Fixture]:
+    paths = sorted(p for p in [*WILD.glob("*/*.py"), *WILD.glob("*/*.ipynb")]
+                   if p.name != "conftest.py" and p.parent.name != "data")
+    return [load_fixture(p) for p in paths]
+
+
+CASES = _load()
+RUNNABLE = [fx for fx in CASES if fx.runnable]
+
+
+def _id(fx: Fixture) -> str:
+    return f"{fx.path.parent.name}/{fx.path.name}"
+
+
+def expected_places(fx: Fixture) -> set[tuple[str, int]]:
+    """The ``at=rule@N`` pairs of the fixture's header (empty when it gives none)."""
+    first = fx.path.read_text(encoding="utf-8").splitlines()[0] if fx.path.suffix == ".py" else ""
+    places: set[tuple[str, int]] = set()
+    for part in first.split():
+        if part.startswith("at="):
+            for item in part[3:].split(","):
+                rule, _, cell = item.partition("@")
+                places.add((rule, int(cell)))
+    return places
+
+
+def test_the_corpus_declares_no_policy_and_has_twins() -> None:
+    from leakguard.policy import Policy, load_policy
+
+    assert load_policy(WILD) == Policy()
+    for family in sorted({fx.path.parent for fx in CASES}):
+        mine = [fx for fx in CASES if fx.path.parent == family]
+        assert any(fx.expect for fx in mine) and any(not fx.expect for fx in mine), family.name
+
+
+@pytest.mark.parametrize("fx", CASES, ids=[_id(fx) for fx in CASES])
+def test_static_engine(fx: Fixture) -> None:
+    report = check_path(fx.path)
+    assert report.error is None, report.error
+    got = frozenset(f.rule for f in report.findings if f.severity != "info")
+    assert got == fx.expect, "\n".join(f"cell {f.cell}: [{f.rule}] {f.finding.title}" for f in report.findings)
+    places = {(f.rule, f.cell) for f in report.findings if f.severity != "info"}
+    missing = expected_places(fx) - places
+    assert not missing, f"expected {sorted(missing)}, found {sorted(places)}"
+
+
+@pytest.mark.parametrize("fx", RUNNABLE, ids=[_id(fx) for fx in RUNNABLE])
+def test_kernel_engine(fx: Fixture, kernel: Kernel, tmp_path: Path) -> None:
+    if DATA.is_dir():
+        os.symlink(DATA, tmp_path / "data", target_is_directory=True)
+    cell_of: dict[int | None, int] = {}
+    for cell in read_source(fx.path).cells:
+        if not cell.raw.strip():
+            continue
+        cell_of[kernel.shell.execution_count] = cell.number
+        kernel.run(cell.raw)
+    found = [f for f in kernel.session.findings if f.severity != "info"]
+    got = frozenset(f.rule for f in found)
+    assert got == fx.expect, "\n".join(f"[{f.rule}] {f.title}" for f in found)
+    places = {(f.rule, cell_of.get(f.where.execution_count, -1)) for f in found}
+    missing = expected_places(fx) - places
+    assert not missing, f"expected {sorted(missing)}, found {sorted(places)}"
+
+
+def test_the_harness_can_fail(tmp_path: Path) -> None:
+    """A fixture that expects a rule the code does not raise is reported as a miss."""
+    fake = tmp_path / "miss.py"
+    fake.write_text("# leakguard-fixture: expect=overlap runnable=no\n# %%\nx = 1\n", encoding="utf-8")
+    fx = load_fixture(fake)
+    got = frozenset(f.rule for f in check_path(fake).findings if f.severity != "info")
+    assert got != fx.expect
+    shutil.rmtree(tmp_path, ignore_errors=True)
