@@ -87,16 +87,50 @@ def check_all(files: Sequence[Path], jobs: int = 0,
             if progress:
                 progress(i, total)
         return out
-    from concurrent.futures import ProcessPoolExecutor
+    work = _check_located if locate else _check
+    return _in_processes(files, work, min(workers, total), progress)
 
-    results: list[FileReport] = []
-    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
-        work = _check_located if locate else _check
-        for i, report in enumerate(pool.map(work, [str(f) for f in files], chunksize=4), start=1):
-            results.append(report)
-            if progress:
-                progress(i, total)
-    return results
+
+def _in_processes(files: Sequence[Path], work: Callable[[str], FileReport], workers: int,
+                  progress: Callable[[int, int], None] | None) -> list[FileReport]:
+    """Check ``files`` in a pool of processes; a worker that dies outright costs only its own file.
+
+    A worker can die without an exception (a crash in an extension module, the out-of-memory
+    killer). The pool is then broken and every pending result lost, so the files not reported yet
+    are checked again one at a time in a single-worker pool: the file whose check kills that
+    worker gets an error report of its own, and the run goes on with the others.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    total = len(files)
+    results: dict[int, FileReport] = {}
+
+    def done(i: int, report: FileReport) -> None:
+        results[i] = report
+        if progress:
+            progress(len(results), total)
+
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(work, str(f)): i for i, f in enumerate(files)}
+            for fut in as_completed(futures):
+                done(futures[fut], fut.result())
+    except BrokenProcessPool:
+        pending = [i for i in range(total) if i not in results]
+        pool = ProcessPoolExecutor(max_workers=1)
+        try:
+            for i in pending:
+                try:
+                    done(i, pool.submit(work, str(files[i])).result())
+                except BrokenProcessPool:
+                    done(i, FileReport(files[i], error="the checker's process died while checking this file "
+                                                       "(a crash, not a finding); the other files were checked"))
+                    pool.shutdown(wait=False)
+                    pool = ProcessPoolExecutor(max_workers=1)
+        finally:
+            pool.shutdown(wait=True)
+    return [results[i] for i in range(total)]
 
 
 class Progress:

@@ -186,3 +186,31 @@ def test_pre_commit_hook_definition() -> None:
     text = (ROOT / ".pre-commit-hooks.yaml").read_text()
     assert "id: leakguard-check" in text and "entry: leakguard check" in text
     assert "types_or: [python, jupyter]" in text
+
+
+def _dies_on_crash_py(path: str) -> object:
+    """Stands in for a checker that crashes its process outright on one file (no exception to catch)."""
+    import os
+
+    from leakguard.static.engine import check_path
+
+    if path.endswith("crash.py"):
+        os._exit(7)
+    return check_path(Path(path))
+
+
+def test_a_worker_that_dies_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import leakguard.static.command as command
+
+    for i in range(12):
+        (tmp_path / f"ok{i:02}.py").write_text("import pandas as pd\ndf = pd.read_csv('x.csv')\ndf.describe()\n")
+    (tmp_path / "crash.py").write_text("x = 1\n")
+    # the pool's workers are forked from this process, so they run the stand-in
+    monkeypatch.setattr(command, "_check", _dies_on_crash_py)
+    code = main(["check", str(tmp_path), "-j", "2", "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    by_name = {Path(f["path"]).name: f for f in out["files"]}
+    assert code == 2  # one file could not be checked
+    assert "died" in by_name["crash.py"]["error"]
+    assert len(by_name) == 13 and all(by_name[f"ok{i:02}.py"]["error"] is None for i in range(12))
