@@ -181,14 +181,29 @@ def _restrictions(s: Session, resolver: Resolver, analysis: Analysis) -> dict[in
     return found
 
 
+def _why_not_restricted(s: Session, analysis: Analysis) -> str:
+    """Why no table of the query could be restricted, in the policy's own terms (for the note)."""
+    policy, h = s.policy, s.policy.holdout
+    tables = ", ".join(dict.fromkeys(f"`{scan.ref.name}`" for scan in analysis.scans)) or "the query's tables"
+    reasons = []
+    if policy.has_future and not any(scan.column(policy.time) for scan in analysis.scans):
+        reasons.append(f"{tables} have no `{policy.time}` column to tell rows past the cutoff apart")
+    if h.column and not any(scan.column(h.column) for scan in analysis.scans):
+        reasons.append(f"{tables} have no `{h.column}` column to mark the holdout")
+    if h.ids is not None and not (h.id_column and any(scan.column(h.id_column) for scan in analysis.scans)):
+        reasons.append(f"{tables} have no id column to find the holdout's ids")
+    if h.fraction is not None:
+        reasons.append("the holdout is a fraction of rows, drawn when you split in Python")
+    return "; ".join(reasons) or f"nothing in {tables} tells the holdout or future rows apart"
+
+
 def _restrict(s: Session, resolver: Resolver, analysis: Analysis,
               can_rewrite: bool) -> tuple[str, tuple[NodeId, ...]] | None:
     from leakguard.sql.rewrite import RewriteError, restrict
 
     plan = _restrictions(s, resolver, analysis)
     if not plan:
-        s.note("safe mode cannot restrict this query in SQL (the holdout is a fraction of rows, drawn when you "
-               "split in Python); it ran unchanged.")
+        s.note(f"safe mode cannot restrict this query in SQL ({_why_not_restricted(s, analysis)}); it ran unchanged.")
         return None
     if not can_rewrite:
         s.note("safe mode cannot restrict a query passed this way (only SQL text, or a SQLAlchemy text() clause); "

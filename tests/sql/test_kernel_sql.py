@@ -172,3 +172,12 @@ def test_magic_usage_errors_and_unload(kernel: Kernel) -> None:
 
 def test_policy_fixture_sanity() -> None:
     assert "cutoff='2024-06-01'" in POLICY
+
+
+def test_safe_mode_says_why_it_could_not_restrict_a_table_without_the_time_column(loaded_events: Kernel) -> None:
+    loaded_events.run("leakguard.policy(mode='safe', holdout=None)")
+    loaded_events.run("t = df.drop(columns=['event_ts'])")  # still holds rows past the cutoff, no way to tell them
+    r = loaded_events.run("%%sql -o agg\nSELECT avg(x) AS m FROM t")
+    note = next(n for n in r.notes if n.startswith("safe mode cannot restrict"))
+    assert "no `event_ts` column" in note and "`t`" in note
+    assert "fraction" not in note  # the policy has no fraction holdout: that is not the reason
