@@ -9,6 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from leakguard import __version__
 from leakguard.finding import SEVERITY_ORDER
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on", choices=("info", "warning", "error"), default="warning",
                      help="exit 1 when a finding of this severity or worse is found (default: warning)")
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    run.add_argument("-v", "--verbose", action="store_true", help="each finding's explanation and fix, not only its title")
     check = sub.add_parser("check", help="find leakage in notebooks and scripts without running them (a CI gate)")
     from leakguard.static.command import add_arguments
 
@@ -58,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
 
     export_arguments(sub.add_parser("export", help="turn a notebook's clean cells into a versioned pipeline module"))
     return parser
+
+
+def _finding_line(f: dict[str, Any], verbose: bool) -> str:
+    """One finding of ``leakguard run``'s text output: one line (title), with ``-v`` its detail and fix."""
+    line = f["where"].get("line")
+    title = f.get("title") or f.get("message", "")  # kernels older than titles send only the message
+    blocked = " (blocked)" if f.get("blocked") else ""
+    out = f"    {f['severity']} [{f['rule']}]" + (f" line {line}" if line else "") + f": {title}{blocked}"
+    if verbose:
+        if f.get("detail"):
+            out += f"\n      {f['detail']}"
+        if f.get("hint"):
+            out += f"\n      fix: {f['hint']}"
+    return out
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -93,14 +109,13 @@ def _run(args: argparse.Namespace) -> int:
                 continue
             print(f"  cell {cell.index + 1}: {cell.source_head}")
             for f in cell.findings:
-                line = f["where"].get("line")
-                print(f"    {f['severity']} [{f['rule']}]" + (f" line {line}" if line else "") + f": {f['message']}")
-                if f.get("hint"):
-                    print(f"      fix: {f['hint']}")
+                print(_finding_line(f, args.verbose))
             for note in cell.notes:
                 print(f"    note: {note}")
             if cell.error:
-                print(f"    error: {cell.error}")
+                # block mode's LeakageError repeats the findings above: its first line is enough
+                shown = cell.error.splitlines()[0] if cell.error_name == "LeakageError" else cell.error
+                print(f"    {'blocked' if cell.error_name == 'LeakageError' else 'error'}: {shown}")
     if args.format == "json":
         print(json.dumps({"version": 1, "notebooks": reports}, indent=2))
     return worst

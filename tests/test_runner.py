@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,18 @@ def test_cli_run_block_mode_counts_leakage_errors_as_findings(tmp_path: Path, ev
     assert main(["run", "--mode", "block", "--format", "json", str(leaky)]) == 1
     out = capsys.readouterr().out
     assert '"error": "LeakageError' in out
+    findings = [f for cell in json.loads(out)["notebooks"][0]["cells"] for f in cell["findings"]]
+    assert main(["run", "--mode", "block", str(leaky)]) == 1
+    text = capsys.readouterr().out
+    # one line per finding (its title, marked blocked), the LeakageError in one line, no detail or fix
+    for f in findings:
+        assert f"[{f['rule']}]" in text and f["title"] in text
+        assert f["detail"] not in text
+    assert "(blocked)" in text and "    blocked: LeakageError" in text and "fix:" not in text
+    assert all(not line.startswith("Traceback") for line in text.splitlines())
+    assert main(["run", "--mode", "block", "-v", str(leaky)]) == 1
+    verbose = capsys.readouterr().out
+    assert "fix:" in verbose and all(f["detail"] in verbose for f in findings)
 
 
 def _run_kernels() -> list[str]:
