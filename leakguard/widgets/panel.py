@@ -15,7 +15,7 @@ from leakguard import _hooks
 from leakguard.kernel.session import Session
 from leakguard.policy import MODES
 from leakguard.protocol import views
-from leakguard.widgets.render import findings_html, graph_html, policy_html
+from leakguard.widgets.render import export_html, findings_html, graph_html, policy_html
 
 
 def panel() -> Any:
@@ -42,11 +42,12 @@ class Panel:
         self.explain_button = widgets.Button(description="Explain")
         self.provenance = widgets.HTML()
         self.export_button = widgets.Button(description="Export clean pipeline")
+        self.drop_leaky = widgets.Checkbox(value=False, description="leave out the cells with findings")
         self.export_result = widgets.HTML()
         self.widget = widgets.VBox([
             widgets.HTML("<b>leakguard</b>"), self.policy, self.mode,
             widgets.HBox([self.name, self.explain_button]), self.provenance,
-            self.export_button, self.export_result, self.findings,
+            widgets.HBox([self.export_button, self.drop_leaky]), self.export_result, self.findings,
         ])
         self.widget._leakguard_panel = self  # the widget keeps its panel alive
         self.refresh()
@@ -111,9 +112,8 @@ class Panel:
                                         "<code>leakguard export NOTEBOOK</code>.")
             return
         try:
-            result = run_export(0, Path(notebook).name, Path.cwd())
+            result = run_export(0, Path(notebook).name, Path.cwd(), drop_leaky=self.drop_leaky.value)
         except ProtocolError as exc:
             self.export_result.value = escape(str(exc))
             return
-        lines = [result["message"], *result["files"], *result["reasons"]]
-        self.export_result.value = "<br>".join(escape(line) for line in lines)
+        self.export_result.value = export_html(result)

@@ -40,9 +40,12 @@ def findings_html(findings: Sequence[Finding]) -> str:
         head = f"In [{count}]" if count is not None else esc(cell)
         parts.append(f"<div class='leakguard-group' data-cell='{esc(cell)}'><b>{head}</b> · {len(items)} finding(s)<ul>")
         for f in items:
+            # one line per finding (its title), the explanation and the fix folded under it
             hint = f"<br><span style='opacity:.8'>fix: {esc(f.hint)}</span>" if f.hint else ""
+            blocked = " <b>(blocked)</b>" if f.blocked else ""
+            more = f"<details><summary>why</summary>{esc(f.detail)}{hint}</details>" if f.detail else hint
             parts.append(f"<li><span style='color:{_COLOR[f.severity]}'>{esc(f.severity)}</span> "
-                         f"<code>{esc(f.rule)}</code>: {esc(f.message)}{hint}</li>")
+                         f"<code>{esc(f.rule)}</code>: {esc(f.title)}{blocked}{more}</li>")
         parts.append("</ul></div>")
     return "".join(parts)
 
@@ -63,3 +66,17 @@ def graph_html(subject: str, graph: m.Graph | None, error: str) -> str:
         items.append(f"<li><b>{esc(n['name'])}</b>{esc(came)}: {esc(n['op'])} in {esc(where)}; rows {esc(n['rows'])}"
                      f"{'; taint ' + esc(', '.join(n['taint'])) if n['taint'] else ''}</li>")
     return f"<ol class='leakguard-provenance'>{''.join(items)}</ol>"
+
+
+def export_html(result: m.ExportResult) -> str:
+    """The answer to an export: what was written, or why not and which cells stop it."""
+    esc = html.escape
+    lines = [esc(result["message"]), *(f"<code>{esc(f)}</code>" for f in result["files"])]
+    lines += [esc(r) for r in result["reasons"] if r not in result["message"]]  # a lone reason is the message
+    for cell in result["blocking"]:
+        count = cell["execution_count"]
+        head = f"In [{count}]" if count is not None else esc(cell["cell"])
+        lines.append(f"{head}: " + ", ".join(f"<code>{esc(rule)}</code>" for rule in cell["rules"]))
+    if result["blocking"]:
+        lines.append("Fix those cells, or tick <i>leave out the cells with findings</i> and export again.")
+    return "<br>".join(lines)

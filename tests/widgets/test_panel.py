@@ -73,3 +73,34 @@ def test_a_closed_panel_stops_listening(loaded_events) -> None:
     gc.collect()
     loaded_events.run("x = 1")
     assert len(loaded_events.session.listeners) == before
+
+
+def test_findings_show_their_title_and_fold_the_detail(loaded_events) -> None:
+    panel = _panel(loaded_events)
+    loaded_events.run("df.describe()")
+    f = loaded_events.session.findings[-1]
+    assert f.title in panel.findings.value and f"<details><summary>why</summary>{f.detail}" in panel.findings.value
+    assert f.message not in panel.findings.value  # the joined text is not shown twice
+
+
+def test_export_names_the_cells_that_stop_it_and_can_leave_them_out(loaded_events, events_file, monkeypatch) -> None:
+    import json
+
+    cells = ["import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+             "from sklearn.model_selection import train_test_split",
+             f"df = pd.read_parquet({events_file.name!r})",
+             "df.describe()",  # a look at every row, test rows included: the split below reveals it
+             "X_tr, X_te, y_tr, y_te = train_test_split(df[['x', 'z']], df['churned'], random_state=0)",
+             "model = LogisticRegression().fit(X_tr, y_tr)"]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": src} for i, src in enumerate(cells)]}
+    (events_file.parent / "eda.ipynb").write_text(json.dumps(nb))
+    monkeypatch.setenv("JPY_SESSION_NAME", str(events_file.parent / "eda.ipynb"))
+    panel = _panel(loaded_events)
+    panel.export()
+    assert "<code>peek-holdout</code>" in panel.export_result.value, panel.export_result.value
+    assert "leave out the cells with findings" in panel.export_result.value
+    panel.drop_leaky.value = True
+    panel.export()
+    assert ".py</code>" in panel.export_result.value and "<code>peek-holdout</code>" not in panel.export_result.value
