@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.sql.guard import Outcome, guard, withdraw_claims
-from leakguard.tracebacks import drop_own_frames
+from leakguard.tracebacks import drop_own_frames, user_facing
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -88,52 +88,37 @@ def _guarded_call(con: Any, sql: Any, run: Callable[..., Any], *rest: Any) -> An
         raise
 
 
-# Each method below is a frame between the user's call and sqlite3's: an error passing through
-# gets the frame added as it leaves, so each one drops itself (and whatever of ours is below).
+# Each method below is a frame between the user's call and sqlite3's: ``user_facing`` drops it (and
+# whatever of ours is below) from an error passing through, so the error reads as the user's own.
 
 
 class _GuardedCursor(sqlite3.Cursor):
+    @user_facing
     def execute(self, sql: Any, parameters: Any = (), /) -> Any:
         __tracebackhide__ = True
-        try:
-            return _guarded_call(self.connection, sql, super().execute, parameters)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        return _guarded_call(self.connection, sql, super().execute, parameters)
 
+    @user_facing
     def executemany(self, sql: Any, parameters: Any, /) -> Any:
         __tracebackhide__ = True
-        try:
-            return _guarded_call(self.connection, sql, super().executemany, parameters)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        return _guarded_call(self.connection, sql, super().executemany, parameters)
 
 
 class _GuardedConnection(sqlite3.Connection):
+    @user_facing
     def cursor(self, factory: Any = None) -> Any:
         __tracebackhide__ = True
-        try:
-            return super().cursor(factory or _GuardedCursor)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        return super().cursor(factory or _GuardedCursor)
 
+    @user_facing
     def execute(self, sql: Any, parameters: Any = (), /) -> Any:
         __tracebackhide__ = True
-        try:
-            return self.cursor().execute(sql, parameters)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        return self.cursor().execute(sql, parameters)
 
+    @user_facing
     def executemany(self, sql: Any, parameters: Any, /) -> Any:
         __tracebackhide__ = True
-        try:
-            return self.cursor().executemany(sql, parameters)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        return self.cursor().executemany(sql, parameters)
 
 
 def guard_instance(con: Any) -> None:
@@ -149,21 +134,15 @@ def guard_instance(con: Any) -> None:
     cls: Any = type(con)
     user_cursor = cls.cursor is not sqlite3.Connection.cursor
 
+    @user_facing
     def execute(sql: Any, *args: Any) -> Any:
-        __tracebackhide__ = True  # pass-through frames (leakguard/tracebacks.py)
-        try:
-            return _guarded_call(ref(), sql, functools.partial(cls.execute, ref()), *args)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        __tracebackhide__ = True
+        return _guarded_call(ref(), sql, functools.partial(cls.execute, ref()), *args)
 
+    @user_facing
     def executemany(sql: Any, *args: Any) -> Any:
         __tracebackhide__ = True
-        try:
-            return _guarded_call(ref(), sql, functools.partial(cls.executemany, ref()), *args)
-        except BaseException as exc:
-            drop_own_frames(exc)
-            raise
+        return _guarded_call(ref(), sql, functools.partial(cls.executemany, ref()), *args)
 
     def cursor(factory: Any = None) -> Any:
         # the user's own cursor() decides its cursors; otherwise cursors are guarded as usual
