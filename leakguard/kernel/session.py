@@ -345,7 +345,7 @@ class Session:
             plans.append((name, value, inputs, line))
         made: list[tuple[str, Node, Any]] = []
         for name, value, inputs, line in plans:
-            if not inputs and not fr.is_row_data(value):
+            if (not inputs and not fr.is_row_data(value)) or _column_names(value, inputs):
                 self.bindings.pop(name, None)
                 continue
             where = Where(self.cell_id, self.execution_count, line)
@@ -417,3 +417,16 @@ def _refuse(found: tuple[Finding, ...]) -> None:
     raise LeakageError(found)
 
 
+
+
+def _column_names(value: Any, inputs: list[Node]) -> bool:
+    """True when ``value`` is only names of its inputs' columns (``[c for c in df.columns if ...]``).
+
+    Choosing columns reads the schema, not the rows: such a list carries no statistic, so a frame
+    selected with it later keeps the rows and taint of that frame alone.
+    """
+    index = type(value).__name__ == "Index" and type(value).__module__.startswith("pandas")
+    if not (isinstance(value, (list, tuple, set, frozenset)) or index) or not 0 < len(value) <= 10_000:
+        return False
+    known = {c for i in inputs for c in (i.columns or ())}
+    return bool(known) and all(isinstance(v, str) and v in known for v in value)

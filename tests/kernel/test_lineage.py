@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Kernel
 
 
@@ -141,3 +143,31 @@ def test_splitter_folds_are_recognised_by_their_rows(loaded_events: Kernel) -> N
     assert node(loaded_events, "fold_train").split_role == "train"
     assert node(loaded_events, "fold_test").split_role == "holdout"
     assert loaded_events.run("fold_train.describe()").findings == []
+
+
+@pytest.mark.parametrize("choose", [
+    "features = [c for c in df.columns if c != 'churned']",
+    "features = df.columns.drop('churned')",
+    "features = list(df.select_dtypes('number').columns)",
+    "features = [c for c in df.columns if df[c].nunique() > 2 and c != 'churned']",
+])
+def test_a_list_of_column_names_is_schema_not_a_statistic(kernel: Kernel, choose: str) -> None:
+    kernel.run("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+               "from sklearn.linear_model import LogisticRegression")
+    kernel.run("df = pd.DataFrame({'x': range(100), 'z': [i % 7 for i in range(100)], 'churned': [i % 2 for i in range(100)]})")
+    kernel.run("train, test = train_test_split(df, test_size=0.25, random_state=0)")
+    kernel.run(choose)
+    r = kernel.run("features = [f for f in features if f != 'churned']\n"
+                   "model = LogisticRegression().fit(train[features], train['churned'])")
+    assert r.rules == []
+
+
+def test_a_statistic_used_to_make_a_feature_still_counts(kernel: Kernel) -> None:
+    kernel.run("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+               "from sklearn.linear_model import LogisticRegression")
+    kernel.run("df = pd.DataFrame({'x': range(100), 'z': [i % 7 for i in range(100)], 'churned': [i % 2 for i in range(100)]})")
+    kernel.run("means = [df[c].mean() for c in ['x', 'z']]")  # values, not names
+    kernel.run("df['x_c'] = df['x'] - means[0]")
+    kernel.run("train, test = train_test_split(df, test_size=0.25, random_state=0)")
+    r = kernel.run("model = LogisticRegression().fit(train[['x_c', 'z']], train['churned'])")
+    assert r.rules == ["preprocessing"]
