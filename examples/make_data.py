@@ -69,6 +69,15 @@ def seattle_weather() -> pd.DataFrame:
     return local_data.seattle_weather()
 
 
+def diabetes() -> pd.DataFrame:
+    """442 diabetes patients (ten baseline measurements, standardised) and their disease progression a
+    year later, from the copy scikit-learn bundles (no download)."""
+    from sklearn.datasets import load_diabetes
+
+    frame: pd.DataFrame = load_diabetes(as_frame=True).frame
+    return frame.rename(columns={"target": "progression"})
+
+
 def main(out: str = "examples/data") -> list[Path]:
     """Write every example file into ``out``; returns their paths."""
     folder = Path(out)
@@ -79,10 +88,12 @@ def main(out: str = "examples/data") -> list[Path]:
     shutil.copyfile(penguins_csv(), penguins)
     weather = folder / "seattle_weather.csv"
     seattle_weather().to_csv(weather, index=False, date_format="%Y-%m-%d")
+    patients = folder / "diabetes.csv"
+    diabetes().to_csv(patients, index=False)
     for path, what in ((events, f"{ROWS} synthetic customer events"), (penguins, "palmerpenguins"),
-                       (weather, "vega_datasets")):
+                       (weather, "vega_datasets"), (patients, "scikit-learn's diabetes")):
         print(f"wrote {path} ({what})")
-    return [events, penguins, weather]
+    return [events, penguins, weather, patients]
 
 
 if __name__ == "__main__":

@@ -307,7 +307,10 @@ class Session:
             earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
             if earlier and depth < 8:
                 st = earlier[-1]
-                for n in self.resolve_names(st.reads - {name}, st.lineno, depth + 1):
+                made_from = self.resolve_names(st.reads - {name}, st.lineno, depth + 1)
+                if value is not _MISSING and _column_names(value, made_from):
+                    continue  # a list of column names: schema, not the rows it was chosen from
+                for n in made_from:
                     found[n.id] = n
                 if name not in st.reads:
                     continue

@@ -171,3 +171,18 @@ def test_a_statistic_used_to_make_a_feature_still_counts(kernel: Kernel) -> None
     kernel.run("train, test = train_test_split(df, test_size=0.25, random_state=0)")
     r = kernel.run("model = LogisticRegression().fit(train[['x_c', 'z']], train['churned'])")
     assert r.rules == ["preprocessing"]
+
+
+def test_column_names_chosen_in_the_same_cell_as_the_fit_are_schema_too(kernel: Kernel) -> None:
+    kernel.run("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+               "from sklearn.linear_model import LogisticRegression")
+    kernel.run("df = pd.DataFrame({'x': range(100), 'z': [i % 7 for i in range(100)], 'churned': [i % 2 for i in range(100)]})")
+    kernel.run("train, test = train_test_split(df, test_size=0.25, random_state=0)")
+    r = kernel.run("features = [c for c in df.columns if c != 'churned']\n"
+                   "model = LogisticRegression().fit(train[features], train['churned'])\n"
+                   "model.score(test[features], test['churned'])")
+    assert r.rules == []
+    r = kernel.run("rows = df[df['x'] > 10]\n"  # rows chosen from df, not names: the fit below uses every row
+                   "model = LogisticRegression().fit(rows[['x', 'z']], rows['churned'])\n"
+                   "model.score(test[['x', 'z']], test['churned'])")
+    assert r.rules == ["overlap"]
