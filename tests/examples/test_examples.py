@@ -89,8 +89,20 @@ def _cell_ids(path: Path) -> list[str]:
 
 
 def _by_cell(path: Path, result: RunResult) -> dict[str, list[str]]:
-    ids = _cell_ids(path)
-    return {ids[c.index]: sorted(f["rule"] for f in c.findings) for c in result.cells if c.findings}
+    """Rule ids by the cell each finding is about (a retroactive peek: the cell that looked, not the one
+    that revealed it), as ``leakguard check`` places them; code cells run in order, so execution count
+    n is the n-th code cell."""
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    code_ids = [c.id for c in cells if c.cell_type == "code"]
+    got: dict[str, list[str]] = {}
+    for c in result.cells:
+        for f in c.findings:
+            count = f["where"].get("execution_count")
+            cell = code_ids[count - 1] if isinstance(count, int) and 0 < count <= len(code_ids) else cells[c.index].id
+            got.setdefault(cell, []).append(f["rule"])
+    return {k: sorted(v) for k, v in got.items()}
 
 
 def test_every_example_has_expectations_and_a_twin() -> None:
