@@ -23,7 +23,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
  * before checking, so the sidebar works with both, and a field that is present must still
  * have the declared type.
  */
-const ajv = new Ajv2020({ useDefaults: true, allErrors: false, strict: true });
+const ajv = new Ajv2020({ useDefaults: true, allErrors: false, strict: true, allowUnionTypes: true });
 ajv.addSchema(PROTOCOL_SCHEMA);
 ajv.addSchema(RECORD_SCHEMA);
 const compiled = new Map<string, ValidateFunction>();
