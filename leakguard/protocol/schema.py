@@ -82,6 +82,8 @@ class _Builder:
         for alias, value in messages.ALIASES.items():
             if hint == value:
                 return ref(alias)
+        if hint is Any:  # a value the record keeps as the notebook had it (a parameter's value)
+            return {}
         if hint in _PRIMITIVES:
             schema: Schema = {"type": _PRIMITIVES[hint]}
             if hint is str and bounded:
@@ -93,6 +95,8 @@ class _Builder:
         if origin is list:
             schema = {"type": "array", "items": self.type(args[0], bounded=bounded)}
             return {**schema, "maxItems": MAX_ITEMS} if bounded else schema
+        if origin is dict and args[0] is str:
+            return {"type": "object", "additionalProperties": self.type(args[1], bounded=bounded)}
         if origin is tuple:
             return {"type": "array", "prefixItems": [self.type(a, bounded=bounded) for a in args],
                     "items": False, "minItems": len(args)}
@@ -146,6 +150,22 @@ def record_schema() -> Schema:
     }
 
 
+@functools.cache
+def lock_schema() -> Schema:
+    """The lock file export writes beside each pipeline version (``v<N>.lock.json``)."""
+    from leakguard.pipeline.lockfile import Lock  # declared with the pipeline; a plain module of TypedDicts
+
+    builder = _Builder()
+    root = builder.add(Lock, bounded=False)
+    return {
+        "$schema": DIALECT,
+        "$id": "urn:leakguard:lock:1",
+        "title": "leakguard export's lock file (v<N>.lock.json)",
+        **root,
+        "$defs": builder.defs,
+    }
+
+
 def message_tags(direction: Literal["kernel", "browser"]) -> dict[str, str]:
     """``{"hello": "KernelHello", ...}``: the ``type`` tag of each message and its definition's name."""
     defs = protocol_schema()["$defs"]
@@ -176,14 +196,14 @@ def _jsonschema() -> Any:
 
 
 @functools.cache
-def _validator(schema_name: Literal["protocol", "record"], name: str) -> Draft202012Validator:
+def _validator(schema_name: Literal["protocol", "record", "lock"], name: str) -> Draft202012Validator:
     jsonschema = _jsonschema()
     base = jsonschema.Draft202012Validator
     # a JSON number with a fraction (1.0) is an integer to JSON Schema, not to the kernel, which keys
     # requests by them: integers are Python ints (never bools)
     strict = jsonschema.validators.extend(base, type_checker=base.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)))
-    root = protocol_schema() if schema_name == "protocol" else record_schema()
+    root = {"protocol": protocol_schema, "record": record_schema, "lock": lock_schema}[schema_name]()
     validator: Draft202012Validator = strict({"$schema": DIALECT, "$defs": root["$defs"], **ref(name)})
     return validator
 
@@ -250,4 +270,12 @@ def validate_notebook_record(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ProtocolError("metadata.leakguard must be an object")
     _check(value, _validator("record", messages.RECORDS[0].__name__), "metadata.leakguard")
+    return value
+
+
+def validate_lock(value: Any) -> dict[str, Any]:
+    """The lock, if it is a well-formed ``v<N>.lock.json`` of this leakguard; ProtocolError otherwise."""
+    if not isinstance(value, dict):
+        raise ProtocolError("a lock file must be an object")
+    _check(value, _validator("lock", "Lock"), "lock")
     return value
