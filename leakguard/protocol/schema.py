@@ -153,7 +153,7 @@ def record_schema() -> Schema:
 @functools.cache
 def lock_schema() -> Schema:
     """The lock file export writes beside each pipeline version (``v<N>.lock.json``)."""
-    from leakguard.pipeline.lockfile import Lock  # declared with the pipeline; a plain module of TypedDicts
+    from leakguard.protocol.lockfile import Lock
 
     builder = _Builder()
     root = builder.add(Lock, bounded=False)

@@ -1,4 +1,4 @@
-"""The lock file export writes matches its declaration (leakguard/pipeline/lockfile.py, docs/schema/lock.schema.json)."""
+"""The lock file export writes matches its declaration (leakguard/protocol/lockfile.py, docs/schema/lock.schema.json)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The lock file ``v<N>.lock.json`` declared once: what export writes and exported modules check (docs/export.md).
 
 Plain declarations: ``leakguard.protocol.schema.lock_schema()`` turns them into JSON Schema
-(``docs/schema/lock.schema.json``); ``api.py`` writes a ``Lock``, ``runtime.py`` reads one.
+(``docs/schema/lock.schema.json``); ``pipeline/api.py`` writes a ``Lock``, ``pipeline/runtime.py``
+reads one. It lives with the other records rather than in ``pipeline/``: the schema generator
+is here, and the pipeline imports nothing from it (no cycle, tests/test_layers.py).
 """
 
 # No ``from __future__ import annotations``: TypedDict needs real annotations to know which
