@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from leakguard.export.api import export  # noqa: E402  (after the path set-up above)
+from leakguard.pipeline.api import export  # noqa: E402  (after the path set-up above)
 
 TARGET = 1.0
 HEAD = [

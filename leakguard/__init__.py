@@ -16,13 +16,14 @@ from leakguard.policy import Policy
 from leakguard.tracebacks import user_facing
 
 if TYPE_CHECKING:
-    from leakguard.export.api import ExportResult
     from leakguard.finding import Finding
     from leakguard.lineage.graph import Node
+    from leakguard.pipeline.api import ExportResult
 
 __version__ = "0.1.0"
 __all__ = [
-    "LeakageError", "LeakguardError", "Policy", "PolicyError", "explain", "findings", "panel", "policy", "split",
+    "LeakageError", "LeakguardError", "Policy", "PolicyError", "explain", "export", "findings", "panel", "policy",
+    "split",
 ]
 
 
@@ -136,10 +137,10 @@ def export(notebook: Any, output_dir: Any = "pipelines", *, name: str | None = N
            outputs: tuple[str, ...] = (), diff: bool = False) -> ExportResult:
     """Export a saved notebook's clean cells as ``output_dir/name/v<N>.py`` + ``v<N>.lock.json``.
 
-    Returns an :class:`~leakguard.export.api.ExportResult` (``.ok``, ``.files``, ``.reasons``,
+    Returns an :class:`~leakguard.pipeline.api.ExportResult` (``.ok``, ``.files``, ``.reasons``,
     ``.decisions``); it never raises for a notebook it cannot export. Save the notebook first:
     export reads the file, not the live cells.
     """
-    from leakguard.export.api import export as _export
+    from leakguard.pipeline.api import export as _export
 
     return _export(notebook, output_dir=output_dir, name=name, drop_leaky=drop_leaky, outputs=outputs, diff=diff)

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     from leakguard.static.command import add_arguments
 
     add_arguments(check)
-    from leakguard.export.command import add_arguments as export_arguments
+    from leakguard.pipeline.command import add_arguments as export_arguments
 
     export_arguments(sub.add_parser("export", help="turn a notebook's clean cells into a versioned pipeline module"))
     return parser
@@ -159,7 +159,7 @@ def _command(args: argparse.Namespace) -> int:
 
         return check(args)
     if args.command == "export":
-        from leakguard.export.command import run as export
+        from leakguard.pipeline.command import run as export
 
         return export(args)
     return EXIT_ERROR

@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 echo "== ruff"; ruff check .
 echo "== mypy --strict"; mypy
-echo "== protocol: the generated TypeScript matches leakguard/protocol"; python -m leakguard.protocol.typescript --check
+echo "== protocol: the generated JSON Schemas and TypeScript match leakguard/protocol"; python -m leakguard.protocol.typescript --check
 echo "== frontend: dependencies, TypeScript build (strict), unit tests"
 jlpm install --immutable >/dev/null
 jlpm build >/dev/null

@@ -6,8 +6,10 @@ import {
   CellReport,
   Finding,
   KernelMessage,
+  NotebookRecord,
   PolicyView,
   PROTOCOL_VERSION,
+  RecordedFinding,
   Run,
   Severity
 } from './protocol.generated';
@@ -31,22 +33,6 @@ export interface Change {
 export const ORDER_LIMIT = 5000;
 const NOTHING: Change = { full: false, cells: [], policy: false, status: false };
 const EVERYTHING: Change = { full: true, cells: [], policy: true, status: true };
-
-/** The compact record saved in the notebook's metadata (`metadata.leakguard`). */
-export interface MetadataRecord {
-  readonly protocol: number;
-  readonly session: string;
-  readonly order: Array<[string, number | null]>;
-  readonly findings: Array<{
-    cell: string;
-    execution_count: number | null;
-    line: number | null;
-    rule: string;
-    severity: Severity;
-    subject: string;
-    message: string;
-  }>;
-}
 
 export class LeakguardState {
   status: LinkStatus = 'no-kernel';
@@ -156,11 +142,11 @@ export class LeakguardState {
   }
 
   /** The record `check` and `export` read from the saved notebook. */
-  metadataRecord(): MetadataRecord | null {
+  metadataRecord(): NotebookRecord | null {
     if (this.session === null) {
       return null;
     }
-    const findings: MetadataRecord['findings'] = [];
+    const findings: RecordedFinding[] = [];
     for (const report of this.cells.values()) {
       for (const f of report.findings) {
         findings.push({

@@ -7,22 +7,12 @@ export const TARGET = "leakguard";
 
 export type Severity = "error" | "warning" | "info";
 export type Mode = "warn" | "block" | "safe";
-
 /** The kernel's side of the handshake (also the comm's open data). */
 export interface KernelHello {
   readonly type: "hello";
   readonly protocol: number;
   readonly version: string;
   readonly session: string;
-}
-
-/** Everything the kernel knows, sent after a handshake. */
-export interface Snapshot {
-  readonly type: "snapshot";
-  readonly session: string;
-  readonly policy: PolicyView;
-  readonly cells: Array<CellReport>;
-  readonly order: Array<Run>;
 }
 
 /** The policy in force, for people: ``inferred`` names the parts leakguard guessed. */
@@ -35,28 +25,6 @@ export interface PolicyView {
   readonly inferred: Array<string>;
   readonly mode_declared: boolean;
   readonly checking: Array<string>;
-}
-
-/** What leakguard knows about one notebook cell: its findings and the notes of its last run. */
-export interface CellReport {
-  readonly cell: string;
-  readonly execution_count: number | null;
-  readonly findings: Array<Finding>;
-  readonly notes: Array<string>;
-}
-
-/** A rule's report (the JSON view of ``leakguard.finding.Finding``). */
-export interface Finding {
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly title: string;
-  readonly detail: string;
-  readonly message: string;
-  readonly hint: string;
-  readonly subject: string;
-  readonly blocked: boolean;
-  readonly where: Where;
-  readonly provenance: Array<ProvenanceStep>;
 }
 
 /** Where a finding happened: the notebook cell id, its execution count, the line. */
@@ -77,10 +45,41 @@ export interface ProvenanceStep {
   readonly line: number | null;
 }
 
+/** A rule's report (the JSON view of ``leakguard.finding.Finding``). */
+export interface Finding {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly title: string;
+  readonly detail: string;
+  readonly message: string;
+  readonly hint: string;
+  readonly subject: string;
+  readonly blocked: boolean;
+  readonly where: Where;
+  readonly provenance: Array<ProvenanceStep>;
+}
+
+/** What leakguard knows about one notebook cell: its findings and the notes of its last run. */
+export interface CellReport {
+  readonly cell: string;
+  readonly execution_count: number | null;
+  readonly findings: Array<Finding>;
+  readonly notes: Array<string>;
+}
+
 /** One execution: which cell, with which execution count. */
 export interface Run {
   readonly cell: string;
   readonly execution_count: number | null;
+}
+
+/** Everything the kernel knows, sent after a handshake. */
+export interface Snapshot {
+  readonly type: "snapshot";
+  readonly session: string;
+  readonly policy: PolicyView;
+  readonly cells: Array<CellReport>;
+  readonly order: Array<Run>;
 }
 
 /** Only what changed: the cell that ran, the cells whose reports changed, the policy if it changed. */
@@ -91,22 +90,6 @@ export interface Update {
   readonly run: Run | null;
   readonly cells: Array<CellReport>;
   readonly policy: PolicyView | null;
-}
-
-/** The answer to ``explain``: a graph, or an error saying why there is none. */
-export interface Provenance {
-  readonly type: "provenance";
-  readonly request: number;
-  readonly subject: string;
-  readonly graph: Graph | null;
-  readonly error: string;
-}
-
-/** A value and what it came from: sources → cells → operations → value. */
-export interface Graph {
-  readonly nodes: Array<GraphNode>;
-  readonly edges: Array<GraphEdge>;
-  readonly focus: string;
 }
 
 /** A value in a provenance graph. */
@@ -128,6 +111,29 @@ export interface GraphEdge {
   readonly target: string;
 }
 
+/** A value and what it came from: sources → cells → operations → value. */
+export interface Graph {
+  readonly nodes: Array<GraphNode>;
+  readonly edges: Array<GraphEdge>;
+  readonly focus: string;
+}
+
+/** The answer to ``explain``: a graph, or an error saying why there is none. */
+export interface Provenance {
+  readonly type: "provenance";
+  readonly request: number;
+  readonly subject: string;
+  readonly graph: Graph | null;
+  readonly error: string;
+}
+
+/** A cell whose findings stop the export: its id, execution count and rule ids (each once). */
+export interface BlockingCell {
+  readonly cell: string;
+  readonly execution_count: number | null;
+  readonly rules: Array<string>;
+}
+
 /** The answer to ``export``: the files written, or why export refused or is not available. */
 export interface ExportResult {
   readonly type: "export_result";
@@ -138,13 +144,6 @@ export interface ExportResult {
   readonly reasons: Array<string>;
   readonly message: string;
   readonly blocking: Array<BlockingCell>;
-}
-
-/** A cell whose findings stop the export: its id, execution count and rule ids (each once). */
-export interface BlockingCell {
-  readonly cell: string;
-  readonly execution_count: number | null;
-  readonly rules: Array<string>;
 }
 
 /** A browser message the kernel rejected, and why. */
@@ -182,6 +181,25 @@ export interface Export {
   readonly drop_leaky?: boolean;
 }
 
+/** A finding as the notebook's metadata keeps it (compact: no provenance). */
+export interface RecordedFinding {
+  readonly cell: string;
+  readonly execution_count: number | null;
+  readonly line: number | null;
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly subject: string;
+  readonly message: string;
+}
+
+/** What the sidebar saves as ``metadata.leakguard``: the run order and the findings of the session. */
+export interface NotebookRecord {
+  readonly protocol: number;
+  readonly session: string;
+  readonly order: Array<[string, number | null]>;
+  readonly findings: Array<RecordedFinding>;
+}
+
 export type KernelMessage = KernelHello | Snapshot | Update | Provenance | ExportResult | ErrorReply;
 export const KERNEL_MESSAGE_TAGS: Readonly<Record<string, string>> = {
   "hello": "KernelHello",
@@ -199,978 +217,835 @@ export const BROWSER_MESSAGE_TAGS: Readonly<Record<string, string>> = {
   "export": "Export"
 };
 
-/** The same declarations as data, for validating messages at run time (see validate.ts). */
-export const SCHEMA = {
-  "aliases": {
+/** The comm protocol as JSON Schema (draft 2020-12), for validating messages (validate.ts). */
+export const PROTOCOL_SCHEMA = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "urn:leakguard:protocol:1",
+  "title": "leakguard comm protocol, version 1 (target 'leakguard')",
+  "$defs": {
     "Severity": {
-      "kind": "literal",
-      "values": [
+      "enum": [
         "error",
         "warning",
         "info"
       ]
     },
     "Mode": {
-      "kind": "literal",
-      "values": [
+      "enum": [
         "warn",
         "block",
         "safe"
       ]
-    }
-  },
-  "objects": {
-    "KernelHello": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "hello"
-            ]
-          },
-          "required": true
-        },
-        {
-          "name": "protocol",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
-        },
-        {
-          "name": "version",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "session",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        }
-      ]
     },
-    "Snapshot": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "snapshot"
-            ]
-          },
-          "required": true
+    "KernelHello": {
+      "description": "The kernel's side of the handshake (also the comm's open data).",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "hello"
         },
-        {
-          "name": "session",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "protocol": {
+          "type": "integer"
         },
-        {
-          "name": "policy",
-          "spec": {
-            "kind": "ref",
-            "name": "PolicyView"
-          },
-          "required": true
+        "version": {
+          "type": "string"
         },
-        {
-          "name": "cells",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "CellReport"
-            }
-          },
-          "required": true
-        },
-        {
-          "name": "order",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "Run"
-            }
-          },
-          "required": true
+        "session": {
+          "type": "string"
         }
-      ]
+      },
+      "required": [
+        "type",
+        "protocol",
+        "version",
+        "session"
+      ],
+      "additionalProperties": false
     },
     "PolicyView": {
-      "fields": [
-        {
-          "name": "label",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
+      "description": "The policy in force, for people: ``inferred`` names the parts leakguard guessed.",
+      "type": "object",
+      "properties": {
+        "label": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
         },
-        {
-          "name": "time",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "str"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "time": {
+          "type": [
+            "string",
+            "null"
+          ]
         },
-        {
-          "name": "cutoff",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "str"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "cutoff": {
+          "type": [
+            "string",
+            "null"
+          ]
         },
-        {
-          "name": "holdout",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "holdout": {
+          "type": "string"
         },
-        {
-          "name": "mode",
-          "spec": {
-            "kind": "ref",
-            "name": "Mode"
-          },
-          "required": true
+        "mode": {
+          "$ref": "#/$defs/Mode"
         },
-        {
-          "name": "inferred",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
+        "inferred": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
         },
-        {
-          "name": "mode_declared",
-          "spec": {
-            "kind": "bool"
-          },
-          "required": true
+        "mode_declared": {
+          "type": "boolean"
         },
-        {
-          "name": "checking",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
+        "checking": {
+          "type": "array",
+          "items": {
+            "type": "string"
           },
-          "required": true
+          "default": []
         }
-      ]
-    },
-    "CellReport": {
-      "fields": [
-        {
-          "name": "cell",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "execution_count",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
-        },
-        {
-          "name": "findings",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "Finding"
-            }
-          },
-          "required": true
-        },
-        {
-          "name": "notes",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
-        }
-      ]
-    },
-    "Finding": {
-      "fields": [
-        {
-          "name": "rule",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "severity",
-          "spec": {
-            "kind": "ref",
-            "name": "Severity"
-          },
-          "required": true
-        },
-        {
-          "name": "title",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "detail",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "message",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "hint",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "subject",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "blocked",
-          "spec": {
-            "kind": "bool"
-          },
-          "required": true
-        },
-        {
-          "name": "where",
-          "spec": {
-            "kind": "ref",
-            "name": "Where"
-          },
-          "required": true
-        },
-        {
-          "name": "provenance",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "ProvenanceStep"
-            }
-          },
-          "required": true
-        }
-      ]
+      },
+      "required": [
+        "label",
+        "time",
+        "cutoff",
+        "holdout",
+        "mode",
+        "inferred",
+        "mode_declared",
+        "checking"
+      ],
+      "additionalProperties": false
     },
     "Where": {
-      "fields": [
-        {
-          "name": "cell",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+      "description": "Where a finding happened: the notebook cell id, its execution count, the line.",
+      "type": "object",
+      "properties": {
+        "cell": {
+          "type": "string"
         },
-        {
-          "name": "execution_count",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
         },
-        {
-          "name": "line",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "line": {
+          "type": [
+            "integer",
+            "null"
+          ]
         }
-      ]
+      },
+      "required": [
+        "cell",
+        "execution_count",
+        "line"
+      ],
+      "additionalProperties": false
     },
     "ProvenanceStep": {
-      "fields": [
-        {
-          "name": "node",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+      "description": "One link of a finding's provenance chain.",
+      "type": "object",
+      "properties": {
+        "node": {
+          "type": "string"
         },
-        {
-          "name": "name",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "name": {
+          "type": "string"
         },
-        {
-          "name": "op",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "op": {
+          "type": "string"
         },
-        {
-          "name": "rows",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "rows": {
+          "type": "string"
         },
-        {
-          "name": "cell",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "cell": {
+          "type": "string"
         },
-        {
-          "name": "execution_count",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
         },
-        {
-          "name": "line",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "line": {
+          "type": [
+            "integer",
+            "null"
+          ]
         }
-      ]
+      },
+      "required": [
+        "node",
+        "name",
+        "op",
+        "rows",
+        "cell",
+        "execution_count",
+        "line"
+      ],
+      "additionalProperties": false
+    },
+    "Finding": {
+      "description": "A rule's report (the JSON view of ``leakguard.finding.Finding``).",
+      "type": "object",
+      "properties": {
+        "rule": {
+          "type": "string"
+        },
+        "severity": {
+          "$ref": "#/$defs/Severity"
+        },
+        "title": {
+          "type": "string",
+          "default": ""
+        },
+        "detail": {
+          "type": "string",
+          "default": ""
+        },
+        "message": {
+          "type": "string"
+        },
+        "hint": {
+          "type": "string"
+        },
+        "subject": {
+          "type": "string"
+        },
+        "blocked": {
+          "type": "boolean",
+          "default": false
+        },
+        "where": {
+          "$ref": "#/$defs/Where"
+        },
+        "provenance": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/ProvenanceStep"
+          }
+        }
+      },
+      "required": [
+        "rule",
+        "severity",
+        "title",
+        "detail",
+        "message",
+        "hint",
+        "subject",
+        "blocked",
+        "where",
+        "provenance"
+      ],
+      "additionalProperties": false
+    },
+    "CellReport": {
+      "description": "What leakguard knows about one notebook cell: its findings and the notes of its last run.",
+      "type": "object",
+      "properties": {
+        "cell": {
+          "type": "string"
+        },
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "findings": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/Finding"
+          }
+        },
+        "notes": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "cell",
+        "execution_count",
+        "findings",
+        "notes"
+      ],
+      "additionalProperties": false
     },
     "Run": {
-      "fields": [
-        {
-          "name": "cell",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+      "description": "One execution: which cell, with which execution count.",
+      "type": "object",
+      "properties": {
+        "cell": {
+          "type": "string"
         },
-        {
-          "name": "execution_count",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
         }
-      ]
+      },
+      "required": [
+        "cell",
+        "execution_count"
+      ],
+      "additionalProperties": false
+    },
+    "Snapshot": {
+      "description": "Everything the kernel knows, sent after a handshake.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "snapshot"
+        },
+        "session": {
+          "type": "string"
+        },
+        "policy": {
+          "$ref": "#/$defs/PolicyView"
+        },
+        "cells": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/CellReport"
+          }
+        },
+        "order": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/Run"
+          }
+        }
+      },
+      "required": [
+        "type",
+        "session",
+        "policy",
+        "cells",
+        "order"
+      ],
+      "additionalProperties": false
     },
     "Update": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "update"
-            ]
-          },
-          "required": true
+      "description": "Only what changed: the cell that ran, the cells whose reports changed, the policy if it changed.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "update"
         },
-        {
-          "name": "session",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "session": {
+          "type": "string"
         },
-        {
-          "name": "seq",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
+        "seq": {
+          "type": "integer"
         },
-        {
-          "name": "run",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "ref",
-                "name": "Run"
-              },
-              {
-                "kind": "null"
-              }
-            ]
+        "run": {
+          "if": {
+            "type": "null"
           },
-          "required": true
+          "else": {
+            "$ref": "#/$defs/Run"
+          }
         },
-        {
-          "name": "cells",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "CellReport"
-            }
-          },
-          "required": true
+        "cells": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/CellReport"
+          }
         },
-        {
-          "name": "policy",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "ref",
-                "name": "PolicyView"
-              },
-              {
-                "kind": "null"
-              }
-            ]
+        "policy": {
+          "if": {
+            "type": "null"
           },
-          "required": true
+          "else": {
+            "$ref": "#/$defs/PolicyView"
+          }
         }
-      ]
-    },
-    "Provenance": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "provenance"
-            ]
-          },
-          "required": true
-        },
-        {
-          "name": "request",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
-        },
-        {
-          "name": "subject",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "graph",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "ref",
-                "name": "Graph"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
-        },
-        {
-          "name": "error",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        }
-      ]
-    },
-    "Graph": {
-      "fields": [
-        {
-          "name": "nodes",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "GraphNode"
-            }
-          },
-          "required": true
-        },
-        {
-          "name": "edges",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "GraphEdge"
-            }
-          },
-          "required": true
-        },
-        {
-          "name": "focus",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        }
-      ]
+      },
+      "required": [
+        "type",
+        "session",
+        "seq",
+        "run",
+        "cells",
+        "policy"
+      ],
+      "additionalProperties": false
     },
     "GraphNode": {
-      "fields": [
-        {
-          "name": "id",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+      "description": "A value in a provenance graph.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
         },
-        {
-          "name": "name",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "name": {
+          "type": "string"
         },
-        {
-          "name": "op",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "op": {
+          "type": "string"
         },
-        {
-          "name": "kind",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "kind": {
+          "type": "string"
         },
-        {
-          "name": "rows",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "rows": {
+          "type": "string"
         },
-        {
-          "name": "taint",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
+        "taint": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
         },
-        {
-          "name": "cell",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "cell": {
+          "type": "string"
         },
-        {
-          "name": "execution_count",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
         },
-        {
-          "name": "line",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "line": {
+          "type": [
+            "integer",
+            "null"
+          ]
         }
-      ]
+      },
+      "required": [
+        "id",
+        "name",
+        "op",
+        "kind",
+        "rows",
+        "taint",
+        "cell",
+        "execution_count",
+        "line"
+      ],
+      "additionalProperties": false
     },
     "GraphEdge": {
-      "fields": [
-        {
-          "name": "source",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+      "description": "``target`` was derived from ``source``.",
+      "type": "object",
+      "properties": {
+        "source": {
+          "type": "string"
         },
-        {
-          "name": "target",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "target": {
+          "type": "string"
         }
-      ]
+      },
+      "required": [
+        "source",
+        "target"
+      ],
+      "additionalProperties": false
     },
-    "ExportResult": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "export_result"
-            ]
-          },
-          "required": true
+    "Graph": {
+      "description": "A value and what it came from: sources \u2192 cells \u2192 operations \u2192 value.",
+      "type": "object",
+      "properties": {
+        "nodes": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/GraphNode"
+          }
         },
-        {
-          "name": "request",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
+        "edges": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/GraphEdge"
+          }
         },
-        {
-          "name": "available",
-          "spec": {
-            "kind": "bool"
-          },
-          "required": true
-        },
-        {
-          "name": "ok",
-          "spec": {
-            "kind": "bool"
-          },
-          "required": true
-        },
-        {
-          "name": "files",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
-        },
-        {
-          "name": "reasons",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
-        },
-        {
-          "name": "message",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
-        },
-        {
-          "name": "blocking",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "ref",
-              "name": "BlockingCell"
-            }
-          },
-          "required": true
+        "focus": {
+          "type": "string"
         }
-      ]
+      },
+      "required": [
+        "nodes",
+        "edges",
+        "focus"
+      ],
+      "additionalProperties": false
+    },
+    "Provenance": {
+      "description": "The answer to ``explain``: a graph, or an error saying why there is none.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "provenance"
+        },
+        "request": {
+          "type": "integer"
+        },
+        "subject": {
+          "type": "string"
+        },
+        "graph": {
+          "if": {
+            "type": "null"
+          },
+          "else": {
+            "$ref": "#/$defs/Graph"
+          }
+        },
+        "error": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "request",
+        "subject",
+        "graph",
+        "error"
+      ],
+      "additionalProperties": false
     },
     "BlockingCell": {
-      "fields": [
-        {
-          "name": "cell",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+      "description": "A cell whose findings stop the export: its id, execution count and rule ids (each once).",
+      "type": "object",
+      "properties": {
+        "cell": {
+          "type": "string"
         },
-        {
-          "name": "execution_count",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
         },
-        {
-          "name": "rules",
-          "spec": {
-            "kind": "list",
-            "item": {
-              "kind": "str"
-            }
-          },
-          "required": true
+        "rules": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
         }
-      ]
+      },
+      "required": [
+        "cell",
+        "execution_count",
+        "rules"
+      ],
+      "additionalProperties": false
+    },
+    "ExportResult": {
+      "description": "The answer to ``export``: the files written, or why export refused or is not available.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "export_result"
+        },
+        "request": {
+          "type": "integer"
+        },
+        "available": {
+          "type": "boolean"
+        },
+        "ok": {
+          "type": "boolean"
+        },
+        "files": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "reasons": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "message": {
+          "type": "string"
+        },
+        "blocking": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/BlockingCell"
+          },
+          "default": []
+        }
+      },
+      "required": [
+        "type",
+        "request",
+        "available",
+        "ok",
+        "files",
+        "reasons",
+        "message",
+        "blocking"
+      ],
+      "additionalProperties": false
     },
     "ErrorReply": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "error"
-            ]
-          },
-          "required": true
+      "description": "A browser message the kernel rejected, and why.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "error"
         },
-        {
-          "name": "request",
-          "spec": {
-            "kind": "union",
-            "options": [
-              {
-                "kind": "int"
-              },
-              {
-                "kind": "null"
-              }
-            ]
-          },
-          "required": true
+        "request": {
+          "type": [
+            "integer",
+            "null"
+          ]
         },
-        {
-          "name": "message",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+        "message": {
+          "type": "string"
         }
-      ]
+      },
+      "required": [
+        "type",
+        "request",
+        "message"
+      ],
+      "additionalProperties": false
     },
     "BrowserHello": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "hello"
-            ]
-          },
-          "required": true
+      "description": "The browser's side of the handshake: the kernel answers with hello and a snapshot.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "hello"
         },
-        {
-          "name": "protocol",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
+        "protocol": {
+          "type": "integer"
         }
-      ]
+      },
+      "required": [
+        "type",
+        "protocol"
+      ],
+      "additionalProperties": false
     },
     "SetMode": {
-      "fields": [
-        {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "set_mode"
-            ]
-          },
-          "required": true
+      "description": "Switch leakguard's mode.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "set_mode"
         },
-        {
-          "name": "mode",
-          "spec": {
-            "kind": "ref",
-            "name": "Mode"
-          },
-          "required": true
+        "mode": {
+          "$ref": "#/$defs/Mode"
         }
-      ]
+      },
+      "required": [
+        "type",
+        "mode"
+      ],
+      "additionalProperties": false
     },
     "Explain": {
-      "fields": [
+      "description": "Ask for the provenance of a variable (an identifier) or a lineage node (``n12``).",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "explain"
+        },
+        "request": {
+          "type": "integer"
+        },
+        "name": {
+          "type": "string",
+          "maxLength": 10000
+        }
+      },
+      "required": [
+        "type",
+        "request",
+        "name"
+      ],
+      "additionalProperties": false
+    },
+    "Export": {
+      "description": "Export the saved notebook (a file name in the kernel's working folder).",
+      "type": "object",
+      "properties": {
+        "type": {
+          "const": "export"
+        },
+        "request": {
+          "type": "integer"
+        },
+        "notebook": {
+          "type": "string",
+          "maxLength": 10000
+        },
+        "name": {
+          "type": "string",
+          "maxLength": 10000
+        },
+        "drop_leaky": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "type",
+        "request",
+        "notebook"
+      ],
+      "additionalProperties": false
+    },
+    "KernelMessage": {
+      "oneOf": [
         {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "explain"
-            ]
-          },
-          "required": true
+          "$ref": "#/$defs/KernelHello"
         },
         {
-          "name": "request",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
+          "$ref": "#/$defs/Snapshot"
         },
         {
-          "name": "name",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+          "$ref": "#/$defs/Update"
+        },
+        {
+          "$ref": "#/$defs/Provenance"
+        },
+        {
+          "$ref": "#/$defs/ExportResult"
+        },
+        {
+          "$ref": "#/$defs/ErrorReply"
         }
       ]
     },
-    "Export": {
-      "fields": [
+    "BrowserMessage": {
+      "oneOf": [
         {
-          "name": "type",
-          "spec": {
-            "kind": "literal",
-            "values": [
-              "export"
-            ]
-          },
-          "required": true
+          "$ref": "#/$defs/BrowserHello"
         },
         {
-          "name": "request",
-          "spec": {
-            "kind": "int"
-          },
-          "required": true
+          "$ref": "#/$defs/SetMode"
         },
         {
-          "name": "notebook",
-          "spec": {
-            "kind": "str"
-          },
-          "required": true
+          "$ref": "#/$defs/Explain"
         },
         {
-          "name": "name",
-          "spec": {
-            "kind": "str"
-          },
-          "required": false
-        },
-        {
-          "name": "drop_leaky",
-          "spec": {
-            "kind": "bool"
-          },
-          "required": false
+          "$ref": "#/$defs/Export"
         }
       ]
     }
   }
-} as const;
+};
+
+/** The notebook's metadata.leakguard record as JSON Schema (draft 2020-12). */
+export const RECORD_SCHEMA = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "urn:leakguard:notebook-record:1",
+  "title": "leakguard's record in a notebook's metadata (metadata.leakguard)",
+  "$ref": "#/$defs/NotebookRecord",
+  "$defs": {
+    "Severity": {
+      "enum": [
+        "error",
+        "warning",
+        "info"
+      ]
+    },
+    "Mode": {
+      "enum": [
+        "warn",
+        "block",
+        "safe"
+      ]
+    },
+    "RecordedFinding": {
+      "description": "A finding as the notebook's metadata keeps it (compact: no provenance).",
+      "type": "object",
+      "properties": {
+        "cell": {
+          "type": "string"
+        },
+        "execution_count": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "line": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "rule": {
+          "type": "string"
+        },
+        "severity": {
+          "$ref": "#/$defs/Severity"
+        },
+        "subject": {
+          "type": "string"
+        },
+        "message": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "cell",
+        "execution_count",
+        "line",
+        "rule",
+        "severity",
+        "subject",
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    "NotebookRecord": {
+      "description": "What the sidebar saves as ``metadata.leakguard``: the run order and the findings of the session.",
+      "type": "object",
+      "properties": {
+        "protocol": {
+          "type": "integer"
+        },
+        "session": {
+          "type": "string"
+        },
+        "order": {
+          "type": "array",
+          "items": {
+            "type": "array",
+            "prefixItems": [
+              {
+                "type": "string"
+              },
+              {
+                "type": [
+                  "integer",
+                  "null"
+                ]
+              }
+            ],
+            "items": false,
+            "minItems": 2
+          }
+        },
+        "findings": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/RecordedFinding"
+          }
+        }
+      },
+      "required": [
+        "protocol",
+        "session",
+        "order",
+        "findings"
+      ],
+      "additionalProperties": false
+    }
+  }
+};

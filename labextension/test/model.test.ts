@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LeakguardState, ORDER_LIMIT, groupsInNotebookOrder } from '../src/model';
 import { HELLO, POLICY, report, snapshot } from './fixtures';
+import { validateNotebookRecord } from '../src/validate';
 
 function update(seq: number, cells = [report('c2')], extra: object = {}) {
   return {
@@ -79,6 +80,8 @@ describe('LeakguardState', () => {
       ['c2', 'peek-holdout']
     ]);
     expect(Object.keys(record?.findings[0] ?? {})).not.toContain('provenance');
+    // what `leakguard check` and `export` read back: the declared record, checked by its JSON Schema
+    expect(validateNotebookRecord(record)).toEqual({ ok: true, value: record });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateBrowserMessage, validateKernelMessage } from '../src/validate';
+import { validateBrowserMessage, validateKernelMessage, validateNotebookRecord } from '../src/validate';
 import { HELLO, report, snapshot } from './fixtures';
 
 describe('validateKernelMessage', () => {
@@ -31,7 +31,11 @@ describe('validateBrowserMessage', () => {
     expect(validateBrowserMessage({ type: 'set_mode', mode: 'safe' }).ok).toBe(true);
     expect(validateBrowserMessage({ type: 'set_mode', mode: 'off' }).ok).toBe(false);
     expect(validateBrowserMessage({ type: 'export', request: 1, notebook: 'a.ipynb' }).ok).toBe(true);
-    expect(validateBrowserMessage({ type: 'export', request: 1 }).ok).toBe(false);
+    expect(validateBrowserMessage({ type: 'export', request: 1 })).toEqual({
+      ok: false,
+      error: 'export: missing field notebook'
+    });
+    expect(validateBrowserMessage({ type: 'explain', request: 1, name: 'x'.repeat(10_001) }).ok).toBe(false);
   });
 });
 
@@ -55,5 +59,36 @@ describe('kernels that predate title/detail/blocked, checking and blocking', () 
   it('still rejects a wrong type in a new field', () => {
     const bad = snapshot([{ ...report('c1'), findings: [{ ...report('c1').findings[0]!, blocked: 'yes' as unknown as boolean }] }]);
     expect(validateKernelMessage(bad).ok).toBe(false);
+  });
+});
+
+describe('a null-or-object field (if null, else the object)', () => {
+  it('accepts null, fills defaults in the object, and reports errors inside it with their path', () => {
+    const { checking: _c, ...oldPolicy } = (snapshot([]) as { policy: object & { checking: string[] } }).policy;
+    const base = { type: 'update', session: 's1', seq: 1, run: null, cells: [] };
+    expect(validateKernelMessage({ ...base, policy: null }).ok).toBe(true);
+    const checked = validateKernelMessage({ ...base, policy: oldPolicy });
+    expect(checked.ok && checked.value.type === 'update' && checked.value.policy?.checking).toEqual([]);
+    expect(validateKernelMessage({ ...base, policy: { ...oldPolicy, mode: 'off' } })).toEqual({
+      ok: false,
+      error: 'update.policy.mode: expected one of warn, block, safe'
+    });
+    expect(validateKernelMessage({ ...base, run: 'c1', policy: null })).toEqual({
+      ok: false,
+      error: 'update.run: expected an object'
+    });
+  });
+});
+
+describe('validateNotebookRecord', () => {
+  it('checks the record the sidebar saves in the notebook', () => {
+    const record = { protocol: 1, session: 's', order: [['c1', 1], ['c2', null]], findings: [] };
+    expect(validateNotebookRecord(record).ok).toBe(true);
+    expect(validateNotebookRecord({ ...record, order: [['c1']] }).ok).toBe(false);
+    expect(validateNotebookRecord({ ...record, order: [['c1', 1, 2]] }).ok).toBe(false);
+    expect(validateNotebookRecord({ ...record, extra: 1 })).toEqual({
+      ok: false,
+      error: 'metadata.leakguard: unknown field(s) extra'
+    });
   });
 });

@@ -13,13 +13,11 @@ closes comms it does not know), the next cell opens a fresh one.
 
 from __future__ import annotations
 
-import importlib
 import keyword
 import logging
 import os
 import re
 import threading
-import types
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -301,19 +299,10 @@ def _running_cell(shell: Any) -> m.Run | None:
 
 
 def find_export() -> Callable[..., Any] | None:
-    """``leakguard.export`` if this leakguard has it (a function, or a module with an ``export`` function).
+    """The function ``leakguard.export`` if this leakguard has it.
 
     The comm never calls it (export runs in a separate process: ``kernel/export_request.py``); the
     browser test asks it whether export exists.
     """
     target: Any = getattr(leakguard, "export", None)
-    if target is None:
-        try:
-            target = importlib.import_module("leakguard.export")
-        except ModuleNotFoundError as exc:
-            if exc.name == "leakguard.export":
-                return None
-            raise
-    if isinstance(target, types.ModuleType):
-        target = getattr(target, "export", None)
     return target if callable(target) else None

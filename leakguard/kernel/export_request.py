@@ -2,7 +2,7 @@
 
 A browser message must never make the kernel run code (docs/sidebar.md). Export runs the
 notebook's load step to record its inputs, which is the notebook's code, so the kernel only
-checks the request and starts ``python -m leakguard.export.worker`` with a time limit; the
+checks the request and starts ``python -m leakguard.pipeline.worker`` with a time limit; the
 user's namespace, lineage and imports are left alone.
 
 The folder rule: the *root* is the kernel's working folder when leakguard was loaded (Jupyter
@@ -66,7 +66,7 @@ def notebook_path(notebook: str, root: Path) -> Path:
 
 def export_available() -> bool:
     """Whether this leakguard has export."""
-    return importlib.util.find_spec("leakguard.export.api") is not None
+    return importlib.util.find_spec("leakguard.pipeline.api") is not None
 
 
 def run_export(request: int, notebook: str, root: Path, *, drop_leaky: bool = False, name: str | None = None,
@@ -100,7 +100,7 @@ def _run_worker(path: Path, root: Path, drop_leaky: bool, name: str | None, time
         errors = Path(tmp) / "stderr.txt"
         # -P: the root is not put first on the path, so a file there named like a module (argparse.py,
         # leakguard/) cannot stand in for it; the worker appends the root last for the notebook's own helpers
-        command = [sys.executable, "-P", "-m", "leakguard.export.worker", str(path), str(result)]
+        command = [sys.executable, "-P", "-m", "leakguard.pipeline.worker", str(path), str(result)]
         command += ["--drop-leaky"] if drop_leaky else []
         command += [f"--name={name}"] if name else []
         with errors.open("wb") as err:
@@ -149,7 +149,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 def _fill(reply: m.ExportResult, payload: dict[str, Any]) -> None:
     """The reply from the worker's ``ExportResult.to_dict()``: one short message, the cells that refused it."""
-    from leakguard.export.slicing import LEAKY_REFUSAL
+    from leakguard.pipeline.slicing import LEAKY_REFUSAL
 
     status = str(payload.get("status", "error"))
     reply["ok"] = bool(payload.get("ok", False))

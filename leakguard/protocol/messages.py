@@ -6,7 +6,12 @@ mode change altered), ``provenance`` and ``export_result`` (answers), ``error``.
 Browser → kernel: ``hello``, ``set_mode``, ``explain``, ``export``. None of them carries
 code; the kernel validates each against these declarations before acting on it.
 
-Bump ``PROTOCOL_VERSION`` whenever a message changes shape.
+The record the sidebar saves in the notebook (``metadata.leakguard``, read back by
+``leakguard check`` and ``leakguard export``) is declared here too: ``NotebookRecord``.
+
+Bump ``PROTOCOL_VERSION`` whenever a message changes shape. A field added later, which
+kernels already shipped do not send, goes in ``LATER_FIELDS`` with what its absence means:
+the browser fills it in (the JSON Schema's ``default``) before checking.
 """
 
 
@@ -238,6 +243,38 @@ class Export(TypedDict):
     drop_leaky: NotRequired[bool]
 
 
+# -- the notebook's metadata ------------------------------------------------------------------
+
+
+class RecordedFinding(TypedDict):
+    """A finding as the notebook's metadata keeps it (compact: no provenance)."""
+
+    cell: str
+    execution_count: int | None
+    line: int | None
+    rule: str
+    severity: Severity
+    subject: str
+    message: str
+
+
+class NotebookRecord(TypedDict):
+    """What the sidebar saves as ``metadata.leakguard``: the run order and the findings of the session."""
+
+    protocol: int
+    session: str
+    order: list[tuple[str, int | None]]
+    findings: list[RecordedFinding]
+
+
 KERNEL_MESSAGES: tuple[type, ...] = (KernelHello, Snapshot, Update, Provenance, ExportResult, ErrorReply)
 BROWSER_MESSAGES: tuple[type, ...] = (BrowserHello, SetMode, Explain, Export)
 ALIASES: dict[str, object] = {"Severity": Severity, "Mode": Mode}
+RECORDS: tuple[type, ...] = (NotebookRecord,)
+
+# Fields kernels already shipped do not send, and what their absence means (the browser fills them in).
+LATER_FIELDS: dict[str, dict[str, object]] = {
+    "Finding": {"title": "", "detail": "", "blocked": False},
+    "PolicyView": {"checking": []},
+    "ExportResult": {"blocking": []},
+}

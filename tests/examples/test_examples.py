@@ -160,7 +160,7 @@ def test_sql_safe_mode_says_which_query_ran(runs: Runs, workdir: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPORTED))
 def test_exported_clean_twin_reproduces_the_notebooks_metric(name: str, runs: Runs, workdir: Path) -> None:
-    from leakguard.export import export
+    from leakguard.pipeline.api import export
 
     expected = runs.metric(name)
     result = export(workdir / f"{name}.ipynb", output_dir=workdir / "pipelines")

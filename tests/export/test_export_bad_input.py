@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leakguard.export import export
+from leakguard.pipeline.api import export
 from tests.export.helpers import CHURN, POLICY, write_events, write_notebook
 
 MODEL = ("from sklearn.linear_model import LogisticRegression\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from leakguard.export.api import export
+from leakguard.pipeline.api import export
 from tests.export.helpers import CHURN, write_events, write_notebook
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import leakguard._hooks
-from leakguard.export import export
+from leakguard.pipeline.api import export
 from tests.export.helpers import import_pipeline, write_events, write_notebook
 
 RICH = [

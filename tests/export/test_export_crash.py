@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from leakguard.export import export
+from leakguard.pipeline.api import export
 from tests.export.helpers import CHURN, ROOT, write_events, write_notebook
 
 pytestmark = pytest.mark.slow
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 # final name): n=2 dies after the lock is in place, with the module's temporary file written.
 KILLED_EXPORT = textwrap.dedent("""
     import os, signal, sys
-    import leakguard.export.versions as versions
-    from leakguard.export import export
+    import leakguard.pipeline.versions as versions
+    from leakguard.pipeline.api import export
     real_link, calls = os.link, []
     def link(src, dst):
         calls.append(dst)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from leakguard.export.notebook import read_notebook
-from leakguard.export.slicing import plan
+from leakguard.pipeline.notebook import read_notebook
+from leakguard.pipeline.slicing import plan
 from tests.export.helpers import FIXTURES, POLICY, read_fixture, write_notebook
 
 CASES = sorted(FIXTURES.glob("*.cells"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from leakguard.export import export
+from leakguard.pipeline.api import export
 from tests.export.helpers import ROOT, write_events
 
 TOLERANCE = 1e-12

@@ -10,8 +10,8 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
-from leakguard.export import export
-from leakguard.export.runtime import InputChangedWarning, InputSchemaError
+from leakguard.pipeline.api import export
+from leakguard.pipeline.runtime import InputChangedWarning, InputSchemaError
 from tests.export.helpers import CHURN, import_pipeline, make_events, write_events, write_notebook
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from leakguard.export import export
-from leakguard.export.versions import VersionError, write_version
+from leakguard.pipeline.api import export
+from leakguard.pipeline.versions import VersionError, write_version
 from tests.export.helpers import CHURN, write_events, write_notebook
 
 

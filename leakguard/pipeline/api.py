@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from leakguard.export.slicing import Decision
+from leakguard.pipeline.slicing import Decision
 
 
 @dataclasses.dataclass(slots=True)
@@ -129,10 +129,10 @@ def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[st
     write: see ``ExportResult.status`` (``error``) and ``reasons``.
     With ``diff`` nothing is written; ``ExportResult.diff`` shows what a new version would change.
     """
-    from leakguard.export.notebook import NotebookError, read_notebook
-    from leakguard.export.schema import ProfileError
-    from leakguard.export.slicing import plan
-    from leakguard.export.versions import VersionError
+    from leakguard.pipeline.notebook import NotebookError, read_notebook
+    from leakguard.pipeline.schema import ProfileError
+    from leakguard.pipeline.slicing import plan
+    from leakguard.pipeline.versions import VersionError
 
     start = time.perf_counter()
     path = Path(notebook)
@@ -175,12 +175,12 @@ def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[st
 
 def _build(result: ExportResult, p: Any, out: Path, name: str, diff: bool) -> None:
     import leakguard
-    from leakguard.export.codegen import Header, generate, generate_loader
-    from leakguard.export.params import find_params
-    from leakguard.export.phases import layout
-    from leakguard.export.schema import hash_input, load_schemas
-    from leakguard.export.versions import diff as diff_text
-    from leakguard.export.versions import next_version, read_lock, versions, write_version
+    from leakguard.pipeline.codegen import Header, generate, generate_loader
+    from leakguard.pipeline.params import find_params
+    from leakguard.pipeline.phases import layout
+    from leakguard.pipeline.schema import hash_input, load_schemas
+    from leakguard.pipeline.versions import diff as diff_text
+    from leakguard.pipeline.versions import next_version, read_lock, versions, write_version
 
     nb = p.notebook
     folder = out / name

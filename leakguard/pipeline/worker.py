@@ -1,4 +1,4 @@
-"""``python -m leakguard.export.worker NOTEBOOK RESULT [--drop-leaky] [--name NAME]``: one export, in a process of its own.
+"""``python -m leakguard.pipeline.worker NOTEBOOK RESULT [--drop-leaky] [--name NAME]``: one export, in a process of its own.
 
 The sidebar's export runs here rather than in the kernel: export runs the notebook's load
 step to hash and profile its inputs, and that is the notebook's own code; the kernel must
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Export, write the result as JSON to RESULT; 0 when the result was written, 2 when it could not be."""
-    parser = argparse.ArgumentParser(prog="python -m leakguard.export.worker")
+    parser = argparse.ArgumentParser(prog="python -m leakguard.pipeline.worker")
     parser.add_argument("notebook")
     parser.add_argument("result")
     parser.add_argument("--drop-leaky", action="store_true")
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # installed packages, so the notebook's own helpers resolve without shadowing anything
     sys.path.append(os.getcwd())
     try:
-        from leakguard.export.api import export
+        from leakguard.pipeline.api import export
 
         payload = export(args.notebook, drop_leaky=args.drop_leaky, name=args.name).to_dict()
     except Exception as exc:  # export reports what it can; anything else is still one answer for the kernel

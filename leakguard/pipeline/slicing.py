@@ -17,8 +17,8 @@ import builtins
 import dataclasses
 import re
 
-from leakguard.export.notebook import CellFinding, CodeCell, Notebook
-from leakguard.export.statements import Aliases, Stmt, fitted_names, statements
+from leakguard.pipeline.notebook import CellFinding, CodeCell, Notebook
+from leakguard.pipeline.statements import Aliases, Stmt, fitted_names, statements
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__"}
 # The start of the refusal for cells with findings (the sidebar shows those cells instead of this text).

@@ -13,11 +13,11 @@ import io
 import re
 import tokenize
 
-from leakguard.export.imports import import_block
-from leakguard.export.params import Param, Params, render
-from leakguard.export.phases import RESERVED, STEPS, Layout, Step
-from leakguard.export.slicing import Plan
-from leakguard.export.statements import Stmt
+from leakguard.pipeline.imports import import_block
+from leakguard.pipeline.params import Param, Params, render
+from leakguard.pipeline.phases import RESERVED, STEPS, Layout, Step
+from leakguard.pipeline.slicing import Plan
+from leakguard.pipeline.statements import Stmt
 
 LINE = 88
 INDENT = "    "
@@ -85,7 +85,7 @@ def _docstring(h: Header) -> str:
 
 
 def _imports(lay: Layout, params: Params, needed: set[str] | None = None) -> str:
-    texts = ["from typing import Any", "from leakguard.export import runtime as lg_runtime"]
+    texts = ["from typing import Any", "from leakguard.pipeline import runtime as lg_runtime"]
     if any(x.role in ("input", "output") and _relative(str(x.value)) for x in params.params):
         texts.append("from pathlib import Path")
     for s in lay.imports:

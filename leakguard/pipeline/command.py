@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the export; 0 exported (or unchanged), 1 refused for leakage findings, 2 any other problem."""
-    from leakguard.export.api import export
+    from leakguard.pipeline.api import export
 
     result = export(args.notebook, output_dir=args.output_dir, name=args.name, drop_leaky=args.drop_leaky,
                     outputs=tuple(args.outputs), diff=args.diff)

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from leakguard.export.runtime import column_kind, file_sha256
+from leakguard.pipeline.runtime import column_kind, file_sha256
 
 MAX_CATEGORIES = 50
 

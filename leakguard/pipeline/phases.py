@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from leakguard.export.slicing import END, Plan
-from leakguard.export.statements import Stmt
+from leakguard.pipeline.slicing import END, Plan
+from leakguard.pipeline.statements import Stmt
 
 STEPS = ("load", "features", "train", "evaluate")
 RESERVED = frozenset({

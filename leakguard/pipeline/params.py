@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from leakguard.export.phases import RESERVED, Layout
-from leakguard.export.slicing import Plan
-from leakguard.export.statements import Stmt, root_name
 from leakguard.lineage.events import Query, Read
+from leakguard.pipeline.phases import RESERVED, Layout
+from leakguard.pipeline.slicing import Plan
+from leakguard.pipeline.statements import Stmt, root_name
 
 _SEED_KEYWORDS = ("random_state", "seed", "random_seed")
 _SPLIT_KEYWORDS = ("test_size", "train_size")
@@ -197,7 +197,7 @@ def _estimator_call(call: ast.Call) -> bool:
 
 def _write_target(call: ast.Call) -> ast.Constant | None:
     """The path literal a writing call writes to, if it is a literal."""
-    from leakguard.export.statements import WRITE_METHODS
+    from leakguard.pipeline.statements import WRITE_METHODS
 
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""

@@ -7,7 +7,7 @@ Export slices statements, not lines: each top-level statement of each cell becom
 magic, inspection, policy, global state, code) and the lineage events the static engine
 placed on its lines (reads, fits, evaluations, splits).
 
->>> from leakguard.export.notebook import CodeCell
+>>> from leakguard.pipeline.notebook import CodeCell
 >>> cell = CodeCell(1, "c1", "import pandas as pd\\ndf = pd.read_csv('a.csv')\\ndf.head()\\n", "", None)
 >>> [(s.kind, sorted(s.defs), sorted(s.uses)) for s in statements([cell], Aliases())]
 [('import', ['pd'], []), ('code', ['df'], ['pd']), ('inspection', [], ['df'])]
@@ -20,8 +20,8 @@ import dataclasses
 import symtable
 from collections.abc import Iterable, Iterator
 
-from leakguard.export.notebook import CodeCell
 from leakguard.lineage.events import Evaluate, Event, Fit, Query, Read, Split
+from leakguard.pipeline.notebook import CodeCell
 from leakguard.static.sources import MAGIC_CALL
 
 # Calls whose result is only looked at (their statement is inspection when nothing else happens).

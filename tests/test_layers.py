@@ -1,0 +1,191 @@
+"""The package's layers hold: no module imports a layer above its own, and no new import cycle between packages.
+
+Layers, bottom up (issue 14): the core (policy, findings, lineage, rules, catalog: no engine
+or face above them), SQL analysis, the engines (kernel, static, export's pipeline, the SQL
+guard's kernel side), the faces (the ``leakguard`` API, CLI, widgets, the comm protocol, the
+kernel's comm, display, magics, extension). Every import counts: module level, inside a
+function, under ``TYPE_CHECKING``. Today's exceptions are listed below; both lists may only
+shrink (an entry that is no longer needed fails too, so the fix removes it).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "leakguard"
+
+# bottom up; a module belongs to the layer of its longest matching prefix
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("core", ("leakguard.errors", "leakguard.tracebacks", "leakguard.finding", "leakguard.policy",
+              "leakguard.catalog", "leakguard.lineage", "leakguard.rules", "leakguard.splitting",
+              "leakguard._hooks")),
+    ("sql analysis", ("leakguard.sql",)),
+    ("engines", ("leakguard.kernel", "leakguard.static", "leakguard.pipeline", "leakguard.runner",
+                 "leakguard.sql.guard", "leakguard.sql.kernel", "leakguard.sql.lineage", "leakguard.sql.state",
+                 "leakguard.sql.magic", "leakguard.sql.sqlite_guard", "leakguard.sql.duckframes")),
+    ("faces", ("leakguard", "leakguard.cli", "leakguard.widgets", "leakguard.protocol", "leakguard.kernel.comm",
+               "leakguard.kernel.display", "leakguard.kernel.magics", "leakguard.kernel.extension",
+               "leakguard.kernel.export_request")),
+)
+
+# (importer, imported) pairs that go up a layer today
+UPWARD_ALLOWED: frozenset[tuple[str, str]] = frozenset({
+    ("leakguard.kernel.session", "leakguard.kernel.display"),  # the session shows each cell's findings
+    ("leakguard.runner", "leakguard.kernel.display"),
+    ("leakguard.pipeline.api", "leakguard"),  # __version__ lives in the API module
+    ("leakguard.static.report", "leakguard"),  # __version__
+    ("leakguard.splitting", "leakguard.kernel.frames"),  # which library a frame is from
+    ("leakguard.sql.sqlite_guard", "leakguard.kernel.extension"),  # whether leakguard is loaded
+})
+
+# groups of packages (leakguard.<name>) that import each other today, cycles included
+CYCLES_ALLOWED: frozenset[frozenset[str]] = frozenset({
+    frozenset({"leakguard", "leakguard.kernel", "leakguard.pipeline", "leakguard.runner", "leakguard.splitting",
+               "leakguard.sql", "leakguard.static", "leakguard.widgets", "leakguard._hooks"}),
+    frozenset({"leakguard.finding", "leakguard.lineage", "leakguard.rules", "leakguard.errors",
+               "leakguard.policy"}),
+})
+
+# the imports between packages inside those groups: a new one is a new way round a cycle
+_K, _S = "leakguard.kernel", "leakguard.static"
+CYCLE_EDGES_ALLOWED: frozenset[tuple[str, str]] = frozenset({
+    ("leakguard", "leakguard._hooks"), ("leakguard", _K), ("leakguard", "leakguard.pipeline"),
+    ("leakguard", "leakguard.splitting"), ("leakguard", "leakguard.widgets"),
+    ("leakguard._hooks", "leakguard.splitting"),
+    (_K, "leakguard"), (_K, "leakguard._hooks"), (_K, "leakguard.pipeline"), (_K, "leakguard.splitting"),
+    (_K, "leakguard.sql"),
+    ("leakguard.pipeline", "leakguard"), ("leakguard.pipeline", _S),
+    ("leakguard.runner", _K), ("leakguard.runner", _S),
+    ("leakguard.splitting", "leakguard._hooks"), ("leakguard.splitting", _K),
+    ("leakguard.sql", _K),
+    (_S, "leakguard"), (_S, "leakguard.runner"), (_S, "leakguard.splitting"), (_S, "leakguard.sql"),
+    ("leakguard.widgets", "leakguard._hooks"), ("leakguard.widgets", _K),
+    ("leakguard.errors", "leakguard.finding"), ("leakguard.finding", "leakguard.lineage"),
+    ("leakguard.lineage", "leakguard.finding"), ("leakguard.lineage", "leakguard.policy"),
+    ("leakguard.lineage", "leakguard.rules"), ("leakguard.policy", "leakguard.errors"),
+    ("leakguard.rules", "leakguard.finding"), ("leakguard.rules", "leakguard.lineage"),
+})
+
+
+def modules() -> dict[str, Path]:
+    """``{"leakguard.kernel.session": path, ...}`` for every module of the package."""
+    found: dict[str, Path] = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def imports(name: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
+    """The leakguard modules ``name`` imports, wherever the import statement is."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            # `from leakguard import _hooks` imports the module leakguard._hooks
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        else:
+            continue
+        for written in targets:
+            target = written
+            while target and target not in known:  # `import leakguard.kernel.session.X` names a module's attribute
+                target = target.rpartition(".")[0]
+            if target.startswith("leakguard"):
+                yield target
+
+
+def layer(name: str) -> int:
+    """The index of the layer of ``name`` (its longest matching prefix)."""
+    best, length = -1, -1
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > length:
+                best, length = index, len(prefix)
+    assert best >= 0, f"{name} is in no layer: add it to LAYERS"
+    return best
+
+
+def edges() -> set[tuple[str, str]]:
+    known = modules()
+    return {(name, target) for name, path in known.items() for target in imports(name, path, known)
+            if target != name}
+
+
+def package_of(name: str) -> str:
+    return ".".join(name.split(".")[:2])
+
+
+def cyclic_groups(pairs: set[tuple[str, str]]) -> set[frozenset[str]]:
+    """The strongly connected groups (more than one package) of the package graph."""
+    graph: dict[str, set[str]] = {}
+    for a, b in pairs:
+        graph.setdefault(a, set()).add(b)
+        graph.setdefault(b, set())
+    reach = {start: _reachable(graph, start) for start in graph}
+    groups = {frozenset(n for n in graph if n in reach[start] and start in reach[n]) | {start}
+              for start in graph}
+    return {g for g in groups if len(g) > 1}
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in graph[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return seen
+
+
+def test_every_module_has_a_layer() -> None:
+    for name in modules():
+        layer(name)
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    upward = {(a, b) for a, b in edges() if layer(b) > layer(a)}
+    new = sorted(upward - UPWARD_ALLOWED)
+    assert not new, "imports up a layer (move the shared code down, or pass it in): " + ", ".join(
+        f"{a} -> {b} ({LAYERS[layer(a)][0]} -> {LAYERS[layer(b)][0]})" for a, b in new)
+    gone = sorted(UPWARD_ALLOWED - upward)
+    assert not gone, f"no longer imported: remove from UPWARD_ALLOWED: {gone}"
+    assert len(UPWARD_ALLOWED) == 6  # only ever lowered
+
+
+def test_no_new_import_cycle_between_packages() -> None:
+    groups = cyclic_groups({(package_of(a), package_of(b)) for a, b in edges()
+                            if package_of(a) != package_of(b)})
+    new = [sorted(g) for g in groups if not any(g <= allowed for allowed in CYCLES_ALLOWED)]
+    assert not new, f"a new import cycle between packages: {new}"
+    stale = [sorted(a) for a in CYCLES_ALLOWED if a not in groups]
+    assert not stale, f"a cycle shrank or went: update CYCLES_ALLOWED to today's groups: {stale}"
+
+
+def test_no_new_import_between_packages_that_import_each_other() -> None:
+    pairs = {(package_of(a), package_of(b)) for a, b in edges() if package_of(a) != package_of(b)}
+    inside = {(a, b) for a, b in pairs for g in cyclic_groups(pairs) if a in g and b in g}
+    new = sorted(inside - CYCLE_EDGES_ALLOWED)
+    assert not new, f"a new import inside a cycle of packages (pass the value in, or move it down): {new}"
+    gone = sorted(CYCLE_EDGES_ALLOWED - inside)
+    assert not gone, f"no longer imported: remove from CYCLE_EDGES_ALLOWED: {gone}"
+    assert len(CYCLE_EDGES_ALLOWED) == 32  # only ever lowered
+
+
+def test_the_checks_see_function_local_and_relative_imports(tmp_path: Path) -> None:
+    module = tmp_path / "leakguard" / "static" / "probe.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("def f():\n    from leakguard.kernel.comm import find_export\n"
+                      "    from ..widgets import panel\n    from leakguard import _hooks\n", encoding="utf-8")
+    known = {**modules(), "leakguard.static.probe": module}
+    found = set(imports("leakguard.static.probe", module, known))
+    assert found == {"leakguard.kernel.comm", "leakguard.widgets.panel", "leakguard._hooks"}
+    assert layer("leakguard.kernel.comm") > layer("leakguard.static.probe")  # so it would fail the layer test
+    assert cyclic_groups({("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")}) == {frozenset({"a", "b", "c"})}
