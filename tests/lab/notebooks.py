@@ -95,3 +95,22 @@ def write_long(folder: Path, peeks: int = 14) -> Path:
     path = folder / "long.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+def write_retro(folder: Path) -> Path:
+    """No policy: a look at every row, then the split that reveals the holdout (a retroactive peek)."""
+    nb = nbformat.v4.new_notebook(metadata=KERNELSPEC)
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext leakguard\nimport pandas as pd\n"
+                                  "from sklearn.model_selection import train_test_split", id="retro-load"),
+        nbformat.v4.new_code_cell(
+            "df = pd.DataFrame({'churned': [0, 1] * 50, 'plan': ['a', 'b', 'c', 'd'] * 25, 'x': range(100)})",
+            id="retro-data"),
+        nbformat.v4.new_code_cell("df.describe()", id="retro-look"),
+        nbformat.v4.new_code_cell("train, test = train_test_split(df, test_size=0.25, random_state=0)",
+                                  id="retro-split"),
+        nbformat.v4.new_code_cell("train.describe()", id="retro-train"),
+    ]
+    path = folder / "retro.ipynb"
+    nbformat.write(nb, path)
+    return path

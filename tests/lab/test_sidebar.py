@@ -17,7 +17,7 @@ import pytest
 from leakguard.kernel.comm import find_export
 
 from .labpage import SIDEBAR, LabPage
-from .notebooks import HOSTILE, LONG_NAME, write_big, write_hostile, write_long, write_modes
+from .notebooks import HOSTILE, LONG_NAME, write_big, write_hostile, write_long, write_modes, write_retro
 from .ui import box, contrast, in_viewport, inside, overlaps, set_theme
 
 pytestmark = pytest.mark.slow
@@ -326,6 +326,34 @@ def test_safe_notes_and_block_mode(lab, browser, artifacts) -> None:
     assert blocked.count() >= 1, group.inner_text()  # the kernel marks the findings that stopped the call
     assert blocked.first.locator(".lg-blocked").inner_text().lower() == "blocked"
     _shot(page, artifacts, "sidebar-modes")
+    page.close()
+
+
+def test_a_retroactive_peek_lands_on_the_cell_that_looked(lab, browser, artifacts) -> None:
+    """No policy: the split reveals the holdout, and the earlier describe() is listed under its own cell."""
+    write_retro(lab.root)
+    lab.set_settings("leakguard:sidebar", {"autoload": False})
+    page = browser.new_page()
+    lp = LabPage(page)
+    lp.open(lab.url("lab/tree/retro.ipynb?reset"))
+    sidebar = lp.open_sidebar()
+    for index in range(3):  # load, data, the look: nothing is known to be held out yet
+        lp.run_cell(index)
+    lp.wait_connected()
+    page.wait_for_function(f"""() => /\\d+ cells? checked, nothing found/.test(
+        document.querySelector('{SIDEBAR} .lg-clean')?.textContent ?? '')""", timeout=30_000)
+    lp.run_cell(3)  # the split: the look above becomes a peek at the test rows
+    lp.group("retro-look").wait_for(timeout=30_000)
+    lp.run_cell(4)  # exploring the training part stays clean
+    page.wait_for_timeout(1_000)
+    assert lp.rules_by_cell() == {"retro-look": ["peek-holdout"]}
+    line = lp.group("retro-look").get_by_role("button", name=re.compile("peek-holdout"))
+    assert "set aside for testing" in line.inner_text() and "(inferred)" in line.inner_text()
+    holdout = sidebar.locator('.lg-policy dd[data-key="holdout"]')
+    assert holdout.locator(".lg-inferred").inner_text() == "inferred"  # the policy says what it guessed
+    badges = page.locator(".lg-cell-badge").evaluate_all("els => els.map(e => e.dataset.cell)")
+    assert badges == ["retro-look"]  # the badge is on the cell that looked, not on the split
+    _shot(page, artifacts, "sidebar-retro")
     page.close()
 
 
