@@ -43,7 +43,12 @@ Looked = TypeVar("Looked", Inspect, Query)
 _STOPPABLE = (Inspect, Query, Fit, Evaluate)
 # earlier looks kept for retroactive peeks: small frozen events (ids, names), never data
 LOOK_HISTORY = 2_000
-_PEEKS: tuple[Rule, ...] = tuple(r for r in RULES if r.id in (peek_holdout.ID, peek_label.ID))
+# the peek rule each reveal judges earlier looks by: a fit that reveals the label says nothing about which
+# rows are held out (a look it re-judges as a peek at the holdout would name the fit as the splitter)
+_PEEKS: dict[str, tuple[Rule, ...]] = {
+    "holdout": tuple(r for r in RULES if r.id == peek_holdout.ID),
+    "label": tuple(r for r in RULES if r.id == peek_label.ID),
+}
 
 
 def judged(event: Event) -> bool:
@@ -149,7 +154,7 @@ class Recorder:
             # a look at a column or selection of the split's data (``df["x"].describe()``) shares its ancestors
             looked |= {n.id for nid in tuple(looked) for n in self.graph.ancestors(nid)}
             if looked & scope and look.where.cell != reveal.spared_cell:
-                found += [_retro(look, reveal, f) for f in run_rules(self.graph, look, _PEEKS) if f.severity != "info"]
+                found += [_retro(look, reveal, f) for f in run_rules(self.graph, look, _PEEKS.get(reveal.key, ())) if f.severity != "info"]
         return found
 
     def forget_cell(self, cell: str) -> None:

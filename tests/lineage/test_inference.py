@@ -208,3 +208,18 @@ def test_a_test_named_read_holds_holdout_rows_and_is_a_holdout_guess() -> None:
     off = LineageGraph(Policy(infer=False))
     assert Recorder(off, stop=lambda found: None).value(Read("t", "test.csv", "t", Where("c1", 1, 1))).rows.name == "all"
     assert off.inferred.holdout == []
+
+
+def test_a_fit_that_reveals_the_label_never_judges_looks_as_peeks_at_the_holdout(tmp_path: Path) -> None:
+    """The holdout came from a test-named file; the fit reveals only the label, so it names no held-out rows."""
+    script = tmp_path / "kaggle.py"
+    script.write_text(
+        "import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+        "train.describe()\n"
+        "X = train.drop(['churned'], axis=1)\ny = train['churned']\n"
+        "X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=0.2)\n"
+        "model = RandomForestClassifier().fit(X_tr, y_tr)\n", encoding="utf-8")
+    report = check_path(script)
+    assert not [f for f in report.findings if f.rule == "peek-holdout" and ".fit set aside" in f.finding.title]
