@@ -7,12 +7,14 @@ part's object is registered so later cells find its node.
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import NodeId, Split, SplitPart
+from leakguard.lineage.graph import holds_rows
 from leakguard.splitting import looks_like_holdout
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from leakguard.lineage.graph import Node
 
 _RECENT_SUBSETS = 8  # subsets of one parent remembered to pair with a later one
+_MAX_PARENTS = 3  # inputs of a subset tried as its parent
 
 
 def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], method: str, *,
@@ -50,23 +53,81 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
 
 
 def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
-    """Recognise hand-made splits among the values a cell bound: two frames whose rows partition one parent."""
+    """Recognise hand-made splits among the values a cell bound: two frames (or numpy row slices) whose rows
+    partition one parent."""
     for name, node, value in made:
-        if not fr.is_row_data(value) or len(node.inputs) != 1:
+        if not (fr.is_row_data(value) or _is_array(value)):
             continue
-        parent_id = node.inputs[0]
-        parent = s.tracker.object_of(parent_id)
-        siblings = s.subsets.setdefault(parent_id, [])
-        if parent is not None:
-            for sib_id in siblings:
-                sib = s.tracker.object_of(sib_id)
-                if sib is None or sib is value:
-                    continue
-                if fr.partitions(parent, sib, value):
-                    _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
-                    break
-        siblings.append(node.id)
-        del siblings[:-_RECENT_SUBSETS]
+        for parent_id in _parents(s, node):
+            parent = s.tracker.object_of(parent_id)
+            siblings = s.subsets.setdefault(parent_id, [])
+            found = False
+            if parent is not None:
+                for sib_id in siblings:
+                    sib = s.tracker.object_of(sib_id)
+                    if sib is None or sib is value:
+                        continue
+                    if fr.partitions(parent, sib, value) or array_partitions(parent, sib, value):
+                        _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
+                        found = True
+                        break
+            siblings.append(node.id)
+            del siblings[:-_RECENT_SUBSETS]
+            if found:
+                break
+
+
+def _parents(s: Session, node: Node) -> list[NodeId]:
+    """The inputs a subset may have been cut from: its one input, or those holding rows (``df[mask]`` also read
+    ``mask``, ``X[:n]`` read the count ``n``)."""
+    if len(node.inputs) == 1:
+        return list(node.inputs)
+    rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])]
+    return rows[:_MAX_PARENTS]
+
+
+def _is_array(obj: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(obj, np.ndarray) and obj.ndim >= 1
+
+
+def array_partitions(parent: Any, a: Any, b: Any) -> bool:
+    """True when numpy views ``a`` and ``b`` are two blocks of ``parent``'s rows that together make all of them.
+
+    ``X[:n]`` / ``X[n:]`` and ``data[:n, :-1]`` / ``data[n:, :-1]`` are views: where each starts in the
+    parent's memory gives its first row; both must take the same columns with the parent's row step.
+    Copies (fancy indexing) prove nothing here and are left alone.
+    """
+    if not (_is_array(parent) and _is_array(a) and _is_array(b)):
+        return False
+    step = parent.strides[0]
+    if parent.ndim > 2 or min(parent.strides) <= 0 or a.strides != b.strides or a.shape[1:] != b.shape[1:] \
+            or a.strides[0] != step or not a.shape[0] or not b.shape[0] or not a.dtype == b.dtype == parent.dtype:
+        return False
+    base = parent.__array_interface__["data"][0]
+    at_a = _row_and_column(parent, a.__array_interface__["data"][0] - base)
+    at_b = _row_and_column(parent, b.__array_interface__["data"][0] - base)
+    if at_a is None or at_b is None or at_a[1] != at_b[1]:
+        return False  # not inside the parent, or other columns
+    (first, n_first), (second, n_second) = sorted(((at_a[0], a.shape[0]), (at_b[0], b.shape[0])))
+    return first == 0 and first + n_first == second and second + n_second == parent.shape[0]
+
+
+def _row_and_column(parent: Any, offset: int) -> tuple[int, int] | None:
+    """The (row, column) of the element ``offset`` bytes into ``parent`` (C or Fortran order), or None."""
+    if offset < 0:
+        return None
+    if parent.ndim == 1:
+        row, rest = divmod(offset, parent.strides[0])
+        return (row, 0) if not rest and row < parent.shape[0] else None
+    (s_row, s_col), (n_rows, n_cols) = parent.strides, parent.shape
+    if s_row >= s_col:
+        row, rest = divmod(offset, s_row)
+        col, rest = divmod(rest, s_col)
+    else:
+        col, rest = divmod(offset, s_col)
+        row, rest = divmod(rest, s_row)
+    return (row, col) if not rest and row < n_rows and col < n_cols else None
 
 
 def _record_partition(s: Session, parent_id: NodeId, a: tuple[NodeId, Any], b: tuple[NodeId, Any],
