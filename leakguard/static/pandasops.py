@@ -192,7 +192,7 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
     if isinstance(index, Data):
         parent = it.node(d)
         out = it.derive([d], d.kind, label, "drop rows", columns=d.columns)
-        out.origin = (parent, "drop", index.inputs)
+        out.origin = (parent, "drop-draw", index.draw) if index.draw is not None else (parent, "drop", index.inputs)
         return out
     axis = kwargs.get("axis")
     names = const_strings(kwargs.get("columns") or Const(None))

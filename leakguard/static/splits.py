@@ -9,13 +9,15 @@ or by ``iloc[:n]`` / ``iloc[n:]`` are recognised as a hand-made split, the one n
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from leakguard.catalog import numpy as numpy_catalog
 from leakguard.lineage.events import Split, SplitPart
 from leakguard.splitting import looks_like_holdout
 from leakguard.static import dataops, timeorder
-from leakguard.static.values import Const, Data, Seq, Unknown, Value, text
+from leakguard.static.values import Const, Data, Ref, Seq, Unknown, Value, text
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Site
@@ -109,10 +111,13 @@ def _partitions(it: Interp, a: Data, b: Data) -> bool:
         sample, drop = (a, b) if how_a == "sample" else (b, a)
         assert drop.origin is not None
         return sample.node is not None and sample.node in drop.origin[2]
-    if how_a == "slice" and how_b == "slice":
-        (lo_a, hi_a), (lo_b, hi_b) = det_a, det_b
-        return (lo_a is None and hi_b is None and hi_a is not None and hi_a == lo_b) or (
-            lo_b is None and hi_a is None and hi_b is not None and hi_b == lo_a)
+    if (how_a, how_b) in (("slice", "slice"), ("draw", "draw")):
+        (key_a, lo_a, hi_a), (key_b, lo_b, hi_b) = det_a, det_b
+        head_tail = lo_a is None and hi_b is None and hi_a is not None and hi_a == lo_b
+        tail_head = lo_b is None and hi_a is None and hi_b is not None and hi_b == lo_a
+        return key_a == key_b and (head_tail or tail_head)
+    if {how_a, how_b} == {"draw", "drop-draw"}:
+        return bool(det_a == det_b)
     return False
 
 
@@ -128,8 +133,10 @@ def _holdout_first(a_name: str, a: Data, b_name: str, b: Data) -> bool:
     if b.origin[1] == "sample":
         frac = b.origin[2]
         return not (isinstance(frac, float) and frac < 0.5)
-    if a.origin[1] == "slice":
-        return a.origin[2][1] is None  # the tail is the holdout
+    if a.origin[1] in ("slice", "draw") and b.origin[1] == a.origin[1]:
+        return a.origin[2][2] is None  # the tail is the holdout
+    if a.origin[1] in ("draw", "drop-draw"):
+        return a.origin[1] == "draw"  # the rows drawn out are the holdout, the rest trains
     if a.origin[1] == "mask":
         f = dataops.normalise(a.origin[2])
         return f[0] == "cmp" and f[2] in (">", ">=")
@@ -147,7 +154,7 @@ def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None
         return True if f[0] == "cmp" and f[1] == policy.time else None
     if how == "slice":
         return True if parent_sorted == policy.time else None
-    if how in ("sample", "drop"):
+    if how in ("sample", "drop", "draw", "drop-draw"):
         return False
     if how == "index":
         for split in reversed(it.graph.splits):
@@ -211,3 +218,45 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
     siblings.append((name, value))
     del siblings[:-8]
     return value
+
+
+# -- random draws of rows (``np.random.permutation``, ``rng.choice``, ``np.random.rand``) -------------------
+
+
+def draw(it: Interp, path: str, site: Site) -> Value | None:
+    """A ``numpy.random`` call: a generator, or a random draw that names rows; None when it is neither."""
+    name = path.rsplit(".", 1)[-1]
+    if name in numpy_catalog.RANDOM_STATES:
+        return Ref(numpy_catalog.RANDOM_MODULE)  # ``rng.permutation(n)`` reads as ``np.random.permutation(n)``
+    made: Data | None = None
+    if name in numpy_catalog.PERMUTATIONS:
+        made = it.derive(site.values, "index", site.text, name)
+    elif name in numpy_catalog.CHOICES:
+        replace = site.kwargs.get(numpy_catalog.CHOICE_REPLACE)
+        made = it.derive(site.values, "index", site.text, name)
+        if not (isinstance(replace, Const) and replace.value is False):
+            return made  # with replacement: rows drawn more than once, not a partition
+    elif name in numpy_catalog.SHUFFLES:
+        target = site.node.args[0] if site.node.args else None
+        shuffled = it.lookup(target.id) if isinstance(target, ast.Name) else None
+        if isinstance(target, ast.Name) and shuffled is not None:
+            made = it.derive([shuffled], "index", target.id, name)
+            made.draw = (it.graph.new_id(), None, None)
+            it.scopes[-1][target.id] = made
+        return Const(None)
+    elif name in numpy_catalog.UNIFORMS:
+        return it.derive(site.values, "array", site.text, name)  # compared with a fraction: a random mask
+    if made is None:
+        return None
+    made.draw = (it.graph.new_id(), None, None)
+    return made
+
+
+def draw_slice(it: Interp, base: Data, s: ast.Slice, label: ast.AST) -> Data:
+    """``idx[:n]`` of a random draw: the rows it names between two positions of the draw."""
+    assert base.draw is not None
+    out = it.derive([base], "index", label, "slice")
+    lower = ast.dump(s.lower) if s.lower is not None else None
+    upper = ast.dump(s.upper) if s.upper is not None else None
+    out.draw = (base.draw[0], lower, upper) if base.draw[1:] == (None, None) else None
+    return out
