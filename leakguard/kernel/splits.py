@@ -65,7 +65,7 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
             if parent is not None:
                 for sib_id in siblings:
                     sib = s.tracker.object_of(sib_id)
-                    if sib is None or sib is value:
+                    if sib is None or sib is value or not _alike(sib, value):
                         continue
                     if fr.partitions(parent, sib, value) or array_partitions(parent, sib, value):
                         _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
@@ -84,6 +84,17 @@ def _parents(s: Session, node: Node) -> list[NodeId]:
         return list(node.inputs)
     rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])]
     return rows[:_MAX_PARENTS]
+
+
+def _alike(a: Any, b: Any) -> bool:
+    """Two parts of one split hold the same columns (``X_train`` pairs with ``X_test``, never with ``y_test``)."""
+    if type(a) is not type(b):
+        return False
+    if fr.is_frame(a):
+        return list(a.columns) == list(b.columns)
+    if fr.is_series(a):
+        return bool(a.name == b.name)
+    return True
 
 
 def _is_array(obj: Any) -> bool:
