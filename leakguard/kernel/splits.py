@@ -15,7 +15,7 @@ from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import NodeId, Split, SplitPart
 from leakguard.lineage.graph import holds_rows
-from leakguard.splitting import looks_like_holdout
+from leakguard.splitting import looks_like_holdout, looks_like_test
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -71,10 +71,69 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
                         _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
                         found = True
                         break
+            if parent is not None and not found:
+                found = _find_three(s, parent_id, parent, siblings, (node.id, value), name=name)
             siblings.append(node.id)
             del siblings[:-_RECENT_SUBSETS]
             if found:
                 break
+
+
+def _find_three(s: Session, parent_id: NodeId, parent: Any, siblings: list[NodeId], new: tuple[NodeId, Any], *,
+                name: str) -> bool:
+    """Train / validation / test: two earlier subsets that, with ``new``, cut ``parent`` into three blocks."""
+    live = [(i, o) for i in siblings if (o := s.tracker.object_of(i)) is not None and o is not new[1]
+            and _alike(o, new[1])]
+    for k, first in enumerate(live):
+        for second in live[k + 1:]:
+            parts = [first, second, new]
+            starts = _three_partition(parent, [o for _, o in parts])
+            if starts is None:
+                continue
+            names = [s.graph.nodes[i].name if i != new[0] else name for i, _ in parts]
+            order = sorted(range(3), key=lambda j: starts[j])
+            named = [j for j in order if looks_like_test(names[j])]
+            held = named[0] if len(named) == 1 else order[-1]
+            register_split(s, parent_id, [(parts[j][1], "holdout" if j == held else "train") for j in order],
+                           "row partition", inferred=True, names=[names[j] for j in order], after_cell=True)
+            return True
+    return False
+
+
+def _three_partition(parent: Any, parts: list[Any]) -> list[int] | None:
+    """Where each part starts among ``parent``'s rows when the parts are disjoint and make all of it; else None."""
+    if _is_array(parent):
+        views = [_view_rows(parent, p) for p in parts]
+        blocks = [(v[0], v[1]) for v in views if v is not None]
+        if len(blocks) != len(parts) or len({(v[2], p.shape[1:]) for v, p in zip(views, parts, strict=True)
+                                             if v is not None}) != 1:
+            return None  # not all views of the parent, or not the same columns
+        spans = sorted(blocks)
+        ends = [start + n for start, n in spans]
+        ok = spans[0][0] == 0 and ends[-1] == parent.shape[0] and all(ends[i] == spans[i + 1][0] for i in range(2))
+        return [b[0] for b in blocks] if ok else None
+    if not (fr.is_frame_like(parent) and all(fr.is_frame_like(p) and len(p) for p in parts)) \
+            or sum(len(p) for p in parts) != len(parent):
+        return None
+    import pandas as pd
+
+    # throwaway Index objects: asking the user's own index would make pandas cache a hash table on it
+    index = pd.Index(parent.index.to_numpy(), copy=False)
+    labels = [pd.Index(p.index.to_numpy(), copy=False) for p in parts]
+    if not index.is_unique or not all(lb.is_unique and lb.isin(index).all() for lb in labels):
+        return None
+    if len(labels[0].append(labels[1:]).unique()) != len(parent):
+        return None  # a row on two sides
+    return [int(index.get_loc(lb[0])) for lb in labels]
+
+
+def _view_rows(parent: Any, part: Any) -> tuple[int, int, int] | None:
+    """(first row, row count, first column) of a numpy view of ``parent``'s rows that keeps its row step, else None."""
+    if not _is_array(part) or parent.ndim > 2 or min(parent.strides) <= 0 or part.strides[0] != parent.strides[0] \
+            or part.dtype != parent.dtype or not part.shape[0]:
+        return None
+    at = _row_and_column(parent, part.__array_interface__["data"][0] - parent.__array_interface__["data"][0])
+    return (at[0], part.shape[0], at[1]) if at is not None else None
 
 
 def _parents(s: Session, node: Node) -> list[NodeId]:

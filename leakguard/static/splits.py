@@ -14,8 +14,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import numpy as numpy_catalog
-from leakguard.lineage.events import Split, SplitPart
-from leakguard.splitting import looks_like_holdout
+from leakguard.lineage.events import NodeId, Split, SplitPart
+from leakguard.splitting import looks_like_holdout, looks_like_test
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import Const, Data, Ref, Seq, Unknown, Value, text
 
@@ -215,9 +215,52 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
         if it.globals.get(sib_name) is sib:
             it.globals[sib_name] = made[sib_name]
         return made[name]
+    three = _three_way(siblings, name, value)
+    if three is not None:
+        for pair in three:
+            if pair in siblings:
+                siblings.remove(pair)
+        return _record_three(it, parent, [*three, (name, value)], name)
     siblings.append((name, value))
     del siblings[:-8]
     return value
+
+
+def _three_way(siblings: list[tuple[str, Data]], name: str, value: Data) -> list[tuple[str, Data]] | None:
+    """Two earlier slices that, with ``value``, cut the parent into three blocks (``[:a]``, ``[a:b]``, ``[b:]``)."""
+    assert value.origin is not None
+    how, (key, _, _) = value.origin[1], value.origin[2] if value.origin[1] in ("slice", "draw") else (None, 0, 0)
+    if how not in ("slice", "draw"):
+        return None
+    alike = [(n, d) for n, d in siblings if n != name and d.origin is not None and d.origin[1] == how
+             and d.origin[2][0] == key]
+    for i, first in enumerate(alike):
+        for second in alike[i + 1:]:
+            bounds = sorted((d.origin[2][1:] for _, d in (first, second, (name, value)) if d.origin is not None),
+                            key=lambda b: (b[0] is not None, b[1] is None))
+            (lo1, hi1), (lo2, hi2), (lo3, hi3) = bounds
+            if lo1 is None and hi3 is None and hi1 is not None and hi1 == lo2 and hi2 is not None and hi2 == lo3:
+                return [first, second]
+    return None
+
+
+def _record_three(it: Interp, parent: NodeId, parts: list[tuple[str, Data]], name: str) -> Data:
+    """A train / validation / test split: the part named like ``test`` (else the last block) is the holdout;
+    the validation block is training rows of the policy (choosing on it is fine)."""
+    parts.sort(key=lambda p: (p[1].origin is not None and p[1].origin[2][1] is not None,
+                              p[1].origin is None or p[1].origin[2][2] is None))
+    named = [i for i, (n, _) in enumerate(parts) if looks_like_test(n)]
+    held = named[0] if len(named) == 1 else len(parts) - 1
+    split_parts = [SplitPart(it.graph.new_id(), "holdout" if i == held else "train", n, d.columns)
+                   for i, (n, d) in enumerate(parts)]
+    ordered = _time_ordered(it, parts[0][1], parts[0][1].sorted_by)
+    it.emit(Split(parent, tuple(split_parts), "row partition", it.where(), time_ordered=ordered, inferred=True))
+    made = {}
+    for part, (n, d) in zip(split_parts, parts, strict=True):
+        made[n] = Data(d.kind, n, node=part.out, columns=d.columns, sorted_by=d.sorted_by)
+        if n != name and it.globals.get(n) is d:
+            it.globals[n] = made[n]
+    return made[name]
 
 
 # -- random draws of rows (``np.random.permutation``, ``rng.choice``, ``np.random.rand``) -------------------
