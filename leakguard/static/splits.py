@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import numpy as numpy_catalog
 from leakguard.lineage.events import NodeId, Split, SplitPart
@@ -100,17 +100,33 @@ def _index_roles(it: Interp, a: Data, b: Data) -> tuple[str, str] | None:
     return None
 
 
+def _subset(d: Data) -> tuple[str, Any]:
+    """How ``d`` was cut from its parent, with a mask of index membership read as what it means:
+    ``df[~df.index.isin(train.index)]`` is ``df.drop(train.index)``, ``df[df.index.isin(drawn)]`` is ``df.loc[drawn]``."""
+    assert d.origin is not None
+    parent, how, detail = d.origin
+    if how == "mask":
+        f = dataops.normalise(detail)
+        negated = f[0] == "not"
+        inner = f[1] if negated else f
+        if inner[0] in ("isin-rows", "isin-draw") and parent in inner[1] and inner[2] is not None:
+            if inner[0] == "isin-draw":
+                return ("drop-draw" if negated else "draw"), inner[2]
+            if negated:
+                return "drop", inner[2]
+    return how, detail
+
+
 def _partitions(it: Interp, a: Data, b: Data) -> bool:
     assert a.origin is not None and b.origin is not None
-    (_, how_a, det_a), (_, how_b, det_b) = a.origin, b.origin
+    (how_a, det_a), (how_b, det_b) = _subset(a), _subset(b)
     if how_a == "index" and how_b == "index":
         return _index_roles(it, a, b) is not None
     if how_a == "mask" and how_b == "mask":
         return dataops.complementary(det_a, det_b)
     if {how_a, how_b} == {"sample", "drop"}:
-        sample, drop = (a, b) if how_a == "sample" else (b, a)
-        assert drop.origin is not None
-        return sample.node is not None and sample.node in drop.origin[2]
+        sample, dropped = (a, det_b) if how_a == "sample" else (b, det_a)
+        return sample.node is not None and isinstance(dropped, tuple) and sample.node in dropped
     if (how_a, how_b) in (("slice", "slice"), ("draw", "draw")):
         (key_a, lo_a, hi_a), (key_b, lo_b, hi_b) = det_a, det_b
         head_tail = lo_a is None and hi_b is None and hi_a is not None and hi_a == lo_b
