@@ -60,6 +60,11 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
             continue
         for parent_id in _parents(s, node):
             parent = s.tracker.object_of(parent_id)
+            split_parent = parent_id
+            if parent is None:
+                # ``df = df.sample(frac=1).reset_index(drop=True)`` then ``df[:n]`` / ``df[n:]`` in one cell: the
+                # parts were read from the new ``df``, bound in this cell, while the old one is gone
+                split_parent, parent = _rebound(made, parent_id, node.id) or (parent_id, None)
             siblings = s.subsets.setdefault(parent_id, [])
             found = False
             if parent is not None:
@@ -68,11 +73,11 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
                     if sib is None or sib is value or not _alike(sib, value):
                         continue
                     if fr.partitions(parent, sib, value) or array_partitions(parent, sib, value):
-                        _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
+                        _record_partition(s, split_parent, (sib_id, sib), (node.id, value), name)
                         found = True
                         break
             if parent is not None and not found:
-                found = _find_three(s, parent_id, parent, siblings, (node.id, value), name=name)
+                found = _find_three(s, split_parent, parent, siblings, (node.id, value), name=name)
             siblings.append(node.id)
             del siblings[:-_RECENT_SUBSETS]
             if found:
@@ -134,6 +139,16 @@ def _view_rows(parent: Any, part: Any) -> tuple[int, int, int] | None:
         return None
     at = _row_and_column(parent, part.__array_interface__["data"][0] - parent.__array_interface__["data"][0])
     return (at[0], part.shape[0], at[1]) if at is not None else None
+
+
+def _rebound(made: list[tuple[str, Node, Any]], parent_id: NodeId, exclude: NodeId) -> tuple[NodeId, Any] | None:
+    """The largest value bound in this cell from ``parent_id`` alone (the frame a cell rebound, then cut)."""
+    found = [(len(v), n.id, v) for _, n, v in made
+             if n.id != exclude and n.inputs == (parent_id,) and (fr.is_frame_like(v) or _is_array(v))]
+    if not found:
+        return None
+    _, nid, value = max(found, key=lambda f: f[0])
+    return nid, value
 
 
 def _parents(s: Session, node: Node) -> list[NodeId]:
