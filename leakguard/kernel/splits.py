@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 _RECENT_SUBSETS = 8  # subsets of one parent remembered to pair with a later one
 _MAX_PARENTS = 3  # inputs of a subset tried as its parent
+_DISTINCT = 0.9  # share of a parent's rows that must differ in content for content to tell a split
+_MIN_ROWS = 10  # fewer rows prove nothing by content
 
 
 def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], method: str, *,
@@ -72,7 +74,8 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
                     sib = s.tracker.object_of(sib_id)
                     if sib is None or sib is value or not _alike(sib, value):
                         continue
-                    if fr.partitions(parent, sib, value) or array_partitions(parent, sib, value):
+                    if fr.partitions(parent, sib, value) or array_partitions(parent, sib, value) \
+                            or content_partitions(parent, sib, value):
                         _record_partition(s, split_parent, (sib_id, sib), (node.id, value), name)
                         found = True
                         break
@@ -196,6 +199,27 @@ def array_partitions(parent: Any, a: Any, b: Any) -> bool:
         return False  # not inside the parent, or other columns
     (first, n_first), (second, n_second) = sorted(((at_a[0], a.shape[0]), (at_b[0], b.shape[0])))
     return first == 0 and first + n_first == second and second + n_second == parent.shape[0]
+
+
+def content_partitions(parent: Any, a: Any, b: Any) -> bool:
+    """True when numpy rows ``a`` and ``b`` (copies: ``X[idx[:n]]`` / ``X[idx[n:]]``) hold, between them, each row
+    of ``parent`` once, judged by content.
+
+    Only for a parent whose rows content tells apart (a 0/1 label array does not: any two samples with the
+    right counts would pass), and only for copies (views are judged by where they start).
+    """
+    if not (_is_array(parent) and _is_array(a) and _is_array(b)) or not len(a) or not len(b) \
+            or a.shape[1:] != parent.shape[1:] or b.shape[1:] != parent.shape[1:] \
+            or len(a) + len(b) != len(parent) or a.base is not None or b.base is not None:
+        return False
+    import numpy as np
+
+    from leakguard.lineage.fingerprint import row_hashes
+
+    whole = np.sort(row_hashes(parent))
+    if len(whole) < _MIN_ROWS or np.count_nonzero(whole[1:] != whole[:-1]) + 1 < _DISTINCT * len(whole):
+        return False
+    return bool(np.array_equal(whole, np.sort(np.concatenate([row_hashes(a), row_hashes(b)]))))
 
 
 def _row_and_column(parent: Any, offset: int) -> tuple[int, int] | None:

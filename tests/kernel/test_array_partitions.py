@@ -31,3 +31,16 @@ def test_copies_and_other_arrays_prove_nothing() -> None:
     idx = np.arange(10)
     assert not array_partitions(x, x[idx[:7]], x[idx[7:]])  # fancy indexing copies
     assert not array_partitions(x, np.arange(7.0), np.arange(3.0))
+
+
+def test_shuffled_copies_partition_by_content_only_when_rows_differ() -> None:
+    from leakguard.kernel.splits import content_partitions
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    idx = rng.permutation(50)
+    assert content_partitions(X, X[idx[:40]], X[idx[40:]])
+    assert not content_partitions(X, X[idx[:40]], X[idx[39:49]])  # a row twice, one missing
+    labels = rng.integers(0, 2, size=50)
+    # 0/1 labels: any two samples with the right counts would match, so content proves nothing
+    assert not content_partitions(labels, labels[idx[:40]], labels[idx[40:]])
