@@ -21,3 +21,9 @@ CHOICE_REPLACE = "replace"
 SHUFFLES = ("shuffle",)
 # one random number per row: compared with a fraction it is a random row mask (``rand(len(df)) < 0.8``)
 UNIFORMS = ("rand", "random", "random_sample", "ranf", "sample", "uniform")
+
+# ``np.split(data, [a, b])``: consecutive blocks of rows cut at the listed positions (train / validation / test)
+BLOCK_SPLITS = ("split", "array_split")
+
+# row positions: ``train_test_split(np.arange(len(df)))`` splits positions that later pick rows
+POSITIONS = ("numpy.arange", "builtins.range")

@@ -63,10 +63,10 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
         for parent_id in _parents(s, node):
             parent = s.tracker.object_of(parent_id)
             split_parent = parent_id
-            if parent is None:
-                # ``df = df.sample(frac=1).reset_index(drop=True)`` then ``df[:n]`` / ``df[n:]`` in one cell: the
-                # parts were read from the new ``df``, bound in this cell, while the old one is gone
-                split_parent, parent = _rebound(made, parent_id, node.id) or (parent_id, None)
+            if parent is None or _is_array(value) != _is_array(parent):
+                # ``df = df.sample(frac=1).reset_index(drop=True)`` then ``df[:n]`` / ``df[n:]`` in one cell (or
+                # ``data = df.to_numpy()`` then ``data[:n]``): the parts were cut from a value bound in this cell
+                split_parent, parent = _rebound(made, parent_id, node.id) or (parent_id, parent)
             siblings = s.subsets.setdefault(parent_id, [])
             found = False
             if parent is not None:

@@ -374,6 +374,10 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
         handled = models.function(it, api, site)
         if handled is not None:
             return handled
+    if path.startswith("numpy.") and path.count(".") == 1 and path[6:] in numpy_catalog.BLOCK_SPLITS:
+        cut = splits.blocks(it, site)
+        if cut is not None:
+            return cut
     if path.startswith(numpy_catalog.RANDOM_MODULE + "."):
         drawn = splits.draw(it, path, site)
         if drawn is not None:

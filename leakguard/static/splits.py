@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import numpy as numpy_catalog
@@ -46,6 +47,13 @@ def split(it: Interp, site: Site, method: str) -> Value:
             and 0 < size.value < 1 else 0.25
         it.graph.policy = policy.updated({"holdout": fraction}, method, inferred=True)
     for i, v in enumerate(args):
+        if not official and i < len(node.args) and _positions(it, node.args[i]):
+            # positions no data stands behind (``train_test_split(np.arange(len(df)))``): a random draw cut in
+            # two, whose parts pick rows later (``df.iloc[tr]`` / ``df.iloc[te]``)
+            token = it.graph.new_id()
+            out += [Data("index", "<train positions>", draw=(token, None, "#cut")),
+                    Data("index", "<test positions>", draw=(token, "#cut", None))]
+            continue
         d = _as_data(it, v, text(node.args[i]) if i < len(node.args) else "<data>")
         parent = it.node(d)
         if official:
@@ -65,6 +73,17 @@ def split(it: Interp, site: Site, method: str) -> Value:
             out.append(Data(d.kind, part.name, node=part.out, columns=d.columns,
                             sorted_by=d.sorted_by if ordered else None, lib=d.lib))
     return Seq(out)
+
+
+def _positions(it: Interp, arg: ast.expr) -> bool:
+    """``np.arange(len(df))`` / ``range(n)``: row positions, not data."""
+    while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in ("list", "tuple") \
+            and arg.args:
+        arg = arg.args[0]
+    if not isinstance(arg, ast.Call):
+        return False
+    callee = it.eval(arg.func)
+    return isinstance(callee, Ref) and callee.path in numpy_catalog.POSITIONS
 
 
 def _inferred_order(it: Interp, d: Data, shuffle: Value | None) -> bool | None:
@@ -319,3 +338,27 @@ def draw_slice(it: Interp, base: Data, s: ast.Slice, label: ast.AST) -> Data:
     upper = ast.dump(s.upper) if s.upper is not None else None
     out.draw = (base.draw[0], lower, upper) if base.draw[1:] == (None, None) else None
     return out
+
+
+def blocks(it: Interp, site: Site) -> Value | None:
+    """``np.split(data, [a, b])``: the blocks of rows ``data[:a]``, ``data[a:b]``, ``data[b:]``; None for other forms."""
+    where = site.node.args[1] if len(site.node.args) > 1 else None
+    data = site.args[0] if site.args else None
+    if isinstance(where, (ast.List, ast.Tuple)) and where.elts:
+        positions = [ast.dump(e) for e in where.elts]
+    elif isinstance(where, ast.Name) and isinstance(named := it.lookup(where.id), Seq) and named.items:
+        positions = [f"{where.id}[{k}]" for k in range(len(named.items))]  # ``cuts = [a, b]``; np.split(X, cuts)
+    else:
+        return None
+    axis = site.kwargs.get("axis")
+    if not isinstance(data, Data) or (axis is not None and not (isinstance(axis, Const) and axis.value == 0)):
+        return None  # not tracked data, or columns rather than rows
+    cuts: list[str | None] = [None, *positions, None]
+    parent = it.node(data)
+    out: list[Value] = []
+    for lower, upper in itertools.pairwise(cuts):
+        part = it.derive([data], data.kind, site.text, "slice", columns=data.columns)
+        part.sorted_by = data.sorted_by
+        part.origin = (parent, "slice", (None, lower, upper))
+        out.append(part)
+    return Seq(out)
