@@ -111,15 +111,7 @@ def _find_three(s: Session, parent_id: NodeId, parent: Any, siblings: list[NodeI
 def _three_partition(parent: Any, parts: list[Any]) -> list[int] | None:
     """Where each part starts among ``parent``'s rows when the parts are disjoint and make all of it; else None."""
     if _is_array(parent):
-        views = [_view_rows(parent, p) for p in parts]
-        blocks = [(v[0], v[1]) for v in views if v is not None]
-        if len(blocks) != len(parts) or len({(v[2], p.shape[1:]) for v, p in zip(views, parts, strict=True)
-                                             if v is not None}) != 1:
-            return None  # not all views of the parent, or not the same columns
-        spans = sorted(blocks)
-        ends = [start + n for start, n in spans]
-        ok = spans[0][0] == 0 and ends[-1] == parent.shape[0] and all(ends[i] == spans[i + 1][0] for i in range(2))
-        return [b[0] for b in blocks] if ok else None
+        return _array_blocks(parent, parts)
     if not (fr.is_frame_like(parent) and all(fr.is_frame_like(p) and len(p) for p in parts)) \
             or sum(len(p) for p in parts) != len(parent):
         return None
@@ -135,10 +127,25 @@ def _three_partition(parent: Any, parts: list[Any]) -> list[int] | None:
     return [int(index.get_loc(lb[0])) for lb in labels]
 
 
+def _array_blocks(parent: Any, parts: list[Any]) -> list[int] | None:
+    """Where each numpy view in ``parts`` starts among ``parent``'s rows, when they are consecutive blocks of the
+    same columns that make all of its rows; else None (copies, other columns, a row missing or twice)."""
+    views = [_view_rows(parent, p) for p in parts]
+    if any(v is None for v in views) or len({(v[2], p.shape[1:]) for v, p in zip(views, parts, strict=True)
+                                             if v is not None}) != 1:
+        return None
+    spans = sorted((v[0], v[1]) for v in views if v is not None)
+    ends = [start + n for start, n in spans]
+    if spans[0][0] != 0 or ends[-1] != parent.shape[0] or any(ends[i] != spans[i + 1][0] for i in range(len(spans) - 1)):
+        return None
+    return [v[0] for v in views if v is not None]
+
+
 def _view_rows(parent: Any, part: Any) -> tuple[int, int, int] | None:
-    """(first row, row count, first column) of a numpy view of ``parent``'s rows that keeps its row step, else None."""
-    if not _is_array(part) or parent.ndim > 2 or min(parent.strides) <= 0 or part.strides[0] != parent.strides[0] \
-            or part.dtype != parent.dtype or not part.shape[0]:
+    """(first row, row count, first column) of a numpy view of ``parent``'s rows that keeps its steps, else None."""
+    if not _is_array(part) or parent.ndim > 2 or min(parent.strides) <= 0 or part.dtype != parent.dtype \
+            or not part.shape[0] or part.strides[0] != parent.strides[0] \
+            or (part.ndim == 2 and part.strides[1:] != parent.strides[1:]) or part.ndim > 2:
         return None
     at = _row_and_column(parent, part.__array_interface__["data"][0] - parent.__array_interface__["data"][0])
     return (at[0], part.shape[0], at[1]) if at is not None else None
@@ -184,21 +191,9 @@ def array_partitions(parent: Any, a: Any, b: Any) -> bool:
 
     ``X[:n]`` / ``X[n:]`` and ``data[:n, :-1]`` / ``data[n:, :-1]`` are views: where each starts in the
     parent's memory gives its first row; both must take the same columns with the parent's row step.
-    Copies (fancy indexing) prove nothing here and are left alone.
+    Copies (fancy indexing) prove nothing here (``content_partitions`` judges them).
     """
-    if not (_is_array(parent) and _is_array(a) and _is_array(b)):
-        return False
-    step = parent.strides[0]
-    if parent.ndim > 2 or min(parent.strides) <= 0 or a.strides != b.strides or a.shape[1:] != b.shape[1:] \
-            or a.strides[0] != step or not a.shape[0] or not b.shape[0] or not a.dtype == b.dtype == parent.dtype:
-        return False
-    base = parent.__array_interface__["data"][0]
-    at_a = _row_and_column(parent, a.__array_interface__["data"][0] - base)
-    at_b = _row_and_column(parent, b.__array_interface__["data"][0] - base)
-    if at_a is None or at_b is None or at_a[1] != at_b[1]:
-        return False  # not inside the parent, or other columns
-    (first, n_first), (second, n_second) = sorted(((at_a[0], a.shape[0]), (at_b[0], b.shape[0])))
-    return first == 0 and first + n_first == second and second + n_second == parent.shape[0]
+    return _is_array(parent) and _array_blocks(parent, [a, b]) is not None
 
 
 def content_partitions(parent: Any, a: Any, b: Any) -> bool:
