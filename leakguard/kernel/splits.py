@@ -211,6 +211,8 @@ def content_partitions(parent: Any, a: Any, b: Any) -> bool:
 
     from leakguard.lineage.fingerprint import row_hashes
 
+    if parent.dtype.kind not in "biuf" or not a.dtype == b.dtype == parent.dtype:
+        return False  # numbers only: object and string rows are not hashed here
     whole = np.sort(row_hashes(parent))
     if len(whole) < _MIN_ROWS or np.count_nonzero(whole[1:] != whole[:-1]) + 1 < _DISTINCT * len(whole):
         return False
