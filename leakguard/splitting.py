@@ -116,6 +116,15 @@ def looks_like_holdout(name: str) -> bool:
     return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)
 
 
+_TEST_WORDS = ("test", "holdout", "hold_out", "eval", "oot")
+
+
+def looks_like_test(name: str) -> bool:
+    """``X_test``, ``df_holdout`` → True, ``X_val`` → False: in a three-way split, the final test part."""
+    lowered = name.lower()
+    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _TEST_WORDS)
+
+
 def holdout_mask(frame: pd.DataFrame, column: str) -> BoolArray:
     """The ``holdout_column`` as a row mask (missing = not held out).
 

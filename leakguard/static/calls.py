@@ -15,6 +15,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
+from leakguard.catalog import numpy as numpy_catalog
 from leakguard.lineage.events import Inspect, Read
 from leakguard.static import (
     dataops,
@@ -373,6 +374,14 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
         handled = models.function(it, api, site)
         if handled is not None:
             return handled
+    if path.startswith("numpy.") and path.count(".") == 1 and path[6:] in numpy_catalog.BLOCK_SPLITS:
+        cut = splits.blocks(it, site)
+        if cut is not None:
+            return cut
+    if path.startswith(numpy_catalog.RANDOM_MODULE + "."):
+        drawn = splits.draw(it, path, site)
+        if drawn is not None:
+            return drawn
     if path.startswith(_KNOWN_LIBRARIES):
         known = sqlbridge.connect(path) or pandasops.function(it, path, site)
         if known is None:

@@ -190,7 +190,9 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone)
     out.sorted_by, out.descending = base.sorted_by, base.descending
-    if f is not None:
+    if isinstance(mask, Data) and mask.draw is not None:
+        out.origin = (parent, "draw", mask.draw)
+    elif f is not None:
         out.origin = (parent, how, f)
     elif isinstance(mask, Data) and mask.kind == "index":
         out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
@@ -208,8 +210,16 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
 
         return sparkops.subscript(it, base, it.eval(key_node), node)
     if isinstance(base, Data):
+        if isinstance(key_node, ast.Slice) and base.draw is not None:
+            from leakguard.static import splits
+
+            return splits.draw_slice(it, base, key_node, label)
         if isinstance(key_node, ast.Slice):
             return _slice_rows(it, base, key_node, label)
+        if base.kind == "array" and isinstance(key_node, ast.Tuple) and len(key_node.elts) == 2 \
+                and isinstance(key_node.elts[0], ast.Slice) and (key_node.elts[0].lower or key_node.elts[0].upper):
+            # ``data[:n, :-1]``: rows by position, and the same columns on both sides of a split
+            return _slice_rows(it, base, key_node.elts[0], label, ast.dump(key_node.elts[1]))
         key = it.eval(key_node)
         names = const_strings(key)
         if names is not None and base.kind == "frame":
@@ -242,13 +252,13 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
     return UNKNOWN
 
 
-def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label) -> Data:
+def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str | None = None) -> Data:
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "slice", columns=base.columns)
     out.sorted_by = base.sorted_by
     lower = ast.dump(s.lower) if s.lower is not None else None
     upper = ast.dump(s.upper) if s.upper is not None else None
-    out.origin = (parent, "slice", (lower, upper))
+    out.origin = (parent, "slice", (columns, lower, upper))
     return out
 
 

@@ -97,6 +97,17 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         if col is not None and isinstance(hi, Const):
             out.filter = ("cmp", col, "between", hi.value)
         return out
+    if name == "isin" and d.kind == "index" and args and isinstance(args[0], Data):
+        # ``df.index.isin(train.index)`` / ``.isin(drawn)``: the rows another subset (or a draw) names
+        out = it.derive([d, *args], "series", label, "isin")
+        named = args[0]
+        out.filter = ("isin-draw", d.inputs, named.draw) if named.draw is not None else (
+            ("isin-rows", d.inputs, named.inputs) if named.kind == "index" else None)
+        return out
+    if name == "copy" and d.origin is not None:
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.origin, out.sorted_by, out.descending = d.origin, d.sorted_by, d.descending  # still a subset of the parent
+        return out
     if name == "isin" and d.kind == "series":
         out = it.derive([d, *args], "series", label, "isin")
         if d.columns and len(d.columns) == 1:
@@ -192,7 +203,7 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
     if isinstance(index, Data):
         parent = it.node(d)
         out = it.derive([d], d.kind, label, "drop rows", columns=d.columns)
-        out.origin = (parent, "drop", index.inputs)
+        out.origin = (parent, "drop-draw", index.draw) if index.draw is not None else (parent, "drop", index.inputs)
         return out
     axis = kwargs.get("axis")
     names = const_strings(kwargs.get("columns") or Const(None))

@@ -9,13 +9,16 @@ or by ``iloc[:n]`` / ``iloc[n:]`` are recognised as a hand-made split, the one n
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
-from typing import TYPE_CHECKING
+import itertools
+from typing import TYPE_CHECKING, Any
 
-from leakguard.lineage.events import Split, SplitPart
-from leakguard.splitting import looks_like_holdout
+from leakguard.catalog import numpy as numpy_catalog
+from leakguard.lineage.events import NodeId, Split, SplitPart
+from leakguard.splitting import looks_like_holdout, looks_like_test
 from leakguard.static import dataops, timeorder
-from leakguard.static.values import Const, Data, Seq, Unknown, Value, text
+from leakguard.static.values import Const, Data, Ref, Seq, Unknown, Value, text
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Site
@@ -44,6 +47,13 @@ def split(it: Interp, site: Site, method: str) -> Value:
             and 0 < size.value < 1 else 0.25
         it.graph.policy = policy.updated({"holdout": fraction}, method, inferred=True)
     for i, v in enumerate(args):
+        if not official and i < len(node.args) and _positions(it, node.args[i]):
+            # positions no data stands behind (``train_test_split(np.arange(len(df)))``): a random draw cut in
+            # two, whose parts pick rows later (``df.iloc[tr]`` / ``df.iloc[te]``)
+            token = it.graph.new_id()
+            out += [Data("index", "<train positions>", draw=(token, None, "#cut")),
+                    Data("index", "<test positions>", draw=(token, "#cut", None))]
+            continue
         d = _as_data(it, v, text(node.args[i]) if i < len(node.args) else "<data>")
         parent = it.node(d)
         if official:
@@ -63,6 +73,17 @@ def split(it: Interp, site: Site, method: str) -> Value:
             out.append(Data(d.kind, part.name, node=part.out, columns=d.columns,
                             sorted_by=d.sorted_by if ordered else None, lib=d.lib))
     return Seq(out)
+
+
+def _positions(it: Interp, arg: ast.expr) -> bool:
+    """``np.arange(len(df))`` / ``range(n)``: row positions, not data."""
+    while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in ("list", "tuple") \
+            and arg.args:
+        arg = arg.args[0]
+    if not isinstance(arg, ast.Call):
+        return False
+    callee = it.eval(arg.func)
+    return isinstance(callee, Ref) and callee.path in numpy_catalog.POSITIONS
 
 
 def _inferred_order(it: Interp, d: Data, shuffle: Value | None) -> bool | None:
@@ -98,21 +119,40 @@ def _index_roles(it: Interp, a: Data, b: Data) -> tuple[str, str] | None:
     return None
 
 
+def _subset(d: Data) -> tuple[str, Any]:
+    """How ``d`` was cut from its parent, with a mask of index membership read as what it means:
+    ``df[~df.index.isin(train.index)]`` is ``df.drop(train.index)``, ``df[df.index.isin(drawn)]`` is ``df.loc[drawn]``."""
+    assert d.origin is not None
+    parent, how, detail = d.origin
+    if how == "mask":
+        f = dataops.normalise(detail)
+        negated = f[0] == "not"
+        inner = f[1] if negated else f
+        if inner[0] in ("isin-rows", "isin-draw") and parent in inner[1] and inner[2] is not None:
+            if inner[0] == "isin-draw":
+                return ("drop-draw" if negated else "draw"), inner[2]
+            if negated:
+                return "drop", inner[2]
+    return how, detail
+
+
 def _partitions(it: Interp, a: Data, b: Data) -> bool:
     assert a.origin is not None and b.origin is not None
-    (_, how_a, det_a), (_, how_b, det_b) = a.origin, b.origin
+    (how_a, det_a), (how_b, det_b) = _subset(a), _subset(b)
     if how_a == "index" and how_b == "index":
         return _index_roles(it, a, b) is not None
     if how_a == "mask" and how_b == "mask":
         return dataops.complementary(det_a, det_b)
     if {how_a, how_b} == {"sample", "drop"}:
-        sample, drop = (a, b) if how_a == "sample" else (b, a)
-        assert drop.origin is not None
-        return sample.node is not None and sample.node in drop.origin[2]
-    if how_a == "slice" and how_b == "slice":
-        (lo_a, hi_a), (lo_b, hi_b) = det_a, det_b
-        return (lo_a is None and hi_b is None and hi_a is not None and hi_a == lo_b) or (
-            lo_b is None and hi_a is None and hi_b is not None and hi_b == lo_a)
+        sample, dropped = (a, det_b) if how_a == "sample" else (b, det_a)
+        return sample.node is not None and isinstance(dropped, tuple) and sample.node in dropped
+    if (how_a, how_b) in (("slice", "slice"), ("draw", "draw")):
+        (key_a, lo_a, hi_a), (key_b, lo_b, hi_b) = det_a, det_b
+        head_tail = lo_a is None and hi_b is None and hi_a is not None and hi_a == lo_b
+        tail_head = lo_b is None and hi_a is None and hi_b is not None and hi_b == lo_a
+        return key_a == key_b and (head_tail or tail_head)
+    if {how_a, how_b} == {"draw", "drop-draw"}:
+        return bool(det_a == det_b)
     return False
 
 
@@ -128,8 +168,10 @@ def _holdout_first(a_name: str, a: Data, b_name: str, b: Data) -> bool:
     if b.origin[1] == "sample":
         frac = b.origin[2]
         return not (isinstance(frac, float) and frac < 0.5)
-    if a.origin[1] == "slice":
-        return a.origin[2][1] is None  # the tail is the holdout
+    if a.origin[1] in ("slice", "draw") and b.origin[1] == a.origin[1]:
+        return a.origin[2][2] is None  # the tail is the holdout
+    if a.origin[1] in ("draw", "drop-draw"):
+        return a.origin[1] == "draw"  # the rows drawn out are the holdout, the rest trains
     if a.origin[1] == "mask":
         f = dataops.normalise(a.origin[2])
         return f[0] == "cmp" and f[2] in (">", ">=")
@@ -147,7 +189,7 @@ def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None
         return True if f[0] == "cmp" and f[1] == policy.time else None
     if how == "slice":
         return True if parent_sorted == policy.time else None
-    if how in ("sample", "drop"):
+    if how in ("sample", "drop", "draw", "drop-draw"):
         return False
     if how == "index":
         for split in reversed(it.graph.splits):
@@ -208,6 +250,115 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
         if it.globals.get(sib_name) is sib:
             it.globals[sib_name] = made[sib_name]
         return made[name]
+    three = _three_way(siblings, name, value)
+    if three is not None:
+        for pair in three:
+            if pair in siblings:
+                siblings.remove(pair)
+        return _record_three(it, parent, [*three, (name, value)], name)
     siblings.append((name, value))
     del siblings[:-8]
     return value
+
+
+def _three_way(siblings: list[tuple[str, Data]], name: str, value: Data) -> list[tuple[str, Data]] | None:
+    """Two earlier slices that, with ``value``, cut the parent into three blocks (``[:a]``, ``[a:b]``, ``[b:]``)."""
+    assert value.origin is not None
+    how, (key, _, _) = value.origin[1], value.origin[2] if value.origin[1] in ("slice", "draw") else (None, 0, 0)
+    if how not in ("slice", "draw"):
+        return None
+    alike = [(n, d) for n, d in siblings if n != name and d.origin is not None and d.origin[1] == how
+             and d.origin[2][0] == key]
+    for i, first in enumerate(alike):
+        for second in alike[i + 1:]:
+            bounds = sorted((d.origin[2][1:] for _, d in (first, second, (name, value)) if d.origin is not None),
+                            key=lambda b: (b[0] is not None, b[1] is None))
+            (lo1, hi1), (lo2, hi2), (lo3, hi3) = bounds
+            if lo1 is None and hi3 is None and hi1 is not None and hi1 == lo2 and hi2 is not None and hi2 == lo3:
+                return [first, second]
+    return None
+
+
+def _record_three(it: Interp, parent: NodeId, parts: list[tuple[str, Data]], name: str) -> Data:
+    """A train / validation / test split: the part named like ``test`` (else the last block) is the holdout;
+    the validation block is training rows of the policy (choosing on it is fine)."""
+    parts.sort(key=lambda p: (p[1].origin is not None and p[1].origin[2][1] is not None,
+                              p[1].origin is None or p[1].origin[2][2] is None))
+    named = [i for i, (n, _) in enumerate(parts) if looks_like_test(n)]
+    held = named[0] if len(named) == 1 else len(parts) - 1
+    split_parts = [SplitPart(it.graph.new_id(), "holdout" if i == held else "train", n, d.columns)
+                   for i, (n, d) in enumerate(parts)]
+    ordered = _time_ordered(it, parts[0][1], parts[0][1].sorted_by)
+    it.emit(Split(parent, tuple(split_parts), "row partition", it.where(), time_ordered=ordered, inferred=True))
+    made = {}
+    for part, (n, d) in zip(split_parts, parts, strict=True):
+        made[n] = Data(d.kind, n, node=part.out, columns=d.columns, sorted_by=d.sorted_by)
+        if n != name and it.globals.get(n) is d:
+            it.globals[n] = made[n]
+    return made[name]
+
+
+# -- random draws of rows (``np.random.permutation``, ``rng.choice``, ``np.random.rand``) -------------------
+
+
+def draw(it: Interp, path: str, site: Site) -> Value | None:
+    """A ``numpy.random`` call: a generator, or a random draw that names rows; None when it is neither."""
+    name = path.rsplit(".", 1)[-1]
+    if name in numpy_catalog.RANDOM_STATES:
+        return Ref(numpy_catalog.RANDOM_MODULE)  # ``rng.permutation(n)`` reads as ``np.random.permutation(n)``
+    made: Data | None = None
+    if name in numpy_catalog.PERMUTATIONS:
+        made = it.derive(site.values, "index", site.text, name)
+    elif name in numpy_catalog.CHOICES:
+        replace = site.kwargs.get(numpy_catalog.CHOICE_REPLACE)
+        made = it.derive(site.values, "index", site.text, name)
+        if not (isinstance(replace, Const) and replace.value is False):
+            return made  # with replacement: rows drawn more than once, not a partition
+    elif name in numpy_catalog.SHUFFLES:
+        target = site.node.args[0] if site.node.args else None
+        shuffled = it.lookup(target.id) if isinstance(target, ast.Name) else None
+        if isinstance(target, ast.Name) and shuffled is not None:
+            made = it.derive([shuffled], "index", target.id, name)
+            made.draw = (it.graph.new_id(), None, None)
+            it.scopes[-1][target.id] = made
+        return Const(None)
+    elif name in numpy_catalog.UNIFORMS:
+        return it.derive(site.values, "array", site.text, name)  # compared with a fraction: a random mask
+    if made is None:
+        return None
+    made.draw = (it.graph.new_id(), None, None)
+    return made
+
+
+def draw_slice(it: Interp, base: Data, s: ast.Slice, label: ast.AST) -> Data:
+    """``idx[:n]`` of a random draw: the rows it names between two positions of the draw."""
+    assert base.draw is not None
+    out = it.derive([base], "index", label, "slice")
+    lower = ast.dump(s.lower) if s.lower is not None else None
+    upper = ast.dump(s.upper) if s.upper is not None else None
+    out.draw = (base.draw[0], lower, upper) if base.draw[1:] == (None, None) else None
+    return out
+
+
+def blocks(it: Interp, site: Site) -> Value | None:
+    """``np.split(data, [a, b])``: the blocks of rows ``data[:a]``, ``data[a:b]``, ``data[b:]``; None for other forms."""
+    where = site.node.args[1] if len(site.node.args) > 1 else None
+    data = site.args[0] if site.args else None
+    if isinstance(where, (ast.List, ast.Tuple)) and where.elts:
+        positions = [ast.dump(e) for e in where.elts]
+    elif isinstance(where, ast.Name) and isinstance(named := it.lookup(where.id), Seq) and named.items:
+        positions = [f"{where.id}[{k}]" for k in range(len(named.items))]  # ``cuts = [a, b]``; np.split(X, cuts)
+    else:
+        return None
+    axis = site.kwargs.get("axis")
+    if not isinstance(data, Data) or (axis is not None and not (isinstance(axis, Const) and axis.value == 0)):
+        return None  # not tracked data, or columns rather than rows
+    cuts: list[str | None] = [None, *positions, None]
+    parent = it.node(data)
+    out: list[Value] = []
+    for lower, upper in itertools.pairwise(cuts):
+        part = it.derive([data], data.kind, site.text, "slice", columns=data.columns)
+        part.sorted_by = data.sorted_by
+        part.origin = (parent, "slice", (None, lower, upper))
+        out.append(part)
+    return Seq(out)

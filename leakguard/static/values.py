@@ -54,6 +54,7 @@ class Data:
     peeked: bool = False                            # the result of a recorded inspection (an action on it is no new look)
     descending: bool = False                        # sorted_by newest first (``sort_values(c, ascending=False)``)
     datetime: bool = False                          # a column of datetimes (``pd.to_datetime(...)``, ``astype``)
+    draw: tuple[Any, ...] | None = None            # rows named by a random draw: (token, lower, upper) (splits.py)
 
     @property
     def text(self) -> str:
