@@ -70,49 +70,10 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name in _ORDERED or (name == "fillna" and isinstance(method_kw, Const) and method_kw.value in ("bfill",
                                                                                                       "backfill")):
         return _ordered(it, d, name, site)
-    if name == "sample":
-        frac = arg(args, kwargs, 1, "frac")
-        replace = kwargs.get("replace")
-        copies = (isinstance(replace, Const) and replace.value is True) or (
-            isinstance(frac, Const) and isinstance(frac.value, (int, float)) and frac.value > 1)
-        parent = it.node(d)
-        out = it.derive([d], d.kind, label, "sample", columns=d.columns)
-        out.sorted_by = RANDOM_ORDER  # sample returns its rows in random order
-        if copies:
-            out.synthetic = True
-            return out
-        out.origin = (parent, "sample", frac.value if isinstance(frac, Const) else None)
-        return out
-    if name == "drop":
-        return _drop(it, d, args, kwargs, label)
-    if name == "query":
-        q = arg(args, kwargs, 0, "expr")
-        f = _query_filter(it, q.value) if isinstance(q, Const) and isinstance(q.value, str) else None
-        m = Data("series", label, inputs=(it.node(d),), filter=f)
-        return dataops.rows(it, d, m, label)
-    if name == "between" and d.kind == "series":
-        hi = arg(args, kwargs, 1, "right")
-        col = d.columns[0] if d.columns and len(d.columns) == 1 else None
-        out = it.derive([d], "series", label, "between")
-        if col is not None and isinstance(hi, Const):
-            out.filter = ("cmp", col, "between", hi.value)
-        return out
-    if name == "isin" and d.kind == "index" and args and isinstance(args[0], Data):
-        # ``df.index.isin(train.index)`` / ``.isin(drawn)``: the rows another subset (or a draw) names
-        out = it.derive([d, *args], "series", label, "isin")
-        named = args[0]
-        out.filter = ("isin-draw", d.inputs, named.draw) if named.draw is not None else (
-            ("isin-rows", d.inputs, named.inputs) if named.kind == "index" else None)
-        return out
-    if name == "copy" and d.origin is not None:
-        out = it.derive([d], d.kind, label, name, columns=d.columns)
-        out.origin, out.sorted_by, out.descending = d.origin, d.sorted_by, d.descending  # still a subset of the parent
-        return out
-    if name == "isin" and d.kind == "series":
-        out = it.derive([d, *args], "series", label, "isin")
-        if d.columns and len(d.columns) == 1:
-            out.filter = ("cmp", d.columns[0], "in", text(node.args[0]) if node.args else "")
-        return out
+    if name in _ROW_METHODS:
+        picked = _row_method(it, d, name, site)
+        if picked is not None:
+            return picked
     if name in pandas_catalog.SORTS:
         key = pandas_catalog.SORTS[name]
         by_cols = const_strings(arg(args, kwargs, 0, key) or Const(None)) if key else None
@@ -160,6 +121,60 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     out.sorted_by, out.descending = d.sorted_by, d.descending
     out.datetime = name == "astype" and timeorder.is_dtype_datetime(arg(args, kwargs, 0, "dtype"))
     return out
+
+
+_ROW_METHODS = frozenset({"sample", "drop", "query", "between", "isin", "copy"})
+
+
+def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
+    """Methods that choose rows (``sample``, ``drop``, ``query``, ``between``, ``isin``, a subset's ``copy``);
+    ``None`` when this use of the name chooses nothing (``copy`` of a whole frame, ``between`` of a frame)."""
+    args, kwargs, node = site.args, site.kwargs, site.node
+    label = site.text
+    if name == "sample":
+        frac = arg(args, kwargs, 1, "frac")
+        replace = kwargs.get("replace")
+        copies = (isinstance(replace, Const) and replace.value is True) or (
+            isinstance(frac, Const) and isinstance(frac.value, (int, float)) and frac.value > 1)
+        parent = it.node(d)
+        out = it.derive([d], d.kind, label, "sample", columns=d.columns)
+        out.sorted_by = RANDOM_ORDER  # sample returns its rows in random order
+        if copies:
+            out.synthetic = True
+            return out
+        out.origin = (parent, "sample", frac.value if isinstance(frac, Const) else None)
+        return out
+    if name == "drop":
+        return _drop(it, d, args, kwargs, label)
+    if name == "query":
+        q = arg(args, kwargs, 0, "expr")
+        f = _query_filter(it, q.value) if isinstance(q, Const) and isinstance(q.value, str) else None
+        m = Data("series", label, inputs=(it.node(d),), filter=f)
+        return dataops.rows(it, d, m, label)
+    if name == "between" and d.kind == "series":
+        hi = arg(args, kwargs, 1, "right")
+        col = d.columns[0] if d.columns and len(d.columns) == 1 else None
+        out = it.derive([d], "series", label, "between")
+        if col is not None and isinstance(hi, Const):
+            out.filter = ("cmp", col, "between", hi.value)
+        return out
+    if name == "isin" and d.kind == "index" and args and isinstance(args[0], Data):
+        # ``df.index.isin(train.index)`` / ``.isin(drawn)``: the rows another subset (or a draw) names
+        out = it.derive([d, *args], "series", label, "isin")
+        named = args[0]
+        out.filter = ("isin-draw", d.inputs, named.draw) if named.draw is not None else (
+            ("isin-rows", d.inputs, named.inputs) if named.kind == "index" else None)
+        return out
+    if name == "copy" and d.origin is not None:
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.origin, out.sorted_by, out.descending = d.origin, d.sorted_by, d.descending  # still a subset of the parent
+        return out
+    if name == "isin" and d.kind == "series":
+        out = it.derive([d, *args], "series", label, "isin")
+        if d.columns and len(d.columns) == 1:
+            out.filter = ("cmp", d.columns[0], "in", text(node.args[0]) if node.args else "")
+        return out
+    return None
 
 
 def _unordered(it: Interp, d: Data) -> bool:
