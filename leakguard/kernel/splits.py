@@ -52,21 +52,33 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
 def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
     """Recognise hand-made splits among the values a cell bound: two frames whose rows partition one parent."""
     for name, node, value in made:
-        if not fr.is_row_data(value) or len(node.inputs) != 1:
+        if not fr.is_row_data(value):
             continue
-        parent_id = node.inputs[0]
-        parent = s.tracker.object_of(parent_id)
-        siblings = s.subsets.setdefault(parent_id, [])
-        if parent is not None:
-            for sib_id in siblings:
-                sib = s.tracker.object_of(sib_id)
-                if sib is None or sib is value:
-                    continue
-                if fr.partitions(parent, sib, value):
-                    _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
-                    break
-        siblings.append(node.id)
-        del siblings[:-_RECENT_SUBSETS]
+        # ``full[:len(train)]`` reads ``train`` too: every frame the statement read may be the parent
+        parents = [i for i in node.inputs if fr.is_row_data(s.tracker.object_of(i))] \
+            if len(node.inputs) > 1 else list(node.inputs)
+        for parent_id in parents[:2]:
+            if _pair(s, parent_id, name, node, value):
+                break
+
+
+def _pair(s: Session, parent_id: NodeId, name: str, node: Node, value: Any) -> bool:
+    """Record a partition of ``parent_id`` by ``value`` and a remembered sibling; remember ``value`` either way."""
+    parent = s.tracker.object_of(parent_id)
+    siblings = s.subsets.setdefault(parent_id, [])
+    found = False
+    if parent is not None:
+        for sib_id in siblings:
+            sib = s.tracker.object_of(sib_id)
+            if sib is None or sib is value:
+                continue
+            if fr.partitions(parent, sib, value):
+                _record_partition(s, parent_id, (sib_id, sib), (node.id, value), name)
+                found = True
+                break
+    siblings.append(node.id)
+    del siblings[:-_RECENT_SUBSETS]
+    return found
 
 
 def _record_partition(s: Session, parent_id: NodeId, a: tuple[NodeId, Any], b: tuple[NodeId, Any],
