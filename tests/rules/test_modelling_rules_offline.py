@@ -367,3 +367,18 @@ def test_predictions_set_against_labels_are_a_score_written_by_hand() -> None:
     assert [f.rule for f in found] == ["multi-test"]
     # a look at the labels alone, or at the predictions alone, is not a score
     assert hand_written_score(g, "yte") is None and hand_written_score(g, "p0") is None
+
+
+def test_a_transformer_fit_on_the_test_rows_alone_is_preprocessing() -> None:
+    """``X_test = scaler.fit_transform(X_test)``: the test rows scaled with their own statistics."""
+    nb = Notebook()
+    tr, te = nb.split(nb.read())
+    nb.fit(te, est="StandardScaler()", learner="transformer")
+    assert nb.rules() == ["preprocessing"]
+    assert "the test rows" in nb.findings[-1].title
+    twin = Notebook()
+    tr, te = twin.split(twin.read())
+    scaler = twin.fit(tr, est="StandardScaler()", learner="transformer")
+    twin.transform(scaler, te, "X_test")
+    twin.fit(te, est="Normalizer()", learner="transformer", learns=False)  # learns nothing from rows
+    assert twin.rules() == []
