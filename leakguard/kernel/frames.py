@@ -204,7 +204,9 @@ def partitions(parent: Any, a: Any, b: Any) -> bool:
     ia = pd.Index(a.index.to_numpy(), copy=False)
     ib = pd.Index(b.index.to_numpy(), copy=False)
     if not (index.is_unique and ia.is_unique and ib.is_unique):
-        return False
+        # a stack with repeated labels (``pd.concat([train, test])``) sliced back by position
+        return any(bool(index[:len(head)].equals(head) and index[len(head):].equals(tail))
+                   for head, tail in ((ia, ib), (ib, ia)))
     if len(ia.intersection(ib)):
         return False
     return bool(ia.isin(index).all() and ib.isin(index).all())

@@ -286,6 +286,10 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         return None
     target = value_node(s, y_true, frame, argument(call, 0, ("y_true",)))
     model_id, rows_id = model_and_rows(s, pred)
+    if model_id == pred.id and target is not None and fit_of(s.graph, target.id) is not None:
+        # ``accuracy_score(pred, y_test)``: the predictions passed first, as people often write it
+        pred, target = target, pred
+        model_id, rows_id = model_and_rows(s, pred)
     rows = s.graph.nodes[rows_id]
     shared, ordered = _facts(s, model_id, rows) if model_id != pred.id else (None, None)
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,

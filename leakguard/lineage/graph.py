@@ -214,7 +214,10 @@ class LineageGraph:
         if parent is not None:
             if node.columns is None:
                 node.columns = parent.columns
-            _with_columns(node, *_carry_columns([parent], node.columns)[1:])
+            # with unknown columns, the parent's column taint becomes frame-wide (never lost)
+            frame, col_taint, col_sources = _carry_columns([parent], node.columns)
+            node.taint |= frame
+            _with_columns(node, col_taint, col_sources)
         return self._add(node)
 
     def _fit(self, e: Fit) -> Node:

@@ -30,7 +30,7 @@ import re
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
-from leakguard.lineage.domain import HOLDOUT
+from leakguard.lineage.domain import ALL, HOLDOUT, NONE, TRAIN
 from leakguard.lineage.events import Event, Fit, NodeId, Read, Split, Where
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ Key = Literal["label", "holdout", "time"]
 _MAX_LABEL_COLUMNS = 3
 # words that name held-out data in a file or table name, matched as whole words of the stem
 _HOLDOUT_WORDS = re.compile(r"(?:^|[^a-z0-9])(test|holdout|eval)(?:$|[^a-z0-9])")
+# words that name training data: such a file holds training rows once a test-named file is read beside it
+_TRAIN_WORDS = re.compile(r"(?:^|[^a-z0-9])(train|training)(?:$|[^a-z0-9])")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,8 +113,19 @@ def holdout_named(source: str) -> bool:
 
     Whole words of the stem only: ``contest.csv``, ``latest.csv`` and ``testament`` are not test data.
     """
-    stem = PurePosixPath(source.replace("\\", "/")).name.split(".")[0].lower()
-    return bool(_HOLDOUT_WORDS.search(stem))
+    return bool(_HOLDOUT_WORDS.search(_stem(source)))
+
+
+def train_named(source: str) -> bool:
+    """True when a file or table name says it holds training rows (``train.csv``, ``X_train.parquet``).
+
+    Whole words of the stem only: ``strain.csv`` and ``trainers.csv`` are not.
+    """
+    return bool(_TRAIN_WORDS.search(_stem(source))) and not holdout_named(source)
+
+
+def _stem(source: str) -> str:
+    return PurePosixPath(source.replace("\\", "/")).name.split(".")[0].lower()
 
 
 def observe(graph: LineageGraph, event: Event) -> list[Reveal]:
@@ -198,11 +211,69 @@ def _fraction(event: Split) -> float:
     return 0.25
 
 
+def stacked_slice(graph: LineageGraph, parent: NodeId, head: bool) -> frozenset[str]:
+    """The row parts a positional slice of training rows stacked over test rows leaves out.
+
+    ``full = pd.concat([train, test])`` then ``full[:len(train)]`` (``head``) holds the
+    training rows only, ``full[len(train):]`` the test rows only: the Kaggle way back from
+    features built on both files. Empty when ``parent`` is not such a stack (nothing is proved).
+    """
+    node = graph.get(parent)
+    for _ in range(64):  # through column assignments and row-preserving steps, back to the stacking
+        if node is None:
+            return frozenset()
+        rows_in = [graph.nodes[i] for i in node.inputs if i in graph.nodes and _holds_rows(graph.nodes[i])]
+        if "concat" in node.op.split("→") or node.op in ("vstack", "concatenate", "row_stack", "append"):
+            parts = [n.rows for n in rows_in]
+            if len(parts) >= 2 and parts[0] == TRAIN and all(p == HOLDOUT for p in parts[1:]):
+                return frozenset({"holdout"}) if head else frozenset({"train"})
+            return frozenset()
+        if not rows_in or rows_in[0].id != node.inputs[0]:
+            return frozenset()
+        node = rows_in[0]
+    return frozenset()
+
+
+def _holds_rows(node: Node) -> bool:
+    return not (node.rows.known and not node.rows.parts)
+
+
 def _read(graph: LineageGraph, event: Read) -> None:
-    if not holdout_named(event.source):
+    """A test-named file holds holdout rows; a train-named one beside it (read before or after) training rows.
+
+    A train-named file alone stays ``all``: its rows are the notebook's whole data until a
+    split shows which are held out (a Kaggle ``train.csv`` split into train and test).
+    """
+    if holdout_named(event.source):
+        graph.inferred.holdout.append(Guess(event.source, f"read of {event.source} in {event.where.short()}",
+                                            event.where))
+        node = graph.get(event.out)
+        if node is not None:
+            node.rows = HOLDOUT  # the file holds test rows: nothing in it is a training row
+        for earlier in [n for n in graph.nodes.values() if _train_read(n)]:
+            _training_rows(graph, earlier)
         return
-    graph.inferred.holdout.append(Guess(event.source, f"read of {event.source} in {event.where.short()}",
-                                        event.where))
     node = graph.get(event.out)
-    if node is not None:
-        node.rows = HOLDOUT  # the file holds test rows: nothing in it is a training row
+    if node is not None and _train_read(node) and any(
+            not n.inputs and holdout_named(n.op) and n.rows == HOLDOUT for n in graph.nodes.values()):
+        node.rows = TRAIN
+
+
+def _train_read(node: Node) -> bool:
+    return not node.inputs and node.rows == ALL and train_named(node.op)
+
+
+def _training_rows(graph: LineageGraph, read: Node) -> None:
+    """``read`` holds training rows, and so do the values made from its rows alone since (a train file read first)."""
+    read.rows = TRAIN
+    changed = {read.id}
+    for node in sorted(graph.nodes.values(), key=lambda n: n.seq):
+        if node.seq <= read.seq or not node.inputs or not set(node.inputs) <= changed:
+            continue
+        if node.rows == ALL:
+            node.rows = TRAIN
+        elif node.rows == NONE:  # an aggregate of those rows: no test row in it
+            node.taint -= {"holdout", "future"}
+        else:
+            continue
+        changed.add(node.id)

@@ -31,10 +31,11 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from leakguard.finding import Finding
-from leakguard.lineage.events import Derive, Evaluate, Event, Fit, Inspect, Query, Read
+from leakguard.lineage.events import Derive, Evaluate, Event, Fit, Inspect, NodeId, Query, Read, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.inference import Reveal, observe
 from leakguard.rules import peek_holdout, peek_label
+from leakguard.rules._modelling import hand_written_score
 from leakguard.rules.registry import RULES, Rule, run_rules, supersedes
 
 Key = tuple[str, str, str, int | None]
@@ -126,11 +127,24 @@ class Recorder:
         restricted here), or None when it could not (the look runs on all rows and is judged as is).
         The kernel asks only for looks the rules would flag (other than info).
         """
+        if isinstance(event, Inspect) and not event.restricted:
+            scored = self.hand_scored(event.value, event.op, event.where)
+            if scored is not None:
+                return scored
         if self.graph.policy.mode == "safe" and (self._restrict_every or stopping(self.would_find(event))):
             narrowed = restrict(event)
             if narrowed is not None:
                 event = dataclasses.replace(narrowed, restricted=True)
         return self.record(event)
+
+    def hand_scored(self, value: NodeId, op: str, where: Where) -> list[Finding] | None:
+        """Record a look at predictions set against labels (``(clf.predict(X_te) == y_te).mean()``) as the
+        evaluation it is, shown or only feeding an expression (``** 0.5``, an f-string); None when it is not one."""
+        score = hand_written_score(self.graph, value)
+        if score is None:
+            return None
+        model, rows, labels = score
+        return self.record(Evaluate(model, rows, where, labels, op=f"{op}() of predictions"))
 
     def would_find(self, event: Event) -> list[Finding]:
         """The findings ``event`` would produce now, without recording anything."""

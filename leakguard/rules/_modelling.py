@@ -218,3 +218,55 @@ def written(graph: LineageGraph, node: Node) -> str:
     if "<" not in node.name:
         return node.name
     return _PLACEHOLDER.sub(lambda _m: graph.named(node.id), node.name)
+
+
+def hand_written_score(graph: LineageGraph, value: NodeId) -> tuple[NodeId, NodeId, NodeId] | None:
+    """``(model, rows scored, labels)`` when ``value`` sets a model's predictions against labels row by row.
+
+    ``clf.predict(X_te) == y_te`` or ``pred - y_test``: a look at it (its mean, a sum, a count)
+    is a score written by hand, an evaluation of the model on the labels' rows, not a look at data.
+    """
+    node = graph.get(value)
+    for _ in range(8):  # through row-wise steps of the comparison: ``(pred - y).abs()``, ``** 2``
+        if node is None or not holds_rows(node):
+            return None
+        found = hand_written_comparison(graph, node)
+        if found is not None:
+            return found
+        inputs = [graph.nodes[i] for i in node.inputs if i in graph.nodes]
+        node = inputs[0] if len(inputs) == 1 else None
+    return None
+
+
+def hand_written_comparison(graph: LineageGraph, node: Node) -> tuple[NodeId, NodeId, NodeId] | None:
+    """``(model, rows scored, labels)`` when ``node``'s own inputs are a model's predictions and labels."""
+    model: NodeId | None = None
+    rows: list[Node] = []
+    labels: list[Node] = []
+    for n in (graph.nodes[i] for i in node.inputs if i in graph.nodes):
+        found = fit_of(graph, n.id)
+        if found is not None:
+            model = found[0].id
+            if holds_rows(n):  # a prediction: the rows it was made for are the rows scored
+                rows += [graph.nodes[i] for i in n.inputs if i in graph.nodes and holds_rows(graph.nodes[i])
+                         and fit_of(graph, i) is None]
+        elif holds_rows(n):
+            (labels if _labels(graph, n) else rows).append(n)
+    if model is None or not labels:
+        return None
+    return model, (rows or labels)[0].id, labels[0].id
+
+
+def _labels(graph: LineageGraph, node: Node) -> bool:
+    """True for label values: the label column(s), or a part of the split that also gave a fit its ``y``."""
+    label = set(graph.policy.label)
+    if node.columns and len(node.columns) <= 3 and label and set(node.columns) <= label:
+        return True
+    mine = row_lineage(graph, node.id)
+    targets = [row_lineage(graph, f.target) for f in graph.fits.values()
+               if f.target is not None and f.learner in PREDICTORS]
+    for split in graph.splits:
+        outs = {p.out for p in split.parts}
+        if outs & mine.keys() and any(outs & t.keys() for t in targets):
+            return True
+    return False

@@ -14,6 +14,7 @@ from leakguard.lineage.events import Evaluate, Event, Fit
 from leakguard.lineage.graph import LABEL, LineageGraph, Node, holds_rows
 from leakguard.rules._modelling import (
     PREDICTORS,
+    holdout_exists,
     origins,
     protected,
     row_lineage,
@@ -33,6 +34,8 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     """A warning at a model fit (or cross-validation) whose data carries statistics of rows it must not see."""
     if isinstance(event, Fit) and event.learner in PREDICTORS:
         return _at_fit(graph, event)
+    if isinstance(event, Fit) and event.learner == "transformer" and event.learns:
+        return _fit_on_test_rows(graph, event)
     if isinstance(event, Evaluate) and event.kind in ("cross-validate", "search"):
         return _at_cross_validation(graph, event)
     return []
@@ -54,6 +57,23 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
         if found:
             break
     return found
+
+
+def _fit_on_test_rows(graph: LineageGraph, event: Fit) -> list[Finding]:
+    """``X_test = scaler.fit_transform(X_test)``: a step fit on the test rows alone transforms them with their own statistics."""
+    data = graph.get(event.data)
+    if data is None or not data.rows.known or not data.rows.has("holdout") or data.rows.has("train") \
+            or not (holdout_exists(graph) or graph.inferred.holdout):
+        return []
+    est = class_name(event.estimator)
+    train, test = split_names(graph, event.data)
+    title = f"{est} fit on {clip(data.name, 24)}, the test rows ({at(event.where)})"
+    detail = (f"The test rows are transformed with statistics learned from themselves, which new rows in production "
+              f"never come with; the test score no longer says how {est} with training statistics performs.")
+    hint = (f"fit {est} on the training part and only transform the test part: "
+            f"`step = {event.estimator}.fit({train})`, then `step.transform({test})`.")
+    return [Finding(ID, "warning", event.where, title, detail, hint=hint, subject=data.name,
+                    provenance=steps(graph, [data]))]
 
 
 def _statistic(graph: LineageGraph, origin: Node) -> tuple[str, Node | None]:

@@ -281,6 +281,8 @@ def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...
     label_used = bool(label) and any(c in label for c in columns or ())
     text = f"{d.text}.{op}()"
     if not site.shown:
+        if d.pred is not None or d.node is None:  # ``(pred - y_te).abs().mean() ** 0.5`` still scores
+            it.recorder.hand_scored(it.node(d), op, it.where())
         return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used)
     nid = it.node(d)
     restricted = False

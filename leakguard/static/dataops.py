@@ -15,6 +15,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import Derive
+from leakguard.lineage.inference import stacked_slice
 from leakguard.static import models, timeorder
 from leakguard.static.emitted import event
 from leakguard.static.values import (
@@ -254,10 +255,13 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
 
 def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str | None = None) -> Data:
     parent = it.node(base)
-    out = it.derive([base], base.kind, label, "slice", columns=base.columns)
-    out.sorted_by = base.sorted_by
     lower = ast.dump(s.lower) if s.lower is not None else None
     upper = ast.dump(s.upper) if s.upper is not None else None
+    # ``full[:len(train)]`` of ``concat([train, test])``: back to the training (or test) rows
+    removes = stacked_slice(it.graph, parent, head=lower is None) if (lower is None) != (upper is None) \
+        else frozenset()
+    out = it.derive([base], base.kind, label, "slice", columns=base.columns, removes=removes)
+    out.sorted_by = base.sorted_by
     out.origin = (parent, "slice", (columns, lower, upper))
     return out
 

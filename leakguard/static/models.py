@@ -358,6 +358,11 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
         y_true = args[0] if args else kwargs.get("y_true")
         y_pred = args[1] if len(args) > 1 else kwargs.get("y_pred", kwargs.get("y_score", kwargs.get("probas_pred")))
         preds = [d for d in data_in(y_pred) if d.pred is not None] if y_pred is not None else []
+        if not preds and y_true is not None and y_pred is not None \
+                and any(d.pred is not None for d in data_in(y_true)):
+            # ``accuracy_score(pred, y_test)``: the predictions passed first, as people often write it
+            y_true, y_pred = y_pred, y_true
+            preds = [d for d in data_in(y_pred) if d.pred is not None]
         if preds and preds[0].pred is not None:
             model, data = preds[0].pred
             return evaluate(it, model, Data("frame", "X", node=data), y_true, name)

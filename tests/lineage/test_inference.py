@@ -14,7 +14,7 @@ import pytest
 
 from leakguard.lineage.events import Derive, Fit, Inspect, Read, Split, SplitPart, Where
 from leakguard.lineage.graph import LineageGraph
-from leakguard.lineage.inference import holdout_named
+from leakguard.lineage.inference import holdout_named, stacked_slice, train_named
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
 from leakguard.static.engine import check_path
@@ -203,7 +203,8 @@ def test_a_test_named_read_holds_holdout_rows_and_is_a_holdout_guess() -> None:
     test = rec.value(Read("t", "data/X_test.parquet", "X_test", Where("c1", 1, 2)))
     train = rec.value(Read("r", "data/train.csv", "train", Where("c1", 1, 1)))
     latest = rec.value(Read("l", "latest.csv", "latest", Where("c1", 1, 3)))
-    assert test.rows.name == "holdout" and train.rows.name == "all" and latest.rows.name == "all"
+    # beside a test file, the train-named one holds training rows; another name proves nothing
+    assert test.rows.name == "holdout" and train.rows.name == "train" and latest.rows.name == "all"
     assert [guess.origin for guess in g.inferred.holdout] == ["read of data/X_test.parquet in In[1] line 2"]
     off = LineageGraph(Policy(infer=False))
     assert Recorder(off, stop=lambda found: None).value(Read("t", "test.csv", "t", Where("c1", 1, 1))).rows.name == "all"
@@ -223,3 +224,45 @@ def test_a_fit_that_reveals_the_label_never_judges_looks_as_peeks_at_the_holdout
         "model = RandomForestClassifier().fit(X_tr, y_tr)\n", encoding="utf-8")
     report = check_path(script)
     assert not [f for f in report.findings if f.rule == "peek-holdout" and ".fit set aside" in f.finding.title]
+
+
+def test_a_train_named_read_holds_training_rows_only_beside_a_test_file() -> None:
+    """Read first, the train file is ``all`` until the test file comes; so are the values made from it alone."""
+    g = LineageGraph()
+    rec = Recorder(g, stop=lambda found: None)
+    w = Where("c1", 1, 1)
+    train = rec.value(Read("r", "data/train.csv", "train", w))
+    mean = rec.value(Derive("m", ("r",), "mean", "train.x.mean()", w, rows="aggregate", kind="scalar"))
+    other = rec.value(Read("o", "stores.csv", "stores", w))
+    assert train.rows.name == "all" and "holdout" in mean.taint
+    rec.value(Read("t", "data/test.csv", "test", w))
+    assert train.rows.name == "train" and "holdout" not in mean.taint and other.rows.name == "all"
+    alone = LineageGraph()
+    assert Recorder(alone, stop=lambda found: None).value(Read("r", "train.csv", "t", w)).rows.name == "all"
+    assert not train_named("strain.csv") and not train_named("train_test.csv") and train_named("X_train.parquet")
+
+
+def test_a_slice_of_training_rows_stacked_over_test_rows_is_one_or_the_other() -> None:
+    g = LineageGraph()
+    rec = Recorder(g, stop=lambda found: None)
+    w = Where("c1", 1, 1)
+    rec.value(Read("r", "train.csv", "train", w))
+    rec.value(Read("t", "test.csv", "test", w))
+    rec.value(Derive("full", ("r", "t"), "concat", "full", w, rows="combine"))
+    rec.value(Derive("dum", ("full",), "get_dummies", "full", w, rows="same"))
+    assert stacked_slice(g, "dum", head=True) == {"holdout"}
+    assert stacked_slice(g, "dum", head=False) == {"train"}
+    rec.value(Derive("back", ("t", "r"), "concat", "back", w, rows="combine"))
+    assert stacked_slice(g, "back", head=True) == frozenset()  # test rows first: nothing proved
+
+
+def test_a_split_of_a_frame_with_unknown_columns_keeps_its_column_taint() -> None:
+    """``full["x"] = full["x"].fillna(full["x"].mean())`` then a split: the parts still carry the statistic."""
+    g = LineageGraph()
+    rec = Recorder(g, stop=lambda found: None)
+    w = Where("c1", 1, 1)
+    rec.value(Read("r", "events.csv", "full", w))
+    rec.value(Derive("m", ("r",), "mean", "full.x.mean()", w, rows="aggregate", kind="scalar"))
+    rec.value(Derive("f", ("r", "m"), "set column", "full", w, rows="same", column="x"))
+    rec.record(Split("f", (SplitPart("tr", "train", "train"), SplitPart("te", "holdout", "test")), "slice", w))
+    assert "holdout" in g.nodes["tr"].taint

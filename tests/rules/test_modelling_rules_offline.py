@@ -341,3 +341,44 @@ def test_the_label_inside_a_scaled_array_is_target_an_array_of_other_columns_is_
         Xs = nb.transform(scaler, X, "X (StandardScaler.transform)")  # an array: no column names
         nb.fit(Xs, nb.derive((train,), "select", "y", ("churned",)))
         assert nb.rules() == expected, cols
+
+
+def test_predictions_set_against_labels_are_a_score_written_by_hand() -> None:
+    """``(clf.predict(X_te) == y_te).mean()`` per model: scored like a metric, so two models make multi-test."""
+    from leakguard.lineage.recorder import Recorder
+    from leakguard.rules._modelling import hand_written_score
+
+    g = LineageGraph()
+    rec = Recorder(g, stop=lambda found: None)
+    w = Where("c1", 1, 1)
+    rec.value(Read("df", "churn.csv", "df", w, ("x", "churned")))
+    rec.value(Derive("X", ("df",), "select", "X", w, rows="same", columns=("x",)))
+    rec.value(Derive("y", ("df",), "select", "y", w, rows="same", columns=("churned",), kind="series"))
+    rec.record(Split("X", (SplitPart("Xtr", "train", "X_tr"), SplitPart("Xte", "holdout", "X_te")), "tts", w))
+    rec.record(Split("y", (SplitPart("ytr", "train", "y_tr"), SplitPart("yte", "holdout", "y_te")), "tts", w))
+    found: list[Finding] = []
+    for i, est in enumerate(("DecisionTreeClassifier", "RandomForestClassifier")):
+        at = Where("c2", 2, 3 + 2 * i)
+        rec.record(Fit(f"m{i}", est, "Xtr", at, target="ytr"))
+        rec.value(Derive(f"p{i}", (f"m{i}", "Xte"), f"{est}.predict", "pred", at, rows="same", kind="array"))
+        rec.value(Derive(f"eq{i}", (f"p{i}", "yte"), "==", "pred == y_te", at, rows="same", kind="series"))
+        assert hand_written_score(g, f"eq{i}") == (f"m{i}", "Xte", "yte")
+        found += rec.hand_scored(f"eq{i}", "mean", at) or []
+    assert [f.rule for f in found] == ["multi-test"]
+    # a look at the labels alone, or at the predictions alone, is not a score
+    assert hand_written_score(g, "yte") is None and hand_written_score(g, "p0") is None
+
+
+def test_a_transformer_fit_on_the_test_rows_alone_is_preprocessing() -> None:
+    """``X_test = scaler.fit_transform(X_test)``: the test rows scaled with their own statistics."""
+    nb = Notebook()
+    tr, te = nb.split(nb.read())
+    nb.fit(te, est="StandardScaler()", learner="transformer")
+    assert nb.rules() == ["preprocessing"]
+    assert "the test rows" in nb.findings[-1].title
+    twin = Notebook()
+    tr, te = twin.split(twin.read())
+    scaler = twin.fit(tr, est="StandardScaler()", learner="transformer")
+    twin.transform(scaler, te, "X_test")
+    twin.fit(te, est="Normalizer()", learner="transformer", learns=False)  # learns nothing from rows
+    assert twin.rules() == []
