@@ -33,8 +33,7 @@ from leakguard.static.evaluation import (  # noqa: E402
     Fixture,
     Place,
     baseline_data,
-    load_corpus,
-    load_families,
+    load_folder,
     markdown_table,
     misplaced,
     placed,
@@ -49,12 +48,6 @@ from leakguard.static.evaluation import (  # noqa: E402
 CORPORA = (ROOT / "tests" / "fixtures" / "corpus", ROOT / "tests" / "fixtures" / "wild")
 DOCS = ROOT / "docs" / "check.md"
 START, END = "<!-- precision-recall: start -->", "<!-- precision-recall: end -->"
-
-
-def load(folder: Path) -> list[Fixture]:
-    """A flat corpus (fixtures at the top) or one of family folders."""
-    flat = [p for p in [*folder.glob("*.py"), *folder.glob("*.ipynb")] if p.name != "conftest.py"]
-    return load_corpus(folder) if flat else load_families(folder)
 
 
 def report(title: str, fixtures: list[Fixture], found: dict[str, frozenset[Place]]) -> str:
@@ -82,7 +75,7 @@ def markdown(title: str, fixtures: list[Fixture], found: dict[str, frozenset[Pla
 
 def measure(folder: Path, args: argparse.Namespace) -> str:
     """Measure one corpus, print its tables, update its baseline; the markdown section for the docs."""
-    fixtures = load(folder)
+    fixtures = load_folder(folder)
     name = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     start = time.perf_counter()
     static = {fx.id: placed(check_path(fx.path)) for fx in fixtures}

@@ -119,6 +119,12 @@ def load_families(folder: Path) -> list[Fixture]:
     return [load_fixture(p, p.parent.name, f"{p.parent.name}/{p.name}") for p in sorted(paths)]
 
 
+def load_folder(folder: Path) -> list[Fixture]:
+    """A flat corpus (fixtures at the top, tests/fixtures/corpus) or one of family folders (tests/fixtures/wild)."""
+    flat = [p for p in [*folder.glob("*.py"), *folder.glob("*.ipynb")] if p.name != "conftest.py"]
+    return load_corpus(folder) if flat else load_families(folder)
+
+
 def reported(report: FileReport) -> frozenset[str]:
     """The rule ids a report raises at warning or error severity."""
     return frozenset(f.rule for f in report.findings if f.severity != "info")
