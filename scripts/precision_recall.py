@@ -97,10 +97,14 @@ def measure(folder: Path, args: argparse.Namespace) -> str:
         print(f"\n== {name}: kernel engine, {len(runnable)} runnable fixtures in {time.perf_counter() - start:.1f} s\n")
         print(report("kernel", runnable, kernel))
         differ = [fx for fx in runnable if rules_of(kernel)[fx.id] != rules_of(static)[fx.id]]
-        agree = f"the engines agree on {len(runnable) - len(differ)} of {len(runnable)} runnable fixtures"
+        elsewhere = [fx for fx in runnable if fx not in differ and kernel[fx.id] != static[fx.id]]
+        agree = (f"the engines agree on {len(runnable) - len(differ)} of {len(runnable)} runnable fixtures, "
+                 f"on the cells too on {len(runnable) - len(differ) - len(elsewhere)}")
         print(f"\nparity: {agree}")
         for fx in differ:
             print(f"  {fx.id}: kernel {sorted(rules_of(kernel)[fx.id]) or '-'}, static {sorted(rules_of(static)[fx.id]) or '-'}")
+        for fx in elsewhere:
+            print(f"  {fx.id} (cells): kernel {sorted(kernel[fx.id], key=str)}, static {sorted(static[fx.id], key=str)}")
         md.append(markdown(f"#### `{name}`: {len(runnable)} runnable fixtures, kernel engine ({agree})", runnable,
                            kernel))
     elif args.update and baseline.exists():  # keep what the last kernel run recorded
