@@ -2,8 +2,9 @@
 
 The baseline (tests/fixtures/corpus/baseline.json) records what the engines measure, written by
 ``python scripts/precision_recall.py --kernel --update``. A rule's true positives may not drop and
-its false positives may not rise; a fixture the static engine got right must stay right; a
-fixture on which the kernel engine and the static engine agreed must keep agreeing.
+its false positives may not rise, counted by rule set and by place (the cell a fixture's
+``at=rule@cell`` names); a fixture the static engine got right (rules, and places) must stay right;
+a fixture on which the kernel engine and the static engine agreed must keep agreeing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 from leakguard.rules.registry import RULE_IDS
 from leakguard.static.engine import check_path
-from leakguard.static.evaluation import Fixture, load_corpus, reported, run_kernel, score
+from leakguard.static.evaluation import Fixture, Place, judge, load_corpus, placed, run_kernel, score, score_places
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 LEAKAGE_RULES = ("peek-holdout", "peek-future", "peek-label", "preprocessing", "overlap", "multi-test", "target",
@@ -29,8 +30,13 @@ def fixtures() -> list[Fixture]:
 
 
 @pytest.fixture(scope="module")
-def static(fixtures: list[Fixture]) -> dict[str, frozenset[str]]:
-    return {fx.name: reported(check_path(fx.path)) for fx in fixtures}
+def static_at(fixtures: list[Fixture]) -> dict[str, frozenset[Place]]:
+    return {fx.name: placed(check_path(fx.path)) for fx in fixtures}
+
+
+@pytest.fixture(scope="module")
+def static(static_at: dict[str, frozenset[Place]]) -> dict[str, frozenset[str]]:
+    return {name: frozenset(rule for rule, _ in places) for name, places in static_at.items()}
 
 
 @pytest.fixture(scope="module")
@@ -55,25 +61,37 @@ def test_the_baseline_lists_every_fixture(fixtures: list[Fixture], baseline: dic
     assert set(baseline["fixtures"]) == {fx.name for fx in fixtures}
     for fx in fixtures:
         assert baseline["fixtures"][fx.name]["expect"] == sorted(fx.expect), fx.name
+        assert baseline["fixtures"][fx.name]["at"] == sorted(f"{r}@{c}" for r, c in fx.at), fx.name
 
 
-def test_no_rule_regresses(fixtures: list[Fixture], static: dict[str, frozenset[str]],
-                           baseline: dict[str, dict[str, dict[str, object]]]) -> None:
-    counts = score(fixtures, static, RULE_IDS)
-    for rule, before in baseline["rules"].items():
+@pytest.mark.parametrize("key", ["rules", "rules_at"])
+def test_no_rule_regresses(fixtures: list[Fixture], static_at: dict[str, frozenset[Place]],
+                           static: dict[str, frozenset[str]], baseline: dict[str, dict[str, dict[str, object]]],
+                           key: str) -> None:
+    """By rule set (``rules``) and by place (``rules_at``: a rule found in another cell than ``at`` says is a miss)."""
+    counts = score(fixtures, static, RULE_IDS) if key == "rules" else score_places(fixtures, static_at, RULE_IDS)
+    for rule, before in baseline[key].items():
         now = counts.get(rule)
         assert now is not None, rule
         assert now.tp >= int(str(before["tp"])), f"{rule}: true positives dropped from {before['tp']} to {now.tp}"
         assert now.fp <= int(str(before["fp"])), f"{rule}: false positives rose from {before['fp']} to {now.fp}"
 
 
-def test_no_fixture_regresses(fixtures: list[Fixture], static: dict[str, frozenset[str]],
+def _right(fx: Fixture, places: frozenset[Place]) -> bool:
+    return all(outcome == "tp" for _, outcome in judge(fx, places))
+
+
+def test_no_fixture_regresses(fixtures: list[Fixture], static_at: dict[str, frozenset[Place]],
+                              static: dict[str, frozenset[str]],
                               baseline: dict[str, dict[str, dict[str, object]]]) -> None:
     broken = []
     for fx in fixtures:
         entry = baseline["fixtures"][fx.name]
+        before = frozenset((str(r), c) for r, c in entry["static_at"])  # type: ignore[attr-defined]
         if entry["static"] == entry["expect"] and static[fx.name] != fx.expect:
             broken.append(f"{fx.name}: expected {sorted(fx.expect)}, now {sorted(static[fx.name])}")
+        elif _right(fx, before) and not _right(fx, static_at[fx.name]):
+            broken.append(f"{fx.name}: expected in {sorted(fx.at)}, now in {sorted(static_at[fx.name])}")
     assert not broken, "\n".join(broken)
 
 

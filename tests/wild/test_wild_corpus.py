@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from leakguard.static.engine import check_path
-from leakguard.static.evaluation import Fixture, load_fixture
+from leakguard.static.evaluation import Fixture, load_families, load_fixture
 from leakguard.static.sources import read_source
 from tests.conftest import Kernel
 
@@ -23,9 +23,7 @@ DATA = WILD / "data"
 
 
 def _load() -> list[Fixture]:
-    paths = sorted(p for p in [*WILD.glob("*/*.py"), *WILD.glob("*/*.ipynb")]
-                   if p.name != "conftest.py" and p.parent.name != "data")
-    return [load_fixture(p) for p in paths]
+    return load_families(WILD)
 
 
 CASES = _load()
@@ -38,14 +36,7 @@ def _id(fx: Fixture) -> str:
 
 def expected_places(fx: Fixture) -> set[tuple[str, int]]:
     """The ``at=rule@N`` pairs of the fixture's header (empty when it gives none)."""
-    first = fx.path.read_text(encoding="utf-8").splitlines()[0] if fx.path.suffix == ".py" else ""
-    places: set[tuple[str, int]] = set()
-    for part in first.split():
-        if part.startswith("at="):
-            for item in part[3:].split(","):
-                rule, _, cell = item.partition("@")
-                places.add((rule, int(cell)))
-    return places
+    return set(fx.at)
 
 
 def test_the_corpus_declares_no_policy_and_has_twins() -> None:
