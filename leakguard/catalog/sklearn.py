@@ -155,6 +155,10 @@ ENTRIES: tuple[Api, ...] = (
     *(Api("sklearn.metrics", name, "metric") for name in _METRICS),
 )
 
+# ``sklearn.utils.resample`` draws with replacement (copies of rows) unless told not to:
+# (keyword, default). ``replace=False`` only picks distinct rows (undersampling).
+RESAMPLE_REPLACE: tuple[str, bool] = ("replace", True)
+
 # Modules whose import should trigger wrapping when they are imported after the extension loads.
 MODULES: tuple[str, ...] = tuple(sorted({api.module for api in ENTRIES}))
 

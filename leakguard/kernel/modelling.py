@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any
 
+from leakguard.catalog.sklearn import RESAMPLE_REPLACE
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import (
@@ -343,7 +344,7 @@ def before_resample(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[st
         synthetic = not type(args[0]).__module__.startswith("imblearn.under_sampling")
     else:  # sklearn.utils.resample(*arrays, replace=True, ...)
         inputs_objs = list(args)
-        synthetic = kwargs.get("replace", True) is not False
+        synthetic = kwargs.get(RESAMPLE_REPLACE[0], RESAMPLE_REPLACE[1]) is not False
     mark_handled(s, frame)
     nodes = [value_node(s, obj, frame) for obj in inputs_objs]
     ids = tuple(n.id for n in nodes if n is not None)
