@@ -238,6 +238,14 @@ def _facts(s: Session, model: NodeId, data: Node) -> tuple[int | None, bool | No
     return evidence.evaluation_facts(s, train, data)
 
 
+def _groups(s: Session, model: NodeId, data: Node, ordered: bool | None) -> tuple[str, int] | None:
+    found = fit_of(s.graph, model)
+    train = s.graph.get(found[1].data) if found else None
+    if train is None or train.id == data.id:
+        return None
+    return evidence.shared_entities(s, train, data, ordered)
+
+
 def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     est = args[0]
     found = _data_and_target(s, api, args, kwargs)
@@ -247,7 +255,7 @@ def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     model = estimator_node(s, est, frame)
     shared, ordered = _facts(s, model.id, data)
     _emit(s, Evaluate(model.id, data.id, s.where(frame), target.id if target else None, op=_op(est, api),
-                      shared_rows=shared, time_ordered=ordered))
+                      shared_rows=shared, time_ordered=ordered, shared_groups=_groups(s, model.id, data, ordered)))
     inputs = (model.id, data.id) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:
@@ -289,8 +297,9 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     model_id, rows_id = model_and_rows(s, pred)
     rows = s.graph.nodes[rows_id]
     shared, ordered = _facts(s, model_id, rows) if model_id != pred.id else (None, None)
+    groups = _groups(s, model_id, rows, ordered) if model_id != pred.id else None
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,
-                      shared_rows=shared, time_ordered=ordered))
+                      shared_rows=shared, time_ordered=ordered, shared_groups=groups))
     inputs = (pred.id,) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:

@@ -313,8 +313,10 @@ class Session:
                     continue
                 for n in self.resolve_names(st.reads - {name}, st.lineno, depth + 1):
                     found[n.id] = n
-                if name not in st.reads:
-                    continue
+                if name in st.reads:  # ``X = X.drop(...)``: X as an earlier statement of the cell (or the last cell) left it
+                    for n in self.resolve_names((name,), st.lineno, depth + 1):
+                        found[n.id] = n
+                continue
             bound = self.bindings.get(name)
             if bound is not None and bound in self.graph.nodes:
                 found[bound] = self.graph.nodes[bound]
