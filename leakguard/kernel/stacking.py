@@ -1,4 +1,5 @@
-"""After a cell: rows stacked with a copy of themselves, or repeated, marked synthetic (numpy is not wrapped).
+"""After a cell: rows stacked with a copy of themselves, or repeated, marked synthetic (numpy is not wrapped);
+rows just deduplicated (``drop_duplicates``) marked as holding no copies.
 
 ``X = np.vstack([X, X + noise])``, ``df = pd.concat([df, churners.sample(frac=.5)])``,
 ``X = np.repeat(X, 3, axis=0)``: read from the cell's code once it ran, the function
@@ -39,18 +40,29 @@ def mark_copies(s: Session, tree: ast.Module | None) -> None:
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                     last.pop(node.id, None)
     for name, stmt in last.items():
-        if isinstance(stmt.value, ast.Call) and _copies(s, stmt.value, stmt.lineno, tree):
-            _mark(s, name)
+        if not isinstance(stmt.value, ast.Call):
+            continue
+        if _deduplicated(stmt.value):
+            _mark(s, name, synthetic=False)
+        elif _copies(s, stmt.value, stmt.lineno, tree):
+            _mark(s, name, synthetic=True)
 
 
-def _mark(s: Session, name: str) -> None:
+def _deduplicated(call: ast.Call) -> bool:
+    """``raw = raw.drop_duplicates()``: the rows bound hold no copies."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr in pandas_catalog.DEDUPLICATES
+
+
+def _mark(s: Session, name: str, *, synthetic: bool) -> None:
     bound = s.bindings.get(name)
     node = s.graph.nodes.get(bound) if bound else None
     value = s.user_ns.get(name)
-    if node is None or node.synthetic or not holds_rows(node) or node.where.execution_count != s.execution_count:
+    if node is None or node.synthetic == synthetic or not holds_rows(node) \
+            or node.where.execution_count != s.execution_count:
         return
-    made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), "copies", name, node.where, rows="same",
-                                   columns=node.columns, kind=node.kind, synthetic=True))
+    op = "copies" if synthetic else pandas_catalog.DEDUPLICATES[0]
+    made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), op, name, node.where, rows="same",
+                                   columns=node.columns, kind=node.kind, synthetic=synthetic))
     if made is not None:
         made.n_rows = node.n_rows
         s.tracker.register(value, made.id)

@@ -9,6 +9,7 @@ score. The finding fires at the evaluation: that is where the inflated score is 
 
 from __future__ import annotations
 
+from leakguard.catalog.numpy import ROW_REPEATS, ROW_STACKS
 from leakguard.catalog.sklearn import GROUP_SPLITTERS, RANDOM_SPLITS
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Evaluate, Event, Where
@@ -18,6 +19,8 @@ from leakguard.rules._text import at, class_name, clip
 
 ID = "overlap"
 
+# steps that copy rows by hand (a stack holding a piece twice, repeated rows), named apart from resampling
+_COPYING = frozenset({"concat", "copies", *ROW_STACKS, *ROW_REPEATS})
 _SPLIT_FIRST = ("split first and fit on the training part only: "
                 "`X_train, X_test, y_train, y_test = train_test_split(X, y)`, `model.fit(X_train, y_train)`, "
                 "`model.score(X_test, y_test)`")
@@ -59,8 +62,9 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         return []  # a training score next to a real test set: fine
     if data.synthetic:
         origin = _synthetic_origin(graph, data)
+        how = "rows copied" if any(step in _COPYING for step in origin.op.split("→")) else "resampled"
         return [Finding(
-            ID, "error", event.where, f"{est} scored on {scored}, resampled before the split ({at(origin.where)})",
+            ID, "error", event.where, f"{est} scored on {scored}, {how} before the split ({at(origin.where)})",
             f"The rows of {data.name} come from data resampled or augmented before the split ({origin.op}, "
             f"{origin.where.short()}): copies or synthetic neighbours of the test rows are in the training rows.",
             hint=("split first, then resample the training part only "
