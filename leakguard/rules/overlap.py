@@ -20,7 +20,7 @@ from leakguard.rules._text import at, class_name, clip
 ID = "overlap"
 
 # steps that copy rows by hand (a stack holding a piece twice, repeated rows), named apart from resampling
-_COPYING = frozenset({"concat", "copies", *ROW_STACKS, *ROW_REPEATS})
+_COPYING = frozenset({"copies", *ROW_STACKS, *ROW_REPEATS})
 _SPLIT_FIRST = ("split first and fit on the training part only: "
                 "`X_train, X_test, y_train, y_test = train_test_split(X, y)`, `model.fit(X_train, y_train)`, "
                 "`model.score(X_test, y_test)`")

@@ -331,8 +331,10 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
 
 def _concat(it: Interp, parts: list[Value], label: Label) -> Data:
     # row-wise concatenation: every part's rows are in the result
-    out = _combined(it, parts, label, "concat")
-    out.synthetic = out.synthetic or _stacks_copies(it, parts)
+    resampled = any(d.synthetic for p in parts for d in data_in(p))
+    copies = not resampled and _stacks_copies(it, parts)
+    out = _combined(it, parts, label, "copies" if copies else "concat")  # the step's name tells copies apart
+    out.synthetic = out.synthetic or copies
     return out
 
 
