@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import PolicyError
@@ -123,6 +124,25 @@ def looks_like_test(name: str) -> bool:
     """``X_test``, ``df_holdout`` → True, ``X_val`` → False: in a three-way split, the final test part."""
     lowered = name.lower()
     return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _TEST_WORDS)
+
+
+# Words naming an entity whose rows belong together (a customer's, a patient's events): a
+# column named after one (``patient``, ``PatientID``, ``customer_id``, ``userId``) or any
+# ``*_id`` / ``id`` column identifies the entity when its values repeat across rows.
+_ENTITY_WORDS = frozenset({"customer", "client", "user", "patient", "subject", "member", "account", "person",
+                           "player", "driver", "household", "student", "employee", "device", "participant"})
+_ID_WORDS = frozenset({"id", "ids", "uid", "uuid", "no", "nr", "num", "number", "key", "code"})
+
+
+def looks_like_entity_id(column: str) -> bool:
+    """``customer_id``, ``PatientID``, ``userId``, ``patient``, ``id`` → True: the naming rule both engines use
+    to find the column of the entity a row belongs to (its values repeating is the other half, measured or seen)."""
+    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", column)]
+    if not words:
+        return False
+    if words[-1] in ("id", "ids", "uid", "uuid"):
+        return True
+    return any(w in _ENTITY_WORDS for w in words) and (len(words) == 1 or words[-1] in _ID_WORDS)
 
 
 def holdout_mask(frame: pd.DataFrame, column: str) -> BoolArray:

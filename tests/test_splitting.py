@@ -78,3 +78,12 @@ def test_split_needs_frames_of_equal_length() -> None:
         split(df, df["x"].iloc[:5], policy=P)
     with pytest.raises(TypeError, match="DataFrame"):
         split([1, 2, 3], policy=P)
+
+
+def test_entity_id_naming_rule() -> None:
+    from leakguard.splitting import looks_like_entity_id
+
+    for name in ("customer_id", "PatientID", "userId", "patient", "id", "user", "patient_no", "account_number"):
+        assert looks_like_entity_id(name), name
+    for name in ("paid", "valid", "grid", "age", "visit", "customer_name", "plan", "idx_time"):
+        assert not looks_like_entity_id(name), name

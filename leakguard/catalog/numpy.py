@@ -1,8 +1,12 @@
-"""numpy: random draws that pick rows, for hand-made splits (read by the static engine).
+"""numpy: what its functions do to rows, read by both engines.
 
-Nothing here is wrapped in the kernel: it proves a hand-made split from the rows of the parts a
-cell produced. The static engine cannot see rows, so it follows the draw instead:
-``idx = np.random.permutation(len(df))`` then ``df.iloc[idx[:n]]`` / ``df.iloc[idx[n:]]``.
+numpy is not wrapped in the kernel (its functions are called everywhere, by pandas too). Random
+draws that pick rows, for hand-made splits: the kernel proves such a split from the rows of the
+parts a cell produced, the static engine follows the draw (``idx = np.random.permutation(len(df))``
+then ``df.iloc[idx[:n]]`` / ``df.iloc[idx[n:]]``). Functions that build rows out of rows (stacks,
+repeats): the kernel recognises them in the cell's code after it ran (kernel/stacking.py), the
+static engine as it reads them (static/pandasops.py); what the stacked pieces hold is judged in
+``lineage/copies.py``.
 """
 
 from __future__ import annotations
@@ -27,3 +31,18 @@ BLOCK_SPLITS = ("split", "array_split")
 
 # row positions: ``train_test_split(np.arange(len(df)))`` splits positions that later pick rows
 POSITIONS = ("numpy.arange", "builtins.range")
+
+# Stacking along rows: the result holds every piece's rows. Name -> the keyword (or
+# positional index) choosing the axis, None when the function always stacks rows.
+ROW_STACKS: dict[str, tuple[str, int] | None] = {
+    "vstack": None,
+    "row_stack": None,
+    "concatenate": ("axis", 1),
+}
+# Each row several times (``np.repeat(X, 3, axis=0)``, ``np.tile(X, (2, 1))``): copies of rows.
+# Name -> (keyword, position) of the count argument.
+ROW_REPEATS: dict[str, tuple[str, int]] = {
+    "repeat": ("repeats", 1),
+    "tile": ("reps", 1),
+}
+REPEAT_AXIS = ("axis", 2)  # ``np.repeat``'s axis: 0 or absent repeats rows (1-D data), 1 repeats columns

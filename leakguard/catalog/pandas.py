@@ -57,3 +57,10 @@ SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
 
 # the kernel remembers sorts by a named column (the index's order is judged from the data alone)
 ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name, key in SORTS.items() if key)
+
+# Methods that drop repeated rows: what they return holds no copies (``concat([df, df.iloc[:9]]).drop_duplicates()``).
+DEDUPLICATES = ("drop_duplicates",)
+
+# Stacking along rows (read by kernel/stacking.py; the static engine reads ``pd.concat`` in
+# static/pandasops.py): name -> (keyword, position) of the axis argument; axis 0 stacks rows.
+ROW_STACKS: dict[str, tuple[str, int] | None] = {"concat": ("axis", 1)}

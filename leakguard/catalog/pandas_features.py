@@ -38,6 +38,11 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas", "Series.sample", "resample"),
 )
 
+# Group-by methods that only make sense with several rows per group (a sequence or a statistic per
+# entity broadcast back to its rows): grouped by an entity id column, they show that the id repeats.
+PER_ENTITY_ROWS = ("cumcount", "shift", "diff", "cumsum", "cummax", "cummin", "pct_change", "transform", "rank",
+                   "ffill", "bfill", "rolling", "expanding", "nth", "head", "tail")
+
 # Lags: with a positive period these read only earlier rows. On time-ordered rows a lag of the
 # label (``df["churned"].shift(1)``, and a trailing window over it) is a forecasting feature,
 # not the label copied row by row; a negative period reads later rows (a look-ahead).

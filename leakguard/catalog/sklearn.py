@@ -155,6 +155,16 @@ ENTRIES: tuple[Api, ...] = (
     *(Api("sklearn.metrics", name, "metric") for name in _METRICS),
 )
 
+# Splits that draw rows at random, ignoring which entity a row belongs to; and the splitters
+# that keep each entity's rows on one side (named in the ``overlap`` rule's hint).
+RANDOM_SPLITS: tuple[str, ...] = ("train_test_split",)
+GROUP_SPLITTERS: tuple[str, ...] = ("GroupShuffleSplit", "GroupKFold", "StratifiedGroupKFold", "LeaveOneGroupOut",
+                                    "LeavePGroupsOut")
+
+# ``sklearn.utils.resample`` draws with replacement (copies of rows) unless told not to:
+# (keyword, default). ``replace=False`` only picks distinct rows (undersampling).
+RESAMPLE_REPLACE: tuple[str, bool] = ("replace", True)
+
 # Modules whose import should trigger wrapping when they are imported after the extension loads.
 MODULES: tuple[str, ...] = tuple(sorted({api.module for api in ENTRIES}))
 

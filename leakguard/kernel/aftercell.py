@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from leakguard.kernel import evidence
+from leakguard.kernel import evidence, stacking
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State, state
 from leakguard.lineage.events import Derive, NodeId, Where
@@ -55,9 +55,12 @@ def after_cell(s: Session) -> None:
         def statistics(s: Session) -> None:
             _attach_consumed(s, done)
 
+        def copies(s: Session) -> None:
+            stacking.mark_copies(s, _cell_tree(s))
+
         steps: tuple[tuple[str, Callable[[Session], None]], ...] = (
             ("arrays", _array_rows), ("tuple assignments", tuples), ("column assignments", _narrow_assignments),
-            ("statistics", statistics), ("split facts", evidence.new_splits), ("unresolved calls", _unresolved_calls),
+            ("statistics", statistics), ("stacked copies", copies), ("split facts", evidence.new_splits), ("unresolved calls", _unresolved_calls),
         )
         for name, step in steps:
             try:

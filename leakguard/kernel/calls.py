@@ -41,6 +41,8 @@ class State:
         default_factory=dict)
     pair_facts: dict[tuple[NodeId, NodeId], tuple[int | None, bool | None]] = dataclasses.field(
         default_factory=dict)
+    # (train node, test node) -> (entity column, its values on both sides) of a random split (evidence.shared_entities)
+    group_facts: dict[tuple[NodeId, NodeId], tuple[str, int] | None] = dataclasses.field(default_factory=dict)
     # per (source frame node, split parent node): positions and hashes of the source's records that repeat
     # among the parent's rows (few), empty when none repeat, None when too many
     repeated: dict[tuple[NodeId, NodeId], Any] = dataclasses.field(default_factory=dict)

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from leakguard.catalog.sklearn import RANDOM_SPLITS
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
 from leakguard.lineage import fingerprint
 from leakguard.lineage.events import NodeId, Split, Where
 from leakguard.lineage.graph import Node, holds_rows
 from leakguard.lineage.inference import Guess
-from leakguard.rules._modelling import row_lineage
+from leakguard.rules._modelling import row_lineage, split_siblings
+from leakguard.splitting import looks_like_entity_id
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -373,6 +375,68 @@ def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
     common = [f for f in _sources(s, train, tr) if any(f is g for g in _sources(s, test, te))]
     shared = fingerprint.shared_by_index(tr, te) if common else _content_copies(tr, te)
     return (shared, _time_ordered(s, train, tr, te))
+
+
+def shared_entities(s: Session, train: Node, test: Node, ordered: bool | None) -> tuple[str, int] | None:
+    """``(column, count)``: values of an entity column (``looks_like_entity_id``) that repeat in the data and have
+    rows on both sides of the random split ``train`` and ``test`` come from; None when not measurable.
+
+    Read from the fullest live frame whose index still names both parts' rows; only the count is kept.
+    """
+    if ordered:
+        return None  # a split in time order: an entity's past trains, its future tests
+    st = state(s)
+    key = (train.id, test.id)
+    if key not in st.group_facts:
+        st.group_facts[key] = _measure_entities(s, train, test)
+    return st.group_facts[key]
+
+
+def _measure_entities(s: Session, train: Node, test: Node) -> tuple[str, int] | None:
+    found = split_siblings(s.graph, train.id, test.id)
+    if found is None or found[0] not in RANDOM_SPLITS or found[1]:
+        return None
+    tr, te = live_rows(s, train), live_rows(s, test)
+    if tr is None or te is None or not hasattr(tr, "index") or not hasattr(te, "index") or _by_position(s, train, tr, te):
+        return None
+    import pandas as pd
+
+    test_sources = _sources(s, test, te)
+    for source in reversed(_sources(s, train, tr)):  # the fullest source first: ids are often dropped from X
+        if not any(source is f for f in test_sources) or not source.index.is_unique:
+            continue  # labels naming several rows (copies) cannot place a row
+        for col in source.columns:
+            if not (isinstance(col, str) and looks_like_entity_id(col)):
+                continue
+            ids = source[col]
+            if not ids.duplicated().any():
+                continue  # one row per entity: a random split cannot put one entity on both sides
+            tr_pos = fingerprint.positions_in(source.index, tr.index)
+            te_pos = fingerprint.positions_in(source.index, te.index)
+            if (tr_pos < 0).any() or (te_pos < 0).any():
+                continue
+            values = ids.to_numpy()
+            shared = pd.Index(pd.unique(values[tr_pos])).intersection(pd.Index(pd.unique(values[te_pos])))
+            return col, len(shared)
+    return None
+
+
+def _by_position(s: Session, node: Node, tr: Any, te: Any) -> bool:
+    """True when the training rows all come before the test rows in their split's parent (``shuffle=False``)."""
+    for split in reversed(s.graph.splits):
+        objs = [s.tracker.object_of(p.out) for p in split.parts]
+        if any(o is tr for o in objs) or any(o is te for o in objs):
+            parent: Any = s.tracker.object_of(split.parent)
+            if parent is None:  # a temporary (``df[features]``): the nearest frame naming the rows keeps its order
+                near = [f for f in _sources(s, node, tr) if f is not tr and len(f) >= len(tr) + len(te)]
+                parent = near[0] if near else None
+            if parent is None or not hasattr(parent, "index") or not parent.index.is_unique:
+                return False
+            tr_pos = fingerprint.positions_in(parent.index, tr.index)
+            te_pos = fingerprint.positions_in(parent.index, te.index)
+            return bool(len(tr_pos) and len(te_pos) and (tr_pos >= 0).all() and (te_pos >= 0).all()
+                        and tr_pos.max() < te_pos.min())
+    return False
 
 
 def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any
 
+from leakguard.catalog.sklearn import RESAMPLE_REPLACE
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import (
@@ -237,6 +238,14 @@ def _facts(s: Session, model: NodeId, data: Node) -> tuple[int | None, bool | No
     return evidence.evaluation_facts(s, train, data)
 
 
+def _groups(s: Session, model: NodeId, data: Node, ordered: bool | None) -> tuple[str, int] | None:
+    found = fit_of(s.graph, model)
+    train = s.graph.get(found[1].data) if found else None
+    if train is None or train.id == data.id:
+        return None
+    return evidence.shared_entities(s, train, data, ordered)
+
+
 def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     est = args[0]
     found = _data_and_target(s, api, args, kwargs)
@@ -246,7 +255,7 @@ def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     model = estimator_node(s, est, frame)
     shared, ordered = _facts(s, model.id, data)
     _emit(s, Evaluate(model.id, data.id, s.where(frame), target.id if target else None, op=_op(est, api),
-                      shared_rows=shared, time_ordered=ordered))
+                      shared_rows=shared, time_ordered=ordered, shared_groups=_groups(s, model.id, data, ordered)))
     inputs = (model.id, data.id) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:
@@ -292,8 +301,9 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         model_id, rows_id = model_and_rows(s, pred)
     rows = s.graph.nodes[rows_id]
     shared, ordered = _facts(s, model_id, rows) if model_id != pred.id else (None, None)
+    groups = _groups(s, model_id, rows, ordered) if model_id != pred.id else None
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,
-                      shared_rows=shared, time_ordered=ordered))
+                      shared_rows=shared, time_ordered=ordered, shared_groups=groups))
     inputs = (pred.id,) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:
@@ -347,7 +357,7 @@ def before_resample(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[st
         synthetic = not type(args[0]).__module__.startswith("imblearn.under_sampling")
     else:  # sklearn.utils.resample(*arrays, replace=True, ...)
         inputs_objs = list(args)
-        synthetic = kwargs.get("replace", True) is not False
+        synthetic = kwargs.get(RESAMPLE_REPLACE[0], RESAMPLE_REPLACE[1]) is not False
     mark_handled(s, frame)
     nodes = [value_node(s, obj, frame) for obj in inputs_objs]
     ids = tuple(n.id for n in nodes if n is not None)

@@ -307,17 +307,32 @@ class Session:
             earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
             if earlier and depth < 8:
                 st = earlier[-1]
+                made = self._made_by(name, st.lineno, st.end_lineno)
+                if made is not None:  # a split part or a wrapped call's result the statement bound to ``name``
+                    found[made.id] = made
+                    continue
                 made_from = self.resolve_names(st.reads - {name}, st.lineno, depth + 1)
                 if value is not _MISSING and _column_names(value, made_from):
                     continue  # a list of column names: schema, not the rows it was chosen from
                 for n in made_from:
                     found[n.id] = n
-                if name not in st.reads:
-                    continue
+                if name in st.reads:  # ``X = X.drop(...)``: X as an earlier statement of the cell (or the last cell) left it
+                    for n in self.resolve_names((name,), st.lineno, depth + 1):
+                        found[n.id] = n
+                continue
             bound = self.bindings.get(name)
             if bound is not None and bound in self.graph.nodes:
                 found[bound] = self.graph.nodes[bound]
         return list(found.values())
+
+    def _made_by(self, name: str, first: int, last: int) -> Node | None:
+        """The node this cell's statement at lines ``first``-``last`` made under ``name`` (newest nodes looked at only)."""
+        for node in reversed(self.graph.nodes.values()):
+            if node.where.execution_count != self.execution_count:
+                return None
+            if node.name == name and node.where.line is not None and first <= node.where.line <= last:
+                return node
+        return None
 
     # -- after a cell -------------------------------------------------------------------------
 

@@ -151,6 +151,8 @@ class Evaluate:
     kind: str = "score"
     shared_rows: int | None = None    # evaluated rows that are also training rows (identity or content)
     time_ordered: bool | None = None  # every training row is at or before every evaluated row
+    # (entity column, how many of its values are on both sides of the split) measured from the data
+    shared_groups: tuple[str, int] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

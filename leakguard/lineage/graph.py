@@ -21,6 +21,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterator
 
+from leakguard.catalog.pandas import DEDUPLICATES
 from leakguard.lineage.domain import ALL, NONE, UNKNOWN, Rows, join_all
 from leakguard.lineage.events import (
     Derive,
@@ -169,7 +170,8 @@ class LineageGraph:
             rows = in_rows.without(*e.removes)
         return self._add(_with_columns(
             Node(e.out, e.name, e.kind, rows, e.where, e.op, e.inputs, e.columns, frame,
-                 synthetic=e.synthetic or (e.rows != "aggregate" and any(n.synthetic and holds_rows(n) for n in inputs))),
+                 synthetic=e.synthetic or (e.rows != "aggregate" and not _dedupes(e.op)
+                                           and any(n.synthetic and holds_rows(n) for n in inputs))),
             col_taint, col_sources))
 
     def _assign_column(self, e: Derive, base: Node, others: list[Node]) -> Node:
@@ -332,6 +334,11 @@ def _with_columns(node: Node, col_taint: dict[str, frozenset[str]], col_sources:
     node.column_sources = col_sources
     node.taint = frame.union(*node.column_taint.values())
     return node
+
+
+def _dedupes(op: str) -> bool:
+    """True for a step that drops repeated rows (its result holds no copies, whatever its input held)."""
+    return op.rsplit("→", 1)[-1] in DEDUPLICATES
 
 
 def holds_rows(node: Node) -> bool:

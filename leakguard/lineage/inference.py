@@ -62,10 +62,12 @@ class Inferred:
     label: list[Guess] = dataclasses.field(default_factory=list)
     holdout: list[Guess] = dataclasses.field(default_factory=list)
     time: list[Guess] = dataclasses.field(default_factory=list)
+    # entity columns whose values the code shows repeating (static engine: ``groupby(id).cumcount()``)
+    group: list[Guess] = dataclasses.field(default_factory=list)
 
     def of(self, key: str) -> list[Guess]:
         """The guesses for ``key`` (empty for a key inference does not make)."""
-        guesses: list[Guess] = getattr(self, key, []) if key in ("label", "holdout", "time") else []
+        guesses: list[Guess] = getattr(self, key, []) if key in ("label", "holdout", "time", "group") else []
         return guesses
 
     def origin(self, key: str) -> str | None:

@@ -9,14 +9,18 @@ score. The finding fires at the evaluation: that is where the inflated score is 
 
 from __future__ import annotations
 
+from leakguard.catalog.numpy import ROW_REPEATS, ROW_STACKS
+from leakguard.catalog.sklearn import GROUP_SPLITTERS, RANDOM_SPLITS
 from leakguard.finding import Finding, provenance_of
-from leakguard.lineage.events import Evaluate, Event
+from leakguard.lineage.events import Evaluate, Event, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.rules._modelling import fit_of, holdout_exists, row_lineage, same_rows, steps
 from leakguard.rules._text import at, class_name, clip
 
 ID = "overlap"
 
+# steps that copy rows by hand (a stack holding a piece twice, repeated rows), named apart from resampling
+_COPYING = frozenset({"copies", *ROW_STACKS, *ROW_REPEATS})
 _SPLIT_FIRST = ("split first and fit on the training part only: "
                 "`X_train, X_test, y_train, y_test = train_test_split(X, y)`, `model.fit(X_train, y_train)`, "
                 "`model.score(X_test, y_test)`")
@@ -58,8 +62,9 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         return []  # a training score next to a real test set: fine
     if data.synthetic:
         origin = _synthetic_origin(graph, data)
+        how = "rows copied" if any(step in _COPYING for step in origin.op.split("→")) else "resampled"
         return [Finding(
-            ID, "error", event.where, f"{est} scored on {scored}, resampled before the split ({at(origin.where)})",
+            ID, "error", event.where, f"{est} scored on {scored}, {how} before the split ({at(origin.where)})",
             f"The rows of {data.name} come from data resampled or augmented before the split ({origin.op}, "
             f"{origin.where.short()}): copies or synthetic neighbours of the test rows are in the training rows.",
             hint=("split first, then resample the training part only "
@@ -85,7 +90,55 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
                   "on one side."),
             subject=subject, provenance=steps(graph, [train, model]) + provenance_of(graph, data.id, 4),
         )]
+    return _shared_entities(graph, event, train, data, est)
+
+
+def _shared_entities(graph: LineageGraph, event: Evaluate, train: Node, data: Node, est: str) -> list[Finding]:
+    """Rows of one entity (a customer, a patient) on both sides of a random split: measured, or seen in the code."""
+    scored = clip(data.name, 24)
+    hint = (f"split by entity: `GroupShuffleSplit(test_size=0.2).split(X, y, groups=df[{{col!r}}])` "
+            f"(or {', '.join(f'`{c}`' for c in GROUP_SPLITTERS[1:3])} for folds), so each entity's rows stay on "
+            "one side.")
+    if event.shared_groups is not None:
+        col, count = event.shared_groups
+        if count <= 0:
+            return []
+        return [Finding(
+            ID, "error", event.where, f"{count:,} {col} values are on both sides of the split ({est} on {scored})",
+            f"The split drew rows at random, but rows of one {col} belong together: {count:,} {col} values have "
+            f"rows among the training rows ({train.name}) and among the test rows ({data.name}). The model can "
+            "recognise the entity instead of predicting for a new one.",
+            hint=hint.format(col=col), subject=data.name, provenance=steps(graph, [train]) +
+            provenance_of(graph, data.id, 4),
+        )]
+    found = _random_split_parent(graph, train, data)
+    if found is None:
+        return []
+    parent, where = found
+    for guess in graph.inferred.group:
+        # the entity column among the split rows' sources (or a source whose columns are not known)
+        if any(n.columns is None or guess.value in n.columns for n in row_lineage(graph, parent.id).values()):
+            return [Finding(
+                ID, "warning", event.where, f"{est} scored on {scored}, a random split of rows sharing {guess.value}",
+                f"{parent.name} holds several rows per {guess.value} ({guess.origin}), and the split at "
+                f"{at(where)} drew rows at random: the same {guess.value} is likely among the training and the "
+                "test rows.",
+                hint=hint.format(col=guess.value), subject=data.name, provenance=provenance_of(graph, data.id, 6),
+            )]
     return []
+
+
+def _random_split_parent(graph: LineageGraph, train: Node, data: Node) -> tuple[Node, Where] | None:
+    """The parent of the random split (not in time order) ``train`` and ``data`` are the two sides of."""
+    train_rows, test_rows = row_lineage(graph, train.id), row_lineage(graph, data.id)
+    for split in reversed(graph.splits):
+        roles = {p.out: p.role for p in split.parts}
+        if any(roles.get(n) == "train" for n in train_rows) and any(roles.get(n) == "holdout" for n in test_rows):
+            parent = graph.get(split.parent)
+            if split.method not in RANDOM_SPLITS or split.time_ordered or parent is None:
+                return None
+            return parent, split.where
+    return None
 
 
 def _test_rows_only(node: Node) -> bool:

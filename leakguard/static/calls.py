@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.catalog import numpy as numpy_catalog
+from leakguard.catalog.pandas_features import PER_ENTITY_ROWS
 from leakguard.lineage.events import Inspect, Read
+from leakguard.lineage.inference import Guess
+from leakguard.splitting import looks_like_entity_id
 from leakguard.static import (
     dataops,
     lazyops,
@@ -322,6 +325,8 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         return inspect(it, g.data, api.name, site, columns=cols, relates=len(cols) > 1)
     if api is not None and api.kind == "group-select" and args:
         return GroupBy(g.data, g.keys, const_strings(args[0]), text(site.node))
+    if name in PER_ENTITY_ROWS:
+        _entity_repeats(it, g, name)
     handled = models.group_api(it, g, name, site, cols)
     if handled is not None:
         return handled
@@ -330,6 +335,14 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",
                          site.text, f"groupby.{name}", columns=g.selection)
     return it.derive([g.data, *args], "frame", site.text, f"groupby.{name}", aggregate=True)
+
+
+def _entity_repeats(it: Interp, g: GroupBy, name: str) -> None:
+    """``df.groupby("patient_id").cumcount()``: the code shows several rows per entity (for the ``overlap`` rule)."""
+    for key in g.keys:
+        if looks_like_entity_id(key):
+            where = it.where()
+            it.graph.inferred.add("group", Guess(key, f"groupby({key!r}).{name}() in {where.short()}", where))
 
 
 def accessor_call(it: Interp, acc: Method, name: str, site: Site) -> Value:

@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from leakguard.catalog.pandas import DEDUPLICATES
 from leakguard.finding import Finding
 from leakguard.lineage.events import Derive, Event, NodeId, Where
 from leakguard.lineage.graph import LineageGraph
@@ -192,7 +193,7 @@ class Interp:
         # positional, in the field order of Data (this is the engine's hottest constructor)
         return Data(kind, text, None, tuple(dict.fromkeys(ids)) if len(ids) > 1 else tuple(ids), (*ops, op),
                     columns, removes, aggregate, label_derived, sorted_by, None, None,
-                    preds[0] if len(preds) == 1 else None, colsrc, ahead, synthetic, False, lib)
+                    preds[0] if len(preds) == 1 else None, colsrc, ahead, synthetic and op not in DEDUPLICATES, False, lib)
 
     def unknown_from(self, values: Iterable[Value], text: Label, op: str) -> Value:
         """What an unresolved call returns: Unknown, carrying lineage when tracked data went in."""

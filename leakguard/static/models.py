@@ -16,7 +16,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
-from leakguard.catalog.sklearn import cv_keeps_time_order
+from leakguard.catalog.sklearn import RESAMPLE_REPLACE, cv_keeps_time_order
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
 from leakguard.static import timeorder
 from leakguard.static.emitted import event
@@ -350,7 +350,7 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
         outs: list[Value] = []
         for v in args:
             d = it.derive([v], _kind(v), site.text, name, columns=_columns(v))
-            d.synthetic = name == "resample"
+            d.synthetic = name == "resample" and _draws_copies(kwargs.get(RESAMPLE_REPLACE[0]))
             outs.append(d)
         return outs[0] if len(outs) == 1 else Seq(outs)
     if path.startswith("sklearn.metrics.") and (name.endswith(("_score", "_error", "_loss")) or name in (
@@ -397,3 +397,10 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
                     site.text, f"groupby.{name}", columns=g.selection)
     out.colsrc = frozenset(g.keys)
     return out
+
+
+def _draws_copies(replace: Value | None) -> bool:
+    """``resample(..., replace=...)`` copies rows unless ``replace`` is a known false (an unknown value may copy)."""
+    if replace is None:
+        return RESAMPLE_REPLACE[1]
+    return not (isinstance(replace, Const) and replace.value is False)

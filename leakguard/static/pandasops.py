@@ -16,8 +16,10 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leakguard.catalog import numpy as numpy_catalog
 from leakguard.catalog import pandas as pandas_catalog
 from leakguard.catalog.pandas_features import LAGS
+from leakguard.lineage.copies import Piece, stacked_copies
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
     UNKNOWN,
@@ -332,7 +334,9 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
         if short in _NUMPY_AGG:
             return it.derive(arrays, "scalar", label, short, aggregate=True,
                              label_derived=any(x.label_derived for x in arrays))
-        return it.derive(arrays, "array", label, short, columns=arrays[0].columns)
+        out = it.derive(arrays, "array", label, short, columns=arrays[0].columns)
+        out.synthetic = out.synthetic or _numpy_copies(it, short, site)
+        return out
     return None
 
 
@@ -353,7 +357,43 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
 
 def _concat(it: Interp, parts: list[Value], label: Label) -> Data:
     # row-wise concatenation: every part's rows are in the result
-    return _combined(it, parts, label, "concat")
+    resampled = any(d.synthetic for p in parts for d in data_in(p))
+    copies = not resampled and _stacks_copies(it, parts)
+    out = _combined(it, parts, label, "copies" if copies else "concat")  # the step's name tells copies apart
+    out.synthetic = out.synthetic or copies
+    return out
+
+
+def _stacks_copies(it: Interp, parts: list[Value]) -> bool:
+    """True when one stacked piece holds rows of another (``concat([df, df.sample(frac=.3)])``)."""
+    datas = [d for p in parts for d in data_in(p) if d.kind != "scalar" and not d.aggregate]
+    if len(datas) > 1 and any(a is b for i, a in enumerate(datas) for b in datas[i + 1:]):
+        return True  # the same value twice: ``np.concatenate([y, y])``
+    pieces = [Piece(d.node, d.inputs, d.ops) for d in datas]
+    return len(pieces) > 1 and stacked_copies(it.graph, pieces)
+
+
+def _numpy_copies(it: Interp, short: str, site: Site) -> bool:
+    """Rows repeated (``np.repeat(X, 3, axis=0)``, ``np.tile(X, (2, 1))``) or stacked with a copy of themselves."""
+    first = site.arg(0, "a" if short in numpy_catalog.ROW_REPEATS else "tup")
+    if short in numpy_catalog.ROW_STACKS:
+        axis_arg = numpy_catalog.ROW_STACKS[short]
+        axis = site.arg(axis_arg[1], axis_arg[0]) if axis_arg else None
+        rows = axis is None or (isinstance(axis, Const) and axis.value == 0)
+        return rows and isinstance(first, Seq) and _stacks_copies(it, list(first.items))
+    if short not in numpy_catalog.ROW_REPEATS or not isinstance(first, Data) or first.aggregate \
+            or first.kind == "scalar":
+        return False
+    count = site.arg(numpy_catalog.ROW_REPEATS[short][1], numpy_catalog.ROW_REPEATS[short][0])
+    if short == "repeat":
+        axis = site.arg(numpy_catalog.REPEAT_AXIS[1], numpy_catalog.REPEAT_AXIS[0])
+        return axis is None or (isinstance(axis, Const) and axis.value == 0)
+    # tile: a tuple count repeats rows by its first number; one number repeats the last axis
+    # (rows of 1-D data only, columns of a table)
+    if isinstance(count, Seq) and count.items:
+        head = count.items[0]
+        return isinstance(head, Const) and isinstance(head.value, int) and head.value > 1
+    return first.kind == "series" and isinstance(count, Const) and isinstance(count.value, int) and count.value > 1
 
 
 def _literal_columns(data: Value | None) -> tuple[str, ...] | None:

@@ -122,6 +122,8 @@ SPLIT = "X_tr, X_te, y_tr, y_te = train_test_split(X, y)\n"
     (SPLIT + "import tensorflow as tf\nnet = tf.keras.Sequential([])\nnet.fit(X_tr, y_tr, validation_split=0.1)\n"
      "net.evaluate(X_te, y_te)", []),
     ("Xa = pd.concat([X, X])\n" + SPLIT.replace("X, y", "Xa, pd.concat([y, y])")
+     + "LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te)", ["overlap"]),  # every row twice: copies
+    ("Xa = pd.concat([X, X]).drop_duplicates()\n" + SPLIT.replace("X, y", "Xa, y")
      + "LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te)", []),
 ])
 def test_modelling_patterns(code: str, expected: list[str]) -> None:
