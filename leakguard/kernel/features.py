@@ -225,9 +225,11 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
 # -- learned encodings and per-group statistics ------------------------------------------------------
 
 
-def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *, label: bool = False) -> Node | None:
+def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *, label: bool = False,
+               columns: tuple[str, ...] | None = None) -> Node | None:
+    # ``columns``: what was aggregated, so a label inferred later (at the first fit) still finds it
     return s.recorder.value(Derive(s.graph.new_id(), (data.id,), op, f"{op} of {data.name}", s.where(frame),
-                                   rows="aggregate", kind="value", label_derived=label))
+                                   rows="aggregate", columns=columns, kind="value", label_derived=label))
 
 
 def _broadcast(s: Session, result: Any, data: Node, stat: Node, *, op: str, frame: types.FrameType | None,
@@ -280,7 +282,7 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
         return None
     label = any(c in s.policy.label for c in touched)
     fname = func if isinstance(func, str) else getattr(func, "__name__", "func")
-    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label)
+    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label, columns=tuple(touched) or None)
     if stat is None:
         return None
 
