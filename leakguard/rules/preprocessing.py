@@ -36,6 +36,35 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         return _at_fit(graph, event)
     if isinstance(event, Evaluate) and event.kind in ("cross-validate", "search"):
         return _at_cross_validation(graph, event)
+    if isinstance(event, Evaluate) and event.kind == "score":
+        return _fit_on_evaluated(graph, event)
+    return []
+
+
+def _fit_on_evaluated(graph: LineageGraph, event: Evaluate) -> list[Finding]:
+    """The evaluated rows transformed with statistics learned from test rows only (``sc.fit_transform(X_test)``).
+
+    The scores then use what the test set as a whole looks like, which no single new row
+    brings at prediction time; a transformer fit on all rows is judged at the model's fit.
+    """
+    data = graph.get(event.data)
+    if data is None:
+        return []
+    for node in graph.ancestors(data.id):
+        fit = graph.fits.get(node.id)
+        if fit is None or not fit.learns or fit.learner in PREDICTORS:
+            continue
+        fitted = graph.get(fit.data)
+        if fitted is None or not fitted.rows.known or not fitted.rows.has("holdout") or fitted.rows.has("train"):
+            continue
+        est = class_name(fit.estimator)
+        return [Finding(
+            ID, "warning", event.where, f"{est} fit on the test rows {clip(fitted.name, 24)} ({at(node.where)})",
+            f"{data.name} is scored after {est} learned its statistics from the test rows themselves: "
+            "the evaluation uses the test set as a whole, which new data never offers.",
+            hint=f"fit {est} on the training part and only `transform` the test part.",
+            subject=node.name, provenance=steps(graph, [node, data]),
+        )]
     return []
 
 
