@@ -1,7 +1,7 @@
 """pandas: features written by hand — column assignment, learned encodings, per-group statistics, row order.
 
 - ``df["c"] = ...`` records which columns (and statistics) a new column is computed from;
-- ``get_dummies``, ``qcut`` and ``cut`` with a bin count learn categories or edges from the rows;
+- ``qcut`` and ``cut`` with a bin count learn edges from the rows; ``get_dummies`` is row-wise;
 - ``groupby(...).transform("mean")`` broadcasts a per-group statistic (a target encoding when
   the label is aggregated);
 - computations along row order (``shift``, ``bfill``, ``cumsum``, rolling windows...) use
@@ -25,7 +25,9 @@ _WINDOWS = ("Rolling", "Expanding", "ExponentialMovingWindow")  # the group-by w
 ENTRIES: tuple[Api, ...] = (
     Api("pandas", "DataFrame.__setitem__", "assign-column"),
     Api("pandas", "DataFrame.assign", "assign-column", note="a new frame with columns computed row by row"),
-    Api("pandas", "get_dummies", "encode"),
+    # one row's indicator columns come from its own value alone: a category seen only in test rows
+    # adds a column that is zero on every training row, which teaches the model nothing
+    Api("pandas", "get_dummies", "encode", role="row-wise"),
     Api("pandas", "qcut", "encode"),
     Api("pandas", "cut", "encode"),
     Api("pandas.api.typing", "DataFrameGroupBy.transform", "group-transform"),
@@ -47,3 +49,6 @@ PER_ENTITY_ROWS = ("cumcount", "shift", "diff", "cumsum", "cummax", "cummin", "p
 # label (``df["churned"].shift(1)``, and a trailing window over it) is a forecasting feature,
 # not the label copied row by row; a negative period reads later rows (a look-ahead).
 LAGS = ("shift",)
+
+# encodings whose output for a row depends on that row only (no statistic learned from the others)
+ROW_WISE: frozenset[str] = frozenset(api.name for api in ENTRIES if api.kind == "encode" and api.role == "row-wise")

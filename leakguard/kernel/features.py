@@ -19,7 +19,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog.pandas import SORT_DIRECTION, SORTS
-from leakguard.catalog.pandas_features import LAGS
+from leakguard.catalog.pandas_features import LAGS, ROW_WISE
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
@@ -225,14 +225,17 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
 # -- learned encodings and per-group statistics ------------------------------------------------------
 
 
-def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *, label: bool = False) -> Node | None:
+def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *, label: bool = False,
+               columns: tuple[str, ...] | None = None) -> Node | None:
+    # ``columns``: what was aggregated, so a label inferred later (at the first fit) still finds it
     return s.recorder.value(Derive(s.graph.new_id(), (data.id,), op, f"{op} of {data.name}", s.where(frame),
-                                   rows="aggregate", kind="value", label_derived=label))
+                                   rows="aggregate", columns=columns, kind="value", label_derived=label))
 
 
-def _broadcast(s: Session, result: Any, data: Node, stat: Node, *, op: str, frame: types.FrameType | None,
+def _broadcast(s: Session, result: Any, data: Node, stat: Node | None, *, op: str, frame: types.FrameType | None,
                columns: tuple[str, ...] | None) -> None:
-    node = s.recorder.value(Derive(s.graph.new_id(), (data.id, stat.id), op, f"{data.name} ({op})", s.where(frame),
+    inputs = (data.id, stat.id) if stat is not None else (data.id,)
+    node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, f"{data.name} ({op})", s.where(frame),
                                    rows="same", columns=columns, kind=fr.kind_of(result)))
     if node is not None:
         node.n_rows = fr.row_count(result)
@@ -253,8 +256,8 @@ def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     if data is None:
         return None
     learned = {"get_dummies": "categories", "qcut": "quantile edges", "cut": "bin edges"}[api.name]
-    stat = _statistic(s, data, f"{api.name} {learned}", frame)
-    if stat is None:
+    stat = None if api.name in ROW_WISE else _statistic(s, data, f"{api.name} {learned}", frame)
+    if stat is None and api.name not in ROW_WISE:
         return None
 
     def after(result: Any) -> None:
@@ -280,7 +283,7 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
         return None
     label = any(c in s.policy.label for c in touched)
     fname = func if isinstance(func, str) else getattr(func, "__name__", "func")
-    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label)
+    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label, columns=tuple(touched) or None)
     if stat is None:
         return None
 

@@ -342,7 +342,7 @@ class Session:
             return
         ns = self.user_ns
         # resolve every input before changing any binding: names are read as the cell saw them
-        plans: list[tuple[str, Any, list[Node], int]] = []
+        plans: list[tuple[str, Any, list[Node], int, frozenset[str]]] = []
         for name in scan.writes:
             value = ns.get(name, _MISSING)
             if value is _MISSING:
@@ -359,10 +359,14 @@ class Session:
                 continue
             writers = [s for s in scan.statements if name in s.writes]
             line = writers[-1].lineno if writers else 1
-            inputs = self.resolve_names(writers[-1].reads if writers else (), line + 1, 0)
-            plans.append((name, value, inputs, line))
+            reads = frozenset(writers[-1].reads) if writers else frozenset()
+            inputs = self.resolve_names(reads, line + 1, 0)
+            plans.append((name, value, inputs, line, reads))
         made: list[tuple[str, Node, Any]] = []
-        for name, value, inputs, line in plans:
+        for name, value, resolved, line, reads in sorted(plans, key=lambda plan: plan[3]):
+            # ``df = pd.read_csv(...).dropna()`` then ``X = df[cols].values`` in one cell: X is made from
+            # the node this pass just made for df (an array is not row data by itself)
+            inputs = resolved or [node for other, node, _ in made if other in reads and other != name]
             if (not inputs and not fr.is_row_data(value)) or _column_names(value, inputs):
                 self.bindings.pop(name, None)
                 continue

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable
 
 from leakguard.finding import ProvenanceStep
+from leakguard.lineage.domain import NONE
 from leakguard.lineage.events import Evaluate, Fit, NodeId
-from leakguard.lineage.graph import FUTURE, HOLDOUT, LineageGraph, Node, columns_taint, holds_rows
+from leakguard.lineage.graph import FUTURE, HOLDOUT, LABEL, LineageGraph, Node, columns_taint, holds_rows
 
 PREDICTORS = ("model", "search")
 
@@ -25,6 +26,17 @@ def holdout_exists(graph: LineageGraph) -> bool:
 def protected(graph: LineageGraph) -> tuple[str, ...]:
     """The taints that mean "learned from rows the model must not see": holdout, and future with a cutoff."""
     return (HOLDOUT, FUTURE) if graph.policy.has_future else (HOLDOUT,)
+
+
+def label_statistic(graph: LineageGraph, node: Node) -> bool:
+    """True when ``node`` is a statistic of the label (a target encoding's group means).
+
+    Tainted so when the label was known as it was computed; else (the label inferred later,
+    at the first fit) an aggregate whose recorded columns include the label.
+    """
+    if LABEL in node.taint:
+        return True
+    return node.rows == NONE and bool(node.columns) and bool(set(node.columns or ()) & set(graph.policy.label))
 
 
 def fit_of(graph: LineageGraph, node_id: NodeId, learners: Iterable[str] = PREDICTORS) -> tuple[Node, Fit] | None:

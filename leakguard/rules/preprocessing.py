@@ -15,6 +15,7 @@ from leakguard.lineage.graph import LABEL, LineageGraph, Node, holds_rows
 from leakguard.rules._modelling import (
     PREDICTORS,
     holdout_exists,
+    label_statistic,
     origins,
     protected,
     row_lineage,
@@ -50,7 +51,7 @@ def _at_fit(graph: LineageGraph, event: Fit) -> list[Finding]:
         if data.rows.has(part):
             continue  # trained on those rows outright: overlap / temporal judge that
         for origin, path in origins(graph, data.id, taint):
-            if LABEL in origin.taint or origin.id == data.id:
+            if label_statistic(graph, origin) or origin.id == data.id:
                 continue  # a statistic of the label: the target rule's
             found.append(_finding(graph, event, data, (origin, path), part))
             break

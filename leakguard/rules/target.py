@@ -14,7 +14,15 @@ import re
 from leakguard.finding import Finding, provenance_of
 from leakguard.lineage.events import Event, Fit
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
-from leakguard.rules._modelling import PREDICTORS, label_names, origins, protected, split_names, steps
+from leakguard.rules._modelling import (
+    PREDICTORS,
+    label_names,
+    label_statistic,
+    origins,
+    protected,
+    split_names,
+    steps,
+)
 from leakguard.rules._text import at, class_name, clip, listed
 
 ID = "target"
@@ -71,7 +79,7 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
 
 def _encodings(graph: LineageGraph, event: Fit, data: Node) -> list[Finding]:
     """Target encodings (label statistics) learned over rows the model must not see."""
-    for origin, path in origins(graph, data.id, LABEL):
+    for origin, path in _label_statistics(graph, data):
         leaked = [t for t in protected(graph) if t in origin.taint]
         if not leaked or origin.id == data.id:
             continue
@@ -91,6 +99,14 @@ def _encodings(graph: LineageGraph, event: Fit, data: Node) -> list[Finding]:
             subject=origin.name, provenance=steps(graph, path),
         )]
     return []
+
+
+def _label_statistics(graph: LineageGraph, data: Node) -> list[tuple[Node, list[Node]]]:
+    """Statistics of the label behind ``data``: tainted as such, or found by their columns once the label is known."""
+    found = origins(graph, data.id, LABEL)
+    for taint in protected(graph):
+        found += [(o, p) for o, p in origins(graph, data.id, taint) if label_statistic(graph, o)]
+    return found
 
 
 def _with_columns(graph: LineageGraph, node: Node) -> Node:

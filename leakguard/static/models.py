@@ -391,7 +391,9 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
     if name != "transform":
         return None
     label = it.policy.label
+    # the aggregated columns stay on the statistic: a label inferred later (at the first fit) still finds it
     stat = it.derive([g.data], "value", f"{g.text}.{name}()", f"groupby.{name}", aggregate=True,
+                     columns=tuple(g.selection) if g.selection else None,
                      label_derived=bool(label) and any(c in label for c in g.selection or ()))
     out = it.derive([g.data, stat], "series" if g.selection and len(g.selection) == 1 else "frame",
                     site.text, f"groupby.{name}", columns=g.selection)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import numpy as numpy_catalog
 from leakguard.catalog import pandas as pandas_catalog
-from leakguard.catalog.pandas_features import LAGS
+from leakguard.catalog.pandas_features import LAGS, ROW_WISE
 from leakguard.lineage.copies import Piece, stacked_copies
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
@@ -346,7 +346,7 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
     if not isinstance(data, Data):
         return it.unknown_from(site.values, site.text, name)
     bins = site.arg(1, "bins")
-    learned = name != "cut" or (isinstance(bins, Const) and isinstance(bins.value, int))
+    learned = name not in ROW_WISE and (name != "cut" or (isinstance(bins, Const) and isinstance(bins.value, int)))
     inputs: list[Value] = [data]
     if learned:
         inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
