@@ -39,10 +39,17 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas.plotting", "PlotAccessor.__call__", "inspect"),
     *(Api("pandas.api.typing", f"DataFrameGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
     *(Api("pandas.api.typing", f"SeriesGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    # dtypes and non-null counts: schema, as ``columns``/``dtypes``/``shape`` (it counts rows with its own calls)
+    Api("pandas", "DataFrame.info", "schema"),
+    Api("pandas", "Series.info", "schema"),
     Api("pandas", "DataFrame.groupby", "groupby"),
     Api("pandas", "Series.groupby", "groupby"),
     Api("pandas.api.typing", "DataFrameGroupBy.__getitem__", "group-select"),
 )
+
+# Constructors: a frame made from plain Python data (a dict, a list of records, a loaded JSON) is a source of
+# rows of its own; made from tracked data it carries that data's rows.
+CONSTRUCTORS = ("DataFrame", "Series", "DataFrame.from_dict", "DataFrame.from_records")
 
 # Time order, read by both engines (kernel/evidence.py, static/timeorder.py): what makes a
 # column a datetime, and what sorts rows by a column (with the keyword giving the direction).

@@ -24,6 +24,7 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
 from leakguard.lineage.events import Derive, NodeId, Read, Where
@@ -261,7 +262,8 @@ class Session:
             node = self.recorder.value(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
                                             columns, kind=fr.kind_of(obj)))
         else:
-            row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows for i in inputs))
+            row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows or i.kind == ARCHIVE
+                                                                          for i in inputs))
             # an aggregate of the label itself (a label Series, or a value already carrying it)
             label_used = not row_data and any(
                 "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))

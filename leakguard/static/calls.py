@@ -421,8 +421,14 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
     return UNKNOWN
 
 
-def read(it: Interp, api: Api, site: Site) -> Data:
-    """A reader: a source node holding every row (its columns from the call or the file's header)."""
+def read(it: Interp, api: Api, site: Site) -> Value:
+    """A reader: a source node holding every row (its columns from the call or the file's header).
+
+    Readers that are not pandas' (``np.loadtxt``, ``load_iris``, ``pickle.load``) return the
+    shape their catalog role names (``READ_SHAPES``): an array, ``(X, y)``, a dataset, anything.
+    """
+    if api.role:
+        return _read_shaped(it, api, site)
     kwargs = site.kwargs
     src = site.arg(0, "filepath_or_buffer")
     where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
@@ -436,6 +442,25 @@ def read(it: Interp, api: Api, site: Site) -> Data:
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))
     return Data("frame", "<read>", node=nid, columns=columns)
+
+
+def _read_shaped(it: Interp, api: Api, site: Site) -> Value:
+    src = site.arg(0, "fname" if api.module == "numpy" else "filename")
+    where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
+    # ``fetch_20newsgroups(subset="test")`` names its part as a file name would
+    subset = site.kwargs.get("subset")
+    if where is None and isinstance(subset, Const) and isinstance(subset.value, str):
+        where = subset.value
+    nid = it.graph.new_id()
+    kind = "array" if api.role == "array" else "frame" if api.role == "dataset" else "value"
+    it.emit(Read(nid, f"{api.name}({where if where is not None else '…'})", "<read>", it.where(), None, kind=kind))
+    source = Data(kind, "<read>", node=nid)
+    xy = site.kwargs.get("return_X_y")
+    if api.role == "pair" or (api.role == "dataset" and isinstance(xy, Const) and xy.value is True):
+        return Seq([it.derive([source], "array", site.text, "X"), it.derive([source], "array", site.text, "y")])
+    if api.role == "object":
+        return Unknown(api.name, source)  # data when used as data; a loaded model stays unknown
+    return source
 
 
 def _module_inspect(it: Interp, api: Api, site: Site) -> Value:
