@@ -27,6 +27,7 @@ from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
 from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
+from leakguard.lineage.domain import PARTS
 from leakguard.lineage.events import Derive, NodeId, Read, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.recorder import Recorder
@@ -38,6 +39,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leakguard")
 _MISSING = object()
+_MAX_NAMES = 10_000  # longer lists are not checked for being column names
+
+
+def _column_names(obj: Any, inputs: list[Node]) -> bool:
+    """A list (or Index) of names that are all columns of one of ``inputs``: a choice of columns."""
+    if not isinstance(obj, (list, tuple, set)) and type(obj).__name__ != "Index":
+        return False
+    try:
+        if not 0 < len(obj) <= _MAX_NAMES:
+            return False
+        names = set(obj)
+    except TypeError:
+        return False
+    if not all(isinstance(n, str) for n in names):
+        return False
+    return any(i.columns is not None and names <= set(i.columns) for i in inputs)
 
 
 class Session:
@@ -261,6 +278,11 @@ class Session:
         if not inputs:
             node = self.recorder.value(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
                                             columns, kind=fr.kind_of(obj)))
+        elif _column_names(obj, inputs):
+            # ``cols = [c for c in df.columns if ...]``: a choice of columns, not a statistic of the rows
+            node = self.recorder.value(Derive(self.graph.new_id(), tuple(i.id for i in inputs), "column names",
+                                              name, where, rows="aggregate", kind="value",
+                                              removes=frozenset(PARTS)))
         else:
             row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows or i.kind == ARCHIVE
                                                                           for i in inputs))

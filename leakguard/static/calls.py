@@ -15,6 +15,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
+from leakguard.catalog import pandas as pandas_catalog
 from leakguard.lineage.events import Inspect, Read
 from leakguard.static import (
     dataops,
@@ -239,6 +240,13 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
     """A method of tracked data: a catalog entry, a pandas operation, or an unresolved call."""
     args, kwargs = site.args, site.kwargs
     api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
+    if api is not None and api.kind == "inspect" and d.kind == "frame" and row_wise(args, kwargs):
+        # ``df[["a", "b"]].max(axis=1)``: each row's own value, as the kernel records it
+        out = it.derive([d], "series", site.text, f"{name}(axis=1)")
+        out.colsrc = d.colsrc if d.colsrc is not None else (frozenset(d.columns) if d.columns else None)
+        return out
+    if api is not None and api.kind == "inspect" and not site.shown and name in pandas_catalog.COLUMN_CHOOSERS:
+        return UNKNOWN  # it chooses columns; no value is made from it (as in the kernel)
     if api is not None and api.kind == "inspect":
         columns, relates = _subject(d, api, args, kwargs)
         return inspect(it, d, api.name, site, columns=columns, relates=relates)
@@ -255,6 +263,12 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         if handled is not None:
             return handled
     return pandasops.method(it, d, name, site)
+
+
+def row_wise(args: Args, kwargs: Kwargs) -> bool:
+    """A frame statistic taken along each row (``axis=1`` / ``axis="columns"``), not over rows."""
+    axis = arg(args, kwargs, 0, "axis")
+    return isinstance(axis, Const) and axis.value in pandas_catalog.ROW_WISE_AXES
 
 
 def _subject(d: Data, api: Api, args: Args, kwargs: Kwargs) -> tuple[tuple[str, ...] | None, bool]:
@@ -322,6 +336,12 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
     handled = models.group_api(it, g, name, site, cols)
     if handled is not None:
         return handled
+    if name in pandas_catalog.GROUP_ROWS:  # some of the rows as they are (``get_group("north")``)
+        return it.derive([g.data], g.data.kind, site.text, f"groupby.{name}", columns=g.data.columns)
+    if name in pandas_catalog.GROUP_WINDOWS:  # a window within each group: its aggregates are per row
+        window = it.derive([g.data], "window", site.text, f"groupby.{name}", columns=g.selection)
+        window.colsrc = frozenset(g.selection or ()) | frozenset(g.keys)
+        return window
     if name in ("transform", "cumsum", "cumcount", "shift", "diff", "rolling", "expanding", "rank", "ffill",
                 "bfill", "fillna", "cummax", "cummin", "pct_change"):
         return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",
