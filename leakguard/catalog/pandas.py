@@ -50,6 +50,8 @@ ENTRIES: tuple[Api, ...] = (
 # A statistic with ``axis=1`` / ``axis="columns"`` (``df[["a", "b"]].max(axis=1)``) is one value per row from
 # that row's own columns: a feature, not a statistic over rows and not a look at them.
 ROW_WISE_AXES: tuple[object, ...] = (1, "columns")
+AXIS_FIRST = ("mean", "median", "std", "var", "min", "max", "sum", "count", "nunique", "mode", "skew", "kurt", "sem",
+              "prod")  # methods whose first positional parameter is the axis (``df.mean(1)``)
 # Statistics people compute to choose columns (drop the constant ones), not to make values: consumed inside an
 # expression (``[c for c in cols if df[c].nunique() > 1]``, ``df.loc[:, df.nunique() > 1]``) they reach no value.
 COLUMN_CHOOSERS = ("nunique",)

@@ -319,7 +319,7 @@ def _row_wise(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """``df[["a", "b"]].max(axis=1)``: one value per row from its own columns, not a statistic over rows."""
     if not api.qualname.startswith("DataFrame.") or not fr.is_frame(args[0]):
         return False
-    axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
+    axis = kwargs.get("axis", args[1] if len(args) > 1 and api.name in pandas_catalog.AXIS_FIRST else None)
     return isinstance(axis, (int, str)) and axis in pandas_catalog.ROW_WISE_AXES
 
 
@@ -329,7 +329,8 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     frame = s.cell_frame()
     inner = innermost(frame)
     # in a comprehension (its own frame since Python 3.11) the call's place is in that frame
-    span = call_span(s, inner if inner is not None and inner.f_code.co_name in _COMPREHENSIONS else frame)
+    in_comprehension = inner is not None and inner.f_back is frame and inner.f_code.co_name in _COMPREHENSIONS
+    span = call_span(s, inner if in_comprehension else frame)
     if not is_shown(s, span):
         if api.name in pandas_catalog.COLUMN_CHOOSERS:
             return None  # it chooses columns (``if df[c].nunique() > 1``); no value is made from it

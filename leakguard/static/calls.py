@@ -240,7 +240,7 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
     """A method of tracked data: a catalog entry, a pandas operation, or an unresolved call."""
     args, kwargs = site.args, site.kwargs
     api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
-    if api is not None and api.kind == "inspect" and d.kind == "frame" and row_wise(args, kwargs):
+    if api is not None and api.kind == "inspect" and d.kind == "frame" and row_wise(name, args, kwargs):
         # ``df[["a", "b"]].max(axis=1)``: each row's own value, as the kernel records it
         out = it.derive([d], "series", site.text, f"{name}(axis=1)")
         out.colsrc = d.colsrc if d.colsrc is not None else (frozenset(d.columns) if d.columns else None)
@@ -265,9 +265,9 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
     return pandasops.method(it, d, name, site)
 
 
-def row_wise(args: Args, kwargs: Kwargs) -> bool:
+def row_wise(name: str, args: Args, kwargs: Kwargs) -> bool:
     """A frame statistic taken along each row (``axis=1`` / ``axis="columns"``), not over rows."""
-    axis = arg(args, kwargs, 0, "axis")
+    axis = arg(args if name in pandas_catalog.AXIS_FIRST else [], kwargs, 0, "axis")
     return isinstance(axis, Const) and axis.value in pandas_catalog.ROW_WISE_AXES
 
 
