@@ -53,6 +53,7 @@ READ_SHAPES = {
     "dataset": "a dataset: (X, y) with return_X_y=True, else a Bunch whose .data/.target/.frame hold the rows",
     "pair": "(X, y) always (sklearn's make_* generators)",
     "object": "anything (pickle, joblib, json): rows only when the value turns out to be row data",
+    "splits": "((x_train, y_train), (x_test, y_test)): a source already split into train and holdout (Keras)",
 }
 
 
@@ -66,7 +67,7 @@ class Api:
     relates: bool = False
     note: str = ""
     role: str = ""                  # fit kinds: model | transformer | search | stateless | target-encoder | auto;
-    #                                 read kinds: what comes back (see READ_SHAPES): "" a frame | array | dataset | object
+    #                                 read kinds: what comes back (see READ_SHAPES): "" a frame | array | dataset | pair | object | splits
     options: tuple[str, ...] = ()   # keywords carrying data a fit scores: "eval_set", or a pair "X_val+y_val"
 
     @property

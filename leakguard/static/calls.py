@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.catalog import pandas as pandas_catalog
-from leakguard.lineage.events import Inspect, Read
+from leakguard.lineage.events import Inspect, Read, Split, SplitPart
 from leakguard.static import (
     dataops,
     lazyops,
@@ -480,7 +480,23 @@ def _read_shaped(it: Interp, api: Api, site: Site) -> Value:
         return Seq([it.derive([source], "array", site.text, "X"), it.derive([source], "array", site.text, "y")])
     if api.role == "object":
         return Unknown(api.name, source)  # data when used as data; a loaded model stays unknown
+    if api.role == "splits":
+        return _presplit(it, source, site)
     return source
+
+
+def _presplit(it: Interp, source: Data, site: Site) -> Value:
+    """``mnist.load_data()``: the source split into a train and a holdout part, each ``(x, y)``."""
+    assert source.node is not None
+    train = SplitPart(it.graph.new_id(), "train", "<train part>")
+    test = SplitPart(it.graph.new_id(), "holdout", "<holdout part>")
+    it.emit(Split(source.node, (train, test), "load_data", it.where(),
+                  inferred=True))
+    parts: list[Value] = []
+    for part in (train, test):
+        whole = Data("array", part.name, node=part.out)
+        parts.append(Seq([it.derive([whole], "array", part.name, "x"), it.derive([whole], "array", part.name, "y")]))
+    return Seq(parts)
 
 
 def _module_inspect(it: Interp, api: Api, site: Site) -> Value:
