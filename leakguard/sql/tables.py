@@ -84,9 +84,12 @@ def is_holdout(ref: TableRef, patterns: Iterable[str]) -> bool:
 
 
 def rows_yet_to_split(policy: Policy) -> bool:
-    """True when no holdout is declared and it is to be inferred: a table then holds every row (the split that
-    comes later says which are held out), whatever columns it has and whether they are known."""
-    return policy.infer and not policy.holdout.declared
+    """True when the notebook declares nothing (no holdout, label or time) and inference is on: a table then holds
+    every row (the split that comes later says which are held out), whatever columns it has and whether they are
+    known. A declared policy keeps its own reading of which tables bear the protected rows."""
+    inferred = policy.inferred
+    return (policy.infer and not policy.holdout.declared and (not policy.label or "label" in inferred)
+            and (not policy.time or "time" in inferred))
 
 
 def _same_path(a: str, b: str) -> bool:
