@@ -22,6 +22,7 @@ Kind = Literal[
     "fit",            # an estimator learns from rows (role: model, transformer, search, ...)
     "fit-transform",  # learns, then transforms the same rows
     "fit-predict",    # learns, then predicts the same rows (clusterers)
+    "transform-function",  # a function that fits a transformer on its input rows and returns them transformed
     "transform",      # applies learned state to rows
     "predict",        # predictions for rows
     "score",          # a fitted model scored on rows
@@ -41,7 +42,19 @@ Kind = Literal[
     "action",      # runs a lazy plan and brings rows or an aggregate back (show, collect, toPandas)
     "select",      # Polars DataFrame.select: an inspection when every expression aggregates, else nothing
     "with-column",  # a lazy frame with columns computed from column expressions (Spark withColumn)
+    "schema",      # a look at the schema only (``info``): no finding, and the library's own inner statistics are not the user's
 ]
+
+
+# What a ``read`` entry returns, by its role (both engines shape the new source by it):
+READ_SHAPES = {
+    "": "a frame (pandas readers)",
+    "array": "an array, or an archive of arrays by name (np.loadtxt, np.load)",
+    "dataset": "a dataset: (X, y) with return_X_y=True, else a Bunch whose .data/.target/.frame hold the rows",
+    "pair": "(X, y) always (sklearn's make_* generators)",
+    "object": "anything (pickle, joblib, json): rows only when the value turns out to be row data",
+    "splits": "((x_train, y_train), (x_test, y_test)): a source already split into train and holdout (Keras)",
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,7 +66,8 @@ class Api:
     kind: Kind
     relates: bool = False
     note: str = ""
-    role: str = ""                  # fit kinds: model | transformer | search | stateless | target-encoder | auto
+    role: str = ""                  # fit kinds: model | transformer | search | stateless | target-encoder | auto;
+    #                                 read kinds: what comes back (see READ_SHAPES): "" a frame | array | dataset | pair | object | splits
     options: tuple[str, ...] = ()   # keywords carrying data a fit scores: "eval_set", or a pair "X_val+y_val"
 
     @property
@@ -93,12 +107,14 @@ def all_entries() -> Iterator[Api]:
     from leakguard.catalog import boosting as boosting_catalog
     from leakguard.catalog import imblearn as imblearn_catalog
     from leakguard.catalog import keras as keras_catalog
+    from leakguard.catalog import numpy as numpy_catalog
     from leakguard.catalog import pandas as pandas_catalog
     from leakguard.catalog import pandas_features as pandas_features_catalog
     from leakguard.catalog import polars as polars_catalog
     from leakguard.catalog import sklearn as sklearn_catalog
     from leakguard.catalog import spark as spark_catalog
     from leakguard.catalog import sql as sql_catalog
+    from leakguard.catalog import stdlib as stdlib_catalog
 
     yield from pandas_catalog.ENTRIES
     yield from pandas_features_catalog.ENTRIES
@@ -109,3 +125,5 @@ def all_entries() -> Iterator[Api]:
     yield from sql_catalog.ENTRIES
     yield from spark_catalog.ENTRIES
     yield from polars_catalog.ENTRIES
+    yield from numpy_catalog.ENTRIES
+    yield from stdlib_catalog.ENTRIES

@@ -7,9 +7,23 @@ then ``df.iloc[idx[:n]]`` / ``df.iloc[idx[n:]]``). Functions that build rows out
 repeats): the kernel recognises them in the cell's code after it ran (kernel/stacking.py), the
 static engine as it reads them (static/pandasops.py); what the stacked pieces hold is judged in
 ``lineage/copies.py``.
+
+Arrays read from files are rows of their own, as a pandas reader's frame: ``np.loadtxt("f.csv")``
+then ``X = data[:, :-1]; y = data[:, -1]`` is the numpy spelling of ``read_csv``; ``np.load`` of
+an ``.npz`` archive returns its arrays by name (``archive["X"]``): the archive stands for the
+file, its members for its rows.
 """
 
 from __future__ import annotations
+
+from leakguard.catalog import Api
+
+ENTRIES: tuple[Api, ...] = (
+    Api("numpy", "loadtxt", "read", role="array"),
+    Api("numpy", "genfromtxt", "read", role="array"),
+    Api("numpy", "fromfile", "read", role="array"),
+    Api("numpy", "load", "read", role="array"),
+)
 
 # where the functions live: ``np.random.permutation`` and the methods of a generator
 # (``rng = np.random.default_rng(0)``, ``np.random.RandomState(0)``), which take the same names

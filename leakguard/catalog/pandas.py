@@ -39,10 +39,30 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas.plotting", "PlotAccessor.__call__", "inspect"),
     *(Api("pandas.api.typing", f"DataFrameGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
     *(Api("pandas.api.typing", f"SeriesGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    # dtypes and non-null counts: schema, as ``columns``/``dtypes``/``shape`` (it counts rows with its own calls)
+    Api("pandas", "DataFrame.info", "schema"),
+    Api("pandas", "Series.info", "schema"),
     Api("pandas", "DataFrame.groupby", "groupby"),
     Api("pandas", "Series.groupby", "groupby"),
     Api("pandas.api.typing", "DataFrameGroupBy.__getitem__", "group-select"),
 )
+
+# A statistic with ``axis=1`` / ``axis="columns"`` (``df[["a", "b"]].max(axis=1)``) is one value per row from
+# that row's own columns: a feature, not a statistic over rows and not a look at them.
+ROW_WISE_AXES: tuple[object, ...] = (1, "columns")
+AXIS_FIRST = ("mean", "median", "std", "var", "min", "max", "sum", "count", "nunique", "mode", "skew", "kurt", "sem",
+              "prod")  # methods whose first positional parameter is the axis (``df.mean(1)``)
+# Statistics people compute to choose columns (drop the constant ones), not to make values: consumed inside an
+# expression (``[c for c in cols if df[c].nunique() > 1]``, ``df.loc[:, df.nunique() > 1]``) they reach no value.
+COLUMN_CHOOSERS = ("nunique",)
+# Group-by methods that return some of the group's rows as they are (not an aggregate over them).
+GROUP_ROWS = ("get_group", "head", "tail", "nth", "filter")
+# Group-by methods that open a per-row window within each group (``groupby(k)[c].rolling(3).mean()``).
+GROUP_WINDOWS = ("rolling", "expanding", "ewm")
+
+# Constructors: a frame made from plain Python data (a dict, a list of records, a loaded JSON) is a source of
+# rows of its own; made from tracked data it carries that data's rows.
+CONSTRUCTORS = ("DataFrame", "Series", "DataFrame.from_dict", "DataFrame.from_records")
 
 # Time order, read by both engines (kernel/evidence.py, static/timeorder.py): what makes a
 # column a datetime, and what sorts rows by a column (with the keyword giving the direction).

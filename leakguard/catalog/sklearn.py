@@ -129,12 +129,48 @@ _METRICS = (
 )
 
 
+# Bundled, downloaded and generated datasets: sources of rows like a file read (every row is data).
+# ``load_*``/``fetch_*`` return a Bunch (.data, .target, .frame) or (X, y) with ``return_X_y=True``;
+# ``make_*`` and ``load_svmlight_file`` always return (X, y, ...).
+_DATASETS = (
+    "load_breast_cancer", "load_diabetes", "load_digits", "load_iris", "load_linnerud", "load_wine",
+    "fetch_20newsgroups", "fetch_20newsgroups_vectorized", "fetch_california_housing", "fetch_covtype",
+    "fetch_kddcup99", "fetch_lfw_people", "fetch_olivetti_faces", "fetch_openml", "fetch_rcv1",
+)
+_GENERATED = (
+    "load_svmlight_file", "make_blobs", "make_circles", "make_classification", "make_friedman1", "make_friedman2",
+    "make_friedman3", "make_gaussian_quantiles", "make_hastie_10_2", "make_moons", "make_multilabel_classification",
+    "make_regression", "make_s_curve", "make_swiss_roll",
+)
+
+
+# Function forms of transformers: each fits the class named on the rows it is given and returns them
+# transformed (``scale(X)`` is ``StandardScaler().fit_transform(X)``). ``normalize`` scales each row by
+# its own norm and ``binarize`` thresholds each value: they learn nothing across rows; ``label_binarize``
+# is given its classes.
+FUNCTION_FORMS: dict[str, tuple[str, str]] = {  # name -> (class, role)
+    "scale": ("StandardScaler", "transformer"),
+    "minmax_scale": ("MinMaxScaler", "transformer"),
+    "robust_scale": ("RobustScaler", "transformer"),
+    "maxabs_scale": ("MaxAbsScaler", "transformer"),
+    "quantile_transform": ("QuantileTransformer", "transformer"),
+    "power_transform": ("PowerTransformer", "transformer"),
+    "normalize": ("Normalizer", "stateless"),
+    "binarize": ("Binarizer", "stateless"),
+    "label_binarize": ("LabelBinarizer", "stateless"),
+}
+
+
 def _classes(table: dict[str, tuple[str, ...]], role: str, options: tuple[str, ...] = ()) -> list[Api]:
     return [Api(module, f"{cls}.{method}", kind, role=role, options=options if kind == "fit" else ())
             for module, classes in table.items() for cls in classes for method, kind in _METHODS[role]]
 
 
 ENTRIES: tuple[Api, ...] = (
+    *(Api("sklearn.datasets", name, "read", role="dataset") for name in _DATASETS),
+    *(Api("sklearn.datasets", name, "read", role="pair") for name in _GENERATED),
+    *(Api("sklearn.preprocessing", name, "transform-function", role=role)
+      for name, (_cls, role) in FUNCTION_FORMS.items()),
     Api("sklearn.model_selection", "train_test_split", "split"),
     *_classes(_SEARCHES, "search"),
     *_classes(_COMPOSITES, "auto"),

@@ -167,6 +167,8 @@ def before_assign(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
 def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     if api.name == "assign":
         return before_assign(s, api, args, kwargs)
+    if len(args) == 3 and isinstance(args[1], list) and args[1] and all(isinstance(k, str) for k in args[1]):
+        return _assign_columns(s, args[0], args[1], args[2])
     if len(args) < 3 or not isinstance(args[1], str):
         return None
     df, key, value = args[0], args[1], args[2]
@@ -218,6 +220,31 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
             s.tracker.register(df, out)
             st.assigned[id(df)] = (out, line)
             st.assigned_keys.add(repeat)
+
+    return _plan(after)
+
+
+def _assign_columns(s: Session, df: Any, keys: list[str], value: Any) -> Plan | None:
+    """``df[cols] = scaler.fit_transform(df[cols])``: the frame now holds values made from what the call saw.
+
+    Several columns at once are judged frame-wide (every column may carry the value's lineage).
+    """
+    frame = s.cell_frame()
+    if frame is None or str(sys._getframe(3).f_globals.get("__name__", "")).startswith("pandas"):
+        return None
+    base = value_node(s, df, frame)
+    known_id = s.tracker.node_of(value) or s.result_node(value)
+    if base is None or known_id is None or known_id not in s.graph.nodes:
+        return None
+    columns = None if base.columns is None else base.columns + tuple(k for k in keys if k not in base.columns)
+    out = s.graph.new_id()
+    node = s.recorder.value(Derive(out, (base.id, known_id), f"{keys!r} =", base.name, s.where(frame), rows="same",
+                                   columns=columns, kind=base.kind))
+
+    def after(result: Any) -> None:
+        if node is not None:
+            node.n_rows = fr.row_count(df)
+            s.tracker.register(df, out)
 
     return _plan(after)
 

@@ -22,9 +22,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import Api
+from leakguard.catalog import pandas as pandas_catalog
 from leakguard.errors import LeakageError
 from leakguard.kernel import evidence, features, modelling
 from leakguard.kernel import frames as fr
+from leakguard.kernel.calls import innermost
 from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.guard import withdraw_claims
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from leakguard.lineage.graph import Node
 
 _ORIGIN = "_leakguard_origin"
+_COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
 @dataclasses.dataclass
@@ -188,7 +191,10 @@ def _source_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     src = args[0] if args else next(iter(kwargs.values()), None)
     if isinstance(src, (str, os.PathLike)):
         return os.fspath(src)[:300]
-    return type(src).__name__
+    subset = kwargs.get("subset")  # fetch_20newsgroups(subset="test") names its part as a file name would
+    if isinstance(subset, str):
+        return subset
+    return "…" if src is None or isinstance(src, (bool, int, float)) else type(src).__name__
 
 
 def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan:
@@ -201,6 +207,11 @@ def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     name = next(iter(st.writes)) if st is not None and len(st.writes) == 1 else "<read>"
 
     def after(result: Any) -> None:
+        if api.role:  # np.loadtxt, load_iris, pickle.load: the shape the catalog names
+            from leakguard.kernel.sources import register_read
+
+            register_read(s, api, result, source=source, name=name, where=where)
+            return
         node = s.recorder.value(Read(s.graph.new_id(), source, name, where, fr.columns_of(result),
                                      kind=fr.kind_of(result)))
         assert node is not None
@@ -304,10 +315,25 @@ def _as_list(value: Any) -> list[str]:
     return []
 
 
+def _row_wise(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """``df[["a", "b"]].max(axis=1)``: one value per row from its own columns, not a statistic over rows."""
+    if not api.qualname.startswith("DataFrame.") or not fr.is_frame(args[0]):
+        return False
+    axis = kwargs.get("axis", args[1] if len(args) > 1 and api.name in pandas_catalog.AXIS_FIRST else None)
+    return isinstance(axis, (int, str)) and axis in pandas_catalog.ROW_WISE_AXES
+
+
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    if _row_wise(api, args, kwargs):
+        return None  # a per-row feature: the column assignment that keeps it records its columns
     frame = s.cell_frame()
-    span = call_span(s, frame)
+    inner = innermost(frame)
+    # in a comprehension (its own frame since Python 3.11) the call's place is in that frame
+    in_comprehension = inner is not None and inner.f_back is frame and inner.f_code.co_name in _COMPREHENSIONS
+    span = call_span(s, inner if in_comprehension else frame)
     if not is_shown(s, span):
+        if api.name in pandas_catalog.COLUMN_CHOOSERS:
+            return None  # it chooses columns (``if df[c].nunique() > 1``); no value is made from it
         return _consumed(s, api, args, kwargs, frame=frame, span=span)
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
@@ -495,4 +521,5 @@ BEFORE: dict[str, Before] = {
     "filter": before_nothing,
     "action": before_nothing,
     "select": before_nothing,
+    "schema": before_nothing,
 }

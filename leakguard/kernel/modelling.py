@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from leakguard.lineage.graph import Node
 
 KINDS = ("fit", "fit-transform", "fit-predict", "transform", "predict", "score", "metric", "cross-validate",
-         "resample")
+         "resample", "transform-function")
 SAFE_NOTE = ("safe mode restricts exploration only; modelling findings are reported as in warn mode and their "
              "hints show the corrected code.")
 _ROLES = {  # catalog role -> (learner, learns from rows, encodes the target)
@@ -198,6 +198,32 @@ def before_fit_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         out = result[0] if isinstance(result, tuple) and result else result
         register_result(s, out, (fit_id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
                         frame=frame)
+
+    return _plan(after)
+
+
+def before_transform_function(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``scale(X)``: the transformer the function stands for is fit on X's rows and applied to them."""
+    from leakguard.catalog.sklearn import FUNCTION_FORMS
+
+    frame, call = _where_and_call(s, api)
+    if frame is None:
+        return None
+    mark_handled(s, frame)
+    X = _pick(args, kwargs, 0, ("X", "y"))
+    data = value_node(s, X, frame, argument(call, 0, ("X", "y")))
+    if data is None:
+        return None
+    learner, learns, encodes = _ROLES[api.role]
+    cls = FUNCTION_FORMS[api.name][0] if api.name in FUNCTION_FORMS else api.name
+    fit_id = s.graph.new_id()
+    _emit(s, Fit(fit_id, f"{cls}()", data.id, s.where(frame), None, op=api.name, learner=learner, learns=learns,
+                 encodes_target=encodes))
+    if learns:
+        note_made(s, fit_id, frame)
+
+    def after(result: Any) -> None:
+        register_result(s, result, (fit_id, data.id), api.name, name=f"{data.name} ({api.name})", frame=frame)
 
     return _plan(after)
 
@@ -385,4 +411,5 @@ BEFORE = {
     "metric": before_metric,
     "cross-validate": before_cross_validate,
     "resample": before_resample,
+    "transform-function": before_transform_function,
 }

@@ -24,8 +24,10 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
+from leakguard.lineage.domain import PARTS
 from leakguard.lineage.events import Derive, NodeId, Read, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.recorder import Recorder
@@ -37,6 +39,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leakguard")
 _MISSING = object()
+_MAX_NAMES = 10_000  # longer lists are not checked for being column names
+
+
+def _column_names(obj: Any, inputs: list[Node]) -> bool:
+    """A list (or Index) of names that are all columns of one of ``inputs``: a choice of columns."""
+    if not isinstance(obj, (list, tuple, set)) and type(obj).__name__ != "Index":
+        return False
+    try:
+        if not 0 < len(obj) <= _MAX_NAMES:
+            return False
+        names = set(obj)
+    except TypeError:
+        return False
+    if not all(isinstance(n, str) for n in names):
+        return False
+    return any(i.columns is not None and names <= set(i.columns) for i in inputs)
 
 
 class Session:
@@ -260,8 +278,14 @@ class Session:
         if not inputs:
             node = self.recorder.value(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
                                             columns, kind=fr.kind_of(obj)))
+        elif _column_names(obj, inputs):
+            # ``cols = [c for c in df.columns if ...]``: a choice of columns, not a statistic of the rows
+            node = self.recorder.value(Derive(self.graph.new_id(), tuple(i.id for i in inputs), "column names",
+                                              name, where, rows="aggregate", kind="value",
+                                              removes=frozenset(PARTS)))
         else:
-            row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows for i in inputs))
+            row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows or i.kind == ARCHIVE
+                                                                          for i in inputs))
             # an aggregate of the label itself (a label Series, or a value already carrying it)
             label_used = not row_data and any(
                 "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))
@@ -437,18 +461,3 @@ class Session:
 def _refuse(found: tuple[Finding, ...]) -> None:
     """Block mode in the kernel: the call is refused before it runs."""
     raise LeakageError(found)
-
-
-
-
-def _column_names(value: Any, inputs: list[Node]) -> bool:
-    """True when ``value`` is only names of its inputs' columns (``[c for c in df.columns if ...]``).
-
-    Choosing columns reads the schema, not the rows: such a list carries no statistic, so a frame
-    selected with it later keeps the rows and taint of that frame alone.
-    """
-    index = type(value).__name__ == "Index" and type(value).__module__.startswith("pandas")
-    if not (isinstance(value, (list, tuple, set, frozenset)) or index) or not 0 < len(value) <= 10_000:
-        return False
-    known = {c for i in inputs for c in (i.columns or ())}
-    return bool(known) and all(isinstance(v, str) and v in known for v in value)

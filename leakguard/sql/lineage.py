@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.lineage.events import Derive, NodeId, Read, Where
 from leakguard.sql.connections import engine_of, frame_columns
 from leakguard.sql.state import Source, state_of
-from leakguard.sql.tables import is_holdout
+from leakguard.sql.tables import is_holdout, rows_yet_to_split
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -55,12 +55,13 @@ def scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restricti
             removes |= {"train", "future"}
         else:
             modelling = scan.holds_any((policy.time, h.column, h.id_column, *policy.label))
-            if not scan.known and not modelling:
+            every_row = rows_yet_to_split(policy)
+            if not scan.known and not modelling and not every_row:
                 return derive(s, (), f"{scan.ref.name} (columns unknown)", scan.ref.name, s.where(None))
             if time_col is None:
                 removes.add("future")
             row_holdout = h.fraction is not None or h.column is not None or h.ids is not None
-            if not modelling or not row_holdout:  # a holdout of whole tables leaves other tables clean
+            if (not modelling or not row_holdout) and not every_row:  # a holdout of whole tables leaves others clean
                 removes.add("holdout")
     if time_col is not None and scan.bounded and policy.has_future:
         removes.add("future")

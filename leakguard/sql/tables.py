@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlglot import exp
 
+    from leakguard.policy import Policy
+
 _FILE_SUFFIXES = (
     ".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".zst", ".arrow", ".feather",
     ".avro", ".orc", ".xlsx", ".ipc",
@@ -79,6 +81,15 @@ def is_holdout(ref: TableRef, patterns: Iterable[str]) -> bool:
         if lowered in (ref.key, ref.table.lower()) or fnmatch.fnmatch(ref.key, lowered):
             return True
     return False
+
+
+def rows_yet_to_split(policy: Policy) -> bool:
+    """True when the notebook declares nothing (no holdout, label or time) and inference is on: a table then holds
+    every row (the split that comes later says which are held out), whatever columns it has and whether they are
+    known. A declared policy keeps its own reading of which tables bear the protected rows."""
+    inferred = policy.inferred
+    return (policy.infer and not policy.holdout.declared and (not policy.label or "label" in inferred)
+            and (not policy.time or "time" in inferred))
 
 
 def _same_path(a: str, b: str) -> bool:

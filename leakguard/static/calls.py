@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.catalog import numpy as numpy_catalog
+from leakguard.catalog import pandas as pandas_catalog
 from leakguard.catalog.pandas_features import PER_ENTITY_ROWS
-from leakguard.lineage.events import Inspect, Read
+from leakguard.lineage.events import Inspect, Read, Split, SplitPart
 from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
 from leakguard.static import (
@@ -243,6 +244,13 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
     """A method of tracked data: a catalog entry, a pandas operation, or an unresolved call."""
     args, kwargs = site.args, site.kwargs
     api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
+    if api is not None and api.kind == "inspect" and d.kind == "frame" and row_wise(name, args, kwargs):
+        # ``df[["a", "b"]].max(axis=1)``: each row's own value, as the kernel records it
+        out = it.derive([d], "series", site.text, f"{name}(axis=1)")
+        out.colsrc = d.colsrc if d.colsrc is not None else (frozenset(d.columns) if d.columns else None)
+        return out
+    if api is not None and api.kind == "inspect" and not site.shown and name in pandas_catalog.COLUMN_CHOOSERS:
+        return UNKNOWN  # it chooses columns; no value is made from it (as in the kernel)
     if api is not None and api.kind == "inspect":
         columns, relates = _subject(d, api, args, kwargs)
         return inspect(it, d, api.name, site, columns=columns, relates=relates)
@@ -259,6 +267,12 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         if handled is not None:
             return handled
     return pandasops.method(it, d, name, site)
+
+
+def row_wise(name: str, args: Args, kwargs: Kwargs) -> bool:
+    """A frame statistic taken along each row (``axis=1`` / ``axis="columns"``), not over rows."""
+    axis = arg(args if name in pandas_catalog.AXIS_FIRST else [], kwargs, 0, "axis")
+    return isinstance(axis, Const) and axis.value in pandas_catalog.ROW_WISE_AXES
 
 
 def _subject(d: Data, api: Api, args: Args, kwargs: Kwargs) -> tuple[tuple[str, ...] | None, bool]:
@@ -330,6 +344,12 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
     handled = models.group_api(it, g, name, site, cols)
     if handled is not None:
         return handled
+    if name in pandas_catalog.GROUP_ROWS:  # some of the rows as they are (``get_group("north")``)
+        return it.derive([g.data], g.data.kind, site.text, f"groupby.{name}", columns=g.data.columns)
+    if name in pandas_catalog.GROUP_WINDOWS:  # a window within each group: its aggregates are per row
+        window = it.derive([g.data], "window", site.text, f"groupby.{name}", columns=g.selection)
+        window.colsrc = frozenset(g.selection or ()) | frozenset(g.keys)
+        return window
     if name in ("transform", "cumsum", "cumcount", "shift", "diff", "rolling", "expanding", "rank", "ffill",
                 "bfill", "fillna", "cummax", "cummin", "pct_change"):
         return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",
@@ -445,8 +465,14 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
     return UNKNOWN
 
 
-def read(it: Interp, api: Api, site: Site) -> Data:
-    """A reader: a source node holding every row (its columns from the call or the file's header)."""
+def read(it: Interp, api: Api, site: Site) -> Value:
+    """A reader: a source node holding every row (its columns from the call or the file's header).
+
+    Readers that are not pandas' (``np.loadtxt``, ``load_iris``, ``pickle.load``) return the
+    shape their catalog role names (``READ_SHAPES``): an array, ``(X, y)``, a dataset, anything.
+    """
+    if api.role:
+        return _read_shaped(it, api, site)
     kwargs = site.kwargs
     src = site.arg(0, "filepath_or_buffer")
     where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
@@ -460,6 +486,41 @@ def read(it: Interp, api: Api, site: Site) -> Data:
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))
     return Data("frame", "<read>", node=nid, columns=columns)
+
+
+def _read_shaped(it: Interp, api: Api, site: Site) -> Value:
+    src = site.arg(0, "fname" if api.module == "numpy" else "filename")
+    where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
+    # ``fetch_20newsgroups(subset="test")`` names its part as a file name would
+    subset = site.kwargs.get("subset")
+    if where is None and isinstance(subset, Const) and isinstance(subset.value, str):
+        where = subset.value
+    nid = it.graph.new_id()
+    kind = "array" if api.role == "array" else "frame" if api.role == "dataset" else "value"
+    it.emit(Read(nid, f"{api.name}({where if where is not None else '…'})", "<read>", it.where(), None, kind=kind))
+    source = Data(kind, "<read>", node=nid)
+    xy = site.kwargs.get("return_X_y")
+    if api.role == "pair" or (api.role == "dataset" and isinstance(xy, Const) and xy.value is True):
+        return Seq([it.derive([source], "array", site.text, "X"), it.derive([source], "array", site.text, "y")])
+    if api.role == "object":
+        return Unknown(api.name, source)  # data when used as data; a loaded model stays unknown
+    if api.role == "splits":
+        return _presplit(it, source, site)
+    return source
+
+
+def _presplit(it: Interp, source: Data, site: Site) -> Value:
+    """``mnist.load_data()``: the source split into a train and a holdout part, each ``(x, y)``."""
+    assert source.node is not None
+    train = SplitPart(it.graph.new_id(), "train", "<train part>")
+    test = SplitPart(it.graph.new_id(), "holdout", "<holdout part>")
+    it.emit(Split(source.node, (train, test), "load_data", it.where(),
+                  inferred=True))
+    parts: list[Value] = []
+    for part in (train, test):
+        whole = Data("array", part.name, node=part.out)
+        parts.append(Seq([it.derive([whole], "array", part.name, "x"), it.derive([whole], "array", part.name, "y")]))
+    return Seq(parts)
 
 
 def _module_inspect(it: Interp, api: Api, site: Site) -> Value:

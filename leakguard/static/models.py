@@ -323,7 +323,24 @@ def subscript(it: Interp, est: Estimator, key: Value) -> Value:
 
 def function(it: Interp, api: Api, site: Site) -> Value | None:
     """A catalog function of a modelling kind; None when it is not one (the name-based fallback decides)."""
+    if api.kind == "transform-function":
+        return _transform_function(it, api, site)
     return library_function(it, f"{api.module}.{api.qualname}", site)
+
+
+def _transform_function(it: Interp, api: Api, site: Site) -> Value | None:
+    """``scale(X)``: the transformer the function stands for, fit on X's rows and applied to them (as the kernel)."""
+    from leakguard.catalog.sklearn import FUNCTION_FORMS
+
+    x = site.arg(0, "X") or site.kwargs.get("y")
+    if x is None or not data_in(x):
+        return None
+    learner, learns, encodes = _ROLES[api.role]
+    cls = FUNCTION_FORMS[api.name][0] if api.name in FUNCTION_FORMS else api.name
+    est = Estimator(f"sklearn.preprocessing.{cls}", f"{cls}()", learner=learner, learns=learns,
+                    encodes_target=encodes)
+    fitted = fit(it, est, x, None, api.name)
+    return _applied(it, fitted, x, site.text, api.name)
 
 
 def library_function(it: Interp, path: str, site: Site) -> Value | None:

@@ -309,9 +309,9 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
             return _combined(it, args[:2] or list(kwargs.values())[:2], label, "merge")
         if name in ("get_dummies", "qcut", "cut"):
             return _encode(it, name, site)
-        if name in ("DataFrame", "Series"):
+        if name in pandas_catalog.CONSTRUCTORS:
             datas = [v for v in (*args, *kwargs.values()) if data_in(v)]
-            kind = "frame" if name == "DataFrame" else "series"
+            kind = "frame" if name.startswith("DataFrame") else "series"
             if datas:
                 return it.derive(datas, kind, label, name)
             cols = _literal_columns(args[0] if args else kwargs.get("data"))

@@ -139,7 +139,7 @@ def _table_node(it: Interp, scan: Scan, columns: Mapping[str, str] | None) -> No
 
 def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
     """The node of the rows one scan reads (the kernel guard's ``scan_node``; in safe mode, the cuts its rewrite makes)."""
-    from leakguard.sql.tables import is_holdout
+    from leakguard.sql.tables import is_holdout, rows_yet_to_split
 
     policy = it.policy
     frame = schema.frames.get(scan.ref.key)
@@ -153,7 +153,8 @@ def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
             removes |= {"train", "future"}
         else:
             modelling = scan.holds_any((policy.time, h.column, h.id_column, *policy.label))
-            if not scan.known and not modelling:
+            every_row = rows_yet_to_split(policy)
+            if not scan.known and not modelling and not every_row:
                 nid = it.graph.new_id()
                 it.emit(Derive(nid, (), f"{scan.ref.name} (columns unknown)", scan.ref.name, it.where(),
                                rows="subset"))
@@ -161,7 +162,7 @@ def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
             if time_col is None:
                 removes.add("future")
             row_holdout = h.fraction is not None or h.column is not None or h.ids is not None
-            if not modelling or not row_holdout:  # a holdout of whole tables leaves other tables clean
+            if (not modelling or not row_holdout) and not every_row:  # a holdout of whole tables leaves others clean
                 removes.add("holdout")
         base = _table_node(it, scan, scan.columns)
     if time_col is not None and scan.bounded and policy.has_future:
