@@ -47,6 +47,8 @@ ENTRIES: tuple[Api, ...] = (
 # Time order, read by both engines (kernel/evidence.py, static/timeorder.py): what makes a
 # column a datetime, and what sorts rows by a column (with the keyword giving the direction).
 PARSE_DATES = "parse_dates"          # readers: the columns parsed as datetimes (``index_col`` too when listed)
+INDEX_COLUMN = "index_col"           # readers: with ``parse_dates=True`` this column becomes a datetime index
+SET_INDEX = ("set_index",)           # a datetime column made the index: ``sort_index()`` then sorts by time
 TIME_PARSERS = ("to_datetime",)      # pandas functions whose result is a datetime column
 DATETIME_DTYPE = "datetime64"        # ``astype("datetime64[ns]")`` and its spellings start with this
 SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort key (None: the index)

@@ -272,7 +272,7 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
 WITNESS_ROWS = 64  # rows of each part first compared in time: a later training row among them settles it
 
 
-def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
+def _time_ordered(s: Session, node: Node, train: Any, test: Any, column: str | None = None) -> bool | None:
     """Whether every training row is at or before every test row (None: no time column reachable).
 
     A few spread rows of each part are compared first: one training row later than one
@@ -282,7 +282,7 @@ def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
     import pandas as pd
 
     for rows in (WITNESS_ROWS, None):
-        tt, te = _time_range(s, node, train, rows), _time_range(s, node, test, rows)
+        tt, te = _time_range(s, node, train, rows, column), _time_range(s, node, test, rows, column)
         if tt is None or te is None:
             return None
         if rows is not None and (pd.isna(tt[1]) or pd.isna(te[0])):
@@ -295,14 +295,15 @@ def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
     return True
 
 
-def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tuple[Any, Any] | None:
+def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None, column: str | None = None
+                ) -> tuple[Any, Any] | None:
     """(earliest, latest) time of ``obj``'s rows (of ``rows`` spread rows when given), NaT skipped.
 
     None when no time column is reachable or there are no rows. From a source's time
     column, the rows are taken by position as a plain array: no Series built on the part's
     index.
     """
-    t = s.policy.time
+    t = s.policy.time or column
     if t is None or len(obj) == 0:
         return None
     import numpy as np
@@ -331,6 +332,15 @@ def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tu
 
 
 # -- facts for an evaluation --------------------------------------------------------------------
+
+
+def parts_time_ordered(s: Session, parent: Node, train: Any, test: Any, column: str) -> bool | None:
+    """Whether a split's training part ends before its test part starts, read from the parent's sources when the
+    parts do not hold ``column`` themselves (``X`` split after the time column was left out)."""
+    try:
+        return _time_ordered(s, parent, train, test, column)
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def evaluation_facts(s: Session, train: Node, test: Node) -> Facts:

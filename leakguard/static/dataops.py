@@ -338,7 +338,8 @@ def with_column(it: Interp, name: Label, base: Data, col: str | None, value: Val
     it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op=op, name=text(name),
                   where=it.where(), rows="same", columns=cols, kind="frame", column=col,
                   column_inputs=tuple(sorted(sources)), **flags))
-    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by, descending=base.descending)
+    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by, descending=base.descending,
+                time_index=base.time_index)
 
 
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:

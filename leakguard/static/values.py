@@ -54,6 +54,7 @@ class Data:
     peeked: bool = False                            # the result of a recorded inspection (an action on it is no new look)
     descending: bool = False                        # sorted_by newest first (``sort_values(c, ascending=False)``)
     datetime: bool = False                          # a column of datetimes (``pd.to_datetime(...)``, ``astype``)
+    time_index: str | None = None                   # the index is this datetime column (``set_index``, ``index_col``)
 
     @property
     def text(self) -> str:
