@@ -57,5 +57,5 @@ SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort
 }
 SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
 
-# the kernel remembers sorts by a named column (the index's order is judged from the data alone)
-ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name, key in SORTS.items() if key)
+# the kernel remembers sorts by a named column, and by a named datetime index (``sort_index``)
+ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name in SORTS)

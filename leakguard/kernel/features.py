@@ -357,7 +357,7 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if obj is None or not fr.is_frame_like(obj):
         return None
     data = value_node(s, obj, frame, _receiver(s, frame, api.name))
-    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame)) is None:
+    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame), used=f"{api.name}()") is None:
         return None  # no time column declared, and the rows are not sorted by a datetime column
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
@@ -379,11 +379,14 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
 
 def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     """``df.sort_values("event_ts")``: the result's node remembers the order (``Node.order``) for time inference."""
-    key = SORTS.get(api.name)
-    frame = s.cell_frame()
-    if key is None or frame is None or not args or kwargs.get("inplace"):
+    if api.name not in SORTS:
         return None
-    by = args[1] if len(args) > 1 else kwargs.get(key)
+    key = SORTS[api.name]
+    frame = s.cell_frame()
+    if frame is None or not args or kwargs.get("inplace"):
+        return None
+    # ``sort_index()`` sorts by time when the index is a named datetime index (``set_index("date")``)
+    by = (args[1] if len(args) > 1 else kwargs.get(key)) if key else evidence.datetime_index_name(args[0])
     by = by[0] if isinstance(by, (list, tuple)) and by else by
     if not isinstance(by, str):
         return None

@@ -48,10 +48,10 @@ CASES: list[tuple[str, str, str | None]] = [
 
 CV_CASES: list[tuple[str, str, str | None]] = [
     ("default cv over sorted rows", READ + 'df = df.sort_values("event_ts")\n\n'
-     'scores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"])', "info"),
+     'scores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"])', "warning"),
     ("shuffled KFold over sorted rows", READ + 'df = df.sort_values("event_ts")\n\n'
      'X, y = df[["x", "z"]], df["churned"]\n\n'
-     "scores = cross_val_score(LogisticRegression(), X, y, cv=KFold(5, shuffle=True, random_state=0))", "info"),
+     "scores = cross_val_score(LogisticRegression(), X, y, cv=KFold(5, shuffle=True, random_state=0))", "warning"),
     ("TimeSeriesSplit over sorted rows", READ + 'df = df.sort_values("event_ts")\n'
      'scores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"], cv=TimeSeriesSplit(5))', None),
     ("default cv over rows with no time column", 'df = pd.read_csv("events.csv")\n'
