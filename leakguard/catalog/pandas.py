@@ -57,5 +57,10 @@ SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort
 }
 SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
 
+# Reshapes that keep the rows and their order: ``df.sort_values("date").reset_index(drop=True)`` is still
+# sorted by date (the kernel ties the result to the sorted rows; the static engine keeps ``sorted_by``).
+KEEP_ORDER = ("reset_index", "copy")
+ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "keep-order") for name in KEEP_ORDER)
+
 # the kernel remembers sorts by a named column, and by a named datetime index (``sort_index``)
 ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name in SORTS)

@@ -381,7 +381,8 @@ def _direct_facts(s: Session, train: Node, test: Node) -> Facts:
     return (shared, _time_ordered(s, train, tr, te))
 
 
-def rows_time_column(s: Session, node: Node, obj: Any, where: Where, used: str | None = None) -> str | None:
+def rows_time_column(s: Session, node: Node, obj: Any, where: Where, *, used: str | None = None,
+                     live: tuple[Any, ...] = ()) -> str | None:
     """The time column ``obj``'s rows are in order of: the declared one, or a datetime column they are sorted by.
 
     The inferred case needs a sort in the rows' lineage (``Node.order``, as the static engine
@@ -394,7 +395,7 @@ def rows_time_column(s: Session, node: Node, obj: Any, where: Where, used: str |
     order = next((n.order for n in row_lineage(s.graph, node.id).values() if n.order is not None), None)
     if order is None:
         # rows nobody sorted: their order on disk is a time order only once the user computes along it
-        return _file_order(s, node, obj, where, used) if used else _in_inferred_order(s, node, obj)
+        return _file_order(s, node, obj, where, used, live=live) if used else _in_inferred_order(s, node, obj)
     col = order.column
     if not any(fr.is_frame(f) and col in _datetime_columns(f) for f in [obj, *_sources(s, node, obj, col)]):
         return None
@@ -424,7 +425,8 @@ def _in_inferred_order(s: Session, node: Node, obj: Any) -> str | None:
     return None
 
 
-def _file_order(s: Session, node: Node, obj: Any, where: Where, used: str) -> str | None:
+def _file_order(s: Session, node: Node, obj: Any, where: Where, used: str, *,
+                live: tuple[Any, ...] = ()) -> str | None:
     """Rows in file order computed along (``used``: a lag, a window): time-ordered when a datetime column (or index)
     of theirs is in ascending order in the data, as the static engine assumes of a parsed datetime.
 
@@ -439,10 +441,21 @@ def _file_order(s: Session, node: Node, obj: Any, where: Where, used: str) -> st
             if values is None or len(values) < 2 or not values.is_monotonic_increasing:
                 continue
             n.order = TimeOrder(col, True)
-            s.graph.inferred.add("time", Guess(col, f"rows in the order of the datetime {col}, computed along by "
-                                                    f"{used}, {where.short()}", where))
-            return col
+            return _file_guess(s, col, used, where)
+    # frames of the same statement the lineage has no live object for yet (``df = df.sort_values(...).reset_index()``
+    # earlier in the cell): their rows prove the order
+    for frame in live:
+        for col in _datetime_columns(frame):
+            values = time_values_of(s, node, obj, (frame,), column=col)
+            if values is not None and len(values) >= 2 and values.is_monotonic_increasing:
+                return _file_guess(s, col, used, where)
     return None
+
+
+def _file_guess(s: Session, col: str, used: str, where: Where) -> str:
+    s.graph.inferred.add("time", Guess(col, f"rows in the order of the datetime {col}, computed along by "
+                                            f"{used}, {where.short()}", where))
+    return col
 
 
 def _datetime_columns(frame: Any) -> list[str]:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from leakguard.kernel.session import Session
     from leakguard.lineage.graph import Node
 
-KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort")
+KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort", "keep-order")
 # Methods that aggregate over rows: a column reference inside them is not a row-by-row use.
 _AGGREGATING = frozenset({
     "mean", "median", "std", "var", "sum", "min", "max", "count", "nunique", "quantile", "mode", "agg",
@@ -303,8 +303,7 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         periods = args[1] if len(args) > 1 else kwargs.get("periods", 1)
         if isinstance(periods, int) and periods < 0:
             return f"{name}({periods}) reads later rows"
-        if name == "shift":
-            return None  # a lag reads earlier rows; which rows is a matter of order only for the sorted check
+        # a lag reads the previous row: a later one when the rows run newest first (the order check below)
     window = args[0] if api.kind == "window" else None
     if window is not None and getattr(window, "center", False):
         return "a centred window reads later rows"
@@ -313,10 +312,14 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     return None
 
 
-def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType | None) -> bool:
-    # the frames the statement reads, as they are now (``df = df.sample(frac=1)`` earlier in the same cell)
+def _statement_frames(s: Session, frame: types.FrameType | None) -> tuple[Any, ...]:
+    """The frames the statement reads, as they are now (``df = df.sample(frac=1)`` earlier in the same cell)."""
     st = s.scan.statement_at(frame.f_lineno) if frame is not None else None
-    live = tuple(v for v in (s.user_ns.get(n) for n in (st.reads if st else ())) if fr.is_frame(v))
+    return tuple(v for v in (s.user_ns.get(n) for n in (st.reads if st else ())) if fr.is_frame(v))
+
+
+def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType | None) -> bool:
+    live = _statement_frames(s, frame)
     times = evidence.time_values_of(s, data, obj, live)
     if times is None or len(times) < 2:
         return False
@@ -357,7 +360,8 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if obj is None or not fr.is_frame_like(obj):
         return None
     data = value_node(s, obj, frame, _receiver(s, frame, api.name))
-    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame), used=f"{api.name}()") is None:
+    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame), used=f"{api.name}()",
+                                                  live=_statement_frames(s, frame)) is None:
         return None  # no time column declared, and the rows are not sorted by a datetime column
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
@@ -409,6 +413,32 @@ def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     return _plan(after)
 
 
+def before_keep_order(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``sorted_rows.reset_index(drop=True)``: the result holds the sorted rows in their order (only for rows a sort made).
+
+    Without it, the result of a sort reshaped in the same expression is a value no wrapper saw, and
+    its order is lost with the sort's temporary result.
+    """
+    frame = s.cell_frame()
+    if frame is None or not args or kwargs.get("inplace"):
+        return None
+    data = s.graph.nodes.get(s.tracker.node_of(args[0]) or s.result_node(args[0]) or "")
+    if data is None or data.order is None:
+        return None
+
+    def after(result: Any) -> None:
+        node = s.recorder.value(Derive(s.graph.new_id(), (data.id,), api.name, f"{data.name}.{api.name}()",
+                                       s.where(frame), rows="same", columns=fr.columns_of(result),
+                                       kind=fr.kind_of(result)))
+        if node is not None:
+            node.n_rows = fr.row_count(result)
+            node.order = data.order
+            s.remember_result(result, node.id)
+            note_made(s, node.id, frame)
+
+    return _plan(after)
+
+
 BEFORE = {
     "assign-column": before_assign_column,
     "encode": before_encode,
@@ -416,4 +446,5 @@ BEFORE = {
     "ordered": before_ordered,
     "window": before_ordered,
     "sort": before_sort,
+    "keep-order": before_keep_order,
 }

@@ -189,7 +189,8 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     gone = removes(it, f)
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone)
-    out.sorted_by, out.descending = base.sorted_by, base.descending
+    out.sorted_by, out.descending, out.time_index = base.sorted_by, base.descending, base.time_index
+    out.keeps_columns_of(base)
     if f is not None:
         out.origin = (parent, how, f)
     elif isinstance(mask, Data) and mask.kind == "index":
@@ -245,7 +246,8 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
 def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label) -> Data:
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "slice", columns=base.columns)
-    out.sorted_by = base.sorted_by
+    out.sorted_by, out.time_index = base.sorted_by, base.time_index
+    out.keeps_columns_of(base)
     lower = ast.dump(s.lower) if s.lower is not None else None
     upper = ast.dump(s.upper) if s.upper is not None else None
     out.origin = (parent, "slice", (lower, upper))

@@ -109,6 +109,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         out = it.derive([d], d.kind, label, name, columns=d.columns)
         out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
         out.time_index = d.time_index
+        out.keeps_columns_of(d)
         if key is None:
             timeorder.sort_index(it, d, out, kwargs)
         else:
@@ -124,6 +125,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name in _ROW_SUBSETS:
         out = it.derive([d], d.kind, label, name, columns=d.columns)
         out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
+        out.keeps_columns_of(d)
         return out
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
@@ -159,6 +161,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     out = it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
                     aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
     out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
+    if d.kind == "frame":
+        out.keeps_columns_of(d)
     out.datetime = name == "astype" and timeorder.is_dtype_datetime(arg(args, kwargs, 0, "dtype"))
     return out
 
