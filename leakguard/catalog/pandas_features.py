@@ -42,3 +42,8 @@ ENTRIES: tuple[Api, ...] = (
 # label (``df["churned"].shift(1)``, and a trailing window over it) is a forecasting feature,
 # not the label copied row by row; a negative period reads later rows (a look-ahead).
 LAGS = ("shift",)
+
+# Per-group statistics broadcast back to every row (``groupby("store")["sales"].transform("mean")``): over
+# time-ordered rows each row then carries its group's later rows, test days included (a look-ahead).
+WHOLE_GROUP_STATS = ("mean", "median", "sum", "std", "var", "min", "max", "count", "nunique", "size", "prod", "sem",
+                     "skew", "first", "last")

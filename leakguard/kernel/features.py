@@ -19,7 +19,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog.pandas import SORT_DIRECTION, SORTS
-from leakguard.catalog.pandas_features import LAGS
+from leakguard.catalog.pandas_features import LAGS, WHOLE_GROUP_STATS
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
@@ -231,9 +231,9 @@ def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *
 
 
 def _broadcast(s: Session, result: Any, data: Node, stat: Node, *, op: str, frame: types.FrameType | None,
-               columns: tuple[str, ...] | None) -> None:
+               columns: tuple[str, ...] | None, looks_ahead: bool = False) -> None:
     node = s.recorder.value(Derive(s.graph.new_id(), (data.id, stat.id), op, f"{data.name} ({op})", s.where(frame),
-                                   rows="same", columns=columns, kind=fr.kind_of(result)))
+                                   rows="same", columns=columns, kind=fr.kind_of(result), looks_ahead=looks_ahead))
     if node is not None:
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
@@ -284,8 +284,13 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
     if stat is None:
         return None
 
+    # a whole-group statistic over time-ordered rows: each row sees its group's later rows
+    ahead = isinstance(func, str) and func in WHOLE_GROUP_STATS \
+        and evidence.rows_time_column(s, data, data_obj, s.where(frame)) is not None
+
     def after(result: Any) -> None:
-        _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=())
+        _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=(),
+                   looks_ahead=ahead)
 
     return _plan(after)
 

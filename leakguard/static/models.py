@@ -16,6 +16,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
+from leakguard.catalog.pandas_features import WHOLE_GROUP_STATS
 from leakguard.catalog.sklearn import cv_keeps_time_order
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
 from leakguard.static import timeorder
@@ -32,6 +33,7 @@ from leakguard.static.values import (
     Seq,
     Unknown,
     Value,
+    arg,
     data_in,
     text,
 )
@@ -396,4 +398,8 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
     out = it.derive([g.data, stat], "series" if g.selection and len(g.selection) == 1 else "frame",
                     site.text, f"groupby.{name}", columns=g.selection)
     out.colsrc = frozenset(g.keys)
+    func = arg(site.args, site.kwargs, 0, "func")
+    # a whole-group statistic over time-ordered rows: each row sees its group's later rows
+    out.looks_ahead = isinstance(func, Const) and func.value in WHOLE_GROUP_STATS \
+        and timeorder.time_of(it, g.data) is not None
     return out
