@@ -371,7 +371,10 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
         return None
-    row_wise = api.name not in ("shift", "diff", "pct_change")
+    periods = args[1] if len(args) > 1 else kwargs.get("periods", 1)
+    # a lag is an earlier row's value, not the row's own columns; a lead (negative period) carries the row's
+    # future values of those columns (``y.shift(-1)`` stays the label: ``target``)
+    row_wise = api.name not in ("shift", "diff", "pct_change") or (isinstance(periods, int) and periods < 0)
 
     def after(result: Any) -> None:
         window = f".{type(subject).__name__.lower()}(...)" if api.kind == "window" else ""

@@ -305,6 +305,8 @@ def _as_list(value: Any) -> list[str]:
 
 
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    if str(sys._getframe(2).f_globals.get("__name__", "")).startswith("pandas."):
+        return None  # pandas using a statistic of its own (``pd.to_datetime`` calls ``unique()``): not a look
     frame = s.cell_frame()
     span = call_span(s, frame)
     if not is_shown(s, span):

@@ -344,7 +344,9 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
 
 def _concat(it: Interp, parts: list[Value], label: Label) -> Data:
     # row-wise concatenation: every part's rows are in the result
-    return _combined(it, parts, label, "concat")
+    out = _combined(it, parts, label, "concat")
+    timeorder.concatenated(out, [p for p in parts if isinstance(p, Data)])
+    return out
 
 
 def _literal_columns(data: Value | None) -> tuple[str, ...] | None:

@@ -95,6 +95,27 @@ def sort_index(it: Interp, d: Data, out: Data, kwargs: dict[str, Value]) -> None
         sort(it, out, kwargs)
 
 
+_BLOCKS = "<blocks sorted by {}>"
+
+
+def concatenated(out: Data, parts: list[Data]) -> None:
+    """``pd.concat`` of frames each sorted by time: one block after another, not in time order (unless re-sorted)."""
+    keys = {p.sorted_by for p in parts}
+    out.sorted_by = None
+    if len(parts) > 1 and len(keys) == 1:
+        key = keys.pop()
+        if key is not None and not key.startswith("<"):
+            out.sorted_by = _BLOCKS.format(key)
+
+
+def blocks_of(it: Interp, d: Data) -> str | None:
+    """The inferred time column ``d``'s rows are in separately sorted blocks of (a concat of sorted parts)."""
+    for col in it.graph.inferred.values("time"):
+        if d.sorted_by == _BLOCKS.format(col):
+            return col
+    return None
+
+
 def _data(v: Value | None) -> Data | None:
     if isinstance(v, Data):
         return v
