@@ -42,7 +42,7 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
     ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], time)
     train = [o for o, r in parts if r == "train" and fr.is_frame(o)]
     test = [o for o, r in parts if r == "holdout" and fr.is_frame(o)]
-    if ordered is None and time is not None and parent_node is not None and train and test:
+    if ordered is None and not s.policy.time and time is not None and parent_node is not None and train and test:
         # the parts lack the time column (``X`` without the date): their rows' times are the parent's sources'
         ordered = evidence.parts_time_ordered(s, parent_node, train[0], test[0], time)
     s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred,
