@@ -67,6 +67,8 @@ CONSTRUCTORS = ("DataFrame", "Series", "DataFrame.from_dict", "DataFrame.from_re
 # Time order, read by both engines (kernel/evidence.py, static/timeorder.py): what makes a
 # column a datetime, and what sorts rows by a column (with the keyword giving the direction).
 PARSE_DATES = "parse_dates"          # readers: the columns parsed as datetimes (``index_col`` too when listed)
+INDEX_COLUMN = "index_col"           # readers: with ``parse_dates=True`` this column becomes a datetime index
+SET_INDEX = ("set_index",)           # a datetime column made the index: ``sort_index()`` then sorts by time
 TIME_PARSERS = ("to_datetime",)      # pandas functions whose result is a datetime column
 DATETIME_DTYPE = "datetime64"        # ``astype("datetime64[ns]")`` and its spellings start with this
 SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort key (None: the index)
@@ -75,8 +77,13 @@ SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort
 }
 SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
 
-# the kernel remembers sorts by a named column (the index's order is judged from the data alone)
-ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name, key in SORTS.items() if key)
+# Reshapes that keep the rows and their order: ``df.sort_values("date").reset_index(drop=True)`` is still
+# sorted by date (the kernel ties the result to the sorted rows; the static engine keeps ``sorted_by``).
+KEEP_ORDER = ("reset_index", "copy")
+ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "keep-order") for name in KEEP_ORDER)
+
+# the kernel remembers sorts by a named column, and by a named datetime index (``sort_index``)
+ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name in SORTS)
 
 # Methods that drop repeated rows: what they return holds no copies (``concat([df, df.iloc[:9]]).drop_duplicates()``).
 DEDUPLICATES = ("drop_duplicates",)

@@ -52,3 +52,7 @@ LAGS = ("shift",)
 
 # encodings whose output for a row depends on that row only (no statistic learned from the others)
 ROW_WISE: frozenset[str] = frozenset(api.name for api in ENTRIES if api.kind == "encode" and api.role == "row-wise")
+# Per-group statistics broadcast back to every row (``groupby("store")["sales"].transform("mean")``): over
+# time-ordered rows each row then carries its group's later rows, test days included (a look-ahead).
+WHOLE_GROUP_STATS = ("mean", "median", "sum", "std", "var", "min", "max", "count", "nunique", "size", "prod", "sem",
+                     "skew", "first", "last")

@@ -21,7 +21,7 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
 from leakguard.lineage import fingerprint
 from leakguard.lineage.events import NodeId, Split, Where
-from leakguard.lineage.graph import Node, holds_rows
+from leakguard.lineage.graph import Node, TimeOrder, holds_rows
 from leakguard.lineage.inference import Guess
 from leakguard.rules._modelling import row_lineage, split_siblings
 from leakguard.splitting import looks_like_entity_id
@@ -50,7 +50,7 @@ def _sources(s: Session, node: Node, obj: Any, column: str | None = None) -> lis
     found: list[Any] = []
     for n in row_lineage(s.graph, node.id).values():
         frame: Any = s.tracker.object_of(n.id)
-        if fr.is_frame(frame) and (column is None or column in frame.columns) and _identity(s, obj, n, frame):
+        if fr.is_frame(frame) and (column is None or _holds_time(frame, column)) and _identity(s, obj, n, frame):
             found.append(frame)
     return found
 
@@ -255,18 +255,16 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
     t = column or s.graph.time_column()
     if t is None:
         return None
-    from leakguard.splitting import time_values
-
-    if fr.is_frame(obj) and t in obj.columns:
-        return time_values(obj, t)
-    sources = _sources(s, node, obj, t) + [f for f in extra if fr.is_frame(f) and t in f.columns
+    if _holds_time(obj, t):
+        return _times(obj, t)
+    sources = _sources(s, node, obj, t) + [f for f in extra if _holds_time(f, t)
                                             and fingerprint.identity_holds(obj, f)]
     if not sources:
         return None
     import pandas as pd
 
     source = sources[0]
-    values = time_values(source, t).to_numpy()
+    values = _times(source, t).to_numpy()
     positions = fingerprint.positions_in(source.index, obj.index)  # no hash table cached on the user's index
     return pd.Series(values[positions], index=obj.index)
 
@@ -274,7 +272,7 @@ def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = ()
 WITNESS_ROWS = 64  # rows of each part first compared in time: a later training row among them settles it
 
 
-def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
+def _time_ordered(s: Session, node: Node, train: Any, test: Any, column: str | None = None) -> bool | None:
     """Whether every training row is at or before every test row (None: no time column reachable).
 
     A few spread rows of each part are compared first: one training row later than one
@@ -284,7 +282,7 @@ def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
     import pandas as pd
 
     for rows in (WITNESS_ROWS, None):
-        tt, te = _time_range(s, node, train, rows), _time_range(s, node, test, rows)
+        tt, te = _time_range(s, node, train, rows, column), _time_range(s, node, test, rows, column)
         if tt is None or te is None:
             return None
         if rows is not None and (pd.isna(tt[1]) or pd.isna(te[0])):
@@ -297,24 +295,23 @@ def _time_ordered(s: Session, node: Node, train: Any, test: Any) -> bool | None:
     return True
 
 
-def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tuple[Any, Any] | None:
+def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None, column: str | None = None
+                ) -> tuple[Any, Any] | None:
     """(earliest, latest) time of ``obj``'s rows (of ``rows`` spread rows when given), NaT skipped.
 
     None when no time column is reachable or there are no rows. From a source's time
     column, the rows are taken by position as a plain array: no Series built on the part's
     index.
     """
-    t = s.policy.time
+    t = s.policy.time or column
     if t is None or len(obj) == 0:
         return None
     import numpy as np
     import pandas as pd
 
-    from leakguard.splitting import time_values
-
     index = obj.index if rows is None else obj.index[::max(1, len(obj) // rows)][:rows]
-    if fr.is_frame(obj) and t in obj.columns:
-        values = time_values(obj, t)
+    if _holds_time(obj, t):
+        values = _times(obj, t)
         if rows is not None:
             values = values.iloc[::max(1, len(obj) // rows)][:rows]
     else:
@@ -322,7 +319,7 @@ def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tu
         if not sources:
             return None
         source = sources[0]
-        values = time_values(source, t)
+        values = _times(source, t)
         positions = fingerprint.positions_in(source.index, index)
         if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetimes: numpy throughout
             taken = values.to_numpy()[positions]
@@ -333,6 +330,15 @@ def _time_range(s: Session, node: Node, obj: Any, rows: int | None = None) -> tu
 
 
 # -- facts for an evaluation --------------------------------------------------------------------
+
+
+def parts_time_ordered(s: Session, parent: Node, train: Any, test: Any, column: str) -> bool | None:
+    """Whether a split's training part ends before its test part starts, read from the parent's sources when the
+    parts do not hold ``column`` themselves (``X`` split after the time column was left out)."""
+    try:
+        return _time_ordered(s, parent, train, test, column)
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def evaluation_facts(s: Session, train: Node, test: Node) -> Facts:
@@ -439,7 +445,8 @@ def _by_position(s: Session, node: Node, tr: Any, te: Any) -> bool:
     return False
 
 
-def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | None:
+def rows_time_column(s: Session, node: Node, obj: Any, where: Where, *, used: str | None = None,
+                     live: tuple[Any, ...] = ()) -> str | None:
     """The time column ``obj``'s rows are in order of: the declared one, or a datetime column they are sorted by.
 
     The inferred case needs a sort in the rows' lineage (``Node.order``, as the static engine
@@ -451,7 +458,8 @@ def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | No
         return s.policy.time
     order = next((n.order for n in row_lineage(s.graph, node.id).values() if n.order is not None), None)
     if order is None:
-        return None  # rows nobody sorted: their order on disk is not a time order the user chose
+        # rows nobody sorted: their order on disk is a time order only once the user computes along it
+        return _file_order(s, node, obj, where, used, live=live) if used else _in_inferred_order(s, node, obj)
     col = order.column
     if not any(fr.is_frame(f) and col in _datetime_columns(f) for f in [obj, *_sources(s, node, obj, col)]):
         return None
@@ -466,10 +474,95 @@ def rows_time_column(s: Session, node: Node, obj: Any, where: Where) -> str | No
     return col
 
 
+def recorded_time_column(s: Session, node: Node) -> str | None:
+    """The inferred time column a sort (or a lag over rows in file order) recorded in ``node``'s row lineage."""
+    order = next((n.order for n in row_lineage(s.graph, node.id).values() if n.order is not None), None)
+    return order.column if order is not None and order.column in s.graph.inferred.values("time") else None
+
+
+def _in_inferred_order(s: Session, node: Node, obj: Any) -> str | None:
+    """An inferred time column ``obj``'s rows are still in ascending order of (the data proves it), else None."""
+    for col in s.graph.inferred.values("time"):
+        values = time_values_of(s, node, obj, column=col)
+        if values is not None and len(values) >= 2 and values.is_monotonic_increasing:
+            return col
+    return None
+
+
+def _file_order(s: Session, node: Node, obj: Any, where: Where, used: str, *,
+                live: tuple[Any, ...] = ()) -> str | None:
+    """Rows in file order computed along (``used``: a lag, a window): time-ordered when a datetime column (or index)
+    of theirs is in ascending order in the data, as the static engine assumes of a parsed datetime.
+
+    The first such source's node gets the order (``Node.order``), so later values of the same rows find it.
+    """
+    for n in row_lineage(s.graph, node.id).values():
+        frame = s.tracker.object_of(n.id)
+        if not fr.is_frame(frame):
+            continue
+        for col in _datetime_columns(frame):
+            values = time_values_of(s, node, obj, column=col)
+            if values is None or len(values) < 2 or not values.is_monotonic_increasing:
+                continue
+            n.order = TimeOrder(col, True)
+            return _file_guess(s, col, used, where)
+    # frames of the same statement the lineage has no live object for yet (``df = df.sort_values(...).reset_index()``
+    # earlier in the cell): their rows prove the order
+    for frame in live:
+        for col in _datetime_columns(frame):
+            values = time_values_of(s, node, obj, (frame,), column=col)
+            if values is not None and len(values) >= 2 and values.is_monotonic_increasing:
+                return _file_guess(s, col, used, where)
+    return None
+
+
+def _file_guess(s: Session, col: str, used: str, where: Where) -> str:
+    s.graph.inferred.add("time", Guess(col, f"rows in the order of the datetime {col}, computed along by "
+                                            f"{used}, {where.short()}", where))
+    return col
+
+
 def _datetime_columns(frame: Any) -> list[str]:
+    """The datetime columns of a frame, and its index's name when it is a named datetime index."""
     import pandas as pd
 
-    return [c for c, dtype in frame.dtypes.items() if isinstance(c, str) and pd.api.types.is_datetime64_any_dtype(dtype)]
+    found = [c for c, dtype in frame.dtypes.items() if isinstance(c, str) and pd.api.types.is_datetime64_any_dtype(dtype)]
+    name = frame.index.name
+    if isinstance(name, str) and name not in found and pd.api.types.is_datetime64_any_dtype(frame.index):
+        found.append(name)
+    return found
+
+
+def datetime_index_name(frame: Any) -> str | None:
+    """The name of ``frame``'s index when it is a named datetime index (what ``sort_index()`` then sorts by)."""
+    if not fr.is_frame(frame):
+        return None
+    import pandas as pd
+
+    name = frame.index.name
+    return name if isinstance(name, str) and pd.api.types.is_datetime64_any_dtype(frame.index) else None
+
+
+def _holds_time(frame: Any, column: str) -> bool:
+    """``frame`` has the time ``column`` as a column or as its (datetime) index."""
+    if not fr.is_frame(frame):
+        return False
+    if column in frame.columns:
+        return True
+    import pandas as pd
+
+    return bool(frame.index.name == column and pd.api.types.is_datetime64_any_dtype(frame.index))
+
+
+def _times(frame: Any, column: str) -> Any:
+    """The time column's values (from the index when it is the index), as datetimes."""
+    from leakguard.splitting import time_values
+
+    if column in frame.columns:
+        return time_values(frame, column)
+    import pandas as pd
+
+    return pd.Series(frame.index, index=frame.index)
 
 
 def cv_time_ordered(cv: Any) -> bool | None:

@@ -19,7 +19,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog.pandas import SORT_DIRECTION, SORTS
-from leakguard.catalog.pandas_features import LAGS, ROW_WISE
+from leakguard.catalog.pandas_features import LAGS, ROW_WISE, WHOLE_GROUP_STATS
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from leakguard.kernel.session import Session
     from leakguard.lineage.graph import Node
 
-KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort")
+KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort", "keep-order")
 # Methods that aggregate over rows: a column reference inside them is not a row-by-row use.
 _AGGREGATING = frozenset({
     "mean", "median", "std", "var", "sum", "min", "max", "count", "nunique", "quantile", "mode", "agg",
@@ -260,10 +260,10 @@ def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *
 
 
 def _broadcast(s: Session, result: Any, data: Node, stat: Node | None, *, op: str, frame: types.FrameType | None,
-               columns: tuple[str, ...] | None) -> None:
+               columns: tuple[str, ...] | None, looks_ahead: bool = False) -> None:
     inputs = (data.id, stat.id) if stat is not None else (data.id,)
     node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, f"{data.name} ({op})", s.where(frame),
-                                   rows="same", columns=columns, kind=fr.kind_of(result)))
+                                   rows="same", columns=columns, kind=fr.kind_of(result), looks_ahead=looks_ahead))
     if node is not None:
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
@@ -314,8 +314,13 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
     if stat is None:
         return None
 
+    # a whole-group statistic over time-ordered rows: each row sees its group's later rows
+    ahead = isinstance(func, str) and func in WHOLE_GROUP_STATS \
+        and evidence.rows_time_column(s, data, data_obj, s.where(frame)) is not None
+
     def after(result: Any) -> None:
-        _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=())
+        _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=(),
+                   looks_ahead=ahead)
 
     return _plan(after)
 
@@ -333,8 +338,7 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         periods = args[1] if len(args) > 1 else kwargs.get("periods", 1)
         if isinstance(periods, int) and periods < 0:
             return f"{name}({periods}) reads later rows"
-        if name == "shift":
-            return None  # a lag reads earlier rows; which rows is a matter of order only for the sorted check
+        # a lag reads the previous row: a later one when the rows run newest first (the order check below)
     window = args[0] if api.kind == "window" else None
     if window is not None and getattr(window, "center", False):
         return "a centred window reads later rows"
@@ -343,10 +347,14 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     return None
 
 
-def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType | None) -> bool:
-    # the frames the statement reads, as they are now (``df = df.sample(frac=1)`` earlier in the same cell)
+def _statement_frames(s: Session, frame: types.FrameType | None) -> tuple[Any, ...]:
+    """The frames the statement reads, as they are now (``df = df.sample(frac=1)`` earlier in the same cell)."""
     st = s.scan.statement_at(frame.f_lineno) if frame is not None else None
-    live = tuple(v for v in (s.user_ns.get(n) for n in (st.reads if st else ())) if fr.is_frame(v))
+    return tuple(v for v in (s.user_ns.get(n) for n in (st.reads if st else ())) if fr.is_frame(v))
+
+
+def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType | None) -> bool:
+    live = _statement_frames(s, frame)
     times = evidence.time_values_of(s, data, obj, live)
     if times is None or len(times) < 2:
         return False
@@ -387,12 +395,16 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if obj is None or not fr.is_frame_like(obj):
         return None
     data = value_node(s, obj, frame, _receiver(s, frame, api.name))
-    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame)) is None:
+    if data is None or evidence.rows_time_column(s, data, obj, s.where(frame), used=f"{api.name}()",
+                                                  live=_statement_frames(s, frame)) is None:
         return None  # no time column declared, and the rows are not sorted by a datetime column
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
         return None
-    row_wise = api.name not in ("shift", "diff", "pct_change")
+    periods = args[1] if len(args) > 1 else kwargs.get("periods", 1)
+    # a lag is an earlier row's value, not the row's own columns; a lead (negative period) carries the row's
+    # future values of those columns (``y.shift(-1)`` stays the label: ``target``)
+    row_wise = api.name not in ("shift", "diff", "pct_change") or (isinstance(periods, int) and periods < 0)
 
     def after(result: Any) -> None:
         window = f".{type(subject).__name__.lower()}(...)" if api.kind == "window" else ""
@@ -409,11 +421,14 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
 
 def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     """``df.sort_values("event_ts")``: the result's node remembers the order (``Node.order``) for time inference."""
-    key = SORTS.get(api.name)
-    frame = s.cell_frame()
-    if key is None or frame is None or not args or kwargs.get("inplace"):
+    if api.name not in SORTS:
         return None
-    by = args[1] if len(args) > 1 else kwargs.get(key)
+    key = SORTS[api.name]
+    frame = s.cell_frame()
+    if frame is None or not args or kwargs.get("inplace"):
+        return None
+    # ``sort_index()`` sorts by time when the index is a named datetime index (``set_index("date")``)
+    by = (args[1] if len(args) > 1 else kwargs.get(key)) if key else evidence.datetime_index_name(args[0])
     by = by[0] if isinstance(by, (list, tuple)) and by else by
     if not isinstance(by, str):
         return None
@@ -436,6 +451,32 @@ def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     return _plan(after)
 
 
+def before_keep_order(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``sorted_rows.reset_index(drop=True)``: the result holds the sorted rows in their order (only for rows a sort made).
+
+    Without it, the result of a sort reshaped in the same expression is a value no wrapper saw, and
+    its order is lost with the sort's temporary result.
+    """
+    frame = s.cell_frame()
+    if frame is None or not args or kwargs.get("inplace"):
+        return None
+    data = s.graph.nodes.get(s.tracker.node_of(args[0]) or s.result_node(args[0]) or "")
+    if data is None or data.order is None:
+        return None
+
+    def after(result: Any) -> None:
+        node = s.recorder.value(Derive(s.graph.new_id(), (data.id,), api.name, f"{data.name}.{api.name}()",
+                                       s.where(frame), rows="same", columns=fr.columns_of(result),
+                                       kind=fr.kind_of(result)))
+        if node is not None:
+            node.n_rows = fr.row_count(result)
+            node.order = data.order
+            s.remember_result(result, node.id)
+            note_made(s, node.id, frame)
+
+    return _plan(after)
+
+
 BEFORE = {
     "assign-column": before_assign_column,
     "encode": before_encode,
@@ -443,4 +484,5 @@ BEFORE = {
     "ordered": before_ordered,
     "window": before_ordered,
     "sort": before_sort,
+    "keep-order": before_keep_order,
 }

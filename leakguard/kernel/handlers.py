@@ -324,6 +324,8 @@ def _row_wise(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    if str(sys._getframe(2).f_globals.get("__name__", "")).startswith("pandas."):
+        return None  # pandas using a statistic of its own (``pd.to_datetime`` calls ``unique()``): not a look
     if _row_wise(api, args, kwargs):
         return None  # a per-row feature: the column assignment that keeps it records its columns
     frame = s.cell_frame()

@@ -144,7 +144,10 @@ def _emit_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     if learner == "transformer" and learns:
         note_made(s, fit_id, frame)  # pd.DataFrame(StandardScaler().fit_transform(X)) still carries the statistic
     if learner == "search":
-        _emit(s, Evaluate(fit_id, data.id, where, target.id if target else None, op=_op(est, api), kind="search"))
+        ordered = evidence.cv_time_ordered(getattr(est, "cv", None)) \
+            if evidence.rows_time_column(s, data, X, where) else None
+        _emit(s, Evaluate(fit_id, data.id, where, target.id if target else None, op=_op(est, api), kind="search",
+                          time_ordered=ordered))
     for option in class_api(api, est).options:
         for vx, vy in _validation_pairs(option, kwargs):
             if vx is X:

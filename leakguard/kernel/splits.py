@@ -40,7 +40,16 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
     parent_node, parent_obj = s.graph.nodes.get(parent_id), s.tracker.object_of(parent_id)
     time = evidence.rows_time_column(s, parent_node, parent_obj, where) \
         if parent_node is not None and fr.is_frame(parent_obj) else s.policy.time
+    if time is None and parent_node is not None:
+        # rows a sort put in time order, split as an expression (``train_test_split(df[cols], ...)``), or
+        # out of order since (separately sorted parts concatenated): the split is judged on their times
+        time = evidence.recorded_time_column(s, parent_node) or s.graph.time_column()
     ordered = fr.time_ordered([o for o, _ in parts], [r for _, r in parts], time)
+    train = [o for o, r in parts if r == "train" and fr.is_frame(o)]
+    test = [o for o, r in parts if r == "holdout" and fr.is_frame(o)]
+    if ordered is None and not s.policy.time and time is not None and parent_node is not None and train and test:
+        # the parts lack the time column (``X`` without the date): their rows' times are the parent's sources'
+        ordered = evidence.parts_time_ordered(s, parent_node, train[0], test[0], time)
     s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred,
                             after_cell=after_cell))
     for part, (obj, _role) in zip(split_parts, parts, strict=True):

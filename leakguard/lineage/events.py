@@ -70,6 +70,9 @@ class Derive:
     looks_ahead: bool = False   # a row's value uses later rows (bfill, shift(-1), centred windows, unsorted order)
     synthetic: bool = False     # out holds rows made from other rows (resampling, augmentation, bootstrap)
     unresolved: bool = False    # the engine does not know what ``op`` does with tracked data
+    # out holds the very columns of its inputs though their names are unknown (``dropna``, a row mask on a
+    # frame read from a file not at hand): column facts carry over instead of folding into the frame
+    same_columns: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

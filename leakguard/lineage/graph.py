@@ -158,7 +158,7 @@ class LineageGraph:
         if e.column is not None and inputs and inputs[0].id == e.inputs[0]:
             return self._assign_column(e, inputs[0], inputs[1:])
         keep = e.columns if e.rows != "aggregate" else None
-        frame, col_taint, col_sources = _carry_columns(inputs, keep)
+        frame, col_taint, col_sources = _carry_columns(inputs, keep, same=e.same_columns)
         if e.label_derived:
             frame |= {LABEL}
         if e.looks_ahead and self._spans_parts(in_rows):
@@ -216,10 +216,8 @@ class LineageGraph:
         if parent is not None:
             if node.columns is None:
                 node.columns = parent.columns
-            # with unknown columns, the parent's column taint becomes frame-wide (never lost)
-            frame, col_taint, col_sources = _carry_columns([parent], node.columns)
-            node.taint |= frame
-            _with_columns(node, col_taint, col_sources)
+            # a part holds its parent's columns, named or not: column facts carry over (never lost)
+            _with_columns(node, *_carry_columns([parent], node.columns, same=True)[1:])
         return self._add(node)
 
     def _fit(self, e: Fit) -> Node:
@@ -304,25 +302,26 @@ def columns_taint(node: Node, columns: tuple[str, ...] | None) -> frozenset[str]
     return frame_taint(node).union(*extra)
 
 
-def _carry_columns(inputs: list[Node], columns: tuple[str, ...] | None
+def _carry_columns(inputs: list[Node], columns: tuple[str, ...] | None, *, same: bool = False
                    ) -> tuple[frozenset[str], dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """(frame-wide taint, column taint, column sources) of a value made from ``inputs`` holding ``columns``.
 
     Column facts survive only for columns the output still holds; with unknown columns
-    every column's taint becomes frame-wide (never lost).
+    every column's taint becomes frame-wide (never lost), unless the output is known to hold
+    the same columns as its inputs (``same``).
     """
     frame: frozenset[str] = frozenset().union(*(frame_taint(n) for n in inputs)) if inputs else frozenset()
     col_taint: dict[str, frozenset[str]] = {}
     col_sources: dict[str, frozenset[str]] = {}
     for n in inputs:
-        if columns is None:
+        if columns is None and not same:
             frame = frame.union(*n.column_taint.values())
             continue
         for c, t in n.column_taint.items():
-            if c in columns:
+            if columns is None or c in columns:
                 col_taint[c] = col_taint.get(c, frozenset()) | t
         for c, src in n.column_sources.items():
-            if c in columns:
+            if columns is None or c in columns:
                 col_sources[c] = col_sources.get(c, frozenset()) | src
     return frame, col_taint, col_sources
 

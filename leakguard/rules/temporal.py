@@ -78,10 +78,12 @@ def _at_evaluation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
     data = graph.get(event.data)
     if data is None:
         return []
-    if event.kind == "cross-validate" and event.time_ordered is False:
+    if event.kind in ("cross-validate", "search") and event.time_ordered is False:
+        # the score (and a search's choice) comes from folds validated on rows older than their training rows
         return [Finding(
-            ID, "info", event.where, f"{event.op} folds of {clip(data.name, 24)} are not in time order",
-            f"The folds ignore {time}: each fold trains on rows newer than the rows it validates on.",
+            ID, "warning", event.where, f"{event.op} folds of {clip(data.name, 24)} are not in time order",
+            f"The folds ignore {time}: each fold trains on rows newer than the rows it validates on, so the "
+            "score is measured with the future known.",
             hint=f"pass `cv=TimeSeriesSplit(n_splits=5)` after `df.sort_values({column!r})`.",
             subject=data.name, provenance=provenance_of(graph, data.id, 4),
         )]

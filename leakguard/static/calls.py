@@ -352,6 +352,8 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         return window
     if name in ("transform", "cumsum", "cumcount", "shift", "diff", "rolling", "expanding", "rank", "ffill",
                 "bfill", "fillna", "cummax", "cummin", "pct_change"):
+        if name != "transform":
+            timeorder.used(it, g.data, f"groupby(...).{name}()")
         return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",
                          site.text, f"groupby.{name}", columns=g.selection)
     return it.derive([g.data, *args], "frame", site.text, f"groupby.{name}", aggregate=True)
@@ -481,11 +483,15 @@ def read(it: Interp, api: Api, site: Site) -> Value:
         columns = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
     if columns is None:
         columns = it.assumed_columns()
-    timeorder.read_parsed(it, kwargs, api.name)
     nid = it.graph.new_id()
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))
-    return Data("frame", "<read>", node=nid, columns=columns)
+    out = Data("frame", "<read>", node=nid, columns=columns)
+    timeorder.read_order(it, out, kwargs, api.name)
+    index = kwargs.get(pandas_catalog.INDEX_COLUMN)
+    if isinstance(index, Const) and isinstance(index.value, str) and index.value in it.datetimes:
+        out.time_index = index.value
+    return out
 
 
 def _read_shaped(it: Interp, api: Api, site: Site) -> Value:

@@ -190,7 +190,8 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     gone = removes(it, f)
     parent = it.node(base)
     out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone)
-    out.sorted_by, out.descending = base.sorted_by, base.descending
+    out.sorted_by, out.descending, out.time_index = base.sorted_by, base.descending, base.time_index
+    out.keeps_columns_of(base)
     if isinstance(mask, Data) and mask.draw is not None:
         out.origin = (parent, "draw", mask.draw)
     elif f is not None:
@@ -261,7 +262,8 @@ def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str
     removes = stacked_slice(it.graph, parent, head=lower is None) if (lower is None) != (upper is None) \
         else frozenset()
     out = it.derive([base], base.kind, label, "slice", columns=base.columns, removes=removes)
-    out.sorted_by = base.sorted_by
+    out.sorted_by, out.time_index = base.sorted_by, base.time_index
+    out.keeps_columns_of(base)
     out.origin = (parent, "slice", (columns, lower, upper))
     return out
 
@@ -352,7 +354,8 @@ def with_column(it: Interp, name: Label, base: Data, col: str | None, value: Val
     it.emit(event(Derive, out=nid, inputs=(base_id, *dict.fromkeys(others)), op=op, name=text(name),
                   where=it.where(), rows="same", columns=cols, kind="frame", column=col,
                   column_inputs=tuple(sorted(sources)), **flags))
-    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by, descending=base.descending)
+    return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by, descending=base.descending,
+                time_index=base.time_index)
 
 
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:

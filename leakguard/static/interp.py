@@ -155,7 +155,7 @@ class Interp:
         self.emit(event(Derive, out=nid, inputs=d.inputs, op=op, name=name or d.text, where=self.where(),
                         rows="aggregate" if d.aggregate else "unknown", columns=d.columns, removes=d.removes,
                         kind=d.kind, label_derived=d.label_derived, looks_ahead=d.looks_ahead,
-                        synthetic=d.synthetic, unresolved=d.unresolved))
+                        synthetic=d.synthetic, unresolved=d.unresolved, same_columns=d.same_columns))
         d.node = nid
         return nid
 

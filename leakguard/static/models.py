@@ -16,6 +16,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
+from leakguard.catalog.pandas_features import WHOLE_GROUP_STATS
 from leakguard.catalog.sklearn import RESAMPLE_REPLACE, cv_keeps_time_order
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
 from leakguard.static import timeorder
@@ -32,6 +33,7 @@ from leakguard.static.values import (
     Seq,
     Unknown,
     Value,
+    arg,
     data_in,
     text,
 )
@@ -96,6 +98,8 @@ def construct(it: Interp, path: str, site: Site) -> Estimator | None:
     est = Estimator(path, called(name, site), keras=path.startswith("keras."), learner=learner, learns=learns,
                     encodes_target=encodes)
     est.steps = _steps(site.values)
+    if learner == "search":
+        est.params["cv"] = kwargs.get("cv")  # the folds it validates on: do they keep time order?
     inner = kwargs.get("estimator") or kwargs.get("base_estimator") or (args[0] if args else None)
     if isinstance(inner, Estimator):
         est.wraps = inner
@@ -201,11 +205,13 @@ def model_node(it: Interp, est: Estimator) -> NodeId:
     return est.fitted
 
 
-def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str, *, kind: str = "score") -> Data:
+def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str, *, kind: str = "score",
+             time_ordered: bool | None = None) -> Data:
     """An ``Evaluate`` of ``model`` on ``x`` (and ``y``); returns the score."""
     data = _node(it, x)
     if data is not None:
-        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind))
+        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind,
+                      time_ordered=time_ordered))
     return _score(it, model, x, y, op)
 
 
@@ -225,7 +231,8 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
             return est
         fitted = fit(it, est, x, y, name)
         if est.learner == "search":
-            evaluate(it, fitted, x, y, f"{short}.fit", kind="search")
+            ordered = _cv_time_ordered(est.params.get("cv")) if timeorder.time_of(it, x) else None
+            evaluate(it, fitted, x, y, f"{short}.fit", kind="search", time_ordered=ordered)
         for xv, yv, op in _validation(kwargs):
             evaluate(it, fitted, xv, yv, op, kind="validation")
         return est if not est.keras else Unknown("history")
@@ -415,6 +422,10 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
     out = it.derive([g.data, stat], "series" if g.selection and len(g.selection) == 1 else "frame",
                     site.text, f"groupby.{name}", columns=g.selection)
     out.colsrc = frozenset(g.keys)
+    func = arg(site.args, site.kwargs, 0, "func")
+    # a whole-group statistic over time-ordered rows: each row sees its group's later rows
+    out.looks_ahead = isinstance(func, Const) and func.value in WHOLE_GROUP_STATS \
+        and timeorder.time_of(it, g.data) is not None
     return out
 
 

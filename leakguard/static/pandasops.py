@@ -63,6 +63,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if d.kind == "window":
         return _window_result(it, d, name, site)
     if name in ("rolling", "expanding", "ewm"):
+        timeorder.used(it, d, f"{name}()")
         centre = kwargs.get("center")
         out = it.derive([d], "window", label, name, columns=d.columns)
         out.looks_ahead = (isinstance(centre, Const) and centre.value is True) or _unordered(it, d)
@@ -81,11 +82,24 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         by_cols = const_strings(arg(args, kwargs, 0, key) or Const(None)) if key else None
         out = it.derive([d], d.kind, label, name, columns=d.columns)
         out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
-        timeorder.sort(it, out, kwargs)
+        out.time_index = d.time_index
+        out.keeps_columns_of(d)
+        if key is None:
+            timeorder.sort_index(it, d, out, kwargs)
+        else:
+            timeorder.sort(it, out, kwargs)
+        return out
+    if name in pandas_catalog.SET_INDEX and d.kind == "frame":
+        keys = const_strings(arg(args, kwargs, 0, "keys") or Const(None))
+        out = it.derive([d], d.kind, label, name,
+                        columns=tuple(c for c in d.columns if not keys or c not in keys) if d.columns else None)
+        out.sorted_by, out.descending = d.sorted_by, d.descending
+        out.time_index = keys[0] if keys and len(keys) == 1 and keys[0] in it.datetimes else None
         return out
     if name in _ROW_SUBSETS:
         out = it.derive([d], d.kind, label, name, columns=d.columns)
-        out.sorted_by, out.descending = d.sorted_by, d.descending
+        out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
+        out.keeps_columns_of(d)
         return out
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
@@ -120,7 +134,9 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         cols = d.columns
     out = it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
                     aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
-    out.sorted_by, out.descending = d.sorted_by, d.descending
+    out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
+    if d.kind == "frame":
+        out.keeps_columns_of(d)
     out.datetime = name == "astype" and timeorder.is_dtype_datetime(arg(args, kwargs, 0, "dtype"))
     return out
 
@@ -188,6 +204,7 @@ def _unordered(it: Interp, d: Data) -> bool:
 
 def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
     """``shift``, ``bfill``, ``cumsum``...: a computation along row order; backward-looking unless shown otherwise."""
+    timeorder.used(it, d, f"{name}()")
     periods = arg(site.args, site.kwargs, 0, "periods")
     ahead = name in ("bfill", "backfill", "interpolate") or (
         name in ("shift", "diff", "pct_change") and isinstance(periods, Const)
@@ -361,6 +378,7 @@ def _concat(it: Interp, parts: list[Value], label: Label) -> Data:
     copies = not resampled and _stacks_copies(it, parts)
     out = _combined(it, parts, label, "copies" if copies else "concat")  # the step's name tells copies apart
     out.synthetic = out.synthetic or copies
+    timeorder.concatenated(out, [p for p in parts if isinstance(p, Data)])
     return out
 
 

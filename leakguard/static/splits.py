@@ -93,7 +93,8 @@ def _inferred_order(it: Interp, d: Data, shuffle: Value | None) -> bool | None:
     the oldest (a reversed chronological split).
     """
     if timeorder.time_of(it, d) is None:
-        return None
+        # separately sorted parts concatenated: any split of them mixes times
+        return False if timeorder.blocks_of(it, d) is not None else None
     if isinstance(shuffle, Const) and shuffle.value is False:
         return not d.descending
     return False

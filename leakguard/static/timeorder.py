@@ -25,12 +25,46 @@ def parsed(it: Interp, columns: tuple[str, ...], how: str) -> None:
         it.datetimes.setdefault(c, f"{how} in {it.where().short()}")
 
 
-def read_parsed(it: Interp, kwargs: dict[str, Value], reader: str) -> None:
-    """``read_csv(..., parse_dates=[c])``: ``c`` is a datetime column."""
+def read_parsed(it: Interp, kwargs: dict[str, Value], reader: str) -> str | None:
+    """``read_csv(..., parse_dates=[c])``: ``c`` is a datetime column; returns the first parsed one.
+
+    ``index_col=c, parse_dates=True`` parses the index: ``c`` is then a datetime index.
+    """
     given = kwargs.get(pandas_catalog.PARSE_DATES)
+    index = kwargs.get(pandas_catalog.INDEX_COLUMN)
+    if isinstance(given, Const) and given.value is True and isinstance(index, Const) and isinstance(index.value, str):
+        parsed(it, (index.value,), f"{reader}({pandas_catalog.INDEX_COLUMN}={index.value!r}, "
+                                   f"{pandas_catalog.PARSE_DATES}=True)")
+        return index.value
     cols = const_strings(given) if given is not None else None
     if cols:
         parsed(it, tuple(cols), f"{reader}({pandas_catalog.PARSE_DATES}={list(cols)!r})")
+        return cols[0]
+    return None
+
+
+def read_order(it: Interp, out: Data, kwargs: dict[str, Value], reader: str) -> None:
+    """Rows as read are in file order; with a parsed datetime that order is a time order *candidate*.
+
+    It becomes the inferred time order only when the user computes along the rows (``used``):
+    a lag or a window over rows in file order says the file is a time series. A declared time
+    column leaves the rows' order unknown, as before.
+    """
+    first = read_parsed(it, kwargs, reader)
+    if first is not None and not it.policy.time:
+        out.sorted_by = first
+
+
+def used(it: Interp, d: Data | None, how: str) -> None:
+    """``shift``/``rolling``/``diff``... along rows ordered by a datetime: the notebook treats them as time-ordered."""
+    if d is None or it.policy.time or d.descending or d.sorted_by not in it.datetimes:
+        return
+    col = d.sorted_by
+    assert col is not None
+    if col not in it.graph.inferred.values("time"):
+        where = it.where()
+        it.graph.inferred.add("time", Guess(col, f"rows in the order of {col} ({it.datetimes[col]}), computed "
+                                                 f"along by {how}, {where.short()}", where))
 
 
 def is_dtype_datetime(dtype: Value | None) -> bool:
@@ -52,6 +86,34 @@ def sort(it: Interp, out: Data, kwargs: dict[str, Value]) -> None:
         way = "descending" if out.descending else "ascending"
         it.graph.inferred.add("time", Guess(col, f"rows sorted by {col} ({way}; {it.datetimes[col]}), "
                                                  f"{where.short()}", where))
+
+
+def sort_index(it: Interp, d: Data, out: Data, kwargs: dict[str, Value]) -> None:
+    """``sort_index()`` on a datetime index (``set_index("date")``, ``index_col=..., parse_dates=True``)."""
+    if d.time_index is not None:
+        out.sorted_by = out.time_index = d.time_index
+        sort(it, out, kwargs)
+
+
+_BLOCKS = "<blocks sorted by {}>"
+
+
+def concatenated(out: Data, parts: list[Data]) -> None:
+    """``pd.concat`` of frames each sorted by time: one block after another, not in time order (unless re-sorted)."""
+    keys = {p.sorted_by for p in parts}
+    out.sorted_by = None
+    if len(parts) > 1 and len(keys) == 1:
+        key = keys.pop()
+        if key is not None and not key.startswith("<"):
+            out.sorted_by = _BLOCKS.format(key)
+
+
+def blocks_of(it: Interp, d: Data) -> str | None:
+    """The inferred time column ``d``'s rows are in separately sorted blocks of (a concat of sorted parts)."""
+    for col in it.graph.inferred.values("time"):
+        if d.sorted_by == _BLOCKS.format(col):
+            return col
+    return None
 
 
 def _data(v: Value | None) -> Data | None:

@@ -55,6 +55,13 @@ class Data:
     descending: bool = False                        # sorted_by newest first (``sort_values(c, ascending=False)``)
     datetime: bool = False                          # a column of datetimes (``pd.to_datetime(...)``, ``astype``)
     draw: tuple[Any, ...] | None = None            # rows named by a random draw: (token, lower, upper) (splits.py)
+    time_index: str | None = None                   # the index is this datetime column (``set_index``, ``index_col``)
+    same_columns: bool = False                      # unknown columns, but exactly those of the frame it came from
+
+    def keeps_columns_of(self, base: Data) -> None:
+        """This value holds exactly ``base``'s columns, whose names are unknown (rows selected, reordered...)."""
+        self.same_columns = self.columns is None and base.kind == "frame" and self.kind == "frame" and (
+            base.node is not None or base.same_columns)
 
     @property
     def text(self) -> str:

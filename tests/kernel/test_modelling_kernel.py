@@ -124,7 +124,7 @@ def test_cross_validation_out_of_time_order_is_noted_time_series_split_is_not(lo
     _past(k)
     k.run('X_tr, X_te, y_tr, y_te = train_test_split(past[["x", "z"]], past["churned"], shuffle=False)')
     kfold = k.run("cross_val_score(LogisticRegression(), X_tr, y_tr, cv=KFold(3))")
-    assert kfold.rules == ["temporal"] and kfold.findings[0].severity == "info"
+    assert kfold.rules == ["temporal"] and kfold.findings[0].severity == "warning"
     assert k.run("cross_val_score(LogisticRegression(), X_tr, y_tr, cv=TimeSeriesSplit(3))").rules == []
 
 

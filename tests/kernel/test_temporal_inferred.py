@@ -48,10 +48,10 @@ CASES: list[tuple[str, str, str | None]] = [
 
 CV_CASES: list[tuple[str, str, str | None]] = [
     ("default cv over sorted rows", READ + 'df = df.sort_values("event_ts")\n\n'
-     'scores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"])', "info"),
+     'scores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"])', "warning"),
     ("shuffled KFold over sorted rows", READ + 'df = df.sort_values("event_ts")\n\n'
      'X, y = df[["x", "z"]], df["churned"]\n\n'
-     "scores = cross_val_score(LogisticRegression(), X, y, cv=KFold(5, shuffle=True, random_state=0))", "info"),
+     "scores = cross_val_score(LogisticRegression(), X, y, cv=KFold(5, shuffle=True, random_state=0))", "warning"),
     ("TimeSeriesSplit over sorted rows", READ + 'df = df.sort_values("event_ts")\n'
      'scores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"], cv=TimeSeriesSplit(5))', None),
     ("default cv over rows with no time column", 'df = pd.read_csv("events.csv")\n'
@@ -150,3 +150,37 @@ def test_look_ahead_features_and_label_lags_in_both_engines(kernel: Kernel, fold
     live, static = _both(kernel, folder, code + "\n" + FIT)
     assert {f.rule for f in live if f.severity != "info"} == expected, [f.message for f in live]
     assert {f.rule for f in static if f.severity != "info"} == expected, [f.message for f in static]
+
+
+# (name, cells after the imports, expected temporal severity): time order without an explicit sort
+NO_SORT: list[tuple[str, str, str | None]] = [
+    ("datetime index sorted, default folds", 'df = pd.read_csv("events.csv", index_col="event_ts", parse_dates=True)\n'
+     'df = df.sort_index()\n\nscores = cross_val_score(LogisticRegression(), df[["x", "z"]], df["churned"])',
+     "warning"),
+    ("search with shuffled folds over sorted rows", 'from sklearn.model_selection import GridSearchCV\n' + SORTED
+     + 'search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=KFold(3, shuffle=True, random_state=0))\n'
+     'search.fit(df[["x", "z"]], df["churned"])', "warning"),
+    ("search with TimeSeriesSplit over sorted rows", 'from sklearn.model_selection import GridSearchCV\n' + SORTED
+     + 'search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=TimeSeriesSplit(3))\n'
+     'search.fit(df[["x", "z"]], df["churned"])', None),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "expected"), NO_SORT, ids=[c[0] for c in NO_SORT])
+def test_time_order_from_index_and_searches_in_both_engines(kernel: Kernel, folder: Path, name: str, code: str,
+                                                            expected: str | None) -> None:
+    live, static = _both(kernel, folder, code)
+    assert _temporal(live) == expected, [f.message for f in live]
+    assert _temporal(static) == expected, [f.message for f in static]
+
+
+def test_a_lag_over_rows_in_file_order_makes_them_time_ordered_when_the_data_says_so(kernel: Kernel,
+                                                                                     folder: Path) -> None:
+    # a lag says the user treats the file's order as time order: the static engine takes it at its word; the
+    # kernel checks the rows, which this folder's file holds shuffled (so nothing is inferred there)
+    code = (READ + 'df["x_lag"] = df["x"].shift(1)\n\n'
+            "train, test = train_test_split(df.dropna(), random_state=0)" + FIT_SCORE)
+    live, static = _both(kernel, folder, code)
+    assert _temporal(static) == "warning", [f.message for f in static]
+    assert _temporal(live) is None, [f.message for f in live]
+    assert kernel.session.graph.inferred.values("time") == ()
