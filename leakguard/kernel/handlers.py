@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.catalog import Api
 from leakguard.errors import LeakageError
 from leakguard.kernel import evidence, features, modelling
+from leakguard.kernel import calls as modelling_calls
 from leakguard.kernel import frames as fr
 from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read
@@ -307,7 +308,7 @@ def _as_list(value: Any) -> list[str]:
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame = s.cell_frame()
     span = call_span(s, frame)
-    if not is_shown(s, span):
+    if not is_shown(s, span) or modelling_calls.consumed_in_helper(s, frame):
         return _consumed(s, api, args, kwargs, frame=frame, span=span)
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):

@@ -309,6 +309,10 @@ class Session:
                 st = earlier[-1]
                 for n in self.resolve_names(st.reads - {name}, st.lineno, depth + 1):
                     found[n.id] = n
+                # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
+                for span, nid in self.modelling.consumed:
+                    if st.lineno <= span[0] <= st.end_lineno and nid in self.graph.nodes:
+                        found[nid] = self.graph.nodes[nid]
                 if name not in st.reads:
                     continue
             bound = self.bindings.get(name)

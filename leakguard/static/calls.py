@@ -92,8 +92,7 @@ _FRAME_ONLY = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", 
 
 def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     """The value of a call expression (events are emitted as a side effect)."""
-    if it.shown_override is not None:
-        shown = it.shown_override
+    shown = it.shown(shown)  # inside a helper: shown in its body and at its call in the cell
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)

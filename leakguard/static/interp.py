@@ -106,11 +106,13 @@ class Interp:
         except Blocked:
             pass
         except _Budget:
-            self.note(f"the cell is too complex to analyse past line {self.line}; the rest was not checked")
+            self.cut_short("step budget", f"the cell is too complex to analyse past line {self.line}",
+                           f"leakguard stopped after {STEP_BUDGET:,} steps; the rest of the cell was not checked")
         except (Returned, Break, Continue):
             pass
         except RecursionError:
-            self.note(f"the expression at line {self.line} is nested too deeply to analyse")
+            self.cut_short("nesting", f"the expression at line {self.line} is nested too deeply to analyse",
+                           "the rest of the cell was not checked")
 
     def assumed_columns(self) -> tuple[str, ...] | None:
         """Columns a frame read from a file that is not at hand is taken to hold: the policy's columns
@@ -132,6 +134,13 @@ class Interp:
         if text not in self._noted:
             self._noted.add(text)
             self.notes.append((self.where(), text))
+
+    def cut_short(self, limit: str, title: str, detail: str) -> None:
+        """An analysis limit cut the check short here: an ``info`` finding says so and where (never silent)."""
+        self._kept(Finding(
+            "unresolved", "info", self.where(), title, f"{detail}, so it is not counted as clean.",
+            hint="split the code into smaller cells or helpers; what follows the limit was not judged.",
+            subject=f"analysis limit: {limit}"))
 
     # -- events ------------------------------------------------------------------------------
 
@@ -306,13 +315,18 @@ class Interp:
         return handler(self, node, shown)
 
     def shown(self, shown: bool) -> bool:
-        """Inside a helper, an inspection is shown when the helper's call in the cell is (as in the kernel)."""
-        return shown if self.shown_override is None else self.shown_override
+        """Inside a helper, an inspection is shown when its result is shown or kept in the helper's body (returned,
+        bound) and the helper's call in the cell is too: ``fillna(data.x.mean())`` in a helper is no look (as in the
+        kernel)."""
+        return shown if self.shown_override is None else shown and self.shown_override
 
     def call_func(self, f: Func, args: list[Value], kwargs: dict[str, Value], site: ast.Call, shown: bool) -> Value:
         """Follow a notebook-defined function into its body with its arguments bound."""
         if len(self.active) >= MAX_DEPTH or f in self.active:
-            self.note(f"{f.name}() is called too deeply to follow; its result is not resolved")
+            why = "calls itself" if f in self.active else f"is called {MAX_DEPTH} helpers deep"
+            self.cut_short("call depth", f"{f.name}() {why}: not followed",
+                           f"leakguard did not follow {f.name}() into its body at line {self.line}; "
+                           "what it does with its arguments is not known")
             return self.unknown_from([*args, *kwargs.values()], f"{f.name}()", f.name)
         fn = f.node
         local: dict[str, Value] = {}
