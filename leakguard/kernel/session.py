@@ -23,6 +23,7 @@ from leakguard.finding import Finding
 from leakguard.kernel import frames as fr
 from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
+from leakguard.kernel.calls import state as modelling_state
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
@@ -310,7 +311,7 @@ class Session:
                 for n in self.resolve_names(st.reads - {name}, st.lineno, depth + 1):
                     found[n.id] = n
                 # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
-                for span, nid in self.modelling.consumed:
+                for span, nid in modelling_state(self).consumed:
                     if st.lineno <= span[0] <= st.end_lineno and nid in self.graph.nodes:
                         found[nid] = self.graph.nodes[nid]
                 if name not in st.reads:
@@ -331,7 +332,8 @@ class Session:
         plans: list[tuple[str, Any, list[Node], int]] = []
         for name in scan.writes:
             value = ns.get(name, _MISSING)
-            if value is _MISSING:
+            if value is _MISSING or _column_names(value):
+                # column names chosen (``[c for c in df if df[c].nunique() < 10]``) hold no value of any row
                 self.bindings.pop(name, None)
                 self._bound_ids.pop(name, None)
                 continue
@@ -414,6 +416,11 @@ class Session:
                 if all(c in obj.columns for c in needed_columns(self.policy)):
                     return obj
         return None
+
+
+def _column_names(value: Any) -> bool:
+    """True for a plain list, tuple or set of strings: names (of columns), as the static engine reads them."""
+    return type(value) in (list, tuple, set, frozenset) and all(type(v) is str for v in value)
 
 
 def _refuse(found: tuple[Finding, ...]) -> None:
