@@ -35,6 +35,7 @@ Kind = Literal[
     "ordered",        # a computation along row order (shift, bfill, cumsum, diff...)
     "window",         # an aggregation over a rolling / expanding / ewm window
     "sort",           # rows reordered by a column (sort_values): time order when the column holds datetimes
+    "schema",         # a look at the structure only (info): no finding, and the library's calls inside it are no looks
     "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/catalog/sql.py
     # lazy frames (leakguard/catalog/spark.py, leakguard/catalog/polars.py)
     "filter",      # keeps the rows a condition selects (at the cutoff: future removed; complementary pair: a split)

@@ -39,6 +39,8 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas.plotting", "PlotAccessor.__call__", "inspect"),
     *(Api("pandas.api.typing", f"DataFrameGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
     *(Api("pandas.api.typing", f"SeriesGroupBy.{name}", "inspect", relates=True) for name in _GROUP_STATS),
+    # dtypes and non-null counts: a schema look (its own count() is pandas', not the user's)
+    Api("pandas", "DataFrame.info", "schema"),
     Api("pandas", "DataFrame.groupby", "groupby"),
     Api("pandas", "Series.groupby", "groupby"),
     Api("pandas.api.typing", "DataFrameGroupBy.__getitem__", "group-select"),

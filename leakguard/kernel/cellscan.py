@@ -139,6 +139,14 @@ class _Names(ast.NodeVisitor):
             if inplace or func.attr in MUTATORS:
                 self.reads.add(func.value.id)
                 self.writes.add(func.value.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Subscript, ast.Attribute)) \
+                and isinstance(func.value.value, ast.Name) and any(
+                    k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                    for k in node.keywords):
+            # ``df["x"].fillna(v, inplace=True)``: meant to change the column of ``df`` (it does before
+            # pandas' copy-on-write; the static engine reads it so too)
+            self.reads.add(func.value.value.id)
+            self.writes.add(func.value.value.id)
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

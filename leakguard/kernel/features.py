@@ -252,7 +252,7 @@ def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     data = value_node(s, data_obj, frame)
     if data is None:
         return None
-    learned = {"get_dummies": "categories", "qcut": "quantile edges", "cut": "bin edges"}[api.name]
+    learned = {"get_dummies": "categories", "qcut": "quantile edges", "cut": "bin edges", "rank": "ranks"}[api.name]
     stat = _statistic(s, data, f"{api.name} {learned}", frame)
     if stat is None:
         return None

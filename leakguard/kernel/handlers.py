@@ -493,6 +493,7 @@ BEFORE: dict[str, Before] = {
     **features.BEFORE,
     "query": before_query,
     "filter": before_nothing,
+    "schema": before_nothing,
     "action": before_nothing,
     "select": before_nothing,
 }

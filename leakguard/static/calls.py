@@ -155,10 +155,16 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
             return lib_method(it, receiver, name, site)
         result = data_method(it, receiver, name, site)
         inplace = site.kwargs.get("inplace") if site.kwargs else None
-        if isinstance(inplace, Const) and inplace.value is True and isinstance(site.node.func, ast.Attribute) \
-                and isinstance(site.node.func.value, ast.Name):
-            it.bind_name(site.node.func.value.id, result if isinstance(result, Data) else receiver)
-            return Const(None)
+        if isinstance(inplace, Const) and inplace.value is True and isinstance(site.node.func, ast.Attribute):
+            target = site.node.func.value
+            if isinstance(target, ast.Name):
+                it.bind_name(target.id, result if isinstance(result, Data) else receiver)
+                return Const(None)
+            column = dataops.column_target(target)
+            if isinstance(result, Data) and column is not None:
+                # ``df["x"].fillna(v, inplace=True)``: the column of ``df`` changes, as ``df["x"] = ...`` would
+                it.bind(column, result)
+                return Const(None)
         return result
     node, args, shown = site.node, site.args, site.shown
     if isinstance(receiver, Ref):

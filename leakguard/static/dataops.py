@@ -279,6 +279,16 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
     return out
 
 
+def column_target(expr: ast.expr) -> ast.Subscript | None:
+    """``df["x"]`` or ``df.x`` as an assignment target ``df["x"]``: a column of a named frame, else None."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name) and isinstance(expr.slice, ast.Constant) \
+            and isinstance(expr.slice.value, str):
+        return expr
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        return ast.Subscript(expr.value, ast.Constant(expr.attr), ast.Store())
+    return None
+
+
 def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
     """``df['x'] = value`` / ``df.loc[m, 'x'] = value``: a column assignment; the frame is rebound."""
     base_node: ast.expr = target.value

@@ -60,6 +60,9 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     label = site.text
     if d.kind == "window":
         return _window_result(it, d, name, site)
+    api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
+    if api is not None and api.kind == "encode":
+        return _encoded(it, d, name, site)  # ``df.x.rank()``: each row placed among all the rows
     if name in ("rolling", "expanding", "ewm"):
         centre = kwargs.get("center")
         out = it.derive([d], "window", label, name, columns=d.columns)
@@ -322,6 +325,14 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
         inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
     out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if name == "get_dummies" else None)
     out.colsrc = data.colsrc
+    return out
+
+
+def _encoded(it: Interp, d: Data, name: str, site: Site) -> Data:
+    """A method that learns from the receiver's rows and maps each row through it (``rank``)."""
+    stat = it.derive([d], "value", f"{d.text}.{name}()", name, aggregate=True, label_derived=d.label_derived)
+    out = it.derive([d, stat], d.kind, site.text, name, columns=d.columns)
+    out.colsrc = d.colsrc
     return out
 
 
