@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog import Api
 from leakguard.errors import LeakageError
-from leakguard.kernel import evidence, features, modelling
 from leakguard.kernel import calls as modelling_calls
+from leakguard.kernel import evidence, features, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.splits import register_split
 from leakguard.lineage.events import Derive, Inspect, Read

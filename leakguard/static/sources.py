@@ -324,7 +324,7 @@ def _lines(lines: list[str]) -> list[str]:
 class _Scan:
     """Just enough of Python's tokenizer to know whether a line continues the one before it."""
 
-    __slots__ = ("depth", "quote", "backslash")
+    __slots__ = ("backslash", "depth", "quote")
 
     def __init__(self) -> None:
         self.depth = 0
