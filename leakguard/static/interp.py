@@ -163,7 +163,7 @@ class Interp:
         self.emit(event(Derive, out=nid, inputs=d.inputs, op=op, name=name or d.text, where=self.where(),
                         rows="aggregate" if d.aggregate else "unknown", columns=d.columns, removes=d.removes,
                         kind=d.kind, label_derived=d.label_derived, looks_ahead=d.looks_ahead,
-                        synthetic=d.synthetic, unresolved=d.unresolved))
+                        synthetic=d.synthetic, unresolved=d.unresolved, dropped=d.dropped))
         d.node = nid
         return nid
 
@@ -183,7 +183,8 @@ class Interp:
             for d in datas:
                 lib = lib or d.lib
                 node = d.node
-                if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved):
+                if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved
+                                         or d.dropped is not None):
                     ids.extend(d.inputs)
                     ops = ops or d.ops
                     ahead = ahead or d.looks_ahead

@@ -45,6 +45,8 @@ _ROW_SUBSETS = frozenset({"head", "tail", "nlargest", "nsmallest", "drop_duplica
                           "truncate", "filter"})
 _WRITERS = frozenset({"to_csv", "to_parquet", "to_json", "to_excel", "to_pickle", "to_feather", "to_sql",
                       "to_html", "to_markdown", "to_latex", "to_clipboard", "to_string", "info", "memory_usage"})
+_SAME_COLUMNS = frozenset({"fillna", "astype", "copy", "round", "clip", "replace", "reset_index",
+                           "sort_index", "abs"})  # the receiver's columns, every one (for a frame)
 _TO_ARRAY = frozenset({"to_numpy", "to_list", "tolist", "ravel", "flatten", "reshape"})
 _ITERATE = frozenset({"iterrows", "items", "itertuples", "iteritems"})
 _NUMPY_AGG = frozenset({"mean", "std", "var", "median", "percentile", "quantile", "min", "max", "sum", "nanmean",
@@ -115,6 +117,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name in _ROW_SUBSETS:
         out = it.derive([d], d.kind, label, name, columns=d.columns)
         out.sorted_by, out.descending = d.sorted_by, d.descending
+        _keeps_columns(d, out)
         return out
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
@@ -151,6 +154,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
                     aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
     out.sorted_by, out.descending = d.sorted_by, d.descending
     out.datetime = name == "astype" and timeorder.is_dtype_datetime(arg(args, kwargs, 0, "dtype"))
+    if name in _SAME_COLUMNS:
+        _keeps_columns(d, out)
     return out
 
 
@@ -203,7 +208,17 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
         names = const_strings(first)
     cols = tuple(c for c in d.columns if c not in names) if names is not None and d.columns is not None else (
         d.columns if names is not None else None)
-    return it.derive([d], d.kind, label, "drop", columns=cols)
+    out = it.derive([d], d.kind, label, "drop", columns=cols)
+    if names:
+        _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
+    return out
+
+
+def _keeps_columns(d: Data, out: Data, dropped: tuple[str, ...] = ()) -> None:
+    """``out`` holds the columns of ``d`` but ``dropped``: said when ``d``'s columns are unknown and ``d`` is a node
+    (``out``'s one input), so column facts survive row operations and drops."""
+    if d.columns is None and d.node is not None and d.kind == "frame":
+        out.dropped = dropped
 
 
 def _renamed(columns: tuple[str, ...] | None, mapping: Value | None) -> tuple[str, ...] | None:

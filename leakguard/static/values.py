@@ -54,6 +54,7 @@ class Data:
     peeked: bool = False                            # the result of a recorded inspection (an action on it is no new look)
     descending: bool = False                        # sorted_by newest first (``sort_values(c, ascending=False)``)
     datetime: bool = False                          # a column of datetimes (``pd.to_datetime(...)``, ``astype``)
+    dropped: tuple[str, ...] | None = None          # columns unknown: its input's columns but these (Derive.dropped)
 
     @property
     def text(self) -> str:
