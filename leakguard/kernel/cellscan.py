@@ -253,7 +253,9 @@ def scan_cell(module: ast.Module) -> CellScan:
             targets = tuple(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
             for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
                 unpacked[line] = targets
-        elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)):
-            # a value shown (the cell's last expression), kept in a name, or returned to the caller
+        elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)) and not (
+                isinstance(node, ast.Assign) and all(isinstance(t, ast.Attribute) for t in node.targets)):
+            # a value shown (the cell's last expression), kept in a name, or returned to the caller; one stored
+            # on an object (``self.means = frame.mean()``) is state for later, not a look
             _shown_calls(node.value, shown)
     return CellScan(statements, deps, shown, calls, unpacked)

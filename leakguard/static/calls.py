@@ -39,6 +39,8 @@ from leakguard.static.values import (
     Expr,
     Func,
     GroupBy,
+    Instance,
+    Klass,
     Method,
     Ref,
     Seq,
@@ -112,6 +114,8 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
         return ref_call(it, callee.path, site)
     if isinstance(callee, Func):
         return it.call_func(callee, args, kwargs, node, shown)
+    if isinstance(callee, Klass):
+        return it.instantiate(callee, args, kwargs, node)
     if isinstance(callee, Method):
         return method_call(it, callee.receiver, callee.name, site)
     if isinstance(callee, Estimator):
@@ -167,6 +171,8 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
                 return Const(None)
         return result
     node, args, shown = site.node, site.args, site.shown
+    if isinstance(receiver, Instance):
+        return it.call_method(receiver, name, args, site.kwargs, node, shown=shown)
     if isinstance(receiver, Ref):
         return ref_call(it, f"{receiver.path}.{name}", site)
     if isinstance(receiver, GroupBy):

@@ -24,6 +24,7 @@ from leakguard.static.values import (
     Estimator,
     Expr,
     GroupBy,
+    Instance,
     Label,
     Method,
     Ref,
@@ -150,6 +151,12 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         if name in SCHEMA or base.kind not in ("frame",):
             return Const(None) if name in SCHEMA else Method(base, name)
         return column(it, base, name, node)
+    if isinstance(base, Instance):
+        got = base.attrs.get(name)
+        if got is not None:
+            return got
+        method = base.klass.methods.get(name)
+        return Method(base, name) if method is not None else it.unknown_from([base], text(node), name)
     if isinstance(base, GroupBy):
         return GroupBy(base.data, base.keys, (name,), f"{base.text}.{name}")
     if isinstance(base, Estimator):
@@ -357,6 +364,8 @@ def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
         base = it.lookup(target.value.id)
         if isinstance(base, Data) and base.kind == "frame":
             assign_column(it, target.value.id, base, target.attr, value)
+        elif isinstance(base, Instance):
+            base.attrs[target.attr] = value  # ``self.means = frame.mean()`` in a method
 
 
 # -- arithmetic and masks -----------------------------------------------------------------------

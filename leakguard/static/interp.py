@@ -30,7 +30,21 @@ from leakguard.static.emitted import event
 from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
 from leakguard.static.statements import STATEMENTS, Break, Continue, Returned
-from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in, text
+from leakguard.static.values import (
+    UNKNOWN,
+    Const,
+    Data,
+    Func,
+    Instance,
+    Klass,
+    Label,
+    Ref,
+    Seq,
+    Unknown,
+    Value,
+    data_in,
+    text,
+)
 
 MAX_UNROLL = 12
 MAX_DEPTH = 4
@@ -320,6 +334,28 @@ class Interp:
         bound) and the helper's call in the cell is too: ``fillna(data.x.mean())`` in a helper is no look (as in the
         kernel)."""
         return shown if self.shown_override is None else shown and self.shown_override
+
+    def instantiate(self, klass: Klass, args: list[Value], kwargs: dict[str, Value], site: ast.Call) -> Value:
+        """``Klass(...)``: a new instance, its ``__init__`` followed with ``self`` bound."""
+        obj = Instance(klass)
+        init = klass.methods.get("__init__")
+        if init is not None:
+            self.call_func(init, [obj, *args], kwargs, site, False)
+        return obj
+
+    def call_method(self, obj: Instance, name: str, args: list[Value], kwargs: dict[str, Value], site: ast.Call, *,
+                    shown: bool) -> Value:
+        """``obj.name(...)`` on an instance of a notebook class: the method followed with ``self`` bound.
+
+        ``fit_transform`` without its own definition is ``fit`` then ``transform`` (scikit-learn's mixin)."""
+        method = obj.klass.methods.get(name)
+        if method is not None:
+            return self.call_func(method, [obj, *args], kwargs, site, shown)
+        fit, transform = obj.klass.methods.get("fit"), obj.klass.methods.get("transform")
+        if name == "fit_transform" and fit is not None and transform is not None:
+            self.call_func(fit, [obj, *args], kwargs, site, False)
+            return self.call_func(transform, [obj, *args[:1]], {}, site, shown)
+        return self.unknown_from([obj, *args, *kwargs.values()], f"{obj.klass.name}.{name}()", name)
 
     def call_func(self, f: Func, args: list[Value], kwargs: dict[str, Value], site: ast.Call, shown: bool) -> Value:
         """Follow a notebook-defined function into its body with its arguments bound."""

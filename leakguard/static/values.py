@@ -118,6 +118,22 @@ class Func:
 
 
 @dataclasses.dataclass(slots=True, eq=False)
+class Klass:
+    """A class defined in the notebook: its methods are followed like functions (``self`` bound)."""
+
+    name: str
+    methods: dict[str, Func]
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Instance:
+    """An instance of a notebook class: the attributes its methods set (``self.means = frame.mean()``)."""
+
+    klass: Klass
+    attrs: dict[str, Value] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
 class Method:
     """``obj.name`` not called yet (``f = df.describe``)."""
 
@@ -161,7 +177,7 @@ class Unknown:
     data: Data | None = None
 
 
-Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Conn | Expr | Unknown
+Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Klass | Instance | Method | Conn | Expr | Unknown
 
 UNKNOWN = Unknown()
 
@@ -202,6 +218,12 @@ def data_in(value: Value) -> list[Data]:
         return [value.data]
     if isinstance(value, Method):
         return data_in(value.receiver)
+    if isinstance(value, Instance):
+        out = []
+        for item in value.attrs.values():
+            if not isinstance(item, Instance):  # an attribute holding another instance (or itself) is not followed
+                out.extend(data_in(item))
+        return out
     return []
 
 
