@@ -47,6 +47,7 @@ _WRITERS = frozenset({"to_csv", "to_parquet", "to_json", "to_excel", "to_pickle"
                       "to_html", "to_markdown", "to_latex", "to_clipboard", "to_string", "info", "memory_usage"})
 _SAME_COLUMNS = frozenset({"fillna", "astype", "copy", "round", "clip", "replace", "reset_index",
                            "sort_index", "abs"})  # the receiver's columns, every one (for a frame)
+_CALLBACKS = frozenset({"apply", "transform", "map", "applymap", "agg", "aggregate"})  # methods calling a function
 _TO_ARRAY = frozenset({"to_numpy", "to_list", "tolist", "ravel", "flatten", "reshape"})
 _ITERATE = frozenset({"iterrows", "items", "itertuples", "iteritems"})
 _NUMPY_AGG = frozenset({"mean", "std", "var", "median", "percentile", "quantile", "min", "max", "sum", "nanmean",
@@ -62,6 +63,14 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     label = site.text
     if d.kind == "window":
         return _window_result(it, d, name, site)
+    if name == "pipe" and args and isinstance(args[0], Func):
+        # ``df.pipe(clean, cols)``: the function called with the frame
+        return it.call_func(args[0], [d, *args[1:]], kwargs, node, site.shown)
+    if name in _CALLBACKS:
+        # ``apply(lambda s: s - s.mean())``: the callback followed with the receiver standing for what pandas
+        # gives it (a row, a column, a group, a value: the receiver's rows either way), its result an input
+        args = [_callback(it, v, d, site) for v in args]
+        kwargs = {k: _callback(it, v, d, site) for k, v in kwargs.items()}
     api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
     if api is not None and api.kind == "encode":
         return _encoded(it, d, name, site)  # ``df.x.rank()``: each row placed among all the rows
@@ -157,6 +166,10 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name in _SAME_COLUMNS:
         _keeps_columns(d, out)
     return out
+
+
+def _callback(it: Interp, v: Value, d: Data, site: Site) -> Value:
+    return it.call_func(v, [d], {}, site.node, False) if isinstance(v, Func) else v
 
 
 def _unordered(it: Interp, d: Data) -> bool:
