@@ -419,8 +419,14 @@ class Session:
 
 
 def _column_names(value: Any) -> bool:
-    """True for a plain list, tuple or set of strings: names (of columns), as the static engine reads them."""
-    return type(value) in (list, tuple, set, frozenset) and all(type(v) is str for v in value)
+    """True for a plain list, tuple or set of strings, or a pandas ``Index`` of them (``df.columns.drop(...)``):
+    names (of columns), as the static engine reads them."""
+    kind = type(value)
+    if kind in (list, tuple, set, frozenset):
+        return all(type(v) is str for v in value)
+    if kind.__name__ == "Index" and kind.__module__.startswith("pandas") and len(value) <= 100_000:
+        return all(type(v) is str for v in value)
+    return False
 
 
 def _refuse(found: tuple[Finding, ...]) -> None:
