@@ -300,6 +300,8 @@ class Session:
         found: dict[NodeId, Node] = {}
         for name in names:
             value = self.user_ns.get(name, _MISSING)
+            if _column_names(value):
+                continue  # names of columns (``df[chosen]``): what chose them is no value of any row
             nid = self.tracker.node_of(value) if value is not _MISSING else None
             if nid is not None and nid in self.graph.nodes:
                 checked = self._checked(self.graph.nodes[nid], value)
