@@ -30,6 +30,9 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas", "get_dummies", "encode", role="row-wise"),
     Api("pandas", "qcut", "encode"),
     Api("pandas", "cut", "encode"),
+    # each row's rank among all the rows: a statistic of every row, like qcut's edges
+    Api("pandas", "Series.rank", "encode"),
+    Api("pandas", "DataFrame.rank", "encode"),
     Api("pandas.api.typing", "DataFrameGroupBy.transform", "group-transform"),
     Api("pandas.api.typing", "SeriesGroupBy.transform", "group-transform"),
     *(Api("pandas", f"{owner}.{name}", "ordered") for owner in ("DataFrame", "Series") for name in _ORDERED),

@@ -186,14 +186,15 @@ def _attach_consumed(s: Session, skip: set[int]) -> None:
     st = state(s)
     if not st.consumed:
         return
-    assigned_lines = {line for _, line in st.assigned.values()}
     for stmt in s.scan.statements:
         stats = [nid for span, nid in st.consumed
                  if stmt.lineno <= span[0] <= stmt.end_lineno and nid in s.graph.nodes]
-        if not stats or stmt.lineno in assigned_lines or stmt.lineno in skip:
+        if not stats or stmt.lineno in skip:
             continue
         for name in stmt.writes:
             value = s.user_ns.get(name)
+            if id(value) in st.assigned:
+                continue  # a frame given a column: the statistic is that column's (``df["c"] = ...fillna(mean)``)
             node = s.node_for_name(name)
             if value is None or node is None or not holds_rows(node):
                 continue

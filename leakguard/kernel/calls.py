@@ -21,6 +21,7 @@ from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, NodeId
 
 if TYPE_CHECKING:
+    from leakguard.kernel.cellscan import CellScan
     from leakguard.kernel.session import Session
     from leakguard.lineage.graph import Node
 
@@ -50,6 +51,7 @@ class State:
     identity: dict[tuple[NodeId, NodeId, int, int], bool] = dataclasses.field(default_factory=dict)
     unique: dict[tuple[NodeId, int], bool] = dataclasses.field(default_factory=dict)
     trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)
+    scans: dict[str, CellScan | None] = dataclasses.field(default_factory=dict)  # cells that defined helpers
     # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
     assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)
     assigned_keys: set[tuple[int, str, int]] = dataclasses.field(default_factory=set)
@@ -67,6 +69,7 @@ def state(s: Session) -> State:
         st.handled.clear()
         st.consumed.clear()
         st.trees.clear()
+        st.scans.clear()
         st.assigned.clear()
         st.assigned_keys.clear()
     return st
@@ -112,6 +115,38 @@ def call_node(s: Session, frame: types.FrameType | None, method: str) -> ast.Cal
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     return call if name == method else None
+
+
+def consumed_in_helper(s: Session, frame: types.FrameType | None) -> bool:
+    """True when code of the notebook between the cell and this call (a helper, a comprehension) only feeds the
+    call's result to another expression: ``data[c].fillna(data[c].mean())`` inside ``def clean(data)``."""
+    if frame is None:
+        return False
+    f: types.FrameType | None = sys._getframe(1)
+    ns = frame.f_globals
+    while f is not None and f is not frame:
+        if f.f_globals is ns:  # a function, lambda or comprehension the notebook defined
+            span = call_span(s, f)
+            scan = _scan_of(s, f.f_code.co_filename, frame)
+            if span is not None and scan is not None and span in scan.calls and span not in scan.shown:
+                return True
+        f = f.f_back
+    return False
+
+
+def _scan_of(s: Session, filename: str, frame: types.FrameType) -> CellScan | None:
+    """The scan of the cell that defined a helper (this cell's, or an earlier one's source, parsed once per cell)."""
+    if filename == frame.f_code.co_filename:
+        return s.scan
+    st = state(s)
+    if filename not in st.scans:
+        from leakguard.kernel.cellscan import scan_cell
+
+        try:
+            st.scans[filename] = scan_cell(ast.parse("".join(linecache.getlines(filename)) or "pass"))
+        except (SyntaxError, ValueError, RecursionError):
+            st.scans[filename] = None
+    return st.scans[filename]
 
 
 def argument(call: ast.Call | None, position: int, keywords: tuple[str, ...]) -> ast.expr | None:
@@ -170,13 +205,22 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
     if expr is not None:
         names = [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
         line = frame.f_lineno if frame is not None else 10**9
+        helper = innermost(frame)
+        local = helper.f_locals if helper is not None and helper is not frame else {}
+        # a helper's own names (its parameters, its locals) are its frame's, not the notebook's
+        inputs = [n for n in (_known(s, local[name]) for name in dict.fromkeys(names) if name in local) if n]
         # live tracked objects first, then what names written earlier in this cell came from, then bindings
-        inputs = s.resolve_names(dict.fromkeys(names), line, 0)
+        inputs += s.resolve_names(dict.fromkeys(n for n in names if n not in local), line, 0)
         if not inputs:
-            return None
+            # a helper's value leakguard never saw: it comes from what the cell's statement gave the helper
+            return _from_statement(s, obj, frame) if local else None
         text = ast.unparse(expr)
         return s.derive_node(obj, text if len(text) <= _MAX_NAME else text[: _MAX_NAME - 1] + "…", inputs,
                               "derived", where)
+    return _from_statement(s, obj, frame)
+
+
+def _from_statement(s: Session, obj: Any, frame: types.FrameType | None) -> Node | None:
     node = s.node_of(obj, frame=frame)
     if not node.inputs and node.op.startswith("untracked"):
         return None

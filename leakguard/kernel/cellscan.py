@@ -139,6 +139,14 @@ class _Names(ast.NodeVisitor):
             if inplace or func.attr in MUTATORS:
                 self.reads.add(func.value.id)
                 self.writes.add(func.value.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Subscript, ast.Attribute)) \
+                and isinstance(func.value.value, ast.Name) and any(
+                    k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                    for k in node.keywords):
+            # ``df["x"].fillna(v, inplace=True)``: meant to change the column of ``df`` (it does before
+            # pandas' copy-on-write; the static engine reads it so too)
+            self.reads.add(func.value.value.id)
+            self.writes.add(func.value.value.id)
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -245,7 +253,9 @@ def scan_cell(module: ast.Module) -> CellScan:
             targets = tuple(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
             for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
                 unpacked[line] = targets
-        elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)):
-            # a value shown (the cell's last expression), kept in a name, or returned to the caller
+        elif isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)) and not (
+                isinstance(node, ast.Assign) and all(isinstance(t, ast.Attribute) for t in node.targets)):
+            # a value shown (the cell's last expression), kept in a name, or returned to the caller; one stored
+            # on an object (``self.means = frame.mean()``) is state for later, not a look
             _shown_calls(node.value, shown)
     return CellScan(statements, deps, shown, calls, unpacked)

@@ -282,7 +282,7 @@ def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     data = value_node(s, data_obj, frame)
     if data is None:
         return None
-    learned = {"get_dummies": "categories", "qcut": "quantile edges", "cut": "bin edges"}[api.name]
+    learned = {"get_dummies": "categories", "qcut": "quantile edges", "cut": "bin edges", "rank": "ranks"}[api.name]
     stat = None if api.name in ROW_WISE else _statistic(s, data, f"{api.name} {learned}", frame)
     if stat is None and api.name not in ROW_WISE:
         return None

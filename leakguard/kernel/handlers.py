@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.catalog import Api
 from leakguard.catalog import pandas as pandas_catalog
 from leakguard.errors import LeakageError
+from leakguard.kernel import calls as modelling_calls
 from leakguard.kernel import evidence, features, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import innermost
@@ -333,7 +334,7 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     # in a comprehension (its own frame since Python 3.11) the call's place is in that frame
     in_comprehension = inner is not None and inner.f_back is frame and inner.f_code.co_name in _COMPREHENSIONS
     span = call_span(s, inner if in_comprehension else frame)
-    if not is_shown(s, span):
+    if not is_shown(s, span) or modelling_calls.consumed_in_helper(s, frame):
         if api.name in pandas_catalog.COLUMN_CHOOSERS:
             return None  # it chooses columns (``if df[c].nunique() > 1``); no value is made from it
         return _consumed(s, api, args, kwargs, frame=frame, span=span)
@@ -521,7 +522,7 @@ BEFORE: dict[str, Before] = {
     **features.BEFORE,
     "query": before_query,
     "filter": before_nothing,
+    "schema": before_nothing,
     "action": before_nothing,
     "select": before_nothing,
-    "schema": before_nothing,
 }

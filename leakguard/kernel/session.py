@@ -23,6 +23,7 @@ from leakguard.finding import Finding
 from leakguard.kernel import frames as fr
 from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
+from leakguard.kernel.calls import state as modelling_state
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
 from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
@@ -42,19 +43,21 @@ _MISSING = object()
 _MAX_NAMES = 10_000  # longer lists are not checked for being column names
 
 
-def _column_names(obj: Any, inputs: list[Node]) -> bool:
-    """A list (or Index) of names that are all columns of one of ``inputs``: a choice of columns."""
-    if not isinstance(obj, (list, tuple, set)) and type(obj).__name__ != "Index":
+def _column_names(obj: Any, inputs: list[Node] | None = None) -> bool:
+    """A list, tuple or set of strings, or a pandas ``Index`` of them (``df.columns.drop(...)``): names of columns,
+    a choice of columns that carries no value of any row. When nodes it was made from know their columns, the
+    names must be among one's columns (the values of a text column are data, not names)."""
+    kind = type(obj)
+    if not (kind in (list, tuple, set, frozenset) or (kind.__name__ == "Index" and kind.__module__.startswith("pandas"))):
         return False
     try:
-        if not 0 < len(obj) <= _MAX_NAMES:
+        if len(obj) > _MAX_NAMES or not all(type(v) is str for v in obj):
             return False
         names = set(obj)
     except TypeError:
         return False
-    if not all(isinstance(n, str) for n in names):
-        return False
-    return any(i.columns is not None and names <= set(i.columns) for i in inputs)
+    known = [set(i.columns) for i in inputs or () if i.columns is not None]
+    return not known or any(names <= k for k in known)
 
 
 class Session:
@@ -323,6 +326,8 @@ class Session:
         found: dict[NodeId, Node] = {}
         for name in names:
             value = self.user_ns.get(name, _MISSING)
+            if _column_names(value):
+                continue  # names of columns (``df[chosen]``): what chose them is no value of any row
             nid = self.tracker.node_of(value) if value is not _MISSING else None
             if nid is not None and nid in self.graph.nodes:
                 checked = self._checked(self.graph.nodes[nid], value)
@@ -340,6 +345,10 @@ class Session:
                     continue  # a list of column names: schema, not the rows it was chosen from
                 for n in made_from:
                     found[n.id] = n
+                # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
+                for span, nid in modelling_state(self).consumed:
+                    if st.lineno <= span[0] <= st.end_lineno and nid in self.graph.nodes:
+                        found[nid] = self.graph.nodes[nid]
                 if name in st.reads:  # ``X = X.drop(...)``: X as an earlier statement of the cell (or the last cell) left it
                     for n in self.resolve_names((name,), st.lineno, depth + 1):
                         found[n.id] = n
@@ -369,7 +378,8 @@ class Session:
         plans: list[tuple[str, Any, list[Node], int, frozenset[str]]] = []
         for name in scan.writes:
             value = ns.get(name, _MISSING)
-            if value is _MISSING:
+            if value is _MISSING or _column_names(value):
+                # column names chosen (``[c for c in df if df[c].nunique() < 10]``) hold no value of any row
                 self.bindings.pop(name, None)
                 self._bound_ids.pop(name, None)
                 continue

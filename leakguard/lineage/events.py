@@ -70,9 +70,10 @@ class Derive:
     looks_ahead: bool = False   # a row's value uses later rows (bfill, shift(-1), centred windows, unsorted order)
     synthetic: bool = False     # out holds rows made from other rows (resampling, augmentation, bootstrap)
     unresolved: bool = False    # the engine does not know what ``op`` does with tracked data
-    # out holds the very columns of its inputs though their names are unknown (``dropna``, a row mask on a
-    # frame read from a file not at hand): column facts carry over instead of folding into the frame
-    same_columns: bool = False
+    # columns unknown (``columns`` None): ``out`` holds the columns of ``inputs[0]`` except these
+    # (``()`` for row operations, ``drop(columns=[...])``'s), so the other columns keep their own facts
+    # instead of folding them into the frame; None: not known
+    dropped: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -158,7 +158,15 @@ class LineageGraph:
         if e.column is not None and inputs and inputs[0].id == e.inputs[0]:
             return self._assign_column(e, inputs[0], inputs[1:])
         keep = e.columns if e.rows != "aggregate" else None
-        frame, col_taint, col_sources = _carry_columns(inputs, keep, same=e.same_columns)
+        if keep is None and e.dropped is not None and inputs and inputs[0].id == e.inputs[0] \
+                and inputs[0].columns is None:
+            # the same columns but the dropped ones: column facts stay per column (a dropped column's go with it)
+            base = inputs[0]
+            frame = frame_taint(base).union(*(n.taint for n in inputs[1:]))
+            col_taint = {c: t for c, t in base.column_taint.items() if c not in e.dropped}
+            col_sources = {c: s for c, s in base.column_sources.items() if c not in e.dropped}
+        else:
+            frame, col_taint, col_sources = _carry_columns(inputs, keep)
         if e.label_derived:
             frame |= {LABEL}
         if e.looks_ahead and self._spans_parts(in_rows):
@@ -214,10 +222,14 @@ class LineageGraph:
                     e.method, (e.parent,), part.columns, taint, split_role=part.role,
                     synthetic=parent.synthetic if parent else False)
         if parent is not None:
-            if node.columns is None:
+            if node.columns is None or node.columns == parent.columns:
+                # a split keeps every column: column facts go to each part as they are (also with unknown columns)
                 node.columns = parent.columns
-            # a part holds its parent's columns, named or not: column facts carry over (never lost)
-            _with_columns(node, *_carry_columns([parent], node.columns, same=True)[1:])
+                _with_columns(node, dict(parent.column_taint), dict(parent.column_sources))
+            else:
+                frame, col_taint, col_sources = _carry_columns([parent], node.columns)
+                node.taint |= frame
+                _with_columns(node, col_taint, col_sources)
         return self._add(node)
 
     def _fit(self, e: Fit) -> Node:

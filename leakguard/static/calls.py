@@ -44,6 +44,8 @@ from leakguard.static.values import (
     Expr,
     Func,
     GroupBy,
+    Instance,
+    Klass,
     Method,
     Ref,
     Seq,
@@ -97,8 +99,7 @@ _FRAME_ONLY = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", 
 
 def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     """The value of a call expression (events are emitted as a side effect)."""
-    if it.shown_override is not None:
-        shown = it.shown_override
+    shown = it.shown(shown)  # inside a helper: shown in its body and at its call in the cell
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)
@@ -118,6 +119,8 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
         return ref_call(it, callee.path, site)
     if isinstance(callee, Func):
         return it.call_func(callee, args, kwargs, node, shown)
+    if isinstance(callee, Klass):
+        return it.instantiate(callee, args, kwargs, node)
     if isinstance(callee, Method):
         return method_call(it, callee.receiver, callee.name, site)
     if isinstance(callee, Estimator):
@@ -161,12 +164,20 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
             return lib_method(it, receiver, name, site)
         result = data_method(it, receiver, name, site)
         inplace = site.kwargs.get("inplace") if site.kwargs else None
-        if isinstance(inplace, Const) and inplace.value is True and isinstance(site.node.func, ast.Attribute) \
-                and isinstance(site.node.func.value, ast.Name):
-            it.bind_name(site.node.func.value.id, result if isinstance(result, Data) else receiver)
-            return Const(None)
+        if isinstance(inplace, Const) and inplace.value is True and isinstance(site.node.func, ast.Attribute):
+            target = site.node.func.value
+            if isinstance(target, ast.Name):
+                it.bind_name(target.id, result if isinstance(result, Data) else receiver)
+                return Const(None)
+            column = dataops.column_target(target)
+            if isinstance(result, Data) and column is not None:
+                # ``df["x"].fillna(v, inplace=True)``: the column of ``df`` changes, as ``df["x"] = ...`` would
+                it.bind(column, result)
+                return Const(None)
         return result
     node, args, shown = site.node, site.args, site.shown
+    if isinstance(receiver, Instance):
+        return it.call_method(receiver, name, args, site.kwargs, node, shown=shown)
     if isinstance(receiver, Ref):
         return ref_call(it, f"{receiver.path}.{name}", site)
     if isinstance(receiver, GroupBy):

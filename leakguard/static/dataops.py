@@ -25,6 +25,7 @@ from leakguard.static.values import (
     Estimator,
     Expr,
     GroupBy,
+    Instance,
     Label,
     Method,
     Ref,
@@ -151,6 +152,12 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         if name in SCHEMA or base.kind not in ("frame",):
             return Const(None) if name in SCHEMA else Method(base, name)
         return column(it, base, name, node)
+    if isinstance(base, Instance):
+        got = base.attrs.get(name)
+        if got is not None:
+            return got
+        method = base.klass.methods.get(name)
+        return Method(base, name) if method is not None else it.unknown_from([base], text(node), name)
     if isinstance(base, GroupBy):
         return GroupBy(base.data, base.keys, (name,), f"{base.text}.{name}")
     if isinstance(base, Estimator):
@@ -295,6 +302,16 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
     return out
 
 
+def column_target(expr: ast.expr) -> ast.Subscript | None:
+    """``df["x"]`` or ``df.x`` as an assignment target ``df["x"]``: a column of a named frame, else None."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name) and isinstance(expr.slice, ast.Constant) \
+            and isinstance(expr.slice.value, str):
+        return expr
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        return ast.Subscript(expr.value, ast.Constant(expr.attr), ast.Store())
+    return None
+
+
 def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
     """``df['x'] = value`` / ``df.loc[m, 'x'] = value``: a column assignment; the frame is rebound."""
     base_node: ast.expr = target.value
@@ -364,6 +381,8 @@ def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
         base = it.lookup(target.value.id)
         if isinstance(base, Data) and base.kind == "frame":
             assign_column(it, target.value.id, base, target.attr, value)
+        elif isinstance(base, Instance):
+            base.attrs[target.attr] = value  # ``self.means = frame.mean()`` in a method
 
 
 # -- arithmetic and masks -----------------------------------------------------------------------

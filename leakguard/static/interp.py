@@ -31,7 +31,21 @@ from leakguard.static.emitted import event
 from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
 from leakguard.static.statements import STATEMENTS, Break, Continue, Returned
-from leakguard.static.values import UNKNOWN, Const, Data, Func, Label, Ref, Seq, Unknown, Value, data_in, text
+from leakguard.static.values import (
+    UNKNOWN,
+    Const,
+    Data,
+    Func,
+    Instance,
+    Klass,
+    Label,
+    Ref,
+    Seq,
+    Unknown,
+    Value,
+    data_in,
+    text,
+)
 
 MAX_UNROLL = 12
 MAX_DEPTH = 4
@@ -107,11 +121,13 @@ class Interp:
         except Blocked:
             pass
         except _Budget:
-            self.note(f"the cell is too complex to analyse past line {self.line}; the rest was not checked")
+            self.cut_short("step budget", f"the cell is too complex to analyse past line {self.line}",
+                           f"leakguard stopped after {STEP_BUDGET:,} steps; the rest of the cell was not checked")
         except (Returned, Break, Continue):
             pass
         except RecursionError:
-            self.note(f"the expression at line {self.line} is nested too deeply to analyse")
+            self.cut_short("nesting", f"the expression at line {self.line} is nested too deeply to analyse",
+                           "the rest of the cell was not checked")
 
     def assumed_columns(self) -> tuple[str, ...] | None:
         """Columns a frame read from a file that is not at hand is taken to hold: the policy's columns
@@ -134,6 +150,13 @@ class Interp:
             self._noted.add(text)
             self.notes.append((self.where(), text))
 
+    def cut_short(self, limit: str, title: str, detail: str) -> None:
+        """An analysis limit cut the check short here: an ``info`` finding says so and where (never silent)."""
+        self._kept(Finding(
+            "unresolved", "info", self.where(), title, f"{detail}, so it is not counted as clean.",
+            hint="split the code into smaller cells or helpers; what follows the limit was not judged.",
+            subject=f"analysis limit: {limit}"))
+
     # -- events ------------------------------------------------------------------------------
 
     def emit(self, event: Event) -> list[Finding]:
@@ -155,7 +178,8 @@ class Interp:
         self.emit(event(Derive, out=nid, inputs=d.inputs, op=op, name=name or d.text, where=self.where(),
                         rows="aggregate" if d.aggregate else "unknown", columns=d.columns, removes=d.removes,
                         kind=d.kind, label_derived=d.label_derived, looks_ahead=d.looks_ahead,
-                        synthetic=d.synthetic, unresolved=d.unresolved, same_columns=d.same_columns))
+                        synthetic=d.synthetic, unresolved=d.unresolved,
+                        dropped=d.dropped if d.dropped is not None else (() if d.same_columns else None)))
         d.node = nid
         return nid
 
@@ -175,7 +199,8 @@ class Interp:
             for d in datas:
                 lib = lib or d.lib
                 node = d.node
-                if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved):
+                if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved
+                                         or d.dropped is not None):
                     ids.extend(d.inputs)
                     ops = ops or d.ops
                     ahead = ahead or d.looks_ahead
@@ -307,13 +332,40 @@ class Interp:
         return handler(self, node, shown)
 
     def shown(self, shown: bool) -> bool:
-        """Inside a helper, an inspection is shown when the helper's call in the cell is (as in the kernel)."""
-        return shown if self.shown_override is None else self.shown_override
+        """Inside a helper, an inspection is shown when its result is shown or kept in the helper's body (returned,
+        bound) and the helper's call in the cell is too: ``fillna(data.x.mean())`` in a helper is no look (as in the
+        kernel)."""
+        return shown if self.shown_override is None else shown and self.shown_override
+
+    def instantiate(self, klass: Klass, args: list[Value], kwargs: dict[str, Value], site: ast.Call) -> Value:
+        """``Klass(...)``: a new instance, its ``__init__`` followed with ``self`` bound."""
+        obj = Instance(klass)
+        init = klass.methods.get("__init__")
+        if init is not None:
+            self.call_func(init, [obj, *args], kwargs, site, False)
+        return obj
+
+    def call_method(self, obj: Instance, name: str, args: list[Value], kwargs: dict[str, Value], site: ast.Call, *,
+                    shown: bool) -> Value:
+        """``obj.name(...)`` on an instance of a notebook class: the method followed with ``self`` bound.
+
+        ``fit_transform`` without its own definition is ``fit`` then ``transform`` (scikit-learn's mixin)."""
+        method = obj.klass.methods.get(name)
+        if method is not None:
+            return self.call_func(method, [obj, *args], kwargs, site, shown)
+        fit, transform = obj.klass.methods.get("fit"), obj.klass.methods.get("transform")
+        if name == "fit_transform" and fit is not None and transform is not None:
+            self.call_func(fit, [obj, *args], kwargs, site, False)
+            return self.call_func(transform, [obj, *args[:1]], {}, site, shown)
+        return self.unknown_from([obj, *args, *kwargs.values()], f"{obj.klass.name}.{name}()", name)
 
     def call_func(self, f: Func, args: list[Value], kwargs: dict[str, Value], site: ast.Call, shown: bool) -> Value:
         """Follow a notebook-defined function into its body with its arguments bound."""
         if len(self.active) >= MAX_DEPTH or f in self.active:
-            self.note(f"{f.name}() is called too deeply to follow; its result is not resolved")
+            why = "calls itself" if f in self.active else f"is called {MAX_DEPTH} helpers deep"
+            self.cut_short("call depth", f"{f.name}() {why}: not followed",
+                           f"leakguard did not follow {f.name}() into its body at line {self.line}; "
+                           "what it does with its arguments is not known")
             return self.unknown_from([*args, *kwargs.values()], f"{f.name}()", f.name)
         fn = f.node
         local: dict[str, Value] = {}

@@ -47,6 +47,9 @@ _ROW_SUBSETS = frozenset({"head", "tail", "nlargest", "nsmallest", "drop_duplica
                           "truncate", "filter"})
 _WRITERS = frozenset({"to_csv", "to_parquet", "to_json", "to_excel", "to_pickle", "to_feather", "to_sql",
                       "to_html", "to_markdown", "to_latex", "to_clipboard", "to_string", "info", "memory_usage"})
+_SAME_COLUMNS = frozenset({"fillna", "astype", "copy", "round", "clip", "replace", "reset_index",
+                           "sort_index", "abs"})  # the receiver's columns, every one (for a frame)
+_CALLBACKS = frozenset({"apply", "transform", "map", "applymap", "agg", "aggregate"})  # methods calling a function
 _TO_ARRAY = frozenset({"to_numpy", "to_list", "tolist", "ravel", "flatten", "reshape"})
 _ITERATE = frozenset({"iterrows", "items", "itertuples", "iteritems"})
 _NUMPY_AGG = frozenset({"mean", "std", "var", "median", "percentile", "quantile", "min", "max", "sum", "nanmean",
@@ -62,6 +65,17 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     label = site.text
     if d.kind == "window":
         return _window_result(it, d, name, site)
+    if name == "pipe" and args and isinstance(args[0], Func):
+        # ``df.pipe(clean, cols)``: the function called with the frame
+        return it.call_func(args[0], [d, *args[1:]], kwargs, node, site.shown)
+    if name in _CALLBACKS:
+        # ``apply(lambda s: s - s.mean())``: the callback followed with the receiver standing for what pandas
+        # gives it (a row, a column, a group, a value: the receiver's rows either way), its result an input
+        args = [_callback(it, v, d, site) for v in args]
+        kwargs = {k: _callback(it, v, d, site) for k, v in kwargs.items()}
+    api = it.index.method(d.kind, name) if d.kind in ("frame", "series") else None
+    if api is not None and api.kind == "encode":
+        return _encoded(it, d, name, site)  # ``df.x.rank()``: each row placed among all the rows
     if name in ("rolling", "expanding", "ewm"):
         timeorder.used(it, d, f"{name}()")
         centre = kwargs.get("center")
@@ -95,11 +109,6 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
                         columns=tuple(c for c in d.columns if not keys or c not in keys) if d.columns else None)
         out.sorted_by, out.descending = d.sorted_by, d.descending
         out.time_index = keys[0] if keys and len(keys) == 1 and keys[0] in it.datetimes else None
-        return out
-    if name in _ROW_SUBSETS:
-        out = it.derive([d], d.kind, label, name, columns=d.columns)
-        out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
-        out.keeps_columns_of(d)
         return out
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
@@ -138,10 +147,12 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if d.kind == "frame":
         out.keeps_columns_of(d)
     out.datetime = name == "astype" and timeorder.is_dtype_datetime(arg(args, kwargs, 0, "dtype"))
+    if name in _SAME_COLUMNS:
+        _keeps_columns(d, out)
     return out
 
 
-_ROW_METHODS = frozenset({"sample", "drop", "query", "between", "isin", "copy"})
+_ROW_METHODS = frozenset({"sample", "drop", "query", "between", "isin", "copy"}) | _ROW_SUBSETS
 
 
 def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
@@ -192,7 +203,17 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
         if d.columns and len(d.columns) == 1:
             out.filter = ("cmp", d.columns[0], "in", text(node.args[0]) if node.args else "")
         return out
+    if name in _ROW_SUBSETS:
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
+        out.keeps_columns_of(d)
+        _keeps_columns(d, out)
+        return out
     return None
+
+
+def _callback(it: Interp, v: Value, d: Data, site: Site) -> Value:
+    return it.call_func(v, [d], {}, site.node, False) if isinstance(v, Func) else v
 
 
 def _unordered(it: Interp, d: Data) -> bool:
@@ -245,7 +266,17 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
         names = const_strings(first)
     cols = tuple(c for c in d.columns if c not in names) if names is not None and d.columns is not None else (
         d.columns if names is not None else None)
-    return it.derive([d], d.kind, label, "drop", columns=cols)
+    out = it.derive([d], d.kind, label, "drop", columns=cols)
+    if names:
+        _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
+    return out
+
+
+def _keeps_columns(d: Data, out: Data, dropped: tuple[str, ...] = ()) -> None:
+    """``out`` holds the columns of ``d`` but ``dropped``: said when ``d``'s columns are unknown and ``d`` is a node
+    (``out``'s one input), so column facts survive row operations and drops."""
+    if d.columns is None and d.node is not None and d.kind == "frame":
+        out.dropped = dropped
 
 
 def _renamed(columns: tuple[str, ...] | None, mapping: Value | None) -> tuple[str, ...] | None:
@@ -369,6 +400,14 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
         inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
     out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if name == "get_dummies" else None)
     out.colsrc = data.colsrc
+    return out
+
+
+def _encoded(it: Interp, d: Data, name: str, site: Site) -> Data:
+    """A method that learns from the receiver's rows and maps each row through it (``rank``)."""
+    stat = it.derive([d], "value", f"{d.text}.{name}()", name, aggregate=True, label_derived=d.label_derived)
+    out = it.derive([d, stat], d.kind, site.text, name, columns=d.columns)
+    out.colsrc = d.colsrc
     return out
 
 

@@ -15,6 +15,7 @@ Anything that makes a file unreadable raises :class:`InputError` with a message 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import itertools
 import json
@@ -285,9 +286,101 @@ def neutralise(source: str) -> tuple[str, str | None, str]:
         if name == "sql":
             return "", "\n".join(body), args.strip()
         if name in _PYTHON_CELL_MAGICS:
-            return "\n".join(blank + [_line(ln) for ln in body]), None, ""
+            return "\n".join(blank + _lines(body)), None, ""
         return "", None, ""  # %%bash, %%html, %%writefile...: not Python
-    return "\n".join(_line(ln) for ln in lines), None, ""
+    if _parses(source):
+        return source, None, ""  # Python as it stands: a ``%`` or ``!`` in it is an operator or text, never a magic
+    return "\n".join(_lines(lines)), None, ""
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _lines(lines: list[str]) -> list[str]:
+    """Each line neutralised, except those continuing a statement or inside a triple-quoted string.
+
+    IPython reads ``%``, ``!`` and ``?`` as its syntax only where a logical line starts; a line
+    beginning with ``% (a, b)`` inside brackets is a string format, one inside ``\"\"\"...\"\"\"`` is text.
+    """
+    out: list[str] = []
+    state = _Scan()
+    for ln in lines:
+        if state.continues():
+            out.append(ln)
+            state.feed(ln)
+            continue
+        made = _line(ln)
+        out.append(made)
+        if made is ln:  # Python (not a magic): its brackets and strings carry on to the next lines
+            state.feed(ln)
+    return out
+
+
+class _Scan:
+    """Just enough of Python's tokenizer to know whether a line continues the one before it."""
+
+    __slots__ = ("backslash", "depth", "quote")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote = ""          # the open triple quote, or ""
+        self.backslash = False
+
+    def continues(self) -> bool:
+        return self.depth > 0 or bool(self.quote) or self.backslash
+
+    def feed(self, line: str) -> None:
+        i, n = 0, len(line)
+        self.backslash = False
+        while i < n:
+            if self.quote:
+                end = line.find(self.quote, i)
+                while end > 0 and _escaped(line, end):
+                    end = line.find(self.quote, end + 1)
+                if end < 0:
+                    return
+                i, self.quote = end + 3, ""
+                continue
+            ch = line[i]
+            if ch == "#":
+                return
+            if ch in "\"'":
+                if line.startswith(ch * 3, i):
+                    self.quote, i = ch * 3, i + 3
+                    continue
+                i = _string_end(line, i + 1, ch)
+                continue
+            if ch in "([{":
+                self.depth += 1
+            elif ch in ")]}":
+                self.depth = max(0, self.depth - 1)
+            elif ch == "\\" and i == n - 1:
+                self.backslash = True
+            i += 1
+
+
+def _escaped(line: str, pos: int) -> bool:
+    slashes = 0
+    while pos - slashes - 1 >= 0 and line[pos - slashes - 1] == "\\":
+        slashes += 1
+    return slashes % 2 == 1
+
+
+def _string_end(line: str, i: int, quote: str) -> int:
+    """The position after a one-line string opened before ``i`` (the line's end when it is not closed)."""
+    while i < len(line):
+        if line[i] == "\\":
+            i += 2
+            continue
+        if line[i] == quote:
+            return i + 1
+        i += 1
+    return len(line)
 
 
 def _line(line: str) -> str:

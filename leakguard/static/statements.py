@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leakguard.static import dataops
-from leakguard.static.values import UNKNOWN, Const, Func, Ref, Unknown, Value, text
+from leakguard.static.values import UNKNOWN, Const, Func, Klass, Ref, Unknown, Value, text
 
 if TYPE_CHECKING:
     from leakguard.static.interp import Interp
@@ -42,7 +42,8 @@ def _stmt_expr(it: Interp, s: ast.Expr) -> None:
 
 
 def _stmt_assign(it: Interp, s: ast.Assign) -> None:
-    value = it.eval(s.value, shown=True)
+    # a statistic stored on an object (``self.means = frame.mean()``) is state for later, not a look (as in the kernel)
+    value = it.eval(s.value, shown=not all(isinstance(t, ast.Attribute) for t in s.targets))
     for t in s.targets:
         it.bind(t, value)
 
@@ -85,7 +86,10 @@ def _stmt_functiondef(it: Interp, s: ast.FunctionDef | ast.AsyncFunctionDef) -> 
 
 
 def _stmt_classdef(it: Interp, s: ast.ClassDef) -> None:
-    it.scopes[-1][s.name] = Unknown(f"class {s.name}")
+    # a small class of the notebook (a hand-written imputer with fit/transform): its methods are followed
+    methods = {f.name: Func(f, f"{s.name}.{f.name}", any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(f)))
+               for f in s.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    it.scopes[-1][s.name] = Klass(s.name, methods)
 
 
 def _stmt_return(it: Interp, s: ast.Return) -> None:

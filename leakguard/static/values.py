@@ -54,6 +54,7 @@ class Data:
     peeked: bool = False                            # the result of a recorded inspection (an action on it is no new look)
     descending: bool = False                        # sorted_by newest first (``sort_values(c, ascending=False)``)
     datetime: bool = False                          # a column of datetimes (``pd.to_datetime(...)``, ``astype``)
+    dropped: tuple[str, ...] | None = None          # columns unknown: its input's columns but these (Derive.dropped)
     draw: tuple[Any, ...] | None = None            # rows named by a random draw: (token, lower, upper) (splits.py)
     time_index: str | None = None                   # the index is this datetime column (``set_index``, ``index_col``)
     same_columns: bool = False                      # unknown columns, but exactly those of the frame it came from
@@ -125,6 +126,22 @@ class Func:
 
 
 @dataclasses.dataclass(slots=True, eq=False)
+class Klass:
+    """A class defined in the notebook: its methods are followed like functions (``self`` bound)."""
+
+    name: str
+    methods: dict[str, Func]
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Instance:
+    """An instance of a notebook class: the attributes its methods set (``self.means = frame.mean()``)."""
+
+    klass: Klass
+    attrs: dict[str, Value] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
 class Method:
     """``obj.name`` not called yet (``f = df.describe``)."""
 
@@ -168,7 +185,7 @@ class Unknown:
     data: Data | None = None
 
 
-Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Method | Conn | Expr | Unknown
+Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Klass | Instance | Method | Conn | Expr | Unknown
 
 UNKNOWN = Unknown()
 
@@ -209,6 +226,12 @@ def data_in(value: Value) -> list[Data]:
         return [value.data]
     if isinstance(value, Method):
         return data_in(value.receiver)
+    if isinstance(value, Instance):
+        out = []
+        for item in value.attrs.values():
+            if not isinstance(item, Instance):  # an attribute holding another instance (or itself) is not followed
+                out.extend(data_in(item))
+        return out
     return []
 
 

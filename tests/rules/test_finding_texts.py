@@ -73,7 +73,7 @@ TITLES: list[tuple[str, str | None, str | None]] = [
      'the test set X_te has scored 3 candidates (@)',
      'the test set X_te has scored 3 candidates (@)'),
     ('threshold chosen on the test set',
-     'f1_score on proba > t scored in a loop (@)',
+     'f1_score on X_te scored in a loop (@)',
      'f1_score on X_te scored in a loop (@)'),
     ('grid search over rows that include the holdout',
      "GridSearchCV.fit tunes on folds of past[['x', 'z']], which holds test rows",

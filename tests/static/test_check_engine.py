@@ -163,13 +163,27 @@ def test_safe_mode_restricts_inspections() -> None:
 def test_a_huge_cell_is_cut_by_the_budget_not_by_time() -> None:
     body = "".join(f"v{i} = df['x'].fillna({i})\n" for i in range(12000))
     report = check_code(HEAD + body + "df.describe()")
-    assert any("too complex" in n[2] for n in report.notes)
+    cut = [f for f in report.findings if f.finding.subject == "analysis limit: step budget"]
+    assert [(f.rule, f.severity) for f in cut] == [("unresolved", "info")]
+    assert "too complex to analyse past line" in cut[0].finding.title and cut[0].line is not None
+
+
+def test_a_helper_past_the_call_depth_is_an_info_finding_where_it_stopped() -> None:
+    helpers = "".join(f"def h{i}(d):\n    return h{i + 1}(d)\n" for i in range(6)) + "def h6(d):\n    return d\n"
+    report = check_code(HEAD + helpers + "out = h0(df)\n")
+    cut = [f for f in report.findings if f.finding.subject == "analysis limit: call depth"]
+    assert [(f.rule, f.severity) for f in cut] == [("unresolved", "info")]
+    assert cut[0].finding.title == "h4() is called 4 helpers deep: not followed"
+    # negative twin: a helper chain within the depth is followed silently
+    shallow = "def h0(d):\n    return h1(d)\ndef h1(d):\n    return d\n"
+    report = check_code(HEAD + shallow + "out = h0(df)\n")
+    assert not [f for f in report.findings if f.finding.subject.startswith("analysis limit")]
 
 
 def test_deep_nesting_does_not_crash() -> None:
     report = check_code(HEAD + "x = " + " + ".join(["df.x"] * 700) + "\n# %%\ndf.describe()")
     assert report.error is None and rules(report) == PEEK
-    assert any("nested too deeply" in n[2] for n in report.notes)
+    assert any("nested too deeply" in f.finding.title and f.severity == "info" for f in report.findings)
     report = check_code(HEAD + "# %%\nx = " + " + ".join(["df.x"] * 5000) + "\n# %%\ndf.describe()")
     assert rules(report) == PEEK
     assert report.problems == ["cell 2: cannot parse (RecursionError); not checked"]

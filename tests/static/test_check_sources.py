@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -77,6 +78,40 @@ def test_plain_script_is_one_cell() -> None:
 def test_ipython_syntax_is_neutralised_on_the_same_line(line: str, expected: str) -> None:
     code, sql, _ = neutralise(line)
     assert code == expected and sql is None
+
+
+@pytest.mark.parametrize("source", [
+    # a string format continued on the next line inside brackets
+    'msg = ("train %d rows, test %d rows"\n       % (len(a), len(b)))\nprint(msg)',
+    # after a backslash continuation
+    'msg = "%s-%s" \\\n    % (a, b)',
+    # lines of a triple-quoted string that look like magics, shell escapes and help
+    'doc = """\n%matplotlib inline\n!pip install x\nhelp?\n"""\nprint(doc)',
+    "text = '''\n  % done\n'''",
+])
+def test_python_that_parses_is_left_alone(source: str) -> None:
+    code, sql, _ = neutralise(source)
+    assert code == source and sql is None
+
+
+def test_magics_next_to_strings_and_continuations_are_still_neutralised() -> None:
+    source = ('%matplotlib inline\ndoc = """\n!not a shell escape\n"""\nmsg = ("a %s"\n       % (doc,))\n'
+              "x = [1,\n     2]  # a ( in a comment\n!pip install x")
+    code, _, _ = neutralise(source)
+    assert code.split("\n") == [
+        "__lg_magic__('%matplotlib inline')", 'doc = """', "!not a shell escape", '"""', 'msg = ("a %s"',
+        "       % (doc,))", "x = [1,", "     2]  # a ( in a comment", "__lg_magic__('!pip install x')"]
+    ast.parse(code)
+
+
+def test_a_script_that_parses_whole_has_no_syntax_error(tmp_path: Path) -> None:
+    from leakguard.static.engine import check_path
+
+    script = tmp_path / "report.py"
+    script.write_text('import pandas as pd\n# %%\ndf = pd.read_csv("e.csv")\nmsg = ("%d rows, %d columns"\n'
+                      '       % df.shape)\nprint(msg)\n', encoding="utf-8")
+    report = check_path(script)
+    assert report.problems == [] and report.checked_cells == 2
 
 
 def test_cell_magics() -> None:
