@@ -32,6 +32,8 @@ class Statement:
     end_lineno: int
     reads: frozenset[str]
     writes: frozenset[str]
+    # a loop, ``with``, ``if`` or ``try``: its names are written and read all through its body
+    compound: bool = False
 
 
 @dataclasses.dataclass(slots=True)
@@ -238,7 +240,8 @@ def scan_cell(module: ast.Module) -> CellScan:
         names = _Names()
         names.visit(stmt)
         reads, writes = frozenset(names.reads), frozenset(names.writes)
-        statements.append(Statement(stmt.lineno, stmt.end_lineno or stmt.lineno, reads, writes))
+        compound = isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try))
+        statements.append(Statement(stmt.lineno, stmt.end_lineno or stmt.lineno, reads, writes, compound))
         found = frozenset().union(*(deps.get(n, frozenset({n})) for n in reads)) if reads else frozenset()
         for w in writes:
             deps[w] = found

@@ -310,7 +310,10 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
         return None
     label = any(c in s.policy.label for c in touched)
     fname = func if isinstance(func, str) else getattr(func, "__name__", "func")
-    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label, columns=tuple(touched) or None)
+    # a named aggregation (``"mean"``) keeps what it aggregated, so a label inferred later finds it; a callable
+    # (``lambda s: s.shift(1).expanding().mean()``) may be a per-row window of past rows: not claimed
+    stat = _statistic(s, data, f"groupby transform({fname})", frame, label=label,
+                      columns=(tuple(touched) or None) if isinstance(func, str) else None)
     if stat is None:
         return None
 

@@ -346,7 +346,8 @@ class Session:
                 for n in made_from:
                     found[n.id] = n
                 # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
-                for span, nid in modelling_state(self).consumed:
+                # (not through a loop or a block: its names are not made of every statistic its body consumed)
+                for span, nid in () if st.compound else modelling_state(self).consumed:
                     if st.lineno <= span[0] <= st.end_lineno and nid in self.graph.nodes:
                         found[nid] = self.graph.nodes[nid]
                 if name in st.reads:  # ``X = X.drop(...)``: X as an earlier statement of the cell (or the last cell) left it

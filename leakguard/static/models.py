@@ -417,7 +417,7 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
     label = it.policy.label
     # the aggregated columns stay on the statistic: a label inferred later (at the first fit) still finds it
     stat = it.derive([g.data], "value", f"{g.text}.{name}()", f"groupby.{name}", aggregate=True,
-                     columns=tuple(g.selection) if g.selection else None,
+                     columns=tuple(g.selection) if g.selection and _named(site) else None,
                      label_derived=bool(label) and any(c in label for c in g.selection or ()))
     out = it.derive([g.data, stat], "series" if g.selection and len(g.selection) == 1 else "frame",
                     site.text, f"groupby.{name}", columns=g.selection)
@@ -434,3 +434,9 @@ def _draws_copies(replace: Value | None) -> bool:
     if replace is None:
         return RESAMPLE_REPLACE[1]
     return not (isinstance(replace, Const) and replace.value is False)
+
+
+def _named(site: Site) -> bool:
+    """``transform("mean")``: a named aggregation over each whole group (a callable may be a window of past rows)."""
+    func = site.arg(0, "func")
+    return isinstance(func, Const) and isinstance(func.value, str)
