@@ -158,6 +158,19 @@ ENTRIES: tuple[Api, ...] = (
 # Modules whose import should trigger wrapping when they are imported after the extension loads.
 MODULES: tuple[str, ...] = tuple(sorted({api.module for api in ENTRIES}))
 
+# Cross-validation splitters (classes whose ``split(X, y, groups)`` yields train / validation index
+# pairs), by the endings of their names so that ``RepeatedStratifiedKFold`` or a library's own
+# ``PurgedKFold`` count too. A loop over ``splitter.split(X)`` is cross-validation written by hand.
+FOLD_SPLITTER_ENDINGS = ("KFold", "Split", "ShuffleSplit", "LeaveOneOut", "LeavePOut", "LeaveOneGroupOut",
+                         "LeavePGroupsOut")
+FOLD_SPLIT_METHOD = "split"
+
+
+def is_fold_splitter(name: str) -> bool:
+    """Whether a class name (``StratifiedKFold``, ``TimeSeriesSplit``...) is a cross-validation splitter."""
+    return name.endswith(FOLD_SPLITTER_ENDINGS)
+
+
 # Cross-validation splitters and time order: which keep every validation fold after its
 # training rows (the right tool for time-ordered rows) and which do not. Read by both
 # engines (kernel/evidence.py, static/models.py) for ``cv=`` of cross_val_score, searches...

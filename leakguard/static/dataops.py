@@ -195,6 +195,8 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
         out.origin = (parent, "draw", mask.draw)
     elif f is not None:
         out.origin = (parent, how, f)
+    elif isinstance(mask, Data) and mask.origin is not None and mask.origin[1] == "fold":
+        out.origin = (parent, "fold", mask.origin[2])  # ``X.iloc[va]``: the fold's part of X (static/folds.py)
     elif isinstance(mask, Data) and mask.kind == "index":
         out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
     return out
