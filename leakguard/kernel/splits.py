@@ -11,7 +11,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from leakguard.kernel import evidence
+from leakguard.kernel import evidence, folds
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import NodeId, Split, SplitPart
 from leakguard.lineage.graph import holds_rows
@@ -58,8 +58,8 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
     """Recognise hand-made splits among the values a cell bound: two frames (or numpy row slices) whose rows
     partition one parent."""
     for name, node, value in made:
-        if not (fr.is_row_data(value) or _is_array(value)):
-            continue
+        if not (fr.is_row_data(value) or _is_array(value)) or folds.is_part(s, value):
+            continue  # the two parts of a fold loop are cross-validation (kernel/folds.py), not a split
         for parent_id in _parents(s, node):
             parent = s.tracker.object_of(parent_id)
             split_parent = parent_id
