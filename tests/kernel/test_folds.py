@@ -1,0 +1,52 @@
+"""Hand-written fold loops in the kernel: the user's pairs unchanged, and each fold's parts known."""
+
+from __future__ import annotations
+
+from tests.conftest import Kernel
+
+
+def test_the_wrapped_split_yields_the_splitters_own_pairs(kernel: Kernel) -> None:
+    kernel.run(
+        "import numpy as np\n"
+        "from sklearn.model_selection import KFold, StratifiedKFold\n"
+        "X = np.arange(40.0).reshape(20, 2)\n"
+        "y = np.array([0, 1] * 10)\n"
+        "got = list(KFold(4, shuffle=True, random_state=3).split(X))\n"
+        "first = next(StratifiedKFold(5).split(X, y))\n"
+    )
+    from sklearn.model_selection import KFold, StratifiedKFold  # the originals, outside the shell's wrappers
+
+    ns = kernel.ns
+    kernel.shell.run_cell("%unload_ext leakguard")
+    try:
+        plain = list(KFold(4, shuffle=True, random_state=3).split(ns["X"]))
+        plain_first = next(StratifiedKFold(5).split(ns["X"], ns["y"]))
+    finally:
+        kernel.shell.run_cell("%load_ext leakguard")
+    assert len(ns["got"]) == len(plain) == 4
+    for (tr, va), (ptr, pva) in zip(ns["got"], plain, strict=True):
+        assert list(tr) == list(ptr) and list(va) == list(pva)
+    assert [list(a) for a in ns["first"]] == [list(a) for a in plain_first]
+
+
+def test_a_scaler_fit_before_a_fold_loop_is_preprocessing_and_inside_it_is_not(kernel: Kernel) -> None:
+    setup = (
+        "import numpy as np, pandas as pd\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import KFold\n"
+        "from sklearn.preprocessing import StandardScaler\n"
+        "rng = np.random.default_rng(0)\n"
+        "df = pd.DataFrame({'a': rng.normal(size=80), 'b': rng.normal(size=80), 'c': rng.integers(0, 2, 80)})\n"
+        "X, y = df[['a', 'b']], df['c']\n"
+    )
+    loop = (
+        "for tr, va in KFold(4).split(X):\n"
+        "    m = LogisticRegression().fit(X.iloc[tr], y.iloc[tr])\n"
+        "    m.score(X.iloc[va], y.iloc[va])\n"
+    )
+    kernel.run(setup)
+    clean = kernel.run(loop)
+    assert [f.rule for f in clean.findings if f.severity != "info"] == []
+    kernel.run("X = pd.DataFrame(StandardScaler().fit_transform(X), columns=X.columns)")
+    leaky = kernel.run(loop)
+    assert {f.rule for f in leaky.findings if f.severity != "info"} == {"preprocessing"}
