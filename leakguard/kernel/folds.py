@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, Evaluate, NodeId
 from leakguard.rules._modelling import fit_of, row_lineage
@@ -26,13 +27,14 @@ if TYPE_CHECKING:
     from leakguard.lineage.graph import Node
 
 _KEEP = 4  # the folds of the last few passes: a part is taken in the pass that yielded its positions
-_Fold = tuple[Any, NodeId, Any, Any]  # (folded rows, their node, train positions, validation positions)
+# (folded rows, their node, train positions, validation positions, whether the splitter keeps time order)
+_Fold = tuple[Any, NodeId, Any, Any, bool | None]
 
 
 class _State:
     def __init__(self) -> None:
         self.folds: list[_Fold] = []
-        self.roles: dict[NodeId, tuple[NodeId, str]] = {}  # fold part node -> (folded rows' node, role)
+        self.roles: dict[NodeId, tuple[NodeId, str, bool | None]] = {}  # part -> (folded rows, role, order kept)
         self.models: dict[NodeId, NodeId] = {}  # model validated on a fold -> the folded rows' node
 
 
@@ -55,16 +57,18 @@ def before_folds(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     parent = value_node(s, X, frame, argument(call_node(s, frame, api.name), 0, ("X",)))
     if parent is None:
         return None
-    return Plan(wrap=lambda result: _passes(s, X, parent.id, result))
+    ordered = evidence.cv_time_ordered(args[0]) if evidence.rows_time_column(s, parent, X, s.where(frame)) else None
+    return Plan(wrap=lambda result: _passes(s, (X, parent.id, ordered), result))
 
 
-def _passes(s: Session, rows: Any, parent: NodeId, pairs: Iterator[Any]) -> Iterator[Any]:
+def _passes(s: Session, source: tuple[Any, NodeId, bool | None], pairs: Iterator[Any]) -> Iterator[Any]:
     """The splitter's own pairs, unchanged, each remembered before the loop body sees it."""
     for pair in pairs:
         try:
             train, valid = pair
             folds = _state(s).folds
-            folds.append((rows, parent, train, valid))
+            rows, parent, ordered = source
+            folds.append((rows, parent, train, valid, ordered))
             del folds[:-_KEEP]
         except Exception as exc:  # never break the user's loop with leakguard's own error
             s.internal_error("split()", exc)
@@ -74,7 +78,7 @@ def _passes(s: Session, rows: Any, parent: NodeId, pairs: Iterator[Any]) -> Iter
 def part_node(s: Session, obj: Any, name: str, frame: types.FrameType | None) -> Node | None:
     """A node for ``obj`` when it holds exactly the rows of a remembered fold part, else None."""
     state = _state(s)
-    for rows, parent, train, valid in reversed(state.folds):
+    for rows, parent, train, valid, ordered in reversed(state.folds):
         for role, positions in (("train", train), ("holdout", valid)):
             if parent in s.graph.nodes and _same_rows(rows, obj, positions):
                 # row data whatever its type (numpy parts have fewer rows than their parent: no aggregate)
@@ -82,14 +86,14 @@ def part_node(s: Session, obj: Any, name: str, frame: types.FrameType | None) ->
                                                rows="unknown", columns=fr.columns_of(obj), kind=fr.kind_of(obj)))
                 node.n_rows = fr.row_count(obj)
                 s.tracker.register(obj, node.id)
-                state.roles[node.id] = (parent, role)
+                state.roles[node.id] = (parent, role, ordered)
                 return node
     return None
 
 
 def is_part(s: Session, obj: Any) -> bool:
     """Whether ``obj`` holds the rows of a remembered fold part (the two parts of a fold are no hand-made split)."""
-    return any(_same_rows(rows, obj, positions) for rows, _, train, valid in _state(s).folds
+    return any(_same_rows(rows, obj, positions) for rows, _, train, valid, _ in _state(s).folds
                for positions in (train, valid))
 
 
@@ -138,4 +142,4 @@ def validated(s: Session, model: NodeId, data: Node, target: Node | None, *, fra
     held = _state(s).roles.get(target.id) if target is not None else None
     y = held[0] if held is not None else target.id if target is not None else None
     s.recorder.record(Evaluate(model, found[0], s.where(frame), y,
-                               op=f"{op} per fold", kind="cross-validate"))
+                               op=f"{op} per fold", kind="cross-validate", time_ordered=found[2]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from leakguard.lineage.events import Evaluate, NodeId
+from leakguard.static import timeorder
 from leakguard.static.emitted import event
 from leakguard.static.values import Data, Label, Seq, Value, data_in
 
@@ -25,24 +26,30 @@ if TYPE_CHECKING:
 FOLD = "fold"  # the ``how`` of a ``Data.origin`` made by a fold's positions: (parent, "fold", role)
 
 
-def split(it: Interp, args: list[Value], label: Label) -> Value:
-    """``kf.split(X, y, groups)``: one (train positions, validation positions) pair over the rows of ``X``."""
+def split(it: Interp, args: list[Value], label: Label, keeps_order: bool | None) -> Value:
+    """``kf.split(X, y, groups)``: one (train positions, validation positions) pair over the rows of ``X``.
+
+    ``keeps_order`` says whether the splitter validates only on rows after its training rows
+    (``TimeSeriesSplit``); it matters only for rows in time order.
+    """
     rows = data_in(args[0]) if args else []
     if not rows:
         return it.unknown_from(args, label, "folds")
+    ordered = keeps_order if timeorder.time_of(it, rows[0]) else None
     parent = it.node(rows[0])
     parts: list[Value] = []
     for role, name in (("train", "<train fold>"), ("holdout", "<validation fold>")):
         positions = it.derive(args, "index", name, "folds")
-        positions.origin = (parent, FOLD, role)
+        positions.origin = (parent, FOLD, (role, ordered))
         parts.append(positions)
     return Seq([Seq(parts, "tuple")], "list")
 
 
-def role(v: Value | None) -> tuple[NodeId, str] | None:
-    """``(rows the folds were cut from, role)`` when ``v`` is a fold part (``X.iloc[va]``), else None."""
+def role(v: Value | None) -> tuple[NodeId, str, bool | None] | None:
+    """``(rows the folds were cut from, role, time order kept)`` when ``v`` is a fold part (``X.iloc[va]``)."""
     if isinstance(v, Data) and v.origin is not None and v.origin[1] == FOLD:
-        return v.origin[0], str(v.origin[2])
+        part, ordered = v.origin[2]
+        return v.origin[0], part, ordered
     return None
 
 
@@ -54,4 +61,4 @@ def validated(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: s
     target = role(y)
     y_node = target[0] if target is not None else None
     it.emit(event(Evaluate, model=model, data=part[0], where=it.where(), target=y_node, op=f"{op} per fold",
-                  kind="cross-validate"))
+                  kind="cross-validate", time_ordered=part[2]))

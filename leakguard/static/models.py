@@ -255,7 +255,7 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
     if name in _SCORE:
         return evaluate(it, model_node(it, est), x, y, f"{short}.{name}")
     if name == FOLD_SPLIT_METHOD and est.learner == "splitter":
-        return folds.split(it, args, label)
+        return folds.split(it, args, label, cv_keeps_time_order(short))
     if name in ("compile", "summary", "add", "get_params", "get_feature_names_out", "set_output"):
         return Const(None) if name != "set_output" else est
     if name == "set_params":

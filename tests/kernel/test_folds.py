@@ -50,3 +50,25 @@ def test_a_scaler_fit_before_a_fold_loop_is_preprocessing_and_inside_it_is_not(k
     kernel.run("X = pd.DataFrame(StandardScaler().fit_transform(X), columns=X.columns)")
     leaky = kernel.run(loop)
     assert {f.rule for f in leaky.findings if f.severity != "info"} == {"preprocessing"}
+
+
+def test_a_shuffled_fold_loop_on_rows_in_time_order_is_told_and_timeseriessplit_is_not(kernel: Kernel) -> None:
+    kernel.run(
+        "import numpy as np, pandas as pd\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import KFold, TimeSeriesSplit\n"
+        "rng = np.random.default_rng(1)\n"
+        "pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=90, freq='D'), 'a': rng.normal(size=90),\n"
+        "              'c': rng.integers(0, 2, 90)}).to_csv('days.csv', index=False)\n"
+        "df = pd.read_csv('days.csv', parse_dates=['ts']).sort_values('ts')\n"
+        "X, y = df[['a']], df['c']\n"
+    )
+    loop = (
+        "for tr, va in {}.split(X):\n"
+        "    m = LogisticRegression().fit(X.iloc[tr], y.iloc[tr])\n"
+        "    m.score(X.iloc[va], y.iloc[va])\n"
+    )
+    shuffled = kernel.run(loop.format("KFold(3, shuffle=True, random_state=0)"))
+    assert "temporal" in {f.rule for f in shuffled.findings}
+    ordered = kernel.run(loop.format("TimeSeriesSplit(3)"))
+    assert "temporal" not in {f.rule for f in ordered.findings}
