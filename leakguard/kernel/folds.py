@@ -11,11 +11,9 @@ folded rows), as the static engine does (leakguard/static/folds.py).
 from __future__ import annotations
 
 import types
-import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, Evaluate, NodeId
 from leakguard.rules._modelling import fit_of, row_lineage
@@ -31,22 +29,22 @@ _KEEP = 4  # the folds of the last few passes: a part is taken in the pass that 
 _Fold = tuple[Any, NodeId, Any, Any, bool | None]
 
 
-class _State:
+class FoldState:
+    """The session's fold bookkeeping (``Session.folds``): recent folds, the parts seen, the models validated."""
+
     def __init__(self) -> None:
         self.folds: list[_Fold] = []
         self.roles: dict[NodeId, tuple[NodeId, str, bool | None]] = {}  # part -> (folded rows, role, order kept)
         self.models: dict[NodeId, NodeId] = {}  # model validated on a fold -> the folded rows' node
 
 
-_STATES: weakref.WeakKeyDictionary[Session, _State] = weakref.WeakKeyDictionary()
-
-
-def _state(s: Session) -> _State:
-    return _STATES.setdefault(s, _State())
+def _state(s: Session) -> FoldState:
+    return s.folds
 
 
 def before_folds(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     """``kf.split(X, ...)``: the pairs it yields are remembered with ``X``'s node."""
+    from leakguard.kernel import evidence  # imports calls, which asks this module for fold parts
     from leakguard.kernel.calls import argument, call_node, value_node
     from leakguard.kernel.handlers import Plan
 

@@ -24,6 +24,7 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.folds import FoldState
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
 from leakguard.lineage.events import Derive, NodeId, Read, Where
@@ -78,6 +79,7 @@ class Session:
         self.sql = SqlState()
         self.spark = SparkState()
         self.polars = PolarsState()
+        self.folds = FoldState()  # hand-written cross-validation loops (kernel/folds.py)
 
     # -- policy -------------------------------------------------------------------------------
 
