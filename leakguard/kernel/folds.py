@@ -117,14 +117,14 @@ def _same_rows(rows: Any, obj: Any, positions: Any) -> bool:
     try:
         if getattr(obj, "shape", (None,))[0] != len(positions):
             return False
-        if hasattr(rows, "index") and hasattr(obj, "index"):
+        if hasattr(rows, "columns") and hasattr(obj, "index"):
+            # columns of the folded frame (``y.iloc[va]`` of another series is not a part of ``X``)
             names = list(getattr(obj, "columns", [getattr(obj, "name", None)]))
-            return all(n in rows.columns for n in names) and bool(obj.index.equals(rows.index[positions])) \
-                if hasattr(rows, "columns") else False
+            return all(n in rows.columns for n in names) and bool(obj.index.equals(rows.index[positions]))
         import numpy as np
 
         if isinstance(rows, np.ndarray) and isinstance(obj, np.ndarray) and obj.shape[1:] == rows.shape[1:]:
-            return bool(np.array_equal(obj, rows[positions]))
+            return bool(np.array_equal(obj, rows[positions], equal_nan=obj.dtype.kind == "f"))
     except Exception:
         return False
     return False

@@ -72,3 +72,18 @@ def test_a_shuffled_fold_loop_on_rows_in_time_order_is_told_and_timeseriessplit_
     assert "temporal" in {f.rule for f in shuffled.findings}
     ordered = kernel.run(loop.format("TimeSeriesSplit(3)"))
     assert "temporal" not in {f.rule for f in ordered.findings}
+
+
+def test_a_fold_part_is_told_by_its_rows_with_missing_values_and_only_from_the_folded_frame() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from leakguard.kernel.folds import _same_rows
+
+    arr = np.array([[1.0, np.nan], [2.0, 3.0], [np.nan, 4.0], [5.0, 6.0]])
+    va = np.array([0, 2])
+    assert _same_rows(arr, arr[va], va)
+    assert not _same_rows(arr, arr[[1, 3]], va)
+    frame = pd.DataFrame({"a": [1, 2, 3, 4], "b": [5, 6, 7, 8]})
+    assert _same_rows(frame, frame[["a"]].iloc[va], va)
+    assert not _same_rows(frame, pd.Series([0, 1, 0, 1], name="y").iloc[va], va)  # another series: not X's part
