@@ -16,6 +16,7 @@ Kind = Literal[
     "read",        # returns new data from outside (a file, a table)
     "inspect",     # looks at the data: statistics, counts, plots
     "split",       # separates rows into train / test parts
+    "folds",       # yields (train, validation) row positions per fold (a cross-validation splitter's split)
     "groupby",     # makes a GroupBy: remember the keys for later aggregates
     "group-select",  # picks columns of a GroupBy
     # modelling (leakguard/kernel/modelling.py)

@@ -101,6 +101,26 @@ _COMPOSITES: dict[str, tuple[str, ...]] = {
     "sklearn.compose": ("ColumnTransformer",),
 }
 
+# Cross-validation splitters (classes whose ``split(X, y, groups)`` yields train / validation index
+# pairs), by the endings of their names so that ``RepeatedStratifiedKFold`` or a library's own
+# ``PurgedKFold`` count too. A loop over ``splitter.split(X)`` is cross-validation written by hand.
+FOLD_SPLITTER_ENDINGS = ("KFold", "Split", "ShuffleSplit", "LeaveOneOut", "LeavePOut", "LeaveOneGroupOut",
+                         "LeavePGroupsOut")
+FOLD_SPLIT_METHOD = "split"
+
+
+def is_fold_splitter(name: str) -> bool:
+    """Whether a class name (``StratifiedKFold``, ``TimeSeriesSplit``...) is a cross-validation splitter."""
+    return name.endswith(FOLD_SPLITTER_ENDINGS)
+
+
+# The splitters a kernel wraps (their ``split``); the static engine knows them by name (is_fold_splitter).
+_FOLD_SPLITTERS = (
+    "GroupKFold", "GroupShuffleSplit", "KFold", "LeaveOneGroupOut", "LeaveOneOut", "LeavePGroupsOut", "LeavePOut",
+    "PredefinedSplit", "RepeatedKFold", "RepeatedStratifiedKFold", "ShuffleSplit", "StratifiedGroupKFold",
+    "StratifiedKFold", "StratifiedShuffleSplit", "TimeSeriesSplit",
+)
+
 _METHODS: dict[str, tuple[tuple[str, Kind], ...]] = {
     "model": (
         ("fit", "fit"), ("partial_fit", "fit"), ("fit_predict", "fit-predict"), ("fit_transform", "fit-transform"),
@@ -172,6 +192,7 @@ ENTRIES: tuple[Api, ...] = (
     *(Api("sklearn.preprocessing", name, "transform-function", role=role)
       for name, (_cls, role) in FUNCTION_FORMS.items()),
     Api("sklearn.model_selection", "train_test_split", "split"),
+    *(Api("sklearn.model_selection", f"{cls}.{FOLD_SPLIT_METHOD}", "folds") for cls in _FOLD_SPLITTERS),
     *_classes(_SEARCHES, "search"),
     *_classes(_COMPOSITES, "auto"),
     *_classes(_MODELS, "model"),

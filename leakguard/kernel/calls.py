@@ -17,6 +17,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from leakguard.kernel import folds
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, NodeId
 
@@ -202,6 +203,9 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
     if known is not None:
         return known
     where = s.where(frame)
+    part = folds.part_node(s, obj, ast.unparse(expr)[:_MAX_NAME] if expr is not None else "fold part", frame)
+    if part is not None:  # ``X.iloc[va]`` of a fold loop: a part of the folded rows
+        return part
     if expr is not None:
         names = [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
         line = frame.f_lineno if frame is not None else 10**9

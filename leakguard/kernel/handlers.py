@@ -25,7 +25,7 @@ from leakguard.catalog import Api
 from leakguard.catalog import pandas as pandas_catalog
 from leakguard.errors import LeakageError
 from leakguard.kernel import calls as modelling_calls
-from leakguard.kernel import evidence, features, modelling
+from leakguard.kernel import evidence, features, folds, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import innermost
 from leakguard.kernel.splits import register_split
@@ -49,6 +49,7 @@ class Plan:
     args: tuple[Any, ...] | None = None
     kwargs: dict[str, Any] | None = None
     after: Callable[[Any], None] | None = None
+    wrap: Callable[[Any], Any] | None = None  # what the user gets instead of the result (same items: kernel/folds.py)
     # a restricted SQL query that fails is sent again unchanged: reading twice changes nothing,
     # and the user then gets exactly the error (or result) their own query gives; this is then called
     retry_unrestricted: Callable[[], None] | None = None
@@ -160,7 +161,7 @@ def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Ca
                         plan.after(result)
                     except Exception as exc:
                         s.internal_error(f"{api.name}()", exc)
-                return result
+                return result if plan is None or plan.wrap is None else plan.wrap(result)
             finally:
                 s.busy = False
         except BaseException as exc:
@@ -516,6 +517,7 @@ BEFORE: dict[str, Before] = {
     "read": before_read,
     "inspect": before_inspect,
     "split": before_split,
+    "folds": folds.before_folds,
     "groupby": before_groupby,
     "group-select": before_group_select,
     **modelling.BEFORE,

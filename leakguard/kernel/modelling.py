@@ -13,7 +13,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from leakguard.catalog.sklearn import RESAMPLE_REPLACE
-from leakguard.kernel import evidence
+from leakguard.kernel import evidence, folds
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import (
     argument,
@@ -253,7 +253,15 @@ def before_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[s
     return _plan(after)
 
 
-before_predict = before_transform
+def before_predict(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """As a transform; a prediction for a validation fold is also cross-validation (kernel/folds.py)."""
+    plan = before_transform(s, api, args, kwargs)
+    frame = s.cell_frame()
+    X = _pick(args, kwargs, 1, ("X", "x"))
+    data = s.graph.get(s.tracker.node_of(X) or s.result_node(X) or "") if plan is not None and X is not None else None
+    if data is not None:
+        folds.validated(s, estimator_node(s, args[0], frame).id, data, None, frame=frame, op=_op(args[0], api))
+    return plan
 
 
 # -- scoring ----------------------------------------------------------------------------------------
@@ -282,6 +290,7 @@ def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         return None
     frame, _X, _y, data, target = found
     model = estimator_node(s, est, frame)
+    folds.validated(s, model.id, data, target, frame=frame, op=_op(est, api))
     shared, ordered = _facts(s, model.id, data)
     _emit(s, Evaluate(model.id, data.id, s.where(frame), target.id if target else None, op=_op(est, api),
                       shared_rows=shared, time_ordered=ordered, shared_groups=_groups(s, model.id, data, ordered)))
@@ -331,8 +340,9 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     rows = s.graph.nodes[rows_id]
     shared, ordered = _facts(s, model_id, rows) if model_id != pred.id else (None, None)
     groups = _groups(s, model_id, rows, ordered) if model_id != pred.id else None
+    kind = "cross-validate" if folds.out_of_fold(s, model_id, rows_id) else "score"  # ``metric(y, oof)``
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,
-                      shared_rows=shared, time_ordered=ordered, shared_groups=groups))
+                      shared_rows=shared, time_ordered=ordered, shared_groups=groups, kind=kind))
     inputs = (pred.id,) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:

@@ -25,6 +25,7 @@ from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.calls import state as modelling_state
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.folds import FoldState
 from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
@@ -99,6 +100,7 @@ class Session:
         self.sql = SqlState()
         self.spark = SparkState()
         self.polars = PolarsState()
+        self.folds = FoldState()  # hand-written cross-validation loops (kernel/folds.py)
 
     # -- policy -------------------------------------------------------------------------------
 

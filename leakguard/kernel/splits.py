@@ -11,7 +11,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from leakguard.kernel import evidence
+from leakguard.kernel import evidence, folds
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import NodeId, Split, SplitPart
 from leakguard.lineage.graph import holds_rows
@@ -67,7 +67,7 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
     """Recognise hand-made splits among the values a cell bound: two frames (or numpy row slices) whose rows
     partition one parent."""
     for name, node, value in made:
-        if not (fr.is_row_data(value) or _is_array(value)):
+        if not (fr.is_row_data(value) or _is_array(value)) or _fold_part(s, value):
             continue
         for parent_id in _parents(s, node):
             parent = s.tracker.object_of(parent_id)
@@ -94,6 +94,12 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
             del siblings[:-_RECENT_SUBSETS]
             if found:
                 break
+
+
+def _fold_part(s: Session, value: Any) -> bool:
+    """Without a declared holdout, the two parts of a fold loop are cross-validation (kernel/folds.py), not the
+    split that infers the holdout (looks before the loop would turn into peeks at it)."""
+    return not s.policy.holdout.declared and folds.is_part(s, value)
 
 
 def _find_three(s: Session, parent_id: NodeId, parent: Any, siblings: list[NodeId], new: tuple[NodeId, Any], *,

@@ -132,7 +132,8 @@ def _at_cross_validation(graph: LineageGraph, event: Evaluate) -> list[Finding]:
         fit = graph.fits.get(node.id)
         if fit is not None and (not fit.learns or fit.learner in PREDICTORS):
             continue
-        computed_over = [i for i in node.inputs if i in rows]
+        # over those rows, or over a column of them (``df["x"].mean()`` filled back into ``df``)
+        computed_over = [i for i in node.inputs if i in rows or rows.keys() & row_lineage(graph, i).keys()]
         if not computed_over:
             continue
         over = graph.nodes[computed_over[0]]

@@ -181,6 +181,7 @@ def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
     if frame.kind == "frame":
         out.colsrc = frozenset({name}) if frame.colsrc is None else frame.colsrc
     out.sorted_by, out.descending = frame.sorted_by, frame.descending  # a column keeps the frame's row order
+    _keep_fold(frame, out)
     return out
 
 
@@ -188,7 +189,14 @@ def select(it: Interp, frame: Data, names: tuple[str, ...], label: Label) -> Dat
     """``frame[[names]]``: a frame of those columns."""
     out = it.derive([frame], "frame", label, "select", columns=names)
     out.sorted_by, out.descending = frame.sorted_by, frame.descending  # selecting columns keeps the row order
+    _keep_fold(frame, out)
     return out
+
+
+def _keep_fold(frame: Data, out: Data) -> None:
+    """Columns of a fold's part (``part_va[cols]``) are still that part of the folded rows (static/folds.py)."""
+    if frame.origin is not None and frame.origin[1] == "fold":
+        out.origin = frame.origin
 
 
 def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -> Data:
@@ -203,6 +211,8 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
         out.origin = (parent, "draw", mask.draw)
     elif f is not None:
         out.origin = (parent, how, f)
+    elif isinstance(mask, Data) and mask.origin is not None and mask.origin[1] == "fold":
+        out.origin = (parent, "fold", mask.origin[2])  # ``X.iloc[va]``: the fold's part of X (static/folds.py)
     elif isinstance(mask, Data) and mask.kind == "index":
         out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
     return out

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from leakguard.catalog import Api
 from leakguard.catalog.pandas_features import WHOLE_GROUP_STATS
-from leakguard.catalog.sklearn import RESAMPLE_REPLACE, cv_keeps_time_order
+from leakguard.catalog.sklearn import FOLD_SPLIT_METHOD, RESAMPLE_REPLACE, cv_keeps_time_order, is_fold_splitter
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
-from leakguard.static import timeorder
+from leakguard.static import folds, timeorder
 from leakguard.static.emitted import event
 from leakguard.static.resolve import normalise
 from leakguard.static.values import (
@@ -52,7 +52,6 @@ _TRANSFORMER_ENDINGS = ("Scaler", "Imputer", "Encoder", "Transformer", "Vectoriz
                         "Sampler", "FeatureUnion", "Union")
 _NO_LEARNING = frozenset({"Normalizer", "FunctionTransformer", "Binarizer", "PolynomialFeatures",
                           "SplineTransformer", "HashingVectorizer"})
-_SPLITTERS = ("KFold", "Split", "ShuffleSplit", "LeaveOneOut", "LeavePOut", "LeaveOneGroupOut")
 _RESAMPLERS = ("SMOTE", "ADASYN", "SVMSMOTE", "BorderlineSMOTE", "SMOTENC", "SMOTEN", "KMeansSMOTE",
                "RandomOverSampler", "RandomUnderSampler", "NearMiss", "TomekLinks", "EditedNearestNeighbours",
                "SMOTETomek", "SMOTEENN", "ClusterCentroids")
@@ -75,7 +74,7 @@ def classify(path: str) -> tuple[str, bool, bool]:
         return "search", True, False
     if name in _RESAMPLERS or (path.startswith("imblearn.") and ("sampl" in path or "combine" in path)):
         return "resampler", True, False
-    if name.endswith(_SPLITTERS) or name in ("TimeSeriesSplit", "GroupKFold", "StratifiedKFold"):
+    if is_fold_splitter(name):
         return "splitter", False, False
     if name == "TargetEncoder" or (path.startswith("category_encoders.") and "Target" in name):
         return "transformer", True, True
@@ -209,6 +208,8 @@ def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: st
              time_ordered: bool | None = None) -> Data:
     """An ``Evaluate`` of ``model`` on ``x`` (and ``y``); returns the score."""
     data = _node(it, x)
+    if kind == "score":
+        folds.validated(it, model, x, y, op)
     if data is not None:
         it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind,
                       time_ordered=time_ordered))
@@ -252,6 +253,7 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
     if name in _TRANSFORM:
         return _applied(it, model_node(it, est), x, label, name)
     if name in _PREDICT:
+        folds.validated(it, model_node(it, est), x, None, name)
         out = _applied(it, model_node(it, est), x, label, name)
         xn = _node(it, x)
         if isinstance(out, Data) and xn is not None:
@@ -259,8 +261,8 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
         return out
     if name in _SCORE:
         return evaluate(it, model_node(it, est), x, y, f"{short}.{name}")
-    if name == "split" and est.learner == "splitter":
-        return it.unknown_from(args, label, "folds")
+    if name == FOLD_SPLIT_METHOD and est.learner == "splitter":
+        return folds.split(it, args, label, cv_keeps_time_order(short))
     if name in ("compile", "summary", "add", "get_params", "get_feature_names_out", "set_output"):
         return Const(None) if name != "set_output" else est
     if name == "set_params":
