@@ -121,9 +121,14 @@ class Patcher:
         Where the attribute now holds something else, the user (or another library) patched it
         while leakguard was loaded: putting the original back would silently undo their patch.
         """
+        originals: dict[int, Any] = {}
         for key, (owner, attr, original) in self._applied.items():
-            if _current(owner, attr) is self._wrappers.get(key):
+            wrapper = self._wrappers.get(key)
+            if wrapper is not None:
+                originals[id(wrapper)] = original
+            if _current(owner, attr) is wrapper:
                 setattr(owner, attr, original)
+        _unwrap_copies(originals)
         self._applied.clear()
         self._wrappers.clear()
         if self._finder is not None and self._finder in sys.meta_path:
@@ -137,3 +142,25 @@ def _current(owner: Any, attr: str) -> Any:
     if own is not None and attr in own:
         return own[attr]
     return getattr(owner, attr, None)
+
+
+def _unwrap_copies(originals: dict[int, Any]) -> None:
+    """Modules imported while leakguard was loaded may hold a wrapper under their own name
+    (``from numpy import loadtxt``, ``from ..preprocessing import label_binarize``): give them the original.
+
+    Only module globals that are exactly one of leakguard's wrappers are changed; anything else
+    (the user's own patches included) is left as it is.
+    """
+    if not originals:
+        return
+    for module in list(sys.modules.values()):
+        names = getattr(module, "__dict__", None)
+        if not isinstance(names, dict):
+            continue
+        try:
+            for attr, value in list(names.items()):
+                original = originals.get(id(value))
+                if original is not None and getattr(value, "__leakguard_original__", None) is original:
+                    names[attr] = original
+        except Exception:  # a module with an unusual namespace: left alone, never a new error of ours
+            continue

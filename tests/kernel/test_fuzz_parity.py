@@ -187,7 +187,9 @@ def test_cells_behave_the_same_with_and_without_leakguard_and_unload_restores_ev
         after = _wrapped_now()
         for key, (owner, attr, value) in before.items():
             assert after[key][2] is value, f"{owner!r}.{attr} differs after unload"
-        assert not any(hasattr(value, "__leakguard_original__") for _, _, value in after.values())
+        left = [f"{getattr(owner, '__name__', owner)}.{attr}" for owner, attr, value in after.values()
+                if hasattr(value, "__leakguard_original__")]
+        assert not left, f"still wrapped after unload: {left}"
         assert not any(type(f).__module__ == Patcher.__module__ for f in sys.meta_path)
         assert "sql" not in kernel.shell.magics_manager.magics["cell"]
         assert "leakguard" not in kernel.shell.magics_manager.magics["line"]

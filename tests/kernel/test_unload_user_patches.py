@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from tests.conftest import Kernel
 
@@ -87,3 +90,21 @@ def test_unload_keeps_a_leakguard_line_magic_the_user_replaced(kernel: Kernel) -
     finally:
         kernel.shell.magics_manager.magics["line"].pop("leakguard", None)
         kernel.shell.run_cell("%load_ext leakguard")
+
+
+def test_a_module_imported_while_loaded_gets_the_originals_back_on_unload(kernel: Kernel, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import numpy as np
+
+    original = np.loadtxt.__leakguard_original__  # leakguard is loaded: numpy holds its wrapper
+    (tmp_path / "copies_numpy_name.py").write_text("from numpy import loadtxt\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    kernel.run("import copies_numpy_name")  # imported while leakguard wraps numpy.loadtxt: it keeps the wrapper
+    module = sys.modules["copies_numpy_name"]
+    assert getattr(module.loadtxt, "__leakguard_original__", None) is original
+    kernel.run("%unload_ext leakguard")
+    assert module.loadtxt is original and np.loadtxt is original
+    kernel.run("%load_ext leakguard")  # the fixture unloads it again
+    del sys.modules["copies_numpy_name"]
