@@ -349,8 +349,11 @@ class Session:
                     found[n.id] = n
                 # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
                 # (not through a loop or a block: its names are not made of every statistic its body consumed)
+                # (not one a value made in the statement already holds: ``df["y"] = df["x"].shift(-1)`` ties the shift
+                # to the column it made, and must not spread it over the whole frame)
+                used = self.inputs_made_at(st.lineno, st.end_lineno)
                 for span, nid in () if st.compound else modelling_state(self).consumed:
-                    if st.lineno <= span[0] <= st.end_lineno and nid in self.graph.nodes:
+                    if st.lineno <= span[0] <= st.end_lineno and nid in self.graph.nodes and nid not in used:
                         found[nid] = self.graph.nodes[nid]
                 if name in st.reads:  # ``X = X.drop(...)``: X as an earlier statement of the cell (or the last cell) left it
                     for n in self.resolve_names((name,), st.lineno, depth + 1):
@@ -361,12 +364,25 @@ class Session:
                 found[bound] = self.graph.nodes[bound]
         return list(found.values())
 
+    def inputs_made_at(self, first: int, last: int) -> set[NodeId]:
+        """The inputs of the nodes this cell made at lines ``first``-``last`` (newest nodes looked at only)."""
+        used: set[NodeId] = set()
+        for node in reversed(self.graph.nodes.values()):
+            if node.where.execution_count != self.execution_count:
+                break
+            if node.where.line is not None and first <= node.where.line <= last:
+                used.update(node.inputs)
+        return used
+
     def _made_by(self, name: str, first: int, last: int) -> Node | None:
         """The node this cell's statement at lines ``first``-``last`` made under ``name`` (newest nodes looked at only)."""
         for node in reversed(self.graph.nodes.values()):
             if node.where.execution_count != self.execution_count:
                 return None
-            if node.name == name and node.where.line is not None and first <= node.where.line <= last:
+            if node.where.line is None or not first <= node.where.line <= last:
+                continue
+            # the node named so, or the frame a column assignment there left (``df["c"] = ...``: op ``['c'] =``)
+            if node.name == name or (node.op.endswith("] =") and node.op.startswith("[")):
                 return node
         return None
 
