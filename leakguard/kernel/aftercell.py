@@ -191,12 +191,6 @@ def _attach_consumed(s: Session, skip: set[int]) -> None:
                  if stmt.lineno <= span[0] <= stmt.end_lineno and nid in s.graph.nodes]
         if not stats or stmt.lineno in skip:
             continue
-        # a statistic a value made in the statement already holds is that value's (``df["y"] = df["x"].shift(-1)``
-        # ties the shift to the column; the frame is rebound later in the cell, so its object is another)
-        used = s.inputs_made_at(stmt.lineno, stmt.end_lineno)
-        stats = [nid for nid in stats if nid not in used]
-        if not stats:
-            continue
         for name in stmt.writes:
             value = s.user_ns.get(name)
             if id(value) in st.assigned:
