@@ -113,8 +113,7 @@ _HOLDOUT_WORDS = ("test", "holdout", "hold_out", "valid", "val", "eval", "oot")
 
 def looks_like_holdout(name: str) -> bool:
     """``X_test``, ``df_valid``, ``holdout`` → True: the naming rule both engines use to tell the holdout part."""
-    lowered = name.lower()
-    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _HOLDOUT_WORDS)
+    return _named_with(name, _HOLDOUT_WORDS)
 
 
 _TEST_WORDS = ("test", "holdout", "hold_out", "eval", "oot")
@@ -122,8 +121,14 @@ _TEST_WORDS = ("test", "holdout", "hold_out", "eval", "oot")
 
 def looks_like_test(name: str) -> bool:
     """``X_test``, ``df_holdout`` → True, ``X_val`` → False: in a three-way split, the final test part."""
+    return _named_with(name, _TEST_WORDS)
+
+
+def _named_with(name: str, words: tuple[str, ...]) -> bool:
+    """A word of ``name`` (split at ``_``/``-``) is one of ``words``, or the name starts with one."""
     lowered = name.lower()
-    return any(w in lowered.replace("-", "_").split("_") or lowered.startswith(w) for w in _TEST_WORDS)
+    parts = lowered.replace("-", "_").split("_")
+    return any(w in parts or lowered.startswith(w) for w in words)
 
 
 # Words naming an entity whose rows belong together (a customer's, a patient's events): a
