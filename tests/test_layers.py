@@ -16,13 +16,20 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "leakguard"
 
+# a library's adapters for the engines sit beside its catalog (leakguard/libraries/<lib>/): engine layer
+LIBRARY_ENGINES = tuple(
+    f"leakguard.libraries.{lib}.{part}" for lib, parts in {
+        "pandas": ("static",), "polars": ("live", "frames", "plan", "split", "static"),
+        "spark": ("live", "frames", "plan", "ml", "static", "static_ml"),
+    }.items() for part in parts)
+
 # bottom up; a module belongs to the layer of its longest matching prefix
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("leakguard.errors", "leakguard.tracebacks", "leakguard.finding", "leakguard.policy",
-              "leakguard.catalog", "leakguard.lineage", "leakguard.rules", "leakguard.splitting",
+              "leakguard.libraries", "leakguard.lineage", "leakguard.rules", "leakguard.splitting",
               "leakguard._hooks")),
     ("sql analysis", ("leakguard.sql",)),
-    ("engines", ("leakguard.kernel", "leakguard.static", "leakguard.pipeline", "leakguard.runner",
+    ("engines", ("leakguard.kernel", "leakguard.static", "leakguard.pipeline", "leakguard.runner", *LIBRARY_ENGINES,
                  "leakguard.sql.guard", "leakguard.sql.kernel", "leakguard.sql.lineage", "leakguard.sql.state",
                  "leakguard.sql.magic", "leakguard.sql.sqlite_guard", "leakguard.sql.duckframes")),
     ("faces", ("leakguard", "leakguard.cli", "leakguard.widgets", "leakguard.protocol", "leakguard.kernel.comm",
@@ -43,10 +50,19 @@ UPWARD_ALLOWED: frozenset[tuple[str, str]] = frozenset({
 # groups of packages (leakguard.<name>) that import each other today, cycles included
 CYCLES_ALLOWED: frozenset[frozenset[str]] = frozenset({
     frozenset({"leakguard", "leakguard.kernel", "leakguard.pipeline", "leakguard.runner", "leakguard.splitting",
-               "leakguard.sql", "leakguard.static", "leakguard.widgets", "leakguard._hooks"}),
+               "leakguard.sql", "leakguard.static", "leakguard.widgets", "leakguard._hooks",
+               # the static engine's library readers and the interpreter core call each other (one cycle
+               # inside leakguard/static before the move to libraries/; now visible, to be cut)
+               "leakguard.libraries.pandas.static", "leakguard.libraries.polars.static",
+               "leakguard.libraries.spark.static", "leakguard.libraries.spark.static_ml",
+               "leakguard.libraries.spark.plan"}),
     frozenset({"leakguard.finding", "leakguard.lineage", "leakguard.rules", "leakguard.errors",
                "leakguard.policy"}),
 })
+
+def _lib(name: str) -> str:
+    return name if name.startswith("leakguard") else f"leakguard.libraries.{name}"
+
 
 # the imports between packages inside those groups: a new one is a new way round a cycle
 _K, _S = "leakguard.kernel", "leakguard.static"
@@ -66,6 +82,12 @@ CYCLE_EDGES_ALLOWED: frozenset[tuple[str, str]] = frozenset({
     ("leakguard.lineage", "leakguard.finding"), ("leakguard.lineage", "leakguard.policy"),
     ("leakguard.lineage", "leakguard.rules"), ("leakguard.policy", "leakguard.errors"),
     ("leakguard.rules", "leakguard.finding"), ("leakguard.rules", "leakguard.lineage"),
+    *((_lib(a), _lib(b)) for a, bs in {
+        _S: ("pandas.static", "polars.static", "spark.static", "spark.static_ml"),
+        "pandas.static": (_S,), "polars.static": (_S, "pandas.static", "spark.static"),
+        "spark.static": (_S, "pandas.static", "spark.static_ml"), "spark.static_ml": (_S,),
+        _K: ("spark.plan",), "spark.plan": ("leakguard.sql",),
+    }.items() for b in bs),
 })
 
 
@@ -120,7 +142,9 @@ def edges() -> set[tuple[str, str]]:
 
 
 def package_of(name: str) -> str:
-    return ".".join(name.split(".")[:2])
+    """``leakguard.kernel`` for its modules; under ``leakguard.libraries`` each module counts alone
+    (a library's catalog is core, its engine adapters are engines: one folder, two layers)."""
+    return name if name.startswith("leakguard.libraries.") else ".".join(name.split(".")[:2])
 
 
 def cyclic_groups(pairs: set[tuple[str, str]]) -> set[frozenset[str]]:
@@ -176,7 +200,7 @@ def test_no_new_import_between_packages_that_import_each_other() -> None:
     assert not new, f"a new import inside a cycle of packages (pass the value in, or move it down): {new}"
     gone = sorted(CYCLE_EDGES_ALLOWED - inside)
     assert not gone, f"no longer imported: remove from CYCLE_EDGES_ALLOWED: {gone}"
-    assert len(CYCLE_EDGES_ALLOWED) == 32  # only ever lowered
+    assert len(CYCLE_EDGES_ALLOWED) == 46  # only ever lowered
 
 
 def test_the_checks_see_function_local_and_relative_imports(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog.sklearn import RANDOM_SPLITS
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
+from leakguard.libraries.sklearn.catalog import RANDOM_SPLITS
 from leakguard.lineage import fingerprint
 from leakguard.lineage.events import NodeId, Split, Where
 from leakguard.lineage.graph import Node, TimeOrder, holds_rows
@@ -567,7 +567,7 @@ def _times(frame: Any, column: str) -> Any:
 
 def cv_time_ordered(cv: Any) -> bool | None:
     """Whether a cross-validation splitter keeps time order (TimeSeriesSplit): the catalog's rule, by class name."""
-    from leakguard.catalog.sklearn import cv_keeps_time_order
+    from leakguard.libraries.sklearn.catalog import cv_keeps_time_order
 
     if cv is None or isinstance(cv, int):
         return cv_keeps_time_order(cv)

@@ -7,10 +7,10 @@ import dataclasses
 from typing import Any
 
 from leakguard import _hooks
-from leakguard.catalog import all_entries
 from leakguard.kernel.handlers import make_wrapper
 from leakguard.kernel.patching import Patcher
 from leakguard.kernel.session import Session
+from leakguard.libraries.registry import all_entries
 
 
 class _CellScanner(ast.NodeTransformer):

@@ -18,18 +18,18 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog.pandas import SORT_DIRECTION, SORTS
-from leakguard.catalog.pandas_features import LAGS, ROW_WISE, WHOLE_GROUP_STATS
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
+from leakguard.libraries.pandas.catalog import SORT_DIRECTION, SORTS
+from leakguard.libraries.pandas.features import LAGS, ROW_WISE, WHOLE_GROUP_STATS
 from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import TimeOrder, holds_rows
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
+    from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
 
 KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort", "keep-order")

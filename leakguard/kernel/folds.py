@@ -19,9 +19,9 @@ from leakguard.lineage.events import Derive, Evaluate, NodeId
 from leakguard.rules._modelling import fit_of, row_lineage
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
+    from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
 
 _KEEP = 4  # the folds of the last few passes: a part is taken in the pass that yielded its positions

@@ -56,8 +56,8 @@ class FrameLibrary(Protocol):
 
 # top-level module of a value's type -> the module answering for that library
 LIBRARIES: dict[str, str] = {
-    "polars": "leakguard.kernel.polars_frames",
-    "pyspark": "leakguard.kernel.spark_frames",
+    "polars": "leakguard.libraries.polars.frames",
+    "pyspark": "leakguard.libraries.spark.frames",
 }
 
 

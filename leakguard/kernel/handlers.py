@@ -21,14 +21,14 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog import Api
-from leakguard.catalog import pandas as pandas_catalog
 from leakguard.errors import LeakageError
 from leakguard.kernel import calls as modelling_calls
 from leakguard.kernel import evidence, features, folds, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import innermost
 from leakguard.kernel.splits import register_split
+from leakguard.libraries.api import Api
+from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.guard import withdraw_claims
 from leakguard.sql.kernel import before_query
@@ -94,8 +94,8 @@ def _disguised(wrapper: Callable[..., Any], name: str, original: Callable[..., A
 # Libraries whose calls have handlers of their own: a module with ``BEFORE: dict[kind, Before]``.
 # A kind it does not list falls back to the shared handler in ``BEFORE`` below.
 LIBRARY_HANDLERS: dict[str, str] = {
-    "polars": "leakguard.kernel.polars_calls",
-    "pyspark": "leakguard.kernel.spark_calls",
+    "polars": "leakguard.libraries.polars.live",
+    "pyspark": "leakguard.libraries.spark.live",
 }
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog.sklearn import RESAMPLE_REPLACE
 from leakguard.kernel import evidence, folds
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import (
@@ -25,14 +24,15 @@ from leakguard.kernel.calls import (
     register_result,
     value_node,
 )
+from leakguard.libraries.sklearn.catalog import RESAMPLE_REPLACE
 from leakguard.lineage.events import Evaluate, Event, Fit, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.rules._modelling import PREDICTORS, fit_of
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
+    from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
 
 KINDS = ("fit", "fit-transform", "fit-predict", "transform", "predict", "score", "metric", "cross-validate",
@@ -78,7 +78,7 @@ def class_api(api: Api, est: Any) -> Api:
     transformers; the role and options come from the most specific class listed.
     """
     if not _BY_CLASS:
-        from leakguard.catalog import all_entries
+        from leakguard.libraries.registry import all_entries
 
         for entry in all_entries():
             owner, _, method = entry.qualname.rpartition(".")
@@ -207,7 +207,7 @@ def before_fit_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
 
 def before_transform_function(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     """``scale(X)``: the transformer the function stands for is fit on X's rows and applied to them."""
-    from leakguard.catalog.sklearn import FUNCTION_FORMS
+    from leakguard.libraries.sklearn.catalog import FUNCTION_FORMS
 
     frame, call = _where_and_call(s, api)
     if frame is None:

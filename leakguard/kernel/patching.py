@@ -15,7 +15,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from leakguard.catalog import Api, resolve
+from leakguard.libraries.api import Api, resolve
 from leakguard.tracebacks import drop_own_frames
 
 MakeWrapper = Callable[[Api, Callable[..., Any]], Callable[..., Any]]

@@ -15,8 +15,8 @@ from leakguard.kernel import frames as fr
 from leakguard.lineage.events import Derive, Read, Where
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.session import Session
+    from leakguard.libraries.api import Api
 
 _BUNCH_PARTS = ("data", "target", "frame")
 ARCHIVE = "archive"  # the kind of a source whose members are arrays of rows (session.derive_node reads it)

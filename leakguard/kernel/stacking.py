@@ -3,8 +3,8 @@ rows just deduplicated (``drop_duplicates``) marked as holding no copies.
 
 ``X = np.vstack([X, X + noise])``, ``df = pd.concat([df, churners.sample(frac=.5)])``,
 ``X = np.repeat(X, 3, axis=0)``: read from the cell's code once it ran, the function
-resolved in the user's namespace and looked up in the catalog (``catalog/numpy.py``,
-``catalog/pandas.py``). Each stacked piece is described as its root variable and the chain
+resolved in the user's namespace and looked up in the catalog (``libraries/numpy/catalog.py``,
+``libraries/pandas/catalog.py``). Each stacked piece is described as its root variable and the chain
 of steps applied to it; ``lineage/copies.py`` judges whether one piece holds another's rows,
 as it does for the static engine.
 """
@@ -15,8 +15,8 @@ import ast
 import types
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog import numpy as numpy_catalog
-from leakguard.catalog import pandas as pandas_catalog
+from leakguard.libraries.numpy import catalog as numpy_catalog
+from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.lineage.copies import Piece, stacked_copies
 from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import holds_rows

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from leakguard.lineage.events import NodeId
 
 if TYPE_CHECKING:
-    from leakguard.kernel import polars_plan, spark_plan
+    from leakguard.libraries.polars import plan as polars_plan
+    from leakguard.libraries.spark import plan as spark_plan
 
 
 @dataclasses.dataclass

@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterator
 
-from leakguard.catalog.pandas import DEDUPLICATES
+from leakguard.libraries.pandas.catalog import DEDUPLICATES
 from leakguard.lineage.domain import ALL, NONE, UNKNOWN, Rows, join_all
 from leakguard.lineage.events import (
     Derive,

@@ -9,9 +9,9 @@ score. The finding fires at the evaluation: that is where the inflated score is 
 
 from __future__ import annotations
 
-from leakguard.catalog.numpy import ROW_REPEATS, ROW_STACKS
-from leakguard.catalog.sklearn import GROUP_SPLITTERS, RANDOM_SPLITS
 from leakguard.finding import Finding, provenance_of
+from leakguard.libraries.numpy.catalog import ROW_REPEATS, ROW_STACKS
+from leakguard.libraries.sklearn.catalog import GROUP_SPLITTERS, RANDOM_SPLITS
 from leakguard.lineage.events import Evaluate, Event, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.rules._modelling import fit_of, holdout_exists, row_lineage, same_rows, steps

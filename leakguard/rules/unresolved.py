@@ -30,6 +30,6 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         f"leakguard does not know what {event.op}() does with {', '.join(inputs) or 'its inputs'}; the modelling "
         "rules cannot judge it, so it is not counted as clean.",
         hint="if it fits, transforms or scores, the same rules apply: fit on the training part only and score "
-             "the holdout once. A catalog entry (leakguard/catalog/) lets leakguard check it.",
+             "the holdout once. A catalog entry (leakguard/libraries/) lets leakguard check it.",
         subject=event.op, provenance=provenance_of(graph, event.out, 4),
     )]

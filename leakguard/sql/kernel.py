@@ -1,7 +1,7 @@
 """Interception: what each catalogued SQL call (kind ``query``) does around the real call.
 
 ``before_query`` is the before-function of the catalog kind ``query``
-(``leakguard/catalog/sql.py`` lists the callables). A call that sends SQL is guarded
+(``leakguard/libraries/sql/catalog.py`` lists the callables). A call that sends SQL is guarded
 (``leakguard/sql/guard.py``: analysis, events, block mode, the safe-mode rewrite, which
 replaces the SQL argument whether given by position or keyword); a DuckDB call is given
 the DataFrames its SQL names (``leakguard/sql/duckframes.py``); the result enters the
@@ -27,9 +27,9 @@ from leakguard.sql.state import state_of
 from leakguard.sql.tables import TableRef, is_holdout
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
+    from leakguard.libraries.api import Api
 
 Handler = Callable[["Session", "Api", tuple[Any, ...], dict[str, Any]], "Plan | None"]
 

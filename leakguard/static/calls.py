@@ -14,25 +14,18 @@ import ast
 import dataclasses
 from typing import TYPE_CHECKING
 
-from leakguard.catalog import Api
-from leakguard.catalog import numpy as numpy_catalog
-from leakguard.catalog import pandas as pandas_catalog
-from leakguard.catalog.pandas_features import PER_ENTITY_ROWS
+from leakguard.libraries.api import Api
+from leakguard.libraries.numpy import catalog as numpy_catalog
+from leakguard.libraries.pandas import catalog as pandas_catalog
+from leakguard.libraries.pandas import static as pandasops
+from leakguard.libraries.pandas.features import PER_ENTITY_ROWS
+from leakguard.libraries.polars import static as polarsops
+from leakguard.libraries.spark import static as sparkops
+from leakguard.libraries.spark import static_ml as sparkml
 from leakguard.lineage.events import Inspect, Read, Split, SplitPart
 from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
-from leakguard.static import (
-    dataops,
-    lazyops,
-    models,
-    pandasops,
-    polarsops,
-    sparkml,
-    sparkops,
-    splits,
-    sqlbridge,
-    timeorder,
-)
+from leakguard.static import dataops, lazyops, models, splits, sqlbridge, timeorder
 from leakguard.static.magics import line_magic, policy_call
 from leakguard.static.sources import MAGIC_CALL
 from leakguard.static.values import (

@@ -140,7 +140,8 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         return Ref(f"{base.path}.{name}")
     if isinstance(base, Data):
         if base.lib:
-            from leakguard.static import polarsops, sparkops
+            from leakguard.libraries.polars import static as polarsops
+            from leakguard.libraries.spark import static as sparkops
 
             return sparkops.attribute(it, base, name) if base.lib == "spark" else polarsops.attribute(it, base, name)
         if name in ACCESSORS:
@@ -225,7 +226,7 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
         return _indexer(it, base.receiver, base.name, node.slice, label)
     key_node = node.slice
     if isinstance(base, Data) and base.lib == "spark":
-        from leakguard.static import sparkops
+        from leakguard.libraries.spark import static as sparkops
 
         return sparkops.subscript(it, base, it.eval(key_node), node)
     if isinstance(base, Data):

@@ -20,8 +20,8 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from leakguard.catalog.pandas import DEDUPLICATES
 from leakguard.finding import Finding
+from leakguard.libraries.pandas.catalog import DEDUPLICATES
 from leakguard.lineage.events import Derive, Event, NodeId, Where
 from leakguard.lineage.graph import LineageGraph
 from leakguard.lineage.recorder import Recorder

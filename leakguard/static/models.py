@@ -15,9 +15,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from leakguard.catalog import Api
-from leakguard.catalog.pandas_features import WHOLE_GROUP_STATS
-from leakguard.catalog.sklearn import FOLD_SPLIT_METHOD, RESAMPLE_REPLACE, cv_keeps_time_order, is_fold_splitter
+from leakguard.libraries.api import Api
+from leakguard.libraries.pandas.features import WHOLE_GROUP_STATS
+from leakguard.libraries.sklearn.catalog import (
+    FOLD_SPLIT_METHOD,
+    RESAMPLE_REPLACE,
+    cv_keeps_time_order,
+    is_fold_splitter,
+)
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
 from leakguard.static import folds, timeorder
 from leakguard.static.emitted import event
@@ -339,7 +344,7 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
 
 def _transform_function(it: Interp, api: Api, site: Site) -> Value | None:
     """``scale(X)``: the transformer the function stands for, fit on X's rows and applied to them (as the kernel)."""
-    from leakguard.catalog.sklearn import FUNCTION_FORMS
+    from leakguard.libraries.sklearn.catalog import FUNCTION_FORMS
 
     x = site.arg(0, "X") or site.kwargs.get("y")
     if x is None or not data_in(x):

@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from leakguard.catalog import Api, all_entries
+from leakguard.libraries.api import Api
+from leakguard.libraries.registry import all_entries
 
 # The catalog's owner classes, by the receiver kinds the static engine tracks.
 _OWNERS: dict[str, tuple[str, ...]] = {

@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog import numpy as numpy_catalog
+from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.lineage.events import NodeId, Split, SplitPart
 from leakguard.splitting import looks_like_holdout, looks_like_test
 from leakguard.static import dataops, timeorder

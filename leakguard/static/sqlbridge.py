@@ -51,7 +51,7 @@ class _Schema:
             self.frames[table.key] = value
             cols = dict.fromkeys(value.columns, "") if value.columns is not None else None
         elif table.path is not None:
-            from leakguard.static.pandasops import file_columns
+            from leakguard.libraries.pandas.static import file_columns
 
             found = file_columns(self.it.base_dir, table.path, "read_csv", {}) if table.path.lower().endswith(
                 (".csv", ".tsv", ".txt", ".parquet")) else None

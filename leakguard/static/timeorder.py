@@ -1,7 +1,7 @@
 """Time order in the static engine: which columns are datetimes and which rows are sorted by one.
 
 The semantics (``parse_dates``, ``to_datetime``, ``astype("datetime64")``, ``sort_values``)
-come from the catalog (leakguard/catalog/pandas.py); this module records what they make
+come from the catalog (leakguard/libraries/pandas/catalog.py); this module records what they make
 known. A parsed column is remembered on the interpreter (``Interp.datetimes``); a sort by
 one makes it a ``time`` Guess of the graph, as in the kernel (a declared ``time`` still
 wins), and the sorted frame time-ordered (``Data.sorted_by``, ``Data.descending``).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leakguard.catalog import pandas as pandas_catalog
+from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.lineage.inference import Guess
 from leakguard.static.values import Const, Data, Unknown, Value, const_strings
 

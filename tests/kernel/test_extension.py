@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from leakguard.catalog import all_entries, resolve
 from leakguard.kernel import handlers
+from leakguard.libraries.api import resolve
+from leakguard.libraries.registry import all_entries
 from tests.conftest import Kernel
 
 

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leakguard.catalog import all_entries, resolve
 from leakguard.kernel.extension import loaded
 from leakguard.kernel.patching import Patcher
+from leakguard.libraries.api import resolve
+from leakguard.libraries.registry import all_entries
 from tests.conftest import Kernel
 
 SEED = 13

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from leakguard.kernel import polars_calls
+from leakguard.libraries.polars import live as polars_calls
 from tests.conftest import Kernel
 
 HOSTILE = ("we\"ird", "back`tick", "sp ace", "ünï,code", "semi;--", "paren(s)")

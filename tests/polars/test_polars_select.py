@@ -118,7 +118,7 @@ def test_a_select_leakguard_cannot_read_never_breaks_the_cell(pl_events: Kernel)
 
 
 def test_an_internal_error_never_breaks_the_select(pl_events: Kernel, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leakguard.kernel import polars_calls
+    from leakguard.libraries.polars import live as polars_calls
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")

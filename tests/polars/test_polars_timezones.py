@@ -7,7 +7,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from leakguard.kernel import polars_frames as plf
+from leakguard.libraries.polars import frames as plf
 from leakguard.policy import Policy
 from leakguard.splitting import row_parts
 from tests.conftest import Kernel, make_events

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from leakguard.catalog import resolve
-from leakguard.catalog.spark import ENTRIES
 from leakguard.errors import LeakageError
+from leakguard.libraries.api import resolve
+from leakguard.libraries.spark.catalog import ENTRIES
 from leakguard.lineage.events import Split
 from tests.conftest import Kernel
 from tests.spark.conftest import job_ids

@@ -7,7 +7,7 @@ importable; the methods live on the backend trainer class, which ``resolve`` fin
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 # Bundled datasets come already split: ``(x_train, y_train), (x_test, y_test) = mnist.load_data()``.
 _DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters", "boston_housing",

@@ -1,15 +1,15 @@
-"""The catalog: declarative API semantics ("``DataFrame.describe`` inspects").
+"""What a catalog entry is: one callable and what calling it means ("``DataFrame.describe`` inspects").
 
-Supporting a library means adding entries here; the kernel wraps whatever the catalog
-lists and the static checker reads the same entries. An entry names a callable by module
-and qualified name and says what calling it means (its ``kind``).
+Each library's entries live in ``leakguard/libraries/<library>/catalog.py`` and are listed
+once in :mod:`leakguard.libraries.registry`; the kernel wraps whatever the catalog lists and
+the static checker reads the same entries. An entry names a callable by module and
+qualified name and says what calling it means (its ``kind``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Iterator
 from typing import Any, Literal
 
 Kind = Literal[
@@ -38,8 +38,8 @@ Kind = Literal[
     "window",         # an aggregation over a rolling / expanding / ewm window
     "sort",           # rows reordered by a column (sort_values): time order when the column holds datetimes
     "keep-order",     # the same rows in the same order (reset_index, copy): a sort's time order carries through
-    "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/catalog/sql.py
-    # lazy frames (leakguard/catalog/spark.py, leakguard/catalog/polars.py)
+    "query",       # sends SQL (or ties a table or a result to lineage): see leakguard/libraries/sql/catalog.py
+    # lazy frames (leakguard/libraries/spark/catalog.py, leakguard/libraries/polars/catalog.py)
     "filter",      # keeps the rows a condition selects (at the cutoff: future removed; complementary pair: a split)
     "action",      # runs a lazy plan and brings rows or an aggregate back (show, collect, toPandas)
     "select",      # Polars DataFrame.select: an inspection when every expression aggregates, else nothing
@@ -102,30 +102,3 @@ def resolve(api: Api) -> tuple[Any, str, Any] | None:
     if not hasattr(obj, attr):
         return None
     return obj, attr, getattr(obj, attr)
-
-
-def all_entries() -> Iterator[Api]:
-    """Every entry of every library the catalog knows."""
-    from leakguard.catalog import boosting as boosting_catalog
-    from leakguard.catalog import imblearn as imblearn_catalog
-    from leakguard.catalog import keras as keras_catalog
-    from leakguard.catalog import numpy as numpy_catalog
-    from leakguard.catalog import pandas as pandas_catalog
-    from leakguard.catalog import pandas_features as pandas_features_catalog
-    from leakguard.catalog import polars as polars_catalog
-    from leakguard.catalog import sklearn as sklearn_catalog
-    from leakguard.catalog import spark as spark_catalog
-    from leakguard.catalog import sql as sql_catalog
-    from leakguard.catalog import stdlib as stdlib_catalog
-
-    yield from pandas_catalog.ENTRIES
-    yield from pandas_features_catalog.ENTRIES
-    yield from sklearn_catalog.ENTRIES
-    yield from imblearn_catalog.ENTRIES
-    yield from keras_catalog.ENTRIES
-    yield from boosting_catalog.ENTRIES
-    yield from sql_catalog.ENTRIES
-    yield from spark_catalog.ENTRIES
-    yield from polars_catalog.ENTRIES
-    yield from numpy_catalog.ENTRIES
-    yield from stdlib_catalog.ENTRIES

@@ -6,7 +6,7 @@ kernel recognises them from the rows of the frames a cell produces.
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 _READERS = (
     "read_csv", "read_parquet", "read_json", "read_excel", "read_feather", "read_table",
@@ -89,5 +89,5 @@ ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name in SORTS)
 DEDUPLICATES = ("drop_duplicates",)
 
 # Stacking along rows (read by kernel/stacking.py; the static engine reads ``pd.concat`` in
-# static/pandasops.py): name -> (keyword, position) of the axis argument; axis 0 stacks rows.
+# libraries/pandas/static.py): name -> (keyword, position) of the axis argument; axis 0 stacks rows.
 ROW_STACKS: dict[str, tuple[str, int] | None] = {"concat": ("axis", 1)}

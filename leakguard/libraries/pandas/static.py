@@ -16,9 +16,9 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog import numpy as numpy_catalog
-from leakguard.catalog import pandas as pandas_catalog
-from leakguard.catalog.pandas_features import LAGS, ROW_WISE
+from leakguard.libraries.numpy import catalog as numpy_catalog
+from leakguard.libraries.pandas import catalog as pandas_catalog
+from leakguard.libraries.pandas.features import LAGS, ROW_WISE
 from leakguard.lineage.copies import Piece, stacked_copies
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (

@@ -14,8 +14,8 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
-from leakguard.kernel import polars_frames as plf
-from leakguard.kernel.polars_plan import Condition, complementary, literal_time, removes_of
+from leakguard.libraries.polars import frames as plf
+from leakguard.libraries.polars.plan import Condition, complementary, literal_time, removes_of
 from leakguard.lineage.events import NodeId, Split, SplitPart
 
 if TYPE_CHECKING:

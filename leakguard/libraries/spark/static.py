@@ -3,7 +3,7 @@
 A session (``SparkSession.builder....getOrCreate()``, or the ``spark`` a notebook platform
 provides) is not data; its readers (``spark.read.csv``, ``spark.read.format(...).load``,
 ``spark.table``, ``spark.createDataFrame``) make frames holding every row. Frame methods
-follow the catalog (``leakguard/catalog/spark.py``): inspections are judged where they are
+follow the catalog (``leakguard/libraries/spark/catalog.py``): inspections are judged where they are
 asked for (shown or kept), filters at the cutoff remove the future, ``randomSplit`` is a
 split (first part train), actions on an aggregating chain are a look unless the aggregate
 was one already. ``createOrReplaceTempView`` names a frame for ``spark.sql``, which goes
@@ -16,8 +16,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from leakguard.libraries.pandas import static as pandasops
+from leakguard.libraries.spark import static_ml as sparkml
 from leakguard.lineage.events import Derive, Read, Split, SplitPart
-from leakguard.static import lazyops, pandasops, sparkml, sqlbridge
+from leakguard.static import lazyops, sqlbridge
 from leakguard.static.emitted import event
 from leakguard.static.values import (
     UNKNOWN,

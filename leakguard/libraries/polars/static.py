@@ -1,7 +1,7 @@
 """Polars seen statically: readers and scans, eager and lazy frames, series, group-bys, filters, collect, SQL.
 
 Frames carry ``lib`` ``polars`` (eager) or ``polars.lazy`` (a ``LazyFrame``). Catalog entries
-(``leakguard/catalog/polars.py``) decide what a method means: statistics of frames, lazy frames
+(``leakguard/libraries/polars/catalog.py``) decide what a method means: statistics of frames, lazy frames
 and series are inspections (shown or kept), so is an eager ``select`` whose every expression
 aggregates (``df.select(pl.col("x").mean())``; a window ``.over(...)`` is per row), group-by
 aggregates inspect the keys and the columns their expressions reference, ``filter`` at the cutoff removes the future and two complementary
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from leakguard.libraries.pandas import static as pandasops
 from leakguard.lineage.events import Read
-from leakguard.static import dataops, lazyops, pandasops, sqlbridge
+from leakguard.static import dataops, lazyops, sqlbridge
 from leakguard.static.values import (
     UNKNOWN,
     Conn,
@@ -265,7 +266,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return lazyops.keep(it, d, site.text, name)
     if name in _COMBINE:
         return lazyops.combined(it, d, site.arg(0, "other"), site, name)
-    from leakguard.static import sparkops
+    from leakguard.libraries.spark import static as sparkops
 
     return sparkops.unresolved(it, d, name, site)
 
@@ -323,7 +324,7 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
     lib = g.data.lib if g.data.lib in _GROUP else EAGER
     api = it.index.exact(_GROUP[lib], name)
     if api is None or api.kind != "inspect":
-        from leakguard.static import sparkops
+        from leakguard.libraries.spark import static as sparkops
 
         return sparkops.unresolved(it, g.data, f"group_by.{name}", site)
     if name == "agg":

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import PolicyError
-from leakguard.kernel.polars_plan import Condition, complementary
+from leakguard.libraries.polars.plan import Condition, complementary
 from leakguard.policy import Policy
 
 if TYPE_CHECKING:

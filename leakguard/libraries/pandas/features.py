@@ -14,7 +14,7 @@ inspection entries in ``pandas.py``.
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 _ORDERED = ("shift", "bfill", "ffill", "interpolate", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
 _GROUP_ORDERED = ("shift", "bfill", "ffill", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")

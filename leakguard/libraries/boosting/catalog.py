@@ -7,7 +7,7 @@ a version lacks are skipped.
 
 from __future__ import annotations
 
-from leakguard.catalog import Api, Kind
+from leakguard.libraries.api import Api, Kind
 
 _MODELS: dict[str, tuple[str, ...]] = {
     "xgboost": ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor"),

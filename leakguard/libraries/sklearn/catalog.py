@@ -14,7 +14,7 @@ already wrapped) is simply skipped when resolved. Roles:
 
 from __future__ import annotations
 
-from leakguard.catalog import Api, Kind
+from leakguard.libraries.api import Api, Kind
 
 _MODELS: dict[str, tuple[str, ...]] = {
     "sklearn.linear_model": (

@@ -15,14 +15,14 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any
 
-from leakguard.kernel import spark_frames as sf
 from leakguard.kernel.calls import mark_handled
+from leakguard.libraries.spark import frames as sf
 from leakguard.lineage.events import Derive, Evaluate, Event, Fit, NodeId
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
+    from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
 
 _MAX_NAME = 80

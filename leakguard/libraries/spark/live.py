@@ -3,8 +3,8 @@
 Spark is lazy, and leakguard stays lazy with it: every handler reads schemas and the
 analysed logical plan on the driver, never starts a job of its own, and in safe mode
 restricts an inspection by adding the policy's train condition to the plan
-(``leakguard/kernel/spark_frames.py``). Spark ML (fit, transform, evaluate) is in
-``leakguard/kernel/spark_ml.py``. ``BEFORE`` maps catalog kinds to these handlers
+(``leakguard/libraries/spark/frames.py``). Spark ML (fit, transform, evaluate) is in
+``leakguard/libraries/spark/ml.py``. ``BEFORE`` maps catalog kinds to these handlers
 (``leakguard/kernel/handlers.py`` falls back to the shared handler for a kind not listed).
 """
 
@@ -15,10 +15,10 @@ import types
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from leakguard.kernel import spark_frames as sf
-from leakguard.kernel import spark_ml
 from leakguard.kernel.handlers import Before, Plan, call_span, is_shown
-from leakguard.kernel.spark_plan import (
+from leakguard.libraries.spark import frames as sf
+from leakguard.libraries.spark import ml as spark_ml
+from leakguard.libraries.spark.plan import (
     Condition,
     Expression,
     aggregate_columns,
@@ -31,9 +31,9 @@ from leakguard.kernel.spark_plan import (
 from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Split, SplitPart
 
 if TYPE_CHECKING:
-    from leakguard.catalog import Api
     from leakguard.kernel.session import Session
     from leakguard.kernel.state import SparkState
+    from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
 
 _ORIGIN = "_leakguard_origin"

@@ -5,7 +5,7 @@ draws that pick rows, for hand-made splits: the kernel proves such a split from 
 parts a cell produced, the static engine follows the draw (``idx = np.random.permutation(len(df))``
 then ``df.iloc[idx[:n]]`` / ``df.iloc[idx[n:]]``). Functions that build rows out of rows (stacks,
 repeats): the kernel recognises them in the cell's code after it ran (kernel/stacking.py), the
-static engine as it reads them (static/pandasops.py); what the stacked pieces hold is judged in
+static engine as it reads them (libraries/pandas/static.py); what the stacked pieces hold is judged in
 ``lineage/copies.py``.
 
 Arrays read from files are rows of their own, as a pandas reader's frame: ``np.loadtxt("f.csv")``
@@ -16,7 +16,7 @@ file, its members for its rows.
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 ENTRIES: tuple[Api, ...] = (
     Api("numpy", "loadtxt", "read", role="array"),

@@ -7,7 +7,7 @@ sqlite3's own classes cannot be patched, so ``sqlite3.connect`` hands out a guar
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 _DUCK_QUERIES = ("sql", "query", "from_query", "execute", "executemany")
 _DUCK_FETCHES = ("df", "fetchdf", "fetch_df")

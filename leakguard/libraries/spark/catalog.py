@@ -5,13 +5,13 @@ Spark is lazy: ``df.summary()`` only builds a plan, and the rows are read when a
 person asks for it (the ``summary()`` call, when its result is shown or kept), and an
 action on a plan that aggregates rows it did not see being built (``df.select(F.mean(
 "x")).collect()``). ``withColumn`` / ``withColumns`` / ``select(expr.alias(...))`` give each new
-column the lineage of the columns its expression reads (the ``target`` rule's column taint). Handlers: ``leakguard/kernel/spark_calls.py``. Only classic (py4j)
+column the lineage of the columns its expression reads (the ``target`` rule's column taint). Handlers: ``leakguard/libraries/spark/live.py``. Only classic (py4j)
 sessions are wrapped; Spark Connect classes live elsewhere and are not listed.
 """
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 _DF = "pyspark.sql.classic.dataframe"
 _GROUP = "pyspark.sql.group"

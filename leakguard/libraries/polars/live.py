@@ -1,4 +1,4 @@
-"""What leakguard does around Polars calls, per catalog kind (``leakguard/catalog/polars.py``).
+"""What leakguard does around Polars calls, per catalog kind (``leakguard/libraries/polars/catalog.py``).
 
 - ``inspect``: statistics of a DataFrame, LazyFrame or Series, GroupBy / LazyGroupBy
   aggregates (keys from ``group_by``, columns from the expressions' root names): an
@@ -33,12 +33,12 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from leakguard.catalog import Api
 from leakguard.kernel import frames as fr
-from leakguard.kernel import polars_frames as plf
 from leakguard.kernel.handlers import Plan, call_span, is_shown, keep_result
-from leakguard.kernel.polars_plan import aggregating_select, condition_of, plan_aggregates, root_names
-from leakguard.kernel.polars_split import record_filter
+from leakguard.libraries.api import Api
+from leakguard.libraries.polars import frames as plf
+from leakguard.libraries.polars.plan import aggregating_select, condition_of, plan_aggregates, root_names
+from leakguard.libraries.polars.split import record_filter
 from leakguard.lineage.events import Derive, Inspect
 
 if TYPE_CHECKING:

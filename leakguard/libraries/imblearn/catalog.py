@@ -8,7 +8,7 @@ imbalanced-learn is importable.
 
 from __future__ import annotations
 
-from leakguard.catalog import Api, Kind
+from leakguard.libraries.api import Api, Kind
 
 _SAMPLERS: dict[str, tuple[str, ...]] = {
     "imblearn.over_sampling": ("ADASYN", "BorderlineSMOTE", "KMeansSMOTE", "RandomOverSampler", "SMOTE", "SMOTEN",

@@ -3,12 +3,12 @@
 A lazy query computes nothing until ``collect``: a ``LazyFrame`` statistic is judged where
 it is asked for (shown or kept), and ``collect`` of an aggregating plan leakguard did not
 see being built is judged at the collect. An eager ``DataFrame.select`` whose every expression
-aggregates (``df.select(pl.col("x").mean())``) is a statistic too; a select of plain columns is not. Handlers: ``leakguard/kernel/polars_calls.py``.
+aggregates (``df.select(pl.col("x").mean())``) is a statistic too; a select of plain columns is not. Handlers: ``leakguard/libraries/polars/live.py``.
 """
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 _READERS = (
     "read_csv", "read_parquet", "read_ipc", "read_json", "read_ndjson", "read_excel", "read_avro",

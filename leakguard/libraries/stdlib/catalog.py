@@ -7,7 +7,7 @@ nothing when it is used as a model); the kernel registers it only when it is row
 
 from __future__ import annotations
 
-from leakguard.catalog import Api
+from leakguard.libraries.api import Api
 
 ENTRIES: tuple[Api, ...] = (
     Api("pickle", "load", "read", role="object"),
