@@ -17,7 +17,7 @@ _READERS = (
 _FRAME_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "null_count",
                 "n_unique")
 _LAZY_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "null_count")
-_SERIES_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "n_unique",
+_SERIES_STATS = ("describe", "mean", "median", "std", "var", "min", "max", "sum", "quantile", "n_unique", "skew",
                  "value_counts", "unique", "hist")
 _GROUP_STATS = ("agg", "mean", "median", "min", "max", "sum", "count", "len", "n_unique", "quantile", "first",
                 "last")

@@ -186,7 +186,14 @@ def _classes(table: dict[str, tuple[str, ...]], role: str, options: tuple[str, .
             for module, classes in table.items() for cls in classes for method, kind in _METHODS[role]]
 
 
+# Univariate scores of every feature against the label, over the rows given (how features are picked:
+# ``mutual_info_classif(X, y)`` then the top k): a statistic relating the columns to the target, as
+# ``corr()`` with the label column is; SelectKBest(f_classif) fit on the same rows learns the same thing.
+_FEATURE_SCORES = ("chi2", "f_classif", "f_regression", "mutual_info_classif", "mutual_info_regression",
+                   "r_regression")
+
 ENTRIES: tuple[Api, ...] = (
+    *(Api("sklearn.feature_selection", name, "inspect", relates=True) for name in _FEATURE_SCORES),
     *(Api("sklearn.datasets", name, "read", role="dataset") for name in _DATASETS),
     *(Api("sklearn.datasets", name, "read", role="pair") for name in _GENERATED),
     *(Api("sklearn.preprocessing", name, "transform-function", role=role)
