@@ -414,6 +414,11 @@ class Session:
             line = writers[-1].lineno if writers else 1
             reads = frozenset(writers[-1].reads) if writers else frozenset()
             inputs = self.resolve_names(reads, line + 1, 0)
+            here = self._made_by(name, line, writers[-1].end_lineno) if writers else None
+            if here is not None and all(here.id != i.id for i in inputs):
+                # ``df = pd.read_csv(...).dropna()``: the value is what the statement made of the read's result
+                # (the node a later statement of this cell already resolved ``df`` to), not a new source
+                inputs = [here, *inputs]
             plans.append((name, value, inputs, line, reads))
         made: list[tuple[str, Node, Any]] = []
         for name, value, resolved, line, reads in sorted(plans, key=lambda plan: plan[3]):

@@ -246,6 +246,11 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             if isinstance(key, Const):
                 return column(it, base, names[0], label)
             return select(it, base, names, label)
+        if isinstance(key, Data) and key.kind == "index" and base.kind == "frame" and key.origin is None \
+                and key.draw is None:
+            # ``df[corr.index[1:11]]``: an Index read off another value and used as a frame's key names
+            # columns (pandas selects columns with it); which ones is unknown, the rows are all kept
+            return it.derive([base], "frame", label, "[]", columns=None)  # a choice of columns: schema, as in the kernel
         if isinstance(key, Data) and key.kind in ("series", "array", "index"):
             return rows(it, base, key, label)
         if isinstance(key, Const) and base.kind != "frame":
