@@ -57,8 +57,10 @@ AXIS_FIRST = ("mean", "median", "std", "var", "min", "max", "sum", "count", "nun
 COLUMN_CHOOSERS = ("nunique",)
 # Group-by methods that return some of the group's rows as they are (not an aggregate over them).
 GROUP_ROWS = ("get_group", "head", "tail", "nth", "filter")
-# Group-by methods that open a per-row window within each group (``groupby(k)[c].rolling(3).mean()``).
-GROUP_WINDOWS = ("rolling", "expanding", "ewm")
+# Methods that open a per-row window over the rows (``df[c].rolling(3).mean()``), within each group
+# on a group-by (``groupby(k)[c].rolling(3).mean()``): their aggregates are one value per row.
+ROW_WINDOWS = ("rolling", "expanding", "ewm")
+GROUP_WINDOWS = ROW_WINDOWS
 
 # Constructors: a frame made from plain Python data (a dict, a list of records, a loaded JSON) is a source of
 # rows of its own; made from tracked data it carries that data's rows.
