@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from leakguard.libraries.polars.catalog import EXPR_AGGREGATIONS
+from leakguard.libraries.polars.catalog import EXPR_AGGREGATIONS, EXPR_WINDOWS
 from leakguard.lineage.events import Inspect, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.static import dataops
@@ -162,8 +162,7 @@ def invert(e: Expr) -> Expr:
 
 
 _AGGREGATING_METHODS = frozenset(EXPR_AGGREGATIONS)
-_WINDOW_METHODS = frozenset({"over", "rolling", "cum_sum", "cum_count", "cum_max", "cum_min", "cum_prod",
-                             "shift", "diff", "rank", "pct_change", "rolling_mean", "rolling_sum"})
+_WINDOW_METHODS = EXPR_WINDOWS
 
 
 def expr_method(it: Interp, e: Expr, name: str, site: Site) -> Value:

@@ -64,3 +64,7 @@ ROW_WISE: frozenset[str] = frozenset(api.name for api in ENTRIES if api.kind == 
 # time-ordered rows each row then carries its group's later rows, test days included (a look-ahead).
 WHOLE_GROUP_STATS = ("mean", "median", "sum", "std", "var", "min", "max", "count", "nunique", "size", "prod", "sem",
                      "skew", "first", "last")
+
+# ``groupby(k)[c].transform(name)`` with these names computes along each group's row order: not a statistic.
+GROUP_TRANSFORM_ORDERED = frozenset({"cumsum", "cumprod", "cummax", "cummin", "cumcount", "shift", "diff", "pct_change",
+                            "ffill", "bfill", "rank"})

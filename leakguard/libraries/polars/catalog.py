@@ -58,3 +58,7 @@ PLAN_AGGREGATIONS = ("pearson_correlation", "spearman_rank_correlation", "covari
 # every column: not an aggregation).
 FUNCTION_AGGREGATIONS = ("mean", "sum", "min", "max", "median", "std", "var", "first", "last", "n_unique",
                          "quantile", "corr", "cov", "approx_n_unique", "count", "len", "implode", "any")
+
+# Expression methods that give one value per row from other rows (a window, a running total, a lag).
+EXPR_WINDOWS = frozenset({"over", "rolling", "cum_sum", "cum_count", "cum_max", "cum_min", "cum_prod",
+                             "shift", "diff", "rank", "pct_change", "rolling_mean", "rolling_sum"})
