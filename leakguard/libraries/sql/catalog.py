@@ -14,6 +14,8 @@ _DUCK_QUERIES = ("sql", "query", "from_query", "execute", "executemany")
 QUERY_METHODS = (*_DUCK_QUERIES, "exec_driver_sql")
 _DUCK_FETCHES = ("df", "fetchdf", "fetch_df")
 _RELATION_FETCHES = ("df", "fetchdf", "to_df", "pl", "arrow", "to_arrow_table")
+# every method that fetches a result (leakguard/sql/kernel.py ties what it returns to the query's result)
+FETCHES: tuple[str, ...] = tuple(dict.fromkeys((*_DUCK_FETCHES, *_RELATION_FETCHES)))
 
 ENTRIES: tuple[Api, ...] = (
     *(Api("duckdb", name, "query", note="sends a query (default connection)") for name in _DUCK_QUERIES),
