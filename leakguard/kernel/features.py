@@ -21,8 +21,15 @@ from typing import TYPE_CHECKING, Any
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
-from leakguard.libraries.pandas.catalog import SORT_DIRECTION, SORTS
-from leakguard.libraries.pandas.features import LAGS, ROW_WISE, WHOLE_GROUP_STATS
+from leakguard.libraries.pandas.catalog import AGGREGATIONS, ROW_WINDOWS, SORT_DIRECTION, SORTS
+from leakguard.libraries.pandas.features import (
+    GROUP_TRANSFORM_ORDERED,
+    LAGS,
+    ORDERED,
+    ORDERED_ALIASES,
+    ROW_WISE,
+    WHOLE_GROUP_STATS,
+)
 from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import TimeOrder, holds_rows
 
@@ -34,15 +41,10 @@ if TYPE_CHECKING:
 
 KINDS = ("assign-column", "encode", "group-transform", "ordered", "window", "sort", "keep-order")
 # Methods that aggregate over rows: a column reference inside them is not a row-by-row use.
-_AGGREGATING = frozenset({
-    "mean", "median", "std", "var", "sum", "min", "max", "count", "nunique", "quantile", "mode", "agg",
-    "aggregate", "transform", "describe", "value_counts", "sem", "skew", "kurt", "prod", "size", "first", "last",
-    "idxmax", "idxmin", "unique", "corr", "cov",
-})
-_ROW_WINDOWS = frozenset({"rolling", "expanding", "ewm", "shift", "diff", "pct_change", "cumsum", "cumprod",
-                          "cummax", "cummin", "ffill", "bfill"})
-_GROUP_ORDERED = frozenset({"cumsum", "cumprod", "cummax", "cummin", "cumcount", "shift", "diff", "pct_change",
-                            "ffill", "bfill", "rank"})
+_AGGREGATING = AGGREGATIONS
+# an aggregate over these is one value per row (a window, a row-order method)
+_ROW_WINDOWS = frozenset({*ROW_WINDOWS, *ORDERED, *ORDERED_ALIASES})
+_GROUP_ORDERED = GROUP_TRANSFORM_ORDERED
 
 
 def _is_lag(call: ast.Call) -> bool:

@@ -24,7 +24,7 @@ from leakguard.kernel.calls import (
     register_result,
     value_node,
 )
-from leakguard.libraries.sklearn.catalog import RESAMPLE_REPLACE
+from leakguard.libraries.sklearn.catalog import PREDICTION_KEYWORDS, RESAMPLE_REPLACE
 from leakguard.lineage.events import Evaluate, Event, Fit, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.rules._modelling import PREDICTORS, fit_of
@@ -44,7 +44,7 @@ _ROLES = {  # catalog role -> (learner, learns from rows, encodes the target)
     "stateless": ("transformer", False, False), "target-encoder": ("transformer", True, True),
     "search": ("search", True, False),
 }
-_PRED_ARGS = ("y_pred", "y_score", "y_prob", "probas_pred", "y_proba")
+_PRED_ARGS = PREDICTION_KEYWORDS
 
 
 def _plan(after: Any = None) -> Plan:

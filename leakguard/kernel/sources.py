@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
+from leakguard.libraries.sklearn.catalog import BUNCH_PARTS
 from leakguard.lineage.events import Derive, Read, Where
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
     from leakguard.libraries.api import Api
 
-_BUNCH_PARTS = ("data", "target", "frame")
+_BUNCH_PARTS = BUNCH_PARTS
 ARCHIVE = "archive"  # the kind of a source whose members are arrays of rows (session.derive_node reads it)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from leakguard.libraries.sklearn.catalog import FACTORIES
 from leakguard.pipeline.slicing import END, Plan
 from leakguard.pipeline.statements import Stmt
 
@@ -87,7 +88,7 @@ def _estimator_setup(s: Stmt) -> bool:
         return False
     func = node.value.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name[:1].isupper() or name in ("make_pipeline", "make_column_transformer", "make_union")
+    return name[:1].isupper() or name in FACTORIES
 
 
 def _interfaces(p: Plan, steps: dict[str, Step], module_names: set[str]) -> None:

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from leakguard.libraries.sql.catalog import FETCHES
 from leakguard.lineage.events import Query
 from leakguard.sql import duckframes
 from leakguard.sql.connections import dialect_of, engine_of, is_frame
@@ -193,7 +194,7 @@ _HANDLERS: dict[str, Handler] = {
     "DataFrame.to_sql": _to_sql, "connect": _connect,
     "DuckDBPyConnection.register": _register,
 }
-_FETCHES = {"df", "fetchdf", "fetch_df", "to_df", "pl", "arrow", "to_arrow_table", "fetchnumpy"}
+_FETCHES = frozenset(FETCHES)
 
 
 def before_query(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:

@@ -16,16 +16,13 @@ from typing import Protocol
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
+from leakguard.libraries.sql.catalog import DUCKDB_UNTYPED_AGGREGATES
 from leakguard.sql.bounds import Bound
 from leakguard.sql.tables import TableRef, table_ref
 
 # DuckDB aggregates sqlglot parses as anonymous functions: without this list ``histogram(label)``
 # would read as a plain projection of the label, and a query of them alone as a listing
-UNTYPED_AGGREGATES = frozenset({
-    "histogram", "histogram_exact", "histogram_values", "entropy", "kurtosis_pop", "mad", "product", "fsum",
-    "favg", "sumkahan", "kahan_sum", "reservoir_quantile", "geomean", "geometric_mean", "weighted_avg", "wavg",
-    "bitstring_agg", "arbitrary",
-})
+UNTYPED_AGGREGATES = DUCKDB_UNTYPED_AGGREGATES
 
 
 def is_aggregate(node: exp.Expr) -> bool:

@@ -17,6 +17,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from leakguard.libraries.sql.catalog import DUCKDB_TABLE_READERS
+
 if TYPE_CHECKING:
     from sqlglot import exp
 
@@ -26,8 +28,7 @@ _FILE_SUFFIXES = (
     ".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".zst", ".arrow", ".feather",
     ".avro", ".orc", ".xlsx", ".ipc",
 )
-_READERS = ("read_parquet", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson",
-            "parquet_scan", "read_xlsx", "read_avro", "delta_scan", "iceberg_scan", "read_text")
+_READERS = DUCKDB_TABLE_READERS
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from leakguard.libraries.api import Api
 from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.pandas import static as pandasops
+from leakguard.libraries.pandas.catalog import FRAME_ONLY_METHODS
 from leakguard.libraries.pandas.features import PER_ENTITY_ROWS
 from leakguard.libraries.polars import static as polarsops
 from leakguard.libraries.spark import static as sparkops
@@ -86,8 +87,7 @@ _KNOWN_LIBRARIES = ("pandas.", "numpy.", "datetime.", "sklearn.", "xgboost.", "l
 PRINTERS = frozenset({"builtins.print", "builtins.display", "builtins.repr", "builtins.str",
                       "IPython.display.display"})
 # Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.
-_FRAME_ONLY = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", "groupby", "hist", "boxplot",
-                         "pivot_table", "nunique"})
+_FRAME_ONLY = FRAME_ONLY_METHODS
 
 
 def call(it: Interp, node: ast.Call, shown: bool) -> Value:

@@ -14,6 +14,7 @@ import datetime as dt
 import operator
 from typing import TYPE_CHECKING, Any
 
+from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
 from leakguard.lineage.events import Derive
 from leakguard.lineage.inference import stacked_slice
 from leakguard.static import models, timeorder
@@ -42,9 +43,7 @@ if TYPE_CHECKING:
 
 Filter = tuple[Any, ...]
 # Attributes of frames and series that are not columns.
-SCHEMA = frozenset({"columns", "dtypes", "dtype", "shape", "size", "ndim", "empty", "name", "nbytes", "attrs",
-                    "flags", "axes", "hasnans", "is_unique", "is_monotonic_increasing", "is_monotonic_decreasing"})
-ACCESSORS = frozenset({"loc", "iloc", "at", "iat", "str", "dt", "cat", "plot", "sparse", "style", "groupby"})
+SCHEMA = SCHEMA_ATTRIBUTES
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "in": "not in", "not in": "in",
            "truthy": "falsy", "falsy": "truthy"}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}

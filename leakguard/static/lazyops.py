@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from leakguard.libraries.polars.catalog import EXPR_AGGREGATIONS, EXPR_WINDOWS
 from leakguard.lineage.events import Inspect, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.static import dataops
@@ -160,14 +161,8 @@ def invert(e: Expr) -> Expr:
     return out
 
 
-_AGGREGATING_METHODS = frozenset({
-    "mean", "avg", "sum", "min", "max", "std", "var", "median", "count", "len", "n_unique", "quantile", "first",
-    "last", "mode", "null_count", "approx_n_unique", "product", "skew", "kurtosis", "arg_max", "arg_min",
-    "implode", "unique_counts", "value_counts", "entropy", "corr", "cov", "any", "all", "sort_by_first",
-    "hist", "max_by", "min_by", "nan_max", "nan_min", "unique",
-})
-_WINDOW_METHODS = frozenset({"over", "rolling", "cum_sum", "cum_count", "cum_max", "cum_min", "cum_prod",
-                             "shift", "diff", "rank", "pct_change", "rolling_mean", "rolling_sum"})
+_AGGREGATING_METHODS = frozenset(EXPR_AGGREGATIONS)
+_WINDOW_METHODS = EXPR_WINDOWS
 
 
 def expr_method(it: Interp, e: Expr, name: str, site: Site) -> Value:

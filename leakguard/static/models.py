@@ -16,10 +16,17 @@ import ast
 from typing import TYPE_CHECKING
 
 from leakguard.libraries.api import Api
+from leakguard.libraries.imblearn.catalog import SAMPLERS
 from leakguard.libraries.pandas.features import WHOLE_GROUP_STATS
 from leakguard.libraries.sklearn.catalog import (
+    CROSS_VALIDATIONS,
+    FACTORIES,
+    FITTED_ATTRIBUTES,
     FOLD_SPLIT_METHOD,
     RESAMPLE_REPLACE,
+    SEARCH_ENDINGS,
+    STATELESS,
+    TRANSFORMER_ENDINGS,
     cv_keeps_time_order,
     is_fold_splitter,
 )
@@ -49,26 +56,17 @@ if TYPE_CHECKING:
 
 _LIBRARIES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.", "keras.", "statsmodels.",
               "category_encoders.", "feature_engine.", "torch.")
-_FACTORIES = frozenset({"make_pipeline", "make_column_transformer", "make_union"})
-_SEARCH = ("SearchCV", "GridSearchCV", "RandomizedSearchCV", "BayesSearchCV", "TunedThresholdClassifierCV")
-_TRANSFORMER_ENDINGS = ("Scaler", "Imputer", "Encoder", "Transformer", "Vectorizer", "Discretizer", "PCA", "SVD",
-                        "NMF", "ICA", "Analysis", "Selector", "Threshold", "KBest", "Percentile", "RFE", "RFECV",
-                        "FromModel", "Features", "Normalizer", "Binarizer", "Embedding", "Isomap", "Nystroem",
-                        "Sampler", "FeatureUnion", "Union")
-_NO_LEARNING = frozenset({"Normalizer", "FunctionTransformer", "Binarizer", "PolynomialFeatures",
-                          "SplineTransformer", "HashingVectorizer"})
-_RESAMPLERS = ("SMOTE", "ADASYN", "SVMSMOTE", "BorderlineSMOTE", "SMOTENC", "SMOTEN", "KMeansSMOTE",
-               "RandomOverSampler", "RandomUnderSampler", "NearMiss", "TomekLinks", "EditedNearestNeighbours",
-               "SMOTETomek", "SMOTEENN", "ClusterCentroids")
+_FACTORIES = frozenset(FACTORIES)
+_SEARCH = SEARCH_ENDINGS
+_TRANSFORMER_ENDINGS = TRANSFORMER_ENDINGS
+_NO_LEARNING = frozenset(STATELESS)
+_RESAMPLERS = SAMPLERS
 _FIT = frozenset({"fit", "partial_fit", "train"})
 _TRANSFORM = frozenset({"transform", "inverse_transform"})
 _PREDICT = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "__call__"})
 _SCORE = frozenset({"score", "evaluate"})
-_FITTED_VALUES = frozenset({"coef_", "intercept_", "feature_importances_", "best_params_", "best_score_",
-                            "cv_results_", "classes_", "mean_", "scale_", "var_", "components_", "statistics_",
-                            "categories_", "vocabulary_", "idf_", "n_features_in_", "feature_names_in_"})
-_CV = frozenset({"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve",
-                 "permutation_test_score"})
+_FITTED_VALUES = FITTED_ATTRIBUTES
+_CV = frozenset(CROSS_VALIDATIONS)
 
 
 def classify(path: str) -> tuple[str, bool, bool]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from leakguard.libraries.sql.catalog import QUERY_METHODS
 from leakguard.lineage.events import Derive, NodeId, Query, Read
 from leakguard.static.emitted import event
 from leakguard.static.values import Conn, Const, Data, Value
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from leakguard.static.calls import Site
     from leakguard.static.interp import Interp
 
-_QUERY_METHODS = frozenset({"sql", "query", "execute", "executemany", "from_query", "exec_driver_sql"})
+_QUERY_METHODS = frozenset(QUERY_METHODS)
 
 
 class _Schema:

@@ -18,6 +18,9 @@ _SAMPLERS: dict[str, tuple[str, ...]] = {
                                 "NearMiss", "RandomUnderSampler", "TomekLinks"),
 }
 
+# every resampler's class name (the static engine knows them by name, wherever they are imported from)
+SAMPLERS: tuple[str, ...] = tuple(cls for classes in _SAMPLERS.values() for cls in classes)
+
 _PIPELINE: tuple[tuple[str, Kind], ...] = (
     ("fit", "fit"), ("fit_predict", "fit-predict"), ("fit_transform", "fit-transform"), ("predict", "predict"),
     ("predict_proba", "predict"), ("decision_function", "predict"), ("transform", "transform"), ("score", "score"),

@@ -57,8 +57,10 @@ AXIS_FIRST = ("mean", "median", "std", "var", "min", "max", "sum", "count", "nun
 COLUMN_CHOOSERS = ("nunique",)
 # Group-by methods that return some of the group's rows as they are (not an aggregate over them).
 GROUP_ROWS = ("get_group", "head", "tail", "nth", "filter")
-# Group-by methods that open a per-row window within each group (``groupby(k)[c].rolling(3).mean()``).
-GROUP_WINDOWS = ("rolling", "expanding", "ewm")
+# Methods that open a per-row window over the rows (``df[c].rolling(3).mean()``), within each group
+# on a group-by (``groupby(k)[c].rolling(3).mean()``): their aggregates are one value per row.
+ROW_WINDOWS = ("rolling", "expanding", "ewm")
+GROUP_WINDOWS = ROW_WINDOWS
 
 # Constructors: a frame made from plain Python data (a dict, a list of records, a loaded JSON) is a source of
 # rows of its own; made from tracked data it carries that data's rows.
@@ -91,3 +93,21 @@ DEDUPLICATES = ("drop_duplicates",)
 # Stacking along rows (read by kernel/stacking.py; the static engine reads ``pd.concat`` in
 # libraries/pandas/static.py): name -> (keyword, position) of the axis argument; axis 0 stacks rows.
 ROW_STACKS: dict[str, tuple[str, int] | None] = {"concat": ("axis", 1)}
+
+# Methods that aggregate over rows: a column reference inside them is not a row-by-row use (kernel/features.py).
+AGGREGATIONS = frozenset({
+    "mean", "median", "std", "var", "sum", "min", "max", "count", "nunique", "quantile", "mode", "agg",
+    "aggregate", "transform", "describe", "value_counts", "sem", "skew", "kurt", "prod", "size", "first", "last",
+    "idxmax", "idxmin", "unique", "corr", "cov",
+})
+
+# Attributes that describe a frame or series without its values (no look at the rows).
+SCHEMA_ATTRIBUTES = frozenset({"columns", "dtypes", "dtype", "shape", "size", "ndim", "empty", "name", "nbytes", "attrs",
+                    "flags", "axes", "hasnans", "is_unique", "is_monotonic_increasing", "is_monotonic_decreasing"})
+
+# Attributes that give a view of the same data (``df.loc``, ``s.str``, ``df.groupby``): the data, not a value.
+ACCESSORS = frozenset({"loc", "iloc", "at", "iat", "str", "dt", "cat", "plot", "sparse", "style", "groupby"})
+
+# Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.
+FRAME_ONLY_METHODS = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", "groupby", "hist", "boxplot",
+                         "pivot_table", "nunique"})

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from leakguard.libraries.api import Api
 
-_ORDERED = ("shift", "bfill", "ffill", "interpolate", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
+# Row-order methods: each row's value comes from its neighbours (earlier or later rows), read by
+# both engines (the kernel's ``ordered`` entries, libraries/pandas/static.py, kernel/features.py).
+ORDERED = ("shift", "bfill", "ffill", "interpolate", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
+# pandas < 3 spellings of ``bfill`` / ``ffill``: the static engine reads them, the kernel wraps no entry for
+# them (they are gone in pandas 3)
+ORDERED_ALIASES = ("backfill", "pad")
 _GROUP_ORDERED = ("shift", "bfill", "ffill", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
 _WINDOW_AGGS = ("mean", "sum", "std", "var", "min", "max", "median", "count", "apply", "quantile", "skew", "kurt",
                 "sem", "agg", "aggregate")
@@ -35,7 +40,7 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas", "DataFrame.rank", "encode"),
     Api("pandas.api.typing", "DataFrameGroupBy.transform", "group-transform"),
     Api("pandas.api.typing", "SeriesGroupBy.transform", "group-transform"),
-    *(Api("pandas", f"{owner}.{name}", "ordered") for owner in ("DataFrame", "Series") for name in _ORDERED),
+    *(Api("pandas", f"{owner}.{name}", "ordered") for owner in ("DataFrame", "Series") for name in ORDERED),
     *(Api("pandas.api.typing", f"{owner}.{name}", "ordered")
       for owner in ("DataFrameGroupBy", "SeriesGroupBy") for name in _GROUP_ORDERED),
     *(Api("pandas.api.typing", f"{window}.{name}", "window") for window in _WINDOWS for name in _WINDOW_AGGS),
@@ -59,3 +64,7 @@ ROW_WISE: frozenset[str] = frozenset(api.name for api in ENTRIES if api.kind == 
 # time-ordered rows each row then carries its group's later rows, test days included (a look-ahead).
 WHOLE_GROUP_STATS = ("mean", "median", "sum", "std", "var", "min", "max", "count", "nunique", "size", "prod", "sem",
                      "skew", "first", "last")
+
+# ``groupby(k)[c].transform(name)`` with these names computes along each group's row order: not a statistic.
+GROUP_TRANSFORM_ORDERED = frozenset({"cumsum", "cumprod", "cummax", "cummin", "cumcount", "shift", "diff", "pct_change",
+                            "ffill", "bfill", "rank"})

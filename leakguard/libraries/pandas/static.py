@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
-from leakguard.libraries.pandas.features import LAGS, ROW_WISE
+from leakguard.libraries.pandas.features import LAGS, ORDERED, ORDERED_ALIASES, ROW_WISE
 from leakguard.lineage.copies import Piece, stacked_copies
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
@@ -41,8 +41,7 @@ if TYPE_CHECKING:
     from leakguard.static.interp import Interp
 
 RANDOM_ORDER = "<random order>"
-_ORDERED = frozenset({"shift", "bfill", "backfill", "ffill", "pad", "interpolate", "cumsum", "cumprod", "cummax",
-                      "cummin", "diff", "pct_change"})
+_ORDERED = frozenset({*ORDERED, *ORDERED_ALIASES})
 _ROW_SUBSETS = frozenset({"head", "tail", "nlargest", "nsmallest", "drop_duplicates", "dropna", "first", "last",
                           "truncate", "filter"})
 _WRITERS = frozenset({"to_csv", "to_parquet", "to_json", "to_excel", "to_pickle", "to_feather", "to_sql",

@@ -41,3 +41,24 @@ ENTRIES: tuple[Api, ...] = (
         note="an inspection when every expression aggregates (pl.col('x').mean(), pl.corr(a, b)); else nothing"),
     *(Api(module, name, "query", note="sends a query") for module, name in _SQL),
 )
+
+# Expression methods that reduce a column to one value (one per group under ``group_by``): ``pl.col("x").mean()``.
+# Read by the static engine (static/lazyops.py) and the kernel's plan reader (libraries/polars/plan.py).
+EXPR_AGGREGATIONS = (
+    "mean", "sum", "min", "max", "std", "var", "median", "quantile", "count", "len", "n_unique", "approx_n_unique",
+    "null_count", "first", "last", "mode", "product", "skew", "kurtosis", "entropy", "arg_max", "arg_min",
+    "max_by", "min_by", "nan_max", "nan_min", "any", "all", "implode", "unique", "unique_counts", "value_counts",
+    "hist",
+)
+# How a plan's text spells aggregations that have no method of that name: ``pl.corr(a, b)`` shows as
+# ``col("a").pearson_correlation([col("b")])``, ``pl.cov`` as ``covariance``; and older Polars' spellings.
+PLAN_AGGREGATIONS = ("pearson_correlation", "spearman_rank_correlation", "covariance", "cov", "agg_groups",
+                     "sort_by_and_first")
+# Top-level functions that aggregate: ``pl.mean("x")``, ``pl.corr("a", "b")``, ``pl.len()`` (``pl.all()`` selects
+# every column: not an aggregation).
+FUNCTION_AGGREGATIONS = ("mean", "sum", "min", "max", "median", "std", "var", "first", "last", "n_unique",
+                         "quantile", "corr", "cov", "approx_n_unique", "count", "len", "implode", "any")
+
+# Expression methods that give one value per row from other rows (a window, a running total, a lag).
+EXPR_WINDOWS = frozenset({"over", "rolling", "cum_sum", "cum_count", "cum_max", "cum_min", "cum_prod",
+                             "shift", "diff", "rank", "pct_change", "rolling_mean", "rolling_sum"})

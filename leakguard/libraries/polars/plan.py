@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from leakguard.libraries.polars.catalog import EXPR_AGGREGATIONS, PLAN_AGGREGATIONS
 from leakguard.policy import Policy
 
 _FLIP = {"Lt": "gt", "LtEq": "ge", "Gt": "lt", "GtEq": "le"}     # literal on the left: T < col is col > T
@@ -183,12 +184,7 @@ def complementary(a: Condition, b: Condition) -> bool:
 
 # -- plans ------------------------------------------------------------------------------------------
 
-_AGGS = frozenset({
-    "mean", "sum", "min", "max", "std", "var", "median", "quantile", "n_unique", "approx_n_unique", "count",
-    "null_count", "first", "last", "pearson_correlation", "spearman_rank_correlation", "cov", "product",
-    "arg_max", "arg_min", "value_counts", "unique_counts", "implode", "len", "entropy", "skew", "kurtosis",
-    "nan_max", "nan_min", "max_by", "min_by", "any", "all", "mode", "unique", "agg_groups", "sort_by_and_first",
-})
+_AGGS = frozenset({*EXPR_AGGREGATIONS, *PLAN_AGGREGATIONS})
 _COL = re.compile(r'\bcol\("(?:[^"\\]|\\.)*"\)|\bcols\(\[|\ball\(\)|\blen\(\)|\bcount\(\)')
 
 

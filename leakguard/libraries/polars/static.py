@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from leakguard.libraries.pandas import static as pandasops
+from leakguard.libraries.polars.catalog import FUNCTION_AGGREGATIONS
 from leakguard.lineage.events import Read
 from leakguard.static import dataops, lazyops, sqlbridge
 from leakguard.static.values import (
@@ -39,8 +40,7 @@ if TYPE_CHECKING:
 EAGER, LAZY = "polars", "polars.lazy"
 _OWNER = {"frame": "polars.DataFrame", "series": "polars.Series"}
 _GROUP = {EAGER: "polars.dataframe.group_by.GroupBy", LAZY: "polars.lazyframe.group_by.LazyGroupBy"}
-_AGG_FUNCS = frozenset({"mean", "sum", "min", "max", "median", "std", "var", "first", "last", "n_unique", "quantile",
-                        "corr", "cov", "approx_n_unique", "count", "len", "implode", "any", "all_horizontal_"})
+_AGG_FUNCS = frozenset(FUNCTION_AGGREGATIONS)
 _HORIZONTAL = frozenset({"sum_horizontal", "max_horizontal", "min_horizontal", "mean_horizontal",
                          "any_horizontal", "all_horizontal", "concat_str", "concat_list", "struct", "coalesce",
                          "format"})

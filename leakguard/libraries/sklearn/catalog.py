@@ -192,6 +192,16 @@ def _classes(table: dict[str, tuple[str, ...]], role: str, options: tuple[str, .
 _FEATURE_SCORES = ("chi2", "f_classif", "f_regression", "mutual_info_classif", "mutual_info_regression",
                    "r_regression")
 
+# Functions that fit and score a model fold by fold (``validation_curve`` over a parameter's values too);
+# read by both engines (the kernel's ``cross-validate`` entries, static/models.py).
+CROSS_VALIDATIONS = ("cross_val_score", "cross_validate", "cross_val_predict", "permutation_test_score",
+                     "learning_curve", "validation_curve")
+# Transformers that learn nothing from the rows they are fitted on: fitting them on every row leaks nothing.
+STATELESS: tuple[str, ...] = tuple(cls for classes in _STATELESS.values() for cls in classes)
+# Functions that build a composite estimator (``make_pipeline(scaler, model)``): an estimator, though lower case.
+FACTORIES = ("make_pipeline", "make_column_transformer", "make_union")
+
+
 ENTRIES: tuple[Api, ...] = (
     *(Api("sklearn.feature_selection", name, "inspect", relates=True) for name in _FEATURE_SCORES),
     *(Api("sklearn.datasets", name, "read", role="dataset") for name in _DATASETS),
@@ -209,12 +219,8 @@ ENTRIES: tuple[Api, ...] = (
     *_classes(_TRANSFORMERS, "transformer"),
     *_classes(_STATELESS, "stateless"),
     *_classes({"sklearn.preprocessing": ("TargetEncoder",)}, "target-encoder"),
-    Api("sklearn.model_selection", "cross_val_score", "cross-validate"),
-    Api("sklearn.model_selection", "cross_validate", "cross-validate"),
-    Api("sklearn.model_selection", "cross_val_predict", "cross-validate"),
-    Api("sklearn.model_selection", "permutation_test_score", "cross-validate"),
-    Api("sklearn.model_selection", "learning_curve", "cross-validate"),
-    Api("sklearn.model_selection", "validation_curve", "cross-validate", role="search"),
+    *(Api("sklearn.model_selection", name, "cross-validate", role="search" if name == "validation_curve" else "")
+      for name in CROSS_VALIDATIONS),
     Api("sklearn.utils", "resample", "resample"),
     *(Api("sklearn.metrics", name, "metric") for name in _METRICS),
 )
@@ -253,3 +259,23 @@ def cv_keeps_time_order(cv: str | int | None) -> bool | None:
     if cv.endswith(UNORDERED_CV_SUFFIXES) or cv in UNORDERED_CV:
         return False
     return None
+
+# How the names of hyper-parameter searches end (scikit-optimize's ``BayesSearchCV`` too).
+SEARCH_ENDINGS = ("SearchCV", "GridSearchCV", "RandomizedSearchCV", "BayesSearchCV", "TunedThresholdClassifierCV")
+
+# How transformers' class names end (``StandardScaler``, ``SimpleImputer``, ``SelectKBest``...), any library's.
+TRANSFORMER_ENDINGS = ("Scaler", "Imputer", "Encoder", "Transformer", "Vectorizer", "Discretizer", "PCA", "SVD",
+                        "NMF", "ICA", "Analysis", "Selector", "Threshold", "KBest", "Percentile", "RFE", "RFECV",
+                        "FromModel", "Features", "Normalizer", "Binarizer", "Embedding", "Isomap", "Nystroem",
+                        "Sampler", "FeatureUnion", "Union")
+
+# Attributes a fit learns (``coef_``, ``mean_``, ``best_params_``...): reading one reads the fit's rows.
+FITTED_ATTRIBUTES = frozenset({"coef_", "intercept_", "feature_importances_", "best_params_", "best_score_",
+                            "cv_results_", "classes_", "mean_", "scale_", "var_", "components_", "statistics_",
+                            "categories_", "vocabulary_", "idf_", "n_features_in_", "feature_names_in_"})
+
+# Metric keywords that carry predictions or scores (``roc_auc_score(y_true=..., y_score=...)``).
+PREDICTION_KEYWORDS = ("y_pred", "y_score", "y_prob", "probas_pred", "y_proba")
+
+# The parts of a dataset ``Bunch`` that hold rows.
+BUNCH_PARTS = ("data", "target", "frame")

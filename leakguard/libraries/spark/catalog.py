@@ -18,7 +18,13 @@ _GROUP = "pyspark.sql.group"
 _READER = "pyspark.sql.readwriter"
 _SESSION = "pyspark.sql.session"
 
-_READERS = ("csv", "parquet", "json", "orc", "table", "load", "text", "jdbc")
+# DataFrameReader methods that read rows (``spark.read.csv(...)``), read by both engines
+READERS = ("csv", "parquet", "json", "orc", "table", "load", "text", "jdbc", "xml")
+# DataFrameReader methods that only set the read up (``spark.read.format("csv").option(...)``)
+READER_SETUP = ("format", "option", "options", "schema")
+# DataFrame methods that make the frame a table SQL can read (``df.createOrReplaceTempView("t")``)
+TEMP_VIEWS = ("createOrReplaceTempView", "createTempView", "createOrReplaceGlobalTempView", "createGlobalTempView",
+              "registerTempTable")
 # statistics over rows: an inspection when the result is shown or kept
 _FRAME_STATS = ("describe", "summary", "approxQuantile", "freqItems", "agg")
 _RELATING = ("corr", "cov", "crosstab")
@@ -27,7 +33,7 @@ _GROUP_STATS = ("agg", "mean", "avg", "count", "sum", "min", "max")
 _ACTIONS = ("show", "collect", "toPandas", "take", "first", "head", "tail", "toArrow", "toLocalIterator")
 
 ENTRIES: tuple[Api, ...] = (
-    *(Api(_READER, f"DataFrameReader.{name}", "read") for name in _READERS),
+    *(Api(_READER, f"DataFrameReader.{name}", "read") for name in READERS),
     Api(_SESSION, "SparkSession.table", "read"),
     Api(_SESSION, "SparkSession.createDataFrame", "read"),
     *(Api(_DF, f"DataFrame.{name}", "inspect") for name in _FRAME_STATS),
@@ -45,9 +51,7 @@ ENTRIES: tuple[Api, ...] = (
     Api(_DF, "DataFrame.withColumns", "with-column", note="columns computed from the columns their expressions read"),
     Api(_DF, "DataFrame.select", "with-column", note="an aliased expression is a column computed from the columns it reads"),
     *(Api(_DF, f"DataFrame.{name}", "action") for name in _ACTIONS),
-    Api(_DF, "DataFrame.createOrReplaceTempView", "query", note="a DataFrame becomes a table"),
-    Api(_DF, "DataFrame.createTempView", "query", note="a DataFrame becomes a table"),
-    Api(_DF, "DataFrame.createOrReplaceGlobalTempView", "query", note="a DataFrame becomes a table"),
+    *(Api(_DF, f"DataFrame.{name}", "query", note="a DataFrame becomes a table") for name in TEMP_VIEWS),
     # Spark ML: every estimator (Pipeline, CrossValidator included) learns through Estimator.fit,
     # every transformer and fitted model applies through Transformer.transform.
     Api("pyspark.ml.base", "Estimator.fit", "fit", role="auto"),

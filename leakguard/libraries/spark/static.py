@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.libraries.pandas import static as pandasops
 from leakguard.libraries.spark import static_ml as sparkml
+from leakguard.libraries.spark.catalog import READER_SETUP, READERS, TEMP_VIEWS
 from leakguard.lineage.events import Derive, Read, Split, SplitPart
 from leakguard.static import lazyops, sqlbridge
 from leakguard.static.emitted import event
@@ -44,8 +45,8 @@ LIB = "spark"
 SESSION = "pyspark.sql.session.SparkSession"
 _FRAME = "pyspark.sql.classic.dataframe.DataFrame"
 _GROUP = "pyspark.sql.group.GroupedData"
-_READ = frozenset({"csv", "parquet", "json", "orc", "table", "load", "text", "jdbc", "avro", "xml"})
-_READER_SETUP = frozenset({"format", "option", "options", "schema"})
+_READ = frozenset(READERS)
+_READER_SETUP = frozenset(READER_SETUP)
 _AGGREGATES = frozenset({
     "mean", "avg", "sum", "min", "max", "count", "countDistinct", "count_distinct", "approx_count_distinct",
     "approxCountDistinct", "stddev", "stddev_samp", "stddev_pop", "std", "variance", "var_samp", "var_pop", "corr",
@@ -67,8 +68,7 @@ _COMBINE = frozenset({"join", "crossJoin", "union", "unionAll", "unionByName"})
 _NO_DATA = frozenset({"count", "printSchema", "explain", "isEmpty", "isLocal", "isStreaming", "inputFiles",
                       "foreach", "foreachPartition", "writeTo", "write", "schema", "columns", "dtypes",
                       "storageLevel", "sameSemantics", "semanticHash", "registerTempTable"})
-_VIEWS = frozenset({"createOrReplaceTempView", "createTempView", "createOrReplaceGlobalTempView",
-                    "createGlobalTempView", "registerTempTable"})
+_VIEWS = frozenset(TEMP_VIEWS)
 _AGG_TEXT = ("avg(", "mean(", "sum(", "min(", "max(", "count(", "stddev", "variance(", "percentile", "median(",
              "corr(", "covar_")
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 from leakguard.libraries.api import Api
 
 _DUCK_QUERIES = ("sql", "query", "from_query", "execute", "executemany")
+# method names that send a query, any library's (the static engine reads ``con.execute(q)`` by name)
+QUERY_METHODS = (*_DUCK_QUERIES, "exec_driver_sql")
 _DUCK_FETCHES = ("df", "fetchdf", "fetch_df")
 _RELATION_FETCHES = ("df", "fetchdf", "to_df", "pl", "arrow", "to_arrow_table")
+# every method that fetches a result (leakguard/sql/kernel.py ties what it returns to the query's result)
+FETCHES: tuple[str, ...] = tuple(dict.fromkeys((*_DUCK_FETCHES, *_RELATION_FETCHES)))
 
 ENTRIES: tuple[Api, ...] = (
     *(Api("duckdb", name, "query", note="sends a query (default connection)") for name in _DUCK_QUERIES),
@@ -28,3 +32,15 @@ ENTRIES: tuple[Api, ...] = (
     Api("sqlalchemy.engine", "Connection.exec_driver_sql", "query", note="sends a query"),
     Api("pyspark.sql", "SparkSession.sql", "query", note="sends a query"),
 )
+
+# DuckDB table functions that read a file (``FROM read_parquet('train.parquet')``): a scan of the file's rows.
+DUCKDB_TABLE_READERS = ("read_parquet", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson",
+            "parquet_scan", "read_xlsx", "read_avro", "delta_scan", "iceberg_scan", "read_text")
+
+# DuckDB aggregates sqlglot parses as anonymous functions: without this list ``histogram(label)`` would read as a
+# plain projection of the label, and a query of them alone as a listing (leakguard/sql/scopes.py).
+DUCKDB_UNTYPED_AGGREGATES = frozenset({
+    "histogram", "histogram_exact", "histogram_values", "entropy", "kurtosis_pop", "mad", "product", "fsum",
+    "favg", "sumkahan", "kahan_sum", "reservoir_quantile", "geomean", "geometric_mean", "weighted_avg", "wavg",
+    "bitstring_agg", "arbitrary",
+})
