@@ -91,3 +91,12 @@ DEDUPLICATES = ("drop_duplicates",)
 # Stacking along rows (read by kernel/stacking.py; the static engine reads ``pd.concat`` in
 # libraries/pandas/static.py): name -> (keyword, position) of the axis argument; axis 0 stacks rows.
 ROW_STACKS: dict[str, tuple[str, int] | None] = {"concat": ("axis", 1)}
+
+# Taking back one file's rows from a stack of files (``full = concat([train, test])``), read by both engines with
+# ``lineage.inference.stacked_part``: a test of a value's presence (name -> True when it keeps present values),
+# ``dropna(subset=[label])`` (the rows where the label is present), rows by count from one end (name -> from
+# the start), and a row key naming a ``keys=`` piece (``full.xs("test")``; ``full.loc["train"]`` needs no name).
+PRESENCE_TESTS: dict[str, bool] = {"notna": True, "notnull": True, "isna": False, "isnull": False}
+DROP_MISSING = ("dropna",)
+ROWS_FROM_END: dict[str, bool] = {"head": True, "tail": False}
+BY_KEY = ("xs",)
