@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
@@ -284,6 +285,12 @@ def stacked_part(graph: LineageGraph, parent: NodeId, pick: Pick, label: tuple[s
         word = pick.word or ""
         role = TRAIN if train_named(word) else HOLDOUT if holdout_named(word) else None
         kept = [p for p in pieces if p.rows == role]
+    return taken(pieces, kept)
+
+
+def taken(pieces: Sequence[Node], kept: Sequence[Node]) -> frozenset[str]:
+    """The row parts left out by a value holding exactly the rows of the stacked ``kept`` files among ``pieces``
+    (training and test files); empty unless it is all of one side (the kernel proves ``kept`` from live rows)."""
     if not kept or len(kept) == len(pieces):
         return frozenset()
     if all(p.rows == TRAIN for p in kept) and all(p.rows == HOLDOUT for p in pieces if p not in kept):
