@@ -304,6 +304,8 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
     out = it.derive([d], d.kind, label, "drop", columns=cols)
     if names:
         _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
+        if d.origin is not None and d.origin[1] in ("mask", "slice"):
+            out.origin = d.origin  # the same rows: still that part (``df[df.y.isna()].drop(columns=["y"])``)
     return out
 
 
