@@ -672,6 +672,8 @@ def stacked_piece(s: Session, obj: Any, inputs: list[Node]) -> frozenset[str]:
     if not isinstance(obj, (pd.DataFrame, pd.Series)) or not len(obj) \
             or (isinstance(obj, pd.DataFrame) and not obj.columns.is_unique):
         return frozenset()
+    if not any(g.origin.startswith("read of ") for g in s.graph.inferred.holdout):
+        return frozenset()  # no test file read (``inference._read``): no stack of files to take back from
     own = list(obj.columns) if isinstance(obj, pd.DataFrame) else [obj.name]  # a Series: its one column
     for node in inputs:
         stack = s.tracker.object_of(node.id)
