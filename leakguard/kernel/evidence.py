@@ -20,9 +20,10 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import state
 from leakguard.libraries.sklearn.catalog import RANDOM_SPLITS
 from leakguard.lineage import fingerprint
+from leakguard.lineage.domain import HOLDOUT, TRAIN
 from leakguard.lineage.events import NodeId, Split, Where
 from leakguard.lineage.graph import Node, TimeOrder, holds_rows
-from leakguard.lineage.inference import Guess
+from leakguard.lineage.inference import Guess, taken
 from leakguard.rules._modelling import row_lineage, split_siblings
 from leakguard.splitting import looks_like_entity_id
 
@@ -657,3 +658,37 @@ def label_proxies(X: Any, y: Any) -> tuple[str, ...]:
         return tuple(names[j] for j in np.flatnonzero(separates) if np.unique(values[:, j]).size >= 3)
     except (TypeError, ValueError):
         return ()
+
+
+
+def stacked_piece(s: Session, obj: Any, inputs: list[Node]) -> frozenset[str]:
+    """The row parts ``obj`` holds none of when the live rows show it is exactly one file taken back from a stack
+    of a training and a test file among ``inputs`` (``full[full.y.notna()]``, ``full.dropna(subset=["y"])``,
+    ``full.loc["train"]``, ``full.head(ntrain)``): its rows' content equals the first or last block of the stack
+    as long as that file. The stack's files are the read ancestors; the judgement is ``inference.taken``."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(obj, (pd.DataFrame, pd.Series)) or not len(obj) \
+            or (isinstance(obj, pd.DataFrame) and not obj.columns.is_unique):
+        return frozenset()
+    if not any(g.origin.startswith("read of ") for g in s.graph.inferred.holdout):
+        return frozenset()  # no test file read (``inference._read``): no stack of files to take back from
+    own = list(obj.columns) if isinstance(obj, pd.DataFrame) else [obj.name]  # a Series: its one column
+    for node in inputs:
+        stack = s.tracker.object_of(node.id)
+        if stack is obj or not isinstance(stack, pd.DataFrame) or len(stack) <= len(obj) or not stack.columns.is_unique:
+            continue
+        files = [n for n in (node, *s.graph.ancestors(node.id)) if not n.inputs and n.rows in (TRAIN, HOLDOUT)]
+        same = [f for f in files if f.n_rows == len(obj)]
+        if len(files) != 2 or len(same) != 1 or sum(f.n_rows or 0 for f in files) != len(stack):
+            continue
+        common = [c for c in own if c in stack.columns]
+        if len(common) != len(own) if isinstance(obj, pd.Series) else not common:
+            continue
+        mine = np.sort(fingerprint.row_hashes(obj[common] if isinstance(obj, pd.DataFrame) else obj))
+        n = len(obj)
+        for start in (0, len(stack) - n):  # two files: the one taken back is first or last in the stack
+            if np.array_equal(mine, np.sort(fingerprint.row_hashes(stack[common], np.arange(start, start + n)))):
+                return taken(files, same)
+    return frozenset()

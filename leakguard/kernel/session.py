@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import LeakageError, PolicyError
 from leakguard.finding import Finding
+from leakguard.kernel import evidence, splits
 from leakguard.kernel import frames as fr
-from leakguard.kernel import splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.calls import state as modelling_state
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
@@ -296,10 +296,12 @@ class Session:
                 "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))
                 for i in inputs
             )
+            # one file taken back from a stack of train and test files (``full[full.y.notna()]``), proved live
+            taken = evidence.stacked_piece(self, obj, inputs) if row_data else frozenset()
             node = self.recorder.value(Derive(
                 self.graph.new_id(), tuple(i.id for i in inputs), op, name, where,
                 rows="unknown" if row_data else "aggregate", columns=columns,
-                kind=fr.kind_of(obj), label_derived=label_used,
+                kind=fr.kind_of(obj), label_derived=label_used, removes=taken,
             ))
         node.n_rows = n_rows
         self.tracker.register(obj, node.id)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
@@ -64,6 +65,9 @@ class Inferred:
     time: list[Guess] = dataclasses.field(default_factory=list)
     # entity columns whose values the code shows repeating (static engine: ``groupby(id).cumcount()``)
     group: list[Guess] = dataclasses.field(default_factory=list)
+    # presence split-backs of a stack whose files' columns are unknown: (part, stack, column), settled when a fit
+    # names the label (``full[full.Survived.notna()]`` then ``fit(X, train.Survived)``: only train had it)
+    waiting: list[tuple[NodeId, NodeId, str]] = dataclasses.field(default_factory=list)
 
     def of(self, key: str) -> list[Guess]:
         """The guesses for ``key`` (empty for a key inference does not make)."""
@@ -165,8 +169,10 @@ def _fit(graph: LineageGraph, event: Fit) -> list[Reveal]:
     origin = f"y of {call} in {event.where.short()}"
     graph.inferred.label.extend(Guess(c, origin, event.where) for c in columns)
     if _declared(graph, "label"):
+        _settle_waiting(graph, graph.policy.label)
         return []
     graph.policy = graph.policy.updated({"label": list(columns)}, origin, inferred=True)
+    _settle_waiting(graph, columns)
     return [Reveal("label", (event.target, event.data), event.where, f"{event.where.short()}'s {call}")]
 
 
@@ -213,6 +219,36 @@ def _fraction(event: Split) -> float:
     return 0.25
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pick:
+    """Which rows of a stack of files a mask, slice or key takes back, in no engine's syntax.
+
+    ``first`` / ``last``: by position with the saved length (``full[:ntrain]``, ``full.tail(len(test))``);
+    ``present`` / ``missing``: where ``column`` has values (``full[full.y.notna()]``, ``dropna(subset=["y"])``):
+    only the train file had the label; ``named``: a marker value or a ``keys=`` label that names a file
+    (``full[full.source == "test"]``, ``full.loc["train"]``).
+    """
+
+    how: Literal["first", "last", "present", "missing", "named"]
+    column: str | None = None
+    word: str | None = None
+
+
+def marker_pick(column: str, value: object) -> Pick | None:
+    """The piece a marker comparison ``column == value`` takes: a train/test word, or a flag column named so.
+
+    ``source == "test"`` names its file; ``is_train == 1`` / ``is_test == False`` name it through the column.
+    """
+    if isinstance(value, str):
+        return Pick("named", word=value)
+    if isinstance(value, (bool, int)) and value in (0, 1):
+        says_train = train_named(column)
+        if not says_train and not holdout_named(column):
+            return None
+        return Pick("named", word="train" if says_train == bool(value) else "test")
+    return None
+
+
 def stacked_slice(graph: LineageGraph, parent: NodeId, head: bool) -> frozenset[str]:
     """The row parts a positional slice of training rows stacked over test rows leaves out.
 
@@ -220,20 +256,99 @@ def stacked_slice(graph: LineageGraph, parent: NodeId, head: bool) -> frozenset[
     training rows only, ``full[len(train):]`` the test rows only: the Kaggle way back from
     features built on both files. Empty when ``parent`` is not such a stack (nothing is proved).
     """
+    return stacked_part(graph, parent, Pick("first" if head else "last"))
+
+
+def stacked_part(graph: LineageGraph, parent: NodeId, pick: Pick, label: tuple[str, ...] = ()) -> frozenset[str]:
+    """The row parts ``pick`` leaves out of ``parent`` when it is training and test files stacked; else empty.
+
+    Both engines ask this once they read a split-back spelling (the static engine from the code, the
+    kernel from the live values): it says which stacked piece's rows the result holds.
+    """
+    pieces = _stack_pieces(graph, parent)
+    if len(pieces) < 2 or not all(p.rows in (TRAIN, HOLDOUT) for p in pieces):
+        return frozenset()
+    if pick.how in ("first", "last"):
+        if pieces[0].rows != TRAIN:
+            return frozenset()  # the saved length is the train file's: it must come first
+        kept = pieces[:1] if pick.how == "first" else pieces[1:]
+    elif pick.how in ("present", "missing"):
+        if pick.column is None:
+            return frozenset()
+        if any(p.columns is None for p in pieces):
+            if pick.column not in label:
+                return frozenset()  # the files' columns are not at hand: only the label says which file had it
+            kept = [p for p in pieces if (p.rows == TRAIN) == (pick.how == "present")]
+        else:
+            kept = [p for p in pieces if (pick.column in (p.columns or ())) == (pick.how == "present")]
+    else:
+        word = pick.word or ""
+        role = TRAIN if train_named(word) else HOLDOUT if holdout_named(word) else None
+        kept = [p for p in pieces if p.rows == role]
+    return taken(pieces, kept)
+
+
+def taken(pieces: Sequence[Node], kept: Sequence[Node]) -> frozenset[str]:
+    """The row parts left out by a value holding exactly the rows of the stacked ``kept`` files among ``pieces``
+    (training and test files); empty unless it is all of one side (the kernel proves ``kept`` from live rows)."""
+    if not kept or len(kept) == len(pieces):
+        return frozenset()
+    if all(p.rows == TRAIN for p in kept) and all(p.rows == HOLDOUT for p in pieces if p not in kept):
+        return frozenset({"holdout"})
+    if all(p.rows == HOLDOUT for p in kept) and all(p.rows == TRAIN for p in pieces if p not in kept):
+        return frozenset({"train"})
+    return frozenset()
+
+
+def wait_for_label(graph: LineageGraph, part: NodeId, parent: NodeId, pick: Pick) -> None:
+    """Remember a presence split-back (``part`` of ``parent``) to settle once a fit names the label."""
+    if pick.how in ("present", "missing") and pick.column is not None and len(_stack_pieces(graph, parent)) > 1:
+        graph.inferred.waiting.append((part, parent, pick.column if pick.how == "present" else f"!{pick.column}"))
+        if graph.policy.label:  # already known (declared, or a fit before): settle now
+            _settle_waiting(graph, graph.policy.label)
+
+
+def _settle_waiting(graph: LineageGraph, label: tuple[str, ...]) -> None:
+    """The label is known: a presence split-back on it took one file's rows; so did the values made from them."""
+    waiting, graph.inferred.waiting = graph.inferred.waiting, []
+    for part, parent, column in waiting:
+        pick = Pick("missing", column=column[1:]) if column.startswith("!") else Pick("present", column=column)
+        gone = stacked_part(graph, parent, pick, label)
+        node = graph.get(part)
+        if gone and node is not None:
+            _narrow_since(graph, node, gone)
+
+
+def _narrow_since(graph: LineageGraph, start: Node, gone: frozenset[str]) -> None:
+    """``start`` holds no rows of the ``gone`` parts, and so do the values made from its rows alone since."""
+    changed: set[NodeId] = set()
+    for node in sorted(graph.nodes.values(), key=lambda n: n.seq):
+        row_inputs = {i for i in node.inputs if i in graph.nodes and _holds_rows(graph.nodes[i])}
+        if node is not start and (node.seq <= start.seq or not node.inputs or not set(node.inputs) & changed
+                                  or not row_inputs <= changed):
+            continue
+        if node.rows.known and node.rows.parts & gone and node.rows.parts - gone:
+            node.rows = dataclasses.replace(node.rows, parts=node.rows.parts - gone)
+        elif node.rows == NONE:  # an aggregate of those rows: none of the gone parts in it
+            node.taint -= gone
+        elif node is not start:
+            continue
+        changed.add(node.id)
+
+
+def _stack_pieces(graph: LineageGraph, parent: NodeId) -> list[Node]:
+    """The pieces (in order) of the row stack ``parent`` was made from, through row-preserving steps; else []."""
     node = graph.get(parent)
     for _ in range(64):  # through column assignments and row-preserving steps, back to the stacking
         if node is None:
-            return frozenset()
+            return []
         rows_in = [graph.nodes[i] for i in node.inputs if i in graph.nodes and _holds_rows(graph.nodes[i])]
         if "concat" in node.op.split("→") or node.op in ("vstack", "concatenate", "row_stack", "append"):
-            parts = [n.rows for n in rows_in]
-            if len(parts) >= 2 and parts[0] == TRAIN and all(p == HOLDOUT for p in parts[1:]):
-                return frozenset({"holdout"}) if head else frozenset({"train"})
-            return frozenset()
+            return rows_in
         if not rows_in or rows_in[0].id != node.inputs[0]:
-            return frozenset()
+            return []
         node = rows_in[0]
-    return frozenset()
+    return []
 
 
 def _holds_rows(node: Node) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
 from leakguard.lineage.events import Derive
-from leakguard.lineage.inference import stacked_slice
+from leakguard.lineage.inference import Pick, marker_pick, stacked_part, stacked_slice, wait_for_label
 from leakguard.static import models, timeorder
 from leakguard.static.emitted import event
 from leakguard.static.values import (
@@ -45,6 +45,7 @@ Filter = tuple[Any, ...]
 # Attributes of frames and series that are not columns.
 SCHEMA = SCHEMA_ATTRIBUTES
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "in": "not in", "not in": "in",
+           "present": "missing", "missing": "present",
            "truthy": "falsy", "falsy": "truthy"}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
@@ -204,7 +205,12 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     f = mask.filter if isinstance(mask, Data) else None
     gone = removes(it, f)
     parent = it.node(base)
-    out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone)
+    pick = _stack_pick(f)
+    taken = stacked_part(it.graph, parent, pick) if pick is not None else frozenset()
+    # ``full[full.y.notna()]``, ``full[full.is_train == 1]``: one file's rows of a stack
+    out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone | taken)
+    if pick is not None and not taken:
+        wait_for_label(it.graph, it.node(out), parent, pick)
     out.sorted_by, out.descending, out.time_index = base.sorted_by, base.descending, base.time_index
     out.keeps_columns_of(base)
     if isinstance(mask, Data) and mask.draw is not None:
@@ -215,6 +221,33 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
         out.origin = (parent, "fold", mask.origin[2])  # ``X.iloc[va]``: the fold's part of X (static/folds.py)
     elif isinstance(mask, Data) and mask.kind == "index":
         out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
+    return out
+
+
+def _stack_pick(f: Filter | None) -> Pick | None:
+    """What a mask takes back from a stack of files: a presence test, or a marker compared with a constant."""
+    if f is None:
+        return None
+    f = normalise(f)
+    if f[0] != "cmp" or not isinstance(f[1], str):
+        return None
+    _, col, op, value = f
+    if op in ("present", "missing"):
+        return Pick(op, column=col)
+    return marker_pick(col, value) if op == "==" else None
+
+
+def stacked_rows(it: Interp, base: Data, pick: Pick, label: Label, how: str) -> Data | None:
+    """``base``'s rows that ``pick`` takes back when ``base`` stacks training and test files; else None."""
+    parent = it.node(base)
+    gone = stacked_part(it.graph, parent, pick)
+    if not gone and pick.how not in ("present", "missing"):
+        return None
+    out = it.derive([base], base.kind, label, how, columns=base.columns, removes=gone)
+    out.sorted_by, out.descending, out.time_index = base.sorted_by, base.descending, base.time_index
+    out.keeps_columns_of(base)
+    if not gone:
+        wait_for_label(it.graph, it.node(out), parent, pick)
     return out
 
 
@@ -278,8 +311,8 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
 
 def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str | None = None) -> Data:
     parent = it.node(base)
-    lower = ast.dump(s.lower) if s.lower is not None else None
-    upper = ast.dump(s.upper) if s.upper is not None else None
+    lower = position_key(s.lower) if s.lower is not None else None
+    upper = position_key(s.upper) if s.upper is not None else None
     # ``full[:len(train)]`` of ``concat([train, test])``: back to the training (or test) rows
     removes = stacked_slice(it.graph, parent, head=lower is None) if (lower is None) != (upper is None) \
         else frozenset()
@@ -288,6 +321,18 @@ def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str
     out.keeps_columns_of(base)
     out.origin = (parent, "slice", (columns, lower, upper))
     return out
+
+
+def position_key(expr: ast.expr) -> str:
+    """A row position as written, the same for its spellings from either end: ``-(len(df) - n)`` is ``n`` and
+    ``len(df) - n`` is ``-n`` (``df.head(n)`` / ``df.iloc[-(len(df) - n):]``, ``df[:len(df) - n]`` / ``df[-n:]``)."""
+    negated = isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub)
+    inner = expr.operand if isinstance(expr, ast.UnaryOp) and negated else expr
+    if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub) and isinstance(inner.left, ast.Call) \
+            and isinstance(inner.left.func, ast.Name) and inner.left.func.id == "len":
+        n = inner.right
+        return ast.dump(n if negated else ast.UnaryOp(ast.USub(), n))
+    return ast.dump(expr)
 
 
 def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> Value:
@@ -302,6 +347,9 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
             out = rows(it, base, rk, label)
         elif not isinstance(rk, Const):
             out = it.derive([base, rk], base.kind, label, how, columns=base.columns)
+        elif how == "loc" and isinstance(rk.value, str) and base.kind == "frame" \
+                and (keyed := stacked_rows(it, base, Pick("named", word=rk.value), label, how)) is not None:
+            out = keyed  # ``full.loc["train"]`` of ``concat([train, test], keys=["train", "test"])``
         elif how in ("at", "iat") or col_key is None:
             return it.derive([base], "series" if base.kind == "frame" else "scalar", label, how, columns=None)
     if col_key is not None:

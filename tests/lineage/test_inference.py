@@ -14,7 +14,15 @@ import pytest
 
 from leakguard.lineage.events import Derive, Fit, Inspect, Read, Split, SplitPart, Where
 from leakguard.lineage.graph import LineageGraph
-from leakguard.lineage.inference import holdout_named, stacked_slice, train_named
+from leakguard.lineage.inference import (
+    Pick,
+    holdout_named,
+    marker_pick,
+    stacked_part,
+    stacked_slice,
+    train_named,
+    wait_for_label,
+)
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
 from leakguard.static.engine import check_path
@@ -254,6 +262,44 @@ def test_a_slice_of_training_rows_stacked_over_test_rows_is_one_or_the_other() -
     assert stacked_slice(g, "dum", head=False) == {"train"}
     rec.value(Derive("back", ("t", "r"), "concat", "back", w, rows="combine"))
     assert stacked_slice(g, "back", head=True) == frozenset()  # test rows first: nothing proved
+
+
+def _stack(columns: bool) -> tuple[LineageGraph, Recorder, Where]:
+    g = LineageGraph()
+    rec = Recorder(g, stop=lambda found: None)
+    w = Where("c1", 1, 1)
+    rec.value(Read("r", "train.csv", "train", w, ("x", "y") if columns else None))
+    rec.value(Read("t", "test.csv", "test", w, ("x",) if columns else None))
+    rec.value(Derive("full", ("r", "t"), "concat", "full", w, rows="combine"))
+    return g, rec, w
+
+
+def test_a_stack_of_files_is_taken_back_by_the_label_a_marker_or_a_key() -> None:
+    """``full[full.y.notna()]``, ``full[full.is_train == 1]``, ``full.loc["test"]``: one file's rows each."""
+    g, _, _ = _stack(columns=True)
+    assert stacked_part(g, "full", Pick("present", column="y")) == {"holdout"}
+    assert stacked_part(g, "full", Pick("missing", column="y")) == {"train"}
+    assert stacked_part(g, "full", Pick("present", column="x")) == frozenset()  # both files have x: a plain filter
+    assert stacked_part(g, "full", Pick("named", word="test")) == {"train"}
+    assert stacked_part(g, "full", Pick("named", word="Train")) == {"holdout"}
+    assert stacked_part(g, "full", Pick("named", word="male")) == frozenset()
+    assert marker_pick("is_train", 1) == Pick("named", word="train")
+    assert marker_pick("is_train", 0) == Pick("named", word="test")
+    assert marker_pick("is_test", True) == Pick("named", word="test")
+    assert marker_pick("Pclass", 1) is None and marker_pick("source", "train") == Pick("named", word="train")
+
+
+def test_a_presence_split_back_with_unknown_columns_waits_for_the_label() -> None:
+    """Without the files' headers, ``full[full.y.notna()]`` is proved the train rows once a fit names ``y``."""
+    g, rec, w = _stack(columns=False)
+    assert stacked_part(g, "full", Pick("present", column="y")) == frozenset()  # not yet: which file had y?
+    rec.value(Derive("tr", ("full",), "filter", "train", w, rows="same"))
+    rec.value(Derive("age", ("tr",), "mean", "train.age.mean()", w, rows="aggregate", kind="scalar"))
+    wait_for_label(g, "tr", "full", Pick("present", column="y"))
+    assert g.nodes["tr"].rows.name == "train+holdout"
+    rec.value(Derive("lab", ("tr",), "getitem", "y", w, rows="same", columns=("y",), kind="series"))
+    rec.record(Fit("m", "LogisticRegression", "tr", Where("c2", 2, 1), target="lab"))
+    assert g.nodes["tr"].rows.name == "train" and "holdout" not in g.nodes["age"].taint
 
 
 def test_a_split_of_a_frame_with_unknown_columns_keeps_its_column_taint() -> None:

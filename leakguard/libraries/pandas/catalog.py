@@ -111,3 +111,12 @@ ACCESSORS = frozenset({"loc", "iloc", "at", "iat", "str", "dt", "cat", "plot", "
 # Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.
 FRAME_ONLY_METHODS = frozenset({"describe", "value_counts", "corr", "cov", "corrwith", "groupby", "hist", "boxplot",
                          "pivot_table", "nunique"})
+
+# Taking back one file's rows from a stack of files (``full = concat([train, test])``), read by both engines with
+# ``lineage.inference.stacked_part``: a test of a value's presence (name -> True when it keeps present values),
+# ``dropna(subset=[label])`` (the rows where the label is present), rows by count from one end (name -> from
+# the start), and a row key naming a ``keys=`` piece (``full.xs("test")``; ``full.loc["train"]`` needs no name).
+PRESENCE_TESTS: dict[str, bool] = {"notna": True, "notnull": True, "isna": False, "isnull": False}
+DROP_MISSING = ("dropna",)
+ROWS_FROM_END: dict[str, bool] = {"head": True, "tail": False}
+BY_KEY = ("xs",)

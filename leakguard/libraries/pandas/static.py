@@ -20,6 +20,7 @@ from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.pandas.features import LAGS, ORDERED, ORDERED_ALIASES, ROW_WISE
 from leakguard.lineage.copies import Piece, stacked_copies
+from leakguard.lineage.inference import Pick
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
     UNKNOWN,
@@ -151,7 +152,32 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     return out
 
 
-_ROW_METHODS = frozenset({"sample", "drop", "query", "between", "isin", "copy"}) | _ROW_SUBSETS
+_ROW_METHODS = frozenset({"sample", "drop", "query", "between", "isin", "copy", *pandas_catalog.PRESENCE_TESTS,
+                          *pandas_catalog.BY_KEY}) | _ROW_SUBSETS
+
+
+def _stack_back(it: Interp, d: Data, name: str, site: Site) -> Data | None:
+    """One file's rows taken back from a stack of files by a method: ``dropna(subset=["y"])``,
+    ``head(ntrain)`` / ``tail(len(test))`` (a length saved, not a constant: ``head(5)`` is a look), ``xs("test")``."""
+    if name in pandas_catalog.PRESENCE_TESTS and d.kind == "series" and d.columns and len(d.columns) == 1:
+        out = it.derive([d], "series", site.text, name, columns=d.columns)
+        out.filter = ("cmp", d.columns[0], "present" if pandas_catalog.PRESENCE_TESTS[name] else "missing", None)
+        return out  # ``full.y.notna()``: a mask taking back the train file's rows (dataops.rows)
+    if d.kind != "frame":
+        return None
+    args, kwargs = site.args, site.kwargs
+    pick: Pick | None = None
+    if name in pandas_catalog.DROP_MISSING:
+        subset = const_strings(kwargs.get("subset") or Const(None))
+        pick = Pick("present", column=subset[0]) if subset and len(subset) == 1 else None
+    elif name in pandas_catalog.ROWS_FROM_END:
+        n = arg(args, kwargs, 0, "n")
+        pick = Pick("first" if pandas_catalog.ROWS_FROM_END[name] else "last") \
+            if n is not None and not isinstance(n, Const) else None
+    elif name in pandas_catalog.BY_KEY:
+        key = arg(args, kwargs, 0, "key")
+        pick = Pick("named", word=key.value) if isinstance(key, Const) and isinstance(key.value, str) else None
+    return dataops.stacked_rows(it, d, pick, site.text, name) if pick is not None else None
 
 
 def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
@@ -159,6 +185,9 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
     ``None`` when this use of the name chooses nothing (``copy`` of a whole frame, ``between`` of a frame)."""
     args, kwargs, node = site.args, site.kwargs, site.node
     label = site.text
+    back = _stack_back(it, d, name, site)
+    if back is not None:
+        return back
     if name == "sample":
         frac = arg(args, kwargs, 1, "frac")
         replace = kwargs.get("replace")
@@ -207,6 +236,12 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
         out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
         out.keeps_columns_of(d)
         _keeps_columns(d, out)
+        count = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "n"), None)
+        if name in pandas_catalog.ROWS_FROM_END and count is not None:
+            # ``df.head(800)`` / ``df.tail(len(df) - 800)``: rows by position, as ``df[:800]`` / ``df[800:]``
+            edge = dataops.position_key(count if pandas_catalog.ROWS_FROM_END[name] else ast.UnaryOp(ast.USub(), count))
+            out.origin = (it.node(d), "slice", (None, None, edge) if pandas_catalog.ROWS_FROM_END[name] else
+                          (None, edge, None))
         return out
     return None
 
@@ -268,6 +303,8 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
     out = it.derive([d], d.kind, label, "drop", columns=cols)
     if names:
         _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
+        if d.origin is not None and d.origin[1] in ("mask", "slice"):
+            out.origin = d.origin  # the same rows: still that part (``df[df.y.isna()].drop(columns=["y"])``)
     return out
 
 
