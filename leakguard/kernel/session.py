@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.errors import LeakageError, PolicyError
 from leakguard.finding import Finding
 from leakguard.kernel import frames as fr
-from leakguard.kernel import splits
+from leakguard.kernel import numpystats, splits
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.calls import state as modelling_state
 from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
@@ -345,6 +345,12 @@ class Session:
                 made_from = self.resolve_names(st.reads - {name}, st.lineno, depth + 1)
                 if value is not _MISSING and _column_names(value, made_from):
                     continue  # a list of column names: schema, not the rows it was chosen from
+                if value is not _MISSING and numpystats.statistic_made(self, value, made_from, st.lineno,
+                                                                       st.end_lineno):
+                    stat = self.derive_node(value, name, made_from, "assign", Where(self.cell_id,
+                                                                                    self.execution_count, st.lineno))
+                    found[stat.id] = stat  # ``mu = X_train.mean(0)``: an aggregate of those rows, not them
+                    continue
                 for n in made_from:
                     found[n.id] = n
                 # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
