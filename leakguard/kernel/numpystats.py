@@ -55,7 +55,20 @@ def statistic_made(s: Session, value: Any, made_from: list[Node], first: int, la
     if n is not None and any(m.n_rows == n for m in made_from):
         return False
     return any(first <= span[0] <= last and isinstance(call.func, ast.Attribute)
-               and call.func.attr in numpy_catalog.STATISTICS for span, call in s.scan.calls.items())
+               and call.func.attr in numpy_catalog.STATISTICS and not _picks_rows(call)
+               for span, call in s.scan.calls.items())
+
+
+def _picks_rows(expr: ast.expr) -> bool:
+    """True when ``expr`` takes some rows by an index or a mask (``X[tr]``, ``X[:n]``, ``X[mask, 0]``): leakguard
+    cannot tell which rows from the code, so it claims nothing about the statistic's rows."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Subscript):
+            first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+            full = isinstance(first, ast.Slice) and first.lower is None and first.upper is None and first.step is None
+            if not full and not isinstance(first, ast.Constant):
+                return True
+    return False
 
 
 def _used_later(s: Session, stmt: ast.Assign, later: list[ast.stmt], made: list[NodeId]) -> None:
@@ -130,7 +143,7 @@ def _statistic(s: Session, call: ast.Call, subject: list[ast.expr], tree: ast.Mo
     """The statistic nodes recorded for ``call`` (none when it scored predictions by hand)."""
     st = state(s)
     span: Span = (call.lineno, call.end_lineno or call.lineno, call.col_offset, call.end_col_offset or 0)
-    if span in st.handled:
+    if span in st.handled or any(_picks_rows(e) for e in subject):
         return []
     nodes = _nodes(s, subject, tree, line)
     if not nodes:
