@@ -9,7 +9,7 @@
    own binding of ``df`` derives from every name the statement read, which would spread
    one column's taint to the whole frame; the binding is narrowed back to the assignment.
 2. Statistics consumed inside a statement (``X = df[c].fillna(df[c].mean())``) become
-   inputs of every name the statement wrote.
+   inputs of every name the statement wrote; numpy's, read from the cell's code first (``numpystats.py``).
 3. Row facts of the splits the cell made are proved (copies across the split, time order).
 4. A fit / predict / score-like call on tracked data that no wrapper judged is reported
    once as unresolved (an info finding), never taken as clean.
@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from leakguard.kernel import evidence, stacking
+from leakguard.kernel import evidence, numpystats, stacking
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State, state
 from leakguard.lineage.events import Derive, NodeId, Where
@@ -52,6 +52,9 @@ def after_cell(s: Session) -> None:
         def tuples(s: Session) -> None:
             done.update(_split_tuples(s))
 
+        def numpy_statistics(s: Session) -> None:
+            numpystats.record(s, _cell_tree(s))
+
         def statistics(s: Session) -> None:
             _attach_consumed(s, done)
 
@@ -60,7 +63,7 @@ def after_cell(s: Session) -> None:
 
         steps: tuple[tuple[str, Callable[[Session], None]], ...] = (
             ("arrays", _array_rows), ("tuple assignments", tuples), ("column assignments", _narrow_assignments),
-            ("statistics", statistics), ("stacked copies", copies), ("split facts", evidence.new_splits), ("unresolved calls", _unresolved_calls),
+            ("numpy statistics", numpy_statistics), ("statistics", statistics), ("stacked copies", copies), ("split facts", evidence.new_splits), ("unresolved calls", _unresolved_calls),
         )
         for name, step in steps:
             try:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import LeakageError, PolicyError
 from leakguard.finding import Finding
-from leakguard.kernel import evidence, splits
+from leakguard.kernel import evidence, numpystats, splits
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.calls import state as modelling_state
@@ -283,14 +283,16 @@ class Session:
         if not inputs:
             node = self.recorder.value(Read(self.graph.new_id(), f"untracked {type(obj).__name__}", name, where,
                                             columns, kind=fr.kind_of(obj)))
-        elif _column_names(obj, inputs):
-            # ``cols = [c for c in df.columns if ...]``: a choice of columns, not a statistic of the rows
-            node = self.recorder.value(Derive(self.graph.new_id(), tuple(i.id for i in inputs), "column names",
+        elif _column_names(obj, inputs) or _row_count(obj, inputs):
+            # ``cols = [c for c in df.columns if ...]``: a choice of columns, not a statistic of the rows;
+            # ``n_train = len(train)``: how many rows there are, no value of any of them
+            node = self.recorder.value(Derive(self.graph.new_id(), tuple(i.id for i in inputs),
+                                              ROW_COUNT if _row_count(obj, inputs) else "column names",
                                               name, where, rows="aggregate", kind="value",
                                               removes=frozenset(PARTS)))
         else:
-            row_data = fr.is_row_data(obj) or (n_rows is not None and any(i.n_rows == n_rows or i.kind == ARCHIVE
-                                                                          for i in inputs))
+            row_data = fr.is_row_data(obj) or (n_rows is not None and any(
+                i.n_rows == n_rows or i.kind == ARCHIVE or _most_rows_of(obj, n_rows, i) for i in inputs))
             # an aggregate of the label itself (a label Series, or a value already carrying it)
             label_used = not row_data and any(
                 "label" in i.taint or (bool(i.columns) and all(c in policy.label for c in i.columns or ()))
@@ -347,6 +349,15 @@ class Session:
                 made_from = self.resolve_names(st.reads - {name}, st.lineno, depth + 1)
                 if value is not _MISSING and _column_names(value, made_from):
                     continue  # a list of column names: schema, not the rows it was chosen from
+                if value is not _MISSING and numpystats.statistic_made(self, value, made_from, st.lineno,
+                                                                       st.end_lineno):
+                    stat = self.recorder.value(Derive(self.graph.new_id(), tuple(n.id for n in made_from), "assign",
+                                                      name, Where(self.cell_id, self.execution_count, st.lineno),
+                                                      rows="aggregate", kind=fr.kind_of(value)))
+                    assert stat is not None
+                    self.tracker.register(value, stat.id)
+                    found[stat.id] = stat  # ``mu = X_train.mean(0)``: an aggregate of those rows, not them
+                    continue
                 for n in made_from:
                     found[n.id] = n
                 # and the statistics it consumed (``fill = {c: df[c].mean() for c in cols}``: no rows to tie them to)
@@ -362,8 +373,8 @@ class Session:
                         found[n.id] = n
                 continue
             bound = self.bindings.get(name)
-            if bound is not None and bound in self.graph.nodes:
-                found[bound] = self.graph.nodes[bound]
+            if bound is not None and bound in self.graph.nodes and self.graph.nodes[bound].op != ROW_COUNT:
+                found[bound] = self.graph.nodes[bound]  # (``df[:n_train]`` takes rows by position: no value of any)
         return list(found.values())
 
     def inputs_made_at(self, first: int, last: int) -> set[NodeId]:
@@ -497,3 +508,20 @@ class Session:
 def _refuse(found: tuple[Finding, ...]) -> None:
     """Block mode in the kernel: the call is refused before it runs."""
     raise LeakageError(found)
+
+
+def _most_rows_of(obj: Any, n_rows: int, node: Node) -> bool:
+    """An array holding most of a frame's rows (``df.dropna()[cols].values`` when the dropna result is untracked):
+    rows that survived a filter, not a statistic (which has a row per statistic, or none)."""
+    return type(obj).__module__.startswith("numpy") and node.n_rows is not None and node.kind == "frame" \
+        and node.n_rows // 2 < n_rows <= node.n_rows
+
+
+ROW_COUNT = "row count"
+
+
+def _row_count(obj: Any, inputs: list[Node]) -> bool:
+    """``len(train)``, ``X.shape``: the number of rows of an input (an int, or a shape starting with it)."""
+    n = obj[0] if isinstance(obj, tuple) and obj and type(obj[0]) is int else obj
+    return type(n) is int and n > 1 and any(i.n_rows == n for i in inputs)
+

@@ -52,7 +52,10 @@ def register_read(s: Session, api: Api, result: Any, *, source: str, name: str, 
     node = s.recorder.value(Read(s.graph.new_id(), source, name, where,
                                  fr.columns_of(result) if whole_rows else None, kind=kind))
     assert node is not None
-    node.n_rows = fr.row_count(result) if whole_rows else None
+    # a Bunch or an (X, y) pair: its parts hold the same rows, so an array made from one (``np.array(b.data)``,
+    # which reads the name ``b``) is told from a statistic by their row count
+    counts = {fr.row_count(part) for _, part in parts}
+    node.n_rows = fr.row_count(result) if whole_rows else counts.pop() if len(counts) == 1 else None
     s.tracker.register(result, node.id)
     for suffix, part in parts:
         made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), suffix, f"{name}{suffix}", where, rows="same",

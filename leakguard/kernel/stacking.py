@@ -141,7 +141,7 @@ def _pieces(s: Session, objs: ast.expr, line: int, tree: ast.Module) -> list[Pie
         pieces: list[Piece] = []
         for elt in objs.elts:
             root, ops = _chain(s, elt)
-            nid = _node_before(s, root, line, tree) if root is not None else None
+            nid = node_before(s, root, line, tree) if root is not None else None
             if nid is not None:
                 pieces.append(Piece(None, (nid,), ops))
         return pieces
@@ -194,7 +194,7 @@ def _columns(key: ast.expr) -> bool:
     return False
 
 
-def _node_before(s: Session, name: str, line: int, tree: ast.Module) -> NodeId | None:
+def node_before(s: Session, name: str, line: int, tree: ast.Module) -> NodeId | None:
     """The node ``name`` held when the statement at ``line`` ran."""
     writes = [st.lineno for st in tree.body for n in ast.walk(st)
               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name]

@@ -389,6 +389,10 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
         const_strings(it.eval(key.elts[-1])) if key.elts else None)
     if isinstance(base, Data) and base.kind == "frame":
         assign_column(it, base_node.id, base, names[0] if names and len(names) == 1 else None, value)
+    elif isinstance(base, Data) and (base.kind == "array" or isinstance(key, ast.Tuple)):
+        # ``X[:, 0] = (X[:, 0] - X[:, 0].min()) / np.ptp(X[:, 0])``: the array changed in place holds what was written
+        # (a key of two positions indexes an array, whatever kind the engine took the value for)
+        _rebind_in_place(it, base_node.id, base, combine(it, base, value, base_node.id, "set item"))
     elif isinstance(base, Seq) and base.kind == "dict":
         k = it.eval(key)
         base.items.append(value)
@@ -399,7 +403,10 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
 
 def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Value) -> None:
     """Rebind frame ``name`` to ``base`` with column ``col`` computed from ``value`` (a column-level Derive)."""
-    new = with_column(it, name, base, col, value, op="set column")
+    _rebind_in_place(it, name, base, with_column(it, name, base, col, value, op="set column"))
+
+
+def _rebind_in_place(it: Interp, name: str, base: Data, new: Value) -> None:
     it.scopes[-1][name] = new
     # the frame is changed in place: every other name for the same object (a helper's caller) sees it
     for scope in (it.globals, *it.scopes[1:]):

@@ -60,14 +60,7 @@ def test_static_engine(fx: Fixture) -> None:
 
 
 # Known kernel gaps (strict: a fix makes the test pass and must remove the entry), each with its cause.
-KERNEL_GAPS: dict[str, str] = {
-    "files/ok_concat_rowwise_then_cv.py": "a slice bound in the cell that also uses it (`X = df[:n_train]` then "
-    "cross_val_score in one cell) is made before the cell's split recognition runs: X keeps n_train as an input",
-    "combined/clean_head_tail_one_frame.py": "the same cause: `train = df.head(200)`, `test = df.iloc[-(...):]` and "
-    "the scaler fit on `train` in one cell; the head/tail split is recognised after the cell, so the fit sees df's rows",
-    "preprocess/scaler_refit_on_test_metric.py": "an array taken from a frame whose dropna() result is untracked "
-    "(`df = read_csv().dropna(); X = df[cols].values` and the split in the same cell) is taken for a statistic",
-}
+KERNEL_GAPS: dict[str, str] = {}
 
 
 def _kernel_case(fx: Fixture) -> object:

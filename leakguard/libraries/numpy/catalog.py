@@ -60,3 +60,15 @@ ROW_REPEATS: dict[str, tuple[str, int]] = {
     "tile": ("reps", 1),
 }
 REPEAT_AXIS = ("axis", 2)  # ``np.repeat``'s axis: 0 or absent repeats rows (1-D data), 1 repeats columns
+
+# Statistics of the rows (``X.mean(axis=0)``, ``np.nanmean(X, 0)``, ``np.percentile(X, 99, axis=0)``): the
+# result is learned from every row it is given, as a scaler's fit is; used as a feature (``X - mu``) before
+# the split it carries the test rows into the training rows, and set against labels (``np.mean(pred == y)``)
+# it is a score. Anything else numpy does (``log1p``, ``clip``, ``where``, ``nan_to_num``, arithmetic) is row-wise.
+STATISTICS = frozenset({
+    "mean", "std", "var", "median", "percentile", "quantile", "min", "max", "sum", "nanmean", "nanstd", "nanvar",
+    "nanmedian", "nanpercentile", "nanquantile", "nanmin", "nanmax", "nansum", "average", "ptp", "amin", "amax",
+    "corrcoef", "cov", "histogram", "unique",
+})
+# the leading positional arguments that are data (``np.corrcoef(pred, y)``: both); one for the others
+STATISTIC_OPERANDS: dict[str, int] = {"corrcoef": 2, "cov": 2}

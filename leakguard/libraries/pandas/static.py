@@ -52,8 +52,6 @@ _SAME_COLUMNS = frozenset({"fillna", "astype", "copy", "round", "clip", "replace
 _CALLBACKS = frozenset({"apply", "transform", "map", "applymap", "agg", "aggregate"})  # methods calling a function
 _TO_ARRAY = frozenset({"to_numpy", "to_list", "tolist", "ravel", "flatten", "reshape"})
 _ITERATE = frozenset({"iterrows", "items", "itertuples", "iteritems"})
-_NUMPY_AGG = frozenset({"mean", "std", "var", "median", "percentile", "quantile", "min", "max", "sum", "nanmean",
-                        "nanstd", "nanmedian", "average", "ptp", "corrcoef", "cov", "histogram", "unique"})
 _CONSTANTS = frozenset({"pandas.Timestamp", "pandas.to_datetime", "numpy.datetime64", "datetime.datetime",
                         "datetime.date", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
                         "pandas.Timestamp.fromisoformat"})
@@ -136,7 +134,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return Const(None)
     if name in _ITERATE:
         return Unknown(name, it.derive([d], "value", label, name))
-    if d.kind == "array" and name in _NUMPY_AGG:
+    if d.kind == "array" and name in numpy_catalog.STATISTICS:
         return it.derive([d], "scalar", label, name, aggregate=True, label_derived=d.label_derived)
     cols = d.columns if d.kind == "frame" or name in ("fillna", "astype", "copy", "round", "clip") else None
     if d.kind == "series" and d.columns and len(d.columns) == 1:
@@ -415,7 +413,11 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
             if short in ("array", "asarray") and args and isinstance(args[0], Seq):
                 return args[0]
             return UNKNOWN
-        if short in _NUMPY_AGG:
+        if short in numpy_catalog.STATISTICS:
+            # ``np.mean((pred - y_te) ** 2)``, ``np.corrcoef(pred, y_te)``: predictions set against labels, scored
+            operands = arrays[0] if len(arrays) == 1 else it.derive(arrays, "array", label, "row-wise")
+            if isinstance(operands, Data) and (operands.pred is not None or operands.node is None):
+                it.recorder.hand_scored(it.node(operands), f"np.{short}", it.where())
             return it.derive(arrays, "scalar", label, short, aggregate=True,
                              label_derived=any(x.label_derived for x in arrays))
         out = it.derive(arrays, "array", label, short, columns=arrays[0].columns)
