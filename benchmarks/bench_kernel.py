@@ -10,6 +10,7 @@ memory leakguard keeps, and a weak-reference check shows that no frame outlives 
 
     python benchmarks/bench_kernel.py           # the figures of docs/benchmarks.md (see there)
     python benchmarks/bench_kernel.py --quick   # a smoke run on a 100k-row frame, few samples
+    python benchmarks/bench_kernel.py --inference  # no policy declared; a third worker with inference off
 
 Exit status 1 when a target fails.
 """
@@ -111,6 +112,7 @@ class Config:
     cap: float  # seconds of timed runs per cell, both conditions
     memory_cells: int
     quick: bool
+    inference: bool = False  # no policy cell; a third worker, leakguard with inference off
 
 
 class _Sink(io.TextIOBase):
@@ -134,11 +136,13 @@ def make_data(path: Path, rows: int) -> None:
 class Bench:
     """One shell, toggled between plain and leakguard-loaded, cells run as strings."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, policy: bool = True, infer: bool = True) -> None:
         self.shell = InteractiveShell.instance()
         self.shell.history_manager.enabled = False  # as the tests do; a smaller plain cost is stricter
         self.data = data
         self.loaded = False
+        self.policy = policy  # False: nothing declared, as in real notebooks (leakguard infers)
+        self.infer = infer
 
     def run(self, cell: str) -> int:
         """Run one cell; its wall time in ns. A cell that raises stops the benchmark."""
@@ -166,9 +170,12 @@ class Bench:
         if leakguard:
             self.run("%load_ext leakguard")
             self.loaded = True
+            if not self.infer:
+                self.run("%leakguard policy infer=off")
         self.shell.user_ns["DATA"] = str(self.data)
         for cell in SETUP:
-            self.run(cell)
+            if cell != POLICY or self.policy:
+                self.run(cell)
         gc.collect()
 
 
@@ -182,13 +189,13 @@ def quiet() -> Iterator[None]:
 # -- timing --------------------------------------------------------------------------------
 
 
-def worker(conn: Any, leakguard: bool, data: str) -> None:
+def worker(conn: Any, leakguard: bool, data: str, policy: bool = True, infer: bool = True) -> None:
     """A shell of its own, plain or with leakguard, that runs the cells it is sent and replies with their times."""
     home = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp, quiet():
         os.chdir(tmp)  # no policy file of the current folder reaches the session
         try:
-            bench = Bench(Path(data))
+            bench = Bench(Path(data), policy, infer)
             bench.switch(leakguard)
             conn.send("ready")
             while (msg := conn.recv()) is not None:
@@ -206,30 +213,36 @@ def worker(conn: Any, leakguard: bool, data: str) -> None:
             os.chdir(home)
 
 
-class Workers:
-    """The plain and the leakguard worker; ``run`` times a cell in one of them."""
+PLAIN, LG, OFF = "plain", "leakguard", "leakguard, inference off"
 
-    def __init__(self, data: Path) -> None:
+
+class Workers:
+    """The plain and the leakguard worker (and with ``inference``, leakguard with inference off, no policy declared
+    in any of them); ``run`` times a cell in one of them."""
+
+    def __init__(self, data: Path, inference: bool = False) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conns = {}
         self.procs = []
-        for leakguard in (False, True):
+        self.conditions = (PLAIN, LG, OFF) if inference else (PLAIN, LG)
+        for cond in self.conditions:
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker, args=(child, leakguard, str(data)), daemon=True)
+            proc = ctx.Process(target=worker, args=(child, cond != PLAIN, str(data), not inference, cond != OFF),
+                               daemon=True)
             proc.start()
-            self.conns[leakguard] = parent
+            self.conns[cond] = parent
             self.procs.append(proc)
         for conn in self.conns.values():
             if conn.recv() != "ready":
                 raise RuntimeError("a benchmark worker did not start")
 
-    def run(self, leakguard: bool, cell: str, n: int = 1, before: str | None = None) -> list[tuple[int, int]]:
+    def run(self, cond: str, cell: str, n: int = 1, before: str | None = None) -> list[tuple[int, int]]:
         """``n`` timed runs of ``cell``, each after an untimed run of ``before`` (when given)."""
-        conn = self.conns[leakguard]
+        conn = self.conns[cond]
         conn.send((cell, n, before))
         reply = conn.recv()
         if isinstance(reply, str):
-            raise RuntimeError(f"benchmark cell failed ({'leakguard' if leakguard else 'plain'}): {cell!r}: {reply}")
+            raise RuntimeError(f"benchmark cell failed ({cond}): {cell!r}: {reply}")
         return list(reply)
 
     def close(self) -> None:
@@ -247,10 +260,13 @@ class Samples:
     lg: list[int] = dataclasses.field(default_factory=list)
     plain_cpu: list[int] = dataclasses.field(default_factory=list)
     lg_cpu: list[int] = dataclasses.field(default_factory=list)
+    off: list[int] = dataclasses.field(default_factory=list)  # leakguard with inference off (``--inference``)
+    off_cpu: list[int] = dataclasses.field(default_factory=list)
 
-    def add(self, leakguard: bool, runs: list[tuple[int, int]]) -> None:
-        (self.lg if leakguard else self.plain).extend(w for w, _ in runs)
-        (self.lg_cpu if leakguard else self.plain_cpu).extend(c for _, c in runs)
+    def add(self, cond: str, runs: list[tuple[int, int]]) -> None:
+        wall, cpu = {PLAIN: (self.plain, self.plain_cpu), LG: (self.lg, self.lg_cpu), OFF: (self.off, self.off_cpu)}[cond]
+        wall.extend(w for w, _ in runs)
+        cpu.extend(c for _, c in runs)
 
 
 def timing(workers: Workers, cfg: Config) -> dict[str, Samples]:
@@ -259,20 +275,22 @@ def timing(workers: Workers, cfg: Config) -> dict[str, Samples]:
     The number of pairs fits ``cfg.budget`` seconds of plain runs by the plain warm-up time,
     within ``cfg.pairs``, so quick cells get the samples their noise needs; a cell whose two
     runs take over ``cfg.cap`` / 3 seconds gets 3 pairs. The trivial cell runs in blocks of
-    ``cfg.trivial_block`` cells, blocks alternating.
+    ``cfg.trivial_block`` cells, blocks alternating. With a third condition (inference off) the
+    order of the three rotates the same way.
     """
     samples: dict[str, Samples] = {}
     for label, cell in [("trivial", TRIVIAL), *WORK, *INFO, ("describe", DESCRIBE)]:
         s = samples[label] = Samples()
         block = cfg.trivial_block if cell == TRIVIAL else 1
         before = BEFORE.get(label)
-        warm = {lg: min(w for w, _ in workers.run(lg, cell, 2, before)) * block / 1e9 for lg in (False, True)}
+        conds = workers.conditions
+        warm = {c: min(w for w, _ in workers.run(c, cell, 2, before)) * block / 1e9 for c in conds}
         low, high = cfg.pairs
-        pairs = high if cell == TRIVIAL else max(low, min(high, round(cfg.budget / max(warm[False], 1e-6))))
-        pairs = max(min(pairs, int(cfg.cap / (warm[False] + warm[True]))), 3)
+        pairs = high if cell == TRIVIAL else max(low, min(high, round(cfg.budget / max(warm[PLAIN], 1e-6))))
+        pairs = max(min(pairs, int(cfg.cap / sum(warm.values()))), 3)
         for i in range(pairs):
-            for lg in ((False, True) if i % 2 == 0 else (True, False)):
-                s.add(lg, workers.run(lg, cell, block, before))
+            for c in (conds if i % 2 == 0 else conds[::-1]):
+                s.add(c, workers.run(c, cell, block, before))
         print(f"  {label}: {pairs} pairs", file=sys.__stderr__, flush=True)
     return samples
 
@@ -448,7 +466,7 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
     def line(label: str, s: Samples, target: str, ok: bool | None, added: bool = False) -> None:
         nonlocal ok_all
         p, q = med(s.plain), med(s.lg)
-        extra = f"+{(q - p) * 1000:.0f} µs" if added else f"{q / p:.3f}×"
+        extra = f"{(q - p) * 1000:+.0f} µs" if added else f"{q / p:.3f}×"
         low = f"{statistics.median(a / b for a, b in zip(s.lg, s.plain, strict=True)):.3f}×"
         cpu = f"{statistics.median(s.lg_cpu) / max(statistics.median(s.plain_cpu), 1):.3f}×"
         if ok is not None:
@@ -491,6 +509,9 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
           "waiting for a core that other processes hold does not inflate; noise = half the interquartile range of\n"
           f"the plain runs; * noise over {NOISY:.0%}: the verdict is as measured, re-run on a quiet machine to trust it.")
 
+    if triv.off:
+        ok_all &= report_inference(samples)
+
     mb = 1024 * 1024
     after, base = mem["after"], mem["base"]
     own, via = after["leakguard"], after["via-library"]
@@ -520,15 +541,63 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
     return ok_all
 
 
+def report_inference(samples: dict[str, Samples]) -> bool:
+    """The cost of inference itself: leakguard with inference on against off, same run (issue 15); True when met."""
+    rows: list[tuple[str, ...]] = []
+    ok_all = True
+
+    def line(label: str, s: Samples, target: str, ok: bool | None, added: bool = False) -> None:
+        nonlocal ok_all
+        p, q = med(s.off), med(s.lg)
+        extra = f"{(q - p) * 1000:+.0f} µs" if added else f"{q / p:.3f}×"
+        paired = f"{statistics.median(a / b for a, b in zip(s.lg, s.off, strict=True)):.3f}×"
+        cpu = f"{statistics.median(s.lg_cpu) / max(statistics.median(s.off_cpu), 1):.3f}×"
+        if ok is not None:
+            ok_all &= ok
+        noise = spread(s.off)
+        shown = "info" if ok is None else verdict(ok) + ("*" if noise > NOISY else "")
+        rows.append((label, str(len(s.off)), f"{p:.3f}", f"{q:.3f}", extra, paired, cpu, f"±{noise * 100:.1f}%",
+                     target, shown))
+
+    line("trivial cell `x = 1`", samples["trivial"], "", None, added=True)
+    for label, _ in WORK:
+        s = samples[label]
+        line(label, s, "≤ 1.05×", med(s.lg) / med(s.off) <= 1.05)
+    off = sum(med(samples[label].off) for label, _ in WORK)
+    on = sum(med(samples[label].lg) for label, _ in WORK)
+    ok = on / off <= 1.05
+    ok_all &= ok
+    rows.append(("all pandas/sklearn cells (sum)", "", f"{off:.1f}", f"{on:.1f}", f"{on / off:.3f}×", "", "", "",
+                 "≤ 1.05×", verdict(ok)))
+    s = samples["describe"]
+    line("describe()", s, "", None)
+    for label, _ in INFO:
+        line(label, samples[label], "", None, added=True)
+    head = ("inference (no policy declared)", "n", "off ms", "on ms", "ratio", "paired", "cpu", "noise", "target", "")
+    widths = [max(len(r[i]) for r in (*rows, head)) for i in range(len(head))]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    for r in rows:
+        print("  ".join(c.ljust(w) if i in (0, 8, 9) else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    print("off = leakguard with `%leakguard policy infer=off`, on = leakguard as installed (inference on); neither\n"
+          "worker declares a policy, so on infers the label, the holdout and the time order as real notebooks need.")
+    return ok_all
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run on a 100k-row frame, few repeats")
     ap.add_argument("--rows", type=int, help="rows of the frame (default 1,000,000; 100,000 with --quick)")
     ap.add_argument("--budget", type=float, help="seconds of timed runs per cell and condition (default 1.5)")
+    ap.add_argument("--inference", action="store_true",
+                    help="declare no policy (as real notebooks) and time a third worker, leakguard with inference "
+                         "off: the cost of inference itself (issue 15)")
     args = ap.parse_args(argv)
     quick = args.quick
     cfg = Config(rows=args.rows or (100_000 if quick else 1_000_000), pairs=(2, 5) if quick else (10, 30),
-                 trivial_block=100, budget=args.budget or (0.1 if quick else 1.5), cap=5 if quick else 20, memory_cells=200, quick=quick)
+                 trivial_block=100, budget=args.budget or (0.1 if quick else 1.5), cap=5 if quick else 20, memory_cells=200, quick=quick,
+                 inference=args.inference)
     started = time.perf_counter()
     home = os.getcwd()
     print(f"leakguard from {LEAKGUARD_DIR}", file=sys.__stderr__, flush=True)
@@ -536,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         data = Path(tmp) / "events.parquet"
         make_data(data, cfg.rows)
         print(f"timing on {cfg.rows:,} rows...", file=sys.__stderr__, flush=True)
-        workers = Workers(data)
+        workers = Workers(data, cfg.inference)
         try:
             samples = timing(workers, cfg)
         finally:

@@ -115,3 +115,48 @@ def loaded_events(kernel: Kernel, events_file: Path) -> Kernel:
     kernel.run(f"df = pd.read_parquet({str(events_file)!r})")
     kernel.run(POLICY)
     return kernel
+
+
+def corpus_folder(tmp: Path, corpus: Path) -> Path:
+    """A scratch folder that sees the corpus's data and its policy file, as a kernel run of the corpus does."""
+    data = next((d / "data" for d in (corpus, corpus.parent) if (d / "data").is_dir()), None)
+    if data is not None:
+        (tmp / "data").symlink_to(data.resolve(), target_is_directory=True)
+    if (corpus / "leakguard.toml").is_file():
+        (tmp / "leakguard.toml").write_bytes((corpus / "leakguard.toml").read_bytes())
+    return tmp
+
+
+def run_in_shell(shell: InteractiveShell, fixture: Any, folder: Path) -> frozenset[tuple[str, int | None]]:
+    """Where the kernel engine's warnings and errors land for one fixture, run cell by cell in ``shell``.
+
+    The same work as a spawned kernel run (leakguard loaded first in ``folder``, blank cells left
+    out, cell errors kept, not raised), without starting a process: the shell is reset before and
+    after, and leakguard is unloaded, so fixtures do not see each other's names or findings.
+    """
+    import os
+    import sys
+
+    from leakguard.kernel.extension import loaded
+    from leakguard.static.sources import read_source
+
+    kept = [c for c in read_source(fixture.path).cells if c.raw.strip()]
+    here = os.getcwd()
+    os.chdir(folder)  # the policy is read from the working folder, as in a kernel started there
+    shell.reset(new_session=False)
+    shell.run_cell("%load_ext leakguard", store_history=True)
+    try:
+        cell_of: dict[int | None, int] = {}
+        for cell in kept:
+            cell_of[shell.execution_count] = cell.number
+            shell.run_cell(cell.raw, store_history=True)
+        state = loaded()
+        assert state is not None, "leakguard is not loaded"
+        return frozenset((f.rule, cell_of.get(f.where.execution_count)) for f in state.session.findings
+                         if f.severity != "info")
+    finally:
+        shell.run_cell("%unload_ext leakguard", store_history=True)
+        shell.reset(new_session=False)
+        if "matplotlib.pyplot" in sys.modules:  # figures a fixture left open would pile up over the corpus
+            sys.modules["matplotlib.pyplot"].close("all")
+        os.chdir(here)

@@ -5,6 +5,10 @@ The baseline (tests/fixtures/corpus/baseline.json) records what the engines meas
 its false positives may not rise, counted by rule set and by place (the cell a fixture's
 ``at=rule@cell`` names); a fixture the static engine got right (rules, and places) must stay right;
 a fixture on which the kernel engine and the static engine agreed must keep agreeing.
+
+The kernel engine runs every runnable fixture in one real IPython shell of this process, reset and
+with leakguard unloaded between fixtures (as tests/wild does); a few fixtures also run in spawned
+Jupyter kernels, and both paths must place the same findings in the same cells.
 """
 
 from __future__ import annotations
@@ -17,7 +21,18 @@ import pytest
 
 from leakguard.rules.registry import RULE_IDS
 from leakguard.static.engine import check_path
-from leakguard.static.evaluation import Fixture, Place, judge, load_corpus, placed, run_kernel, score, score_places
+from leakguard.static.evaluation import (
+    Fixture,
+    Place,
+    judge,
+    load_corpus,
+    placed,
+    rules_of,
+    run_kernel_places,
+    score,
+    score_places,
+)
+from tests.conftest import InteractiveShell, corpus_folder, run_in_shell
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 LEAKAGE_RULES = ("peek-holdout", "peek-future", "peek-label", "preprocessing", "overlap", "multi-test", "target",
@@ -37,6 +52,14 @@ def static_at(fixtures: list[Fixture]) -> dict[str, frozenset[Place]]:
 @pytest.fixture(scope="module")
 def static(static_at: dict[str, frozenset[Place]]) -> dict[str, frozenset[str]]:
     return {name: frozenset(rule for rule, _ in places) for name, places in static_at.items()}
+
+
+@pytest.fixture(scope="module")
+def kernel_at(fixtures: list[Fixture], _shell: InteractiveShell, tmp_path_factory: pytest.TempPathFactory
+              ) -> dict[str, frozenset[Place]]:
+    """Where the kernel engine places each runnable fixture's findings, run in this process's real shell."""
+    folder = corpus_folder(tmp_path_factory.mktemp("corpus-run"), CORPUS)
+    return {fx.id: run_in_shell(_shell, fx, folder) for fx in fixtures if fx.runnable}
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +120,13 @@ def test_no_fixture_regresses(fixtures: list[Fixture], static_at: dict[str, froz
 
 @pytest.mark.slow
 def test_parity_with_the_kernel_engine(fixtures: list[Fixture], static: dict[str, frozenset[str]],
-                                       baseline: dict[str, dict[str, dict[str, object]]]) -> None:
-    """Every runnable fixture runs in a real kernel; the rule ids must match where they matched before."""
+                                       baseline: dict[str, dict[str, dict[str, object]]],
+                                       kernel_at: dict[str, frozenset[Place]]) -> None:
+    """Every runnable fixture runs in a real shell; the rule ids must match where they matched before."""
     runnable = [fx for fx in fixtures if fx.runnable]
     assert len(runnable) >= 60
-    kernel = run_kernel(runnable)
+    kernel = rules_of(kernel_at)
+    assert set(kernel) == {fx.id for fx in runnable}
     lost, differ = [], []
     for fx in runnable:
         entry = baseline["fixtures"][fx.name]
@@ -112,3 +137,22 @@ def test_parity_with_the_kernel_engine(fixtures: list[Fixture], static: dict[str
     if differ:
         warnings.warn("engines differ (as recorded in the baseline):\n" + "\n".join(differ), stacklevel=1)
     assert not lost, "the engines no longer agree on:\n" + "\n".join(lost)
+
+
+def _end_to_end_sample(fixtures: list[Fixture]) -> list[Fixture]:
+    """Five runnable fixtures: a notebook and a script with findings, a notebook and a script with none, one in time."""
+    runnable = sorted((fx for fx in fixtures if fx.runnable), key=lambda fx: fx.id)
+    picks = [next(fx for fx in runnable if (fx.path.suffix == ".ipynb") == notebook and bool(fx.expect) == leaky)
+             for notebook in (True, False) for leaky in (True, False)]
+    picks.append(next(fx for fx in runnable if "peek-future" in fx.expect and fx not in picks))
+    return picks
+
+
+@pytest.mark.slow
+def test_spawned_kernels_place_findings_as_the_shell_does(fixtures: list[Fixture],
+                                                          kernel_at: dict[str, frozenset[Place]]) -> None:
+    """The end-to-end path (a real Jupyter kernel per notebook, findings read from its outputs) agrees with the shell."""
+    sample = _end_to_end_sample(fixtures)
+    assert len(sample) == 5 and any(kernel_at[fx.id] for fx in sample)
+    spawned = run_kernel_places(sample)
+    assert spawned == {fx.id: kernel_at[fx.id] for fx in sample}
