@@ -335,6 +335,8 @@ class Session:
             if _column_names(value):
                 continue  # names of columns (``df[chosen]``): what chose them is no value of any row
             nid = self.tracker.node_of(value) if value is not _MISSING else None
+            if nid is None and value is not _MISSING:
+                nid = self.result_node(value)  # ``fill = train["x"].mean()``: the wrapped call's own (unweakrefable) result
             if nid is not None and nid in self.graph.nodes:
                 checked = self._checked(self.graph.nodes[nid], value)
                 found[checked.id] = checked
