@@ -19,7 +19,7 @@ from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.pandas import static as pandasops
 from leakguard.libraries.pandas.catalog import FRAME_ONLY_METHODS
-from leakguard.libraries.pandas.features import PER_ENTITY_ROWS
+from leakguard.libraries.pandas.features import GROUP_ORDERED, PER_ENTITY_ROWS
 from leakguard.libraries.polars import static as polarsops
 from leakguard.libraries.spark import static as sparkops
 from leakguard.libraries.spark import static_ml as sparkml
@@ -354,8 +354,11 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         window = it.derive([g.data], "window", site.text, f"groupby.{name}", columns=g.selection)
         window.colsrc = frozenset(g.selection or ()) | frozenset(g.keys)
         return window
-    if name in ("transform", "cumsum", "cumcount", "shift", "diff", "rolling", "expanding", "rank", "ffill",
-                "bfill", "fillna", "cummax", "cummin", "pct_change"):
+    kind = "series" if g.selection and len(g.selection) == 1 else "frame"
+    if name in GROUP_ORDERED:  # along each group's rows: as along a frame's (looks ahead on rows newest first)
+        return pandasops.ordered(it, g.data, name, site, kind=kind, columns=g.selection,
+                                 how=f"groupby(...).{name}()", keys=g.keys)
+    if name in ("transform", "rolling", "expanding", "rank", "fillna"):
         if name != "transform":
             timeorder.used(it, g.data, f"groupby(...).{name}()")
         return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",

@@ -22,7 +22,8 @@ ORDERED = ("shift", "bfill", "ffill", "interpolate", "cumsum", "cumprod", "cumma
 # pandas < 3 spellings of ``bfill`` / ``ffill``: the static engine reads them, the kernel wraps no entry for
 # them (they are gone in pandas 3)
 ORDERED_ALIASES = ("backfill", "pad")
-_GROUP_ORDERED = ("shift", "bfill", "ffill", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change")
+# the same along each group's rows (``groupby("user").cumcount()``: the user's visits so far)
+GROUP_ORDERED = ("shift", "bfill", "ffill", "cumsum", "cumprod", "cummax", "cummin", "cumcount", "diff", "pct_change")
 _WINDOW_AGGS = ("mean", "sum", "std", "var", "min", "max", "median", "count", "apply", "quantile", "skew", "kurt",
                 "sem", "agg", "aggregate")
 _WINDOWS = ("Rolling", "Expanding", "ExponentialMovingWindow")  # the group-by windows inherit these methods
@@ -42,7 +43,7 @@ ENTRIES: tuple[Api, ...] = (
     Api("pandas.api.typing", "SeriesGroupBy.transform", "group-transform"),
     *(Api("pandas", f"{owner}.{name}", "ordered") for owner in ("DataFrame", "Series") for name in ORDERED),
     *(Api("pandas.api.typing", f"{owner}.{name}", "ordered")
-      for owner in ("DataFrameGroupBy", "SeriesGroupBy") for name in _GROUP_ORDERED),
+      for owner in ("DataFrameGroupBy", "SeriesGroupBy") for name in GROUP_ORDERED),
     *(Api("pandas.api.typing", f"{window}.{name}", "window") for window in _WINDOWS for name in _WINDOW_AGGS),
     Api("pandas", "DataFrame.sample", "resample"),
     Api("pandas", "Series.sample", "resample"),

@@ -257,7 +257,15 @@ def _unordered(it: Interp, d: Data) -> bool:
 
 def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
     """``shift``, ``bfill``, ``cumsum``...: a computation along row order; backward-looking unless shown otherwise."""
-    timeorder.used(it, d, f"{name}()")
+    return ordered(it, d, name, site, kind=d.kind, columns=d.columns)
+
+
+def ordered(it: Interp, d: Data, name: str, site: Site, *, kind: str, columns: tuple[str, ...] | None,
+            how: str = "", keys: tuple[str, ...] = ()) -> Data:
+    """A computation along ``d``'s row order (within each group of ``keys`` for a group-by's ``cumcount``), giving
+    ``kind`` data of ``columns``: it looks ahead when its arguments say so or when the rows run newest first (rows
+    sorted by a group key first, ``sort_values(["store", "date"])``, are in time order within each group)."""
+    timeorder.used(it, d, how or f"{name}()")
     periods = arg(site.args, site.kwargs, 0, "periods")
     ahead = name in ("bfill", "backfill", "interpolate") or (
         name in ("shift", "diff", "pct_change") and isinstance(periods, Const)
@@ -265,12 +273,15 @@ def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
     method = site.kwargs.get("method")
     if name == "fillna" and isinstance(method, Const) and method.value in ("bfill", "backfill"):
         ahead = True
-    out = it.derive([d, *site.args], d.kind, site.text, name, columns=d.columns)
-    out.looks_ahead = ahead or _unordered(it, d)
+    out = it.derive([d, *site.args], kind, site.text, name, columns=columns)
+    out.looks_ahead = ahead or (_unordered(it, d) and not (d.sorted_by in keys and not d.descending))
     out.colsrc, out.sorted_by, out.descending = d.colsrc, d.sorted_by, d.descending
+    if keys and columns is not None:
+        out.colsrc = frozenset(columns)  # a group's values of the selected columns (the keys only group them)
     lag = name in LAGS and (periods is None or (isinstance(periods, Const) and isinstance(periods.value, int)
                                                 and periods.value > 0))
-    if lag and timeorder.time_of(it, d) is not None:
+    # (``sort_values(["store", "date"])`` then a per-store lag: the rows of each group in the order the code gave them)
+    if lag and (timeorder.time_of(it, d) is not None or (d.sorted_by in keys and not d.descending)):
         out.colsrc = frozenset()  # an earlier row's value (a forecasting lag), not the row's own columns
     return out
 
