@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from leakguard.libraries.stdlib import catalog as stdlib_catalog
+
 # Methods that change their receiver in place: the receiver then depends on the arguments.
 MUTATORS = frozenset({
     "append", "extend", "insert", "update", "setdefault", "add", "fit", "partial_fit",
@@ -207,7 +209,8 @@ def _shown_calls(expr: ast.expr | None, out: set[Span]) -> None:
         if isinstance(node, ast.Call):
             out.add(_span(node))
             func = node.func
-            if isinstance(func, ast.Name) and func.id in ("print", "display", "repr", "str"):
+            last = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if (isinstance(func, ast.Name) and last in stdlib_catalog.SHOWING) or last in stdlib_catalog.HOLDING:
                 for arg in node.args:
                     _shown_calls(arg, out)
             node = func.value if isinstance(func, ast.Attribute) else None

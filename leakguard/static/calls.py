@@ -23,6 +23,7 @@ from leakguard.libraries.pandas.features import GROUP_ORDERED, PER_ENTITY_ROWS
 from leakguard.libraries.polars import static as polarsops
 from leakguard.libraries.spark import static as sparkops
 from leakguard.libraries.spark import static_ml as sparkml
+from leakguard.libraries.stdlib import catalog as stdlib_catalog
 from leakguard.lineage.events import Inspect, Read, Split, SplitPart
 from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
@@ -96,7 +97,7 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)
-        args, kwargs = _arguments(it, node, False)
+        args, kwargs = _arguments(it, node, shown and func.attr in stdlib_catalog.HOLDING)
         _here(it, node)
         return method_call(it, receiver, func.attr, Site(node, args, kwargs, shown))
     if isinstance(func, ast.Name) and func.id == MAGIC_CALL:
@@ -104,8 +105,9 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
         return line_magic(it, node)
     callee = it.eval(func)
     printing = (isinstance(callee, Ref) and callee.path in PRINTERS) or (
-        isinstance(func, ast.Name) and func.id in ("print", "display", "repr", "str"))
-    args, kwargs = _arguments(it, node, shown and printing)
+        isinstance(func, ast.Name) and func.id in stdlib_catalog.SHOWING)
+    holding = isinstance(func, ast.Name) and func.id in stdlib_catalog.HOLDING
+    args, kwargs = _arguments(it, node, shown and (printing or holding))
     _here(it, node)
     site = Site(node, args, kwargs, shown)
     if isinstance(callee, Ref):

@@ -14,3 +14,12 @@ ENTRIES: tuple[Api, ...] = (
     Api("joblib", "load", "read", role="object"),
     Api("json", "load", "read", role="object"),
 )
+
+# Calls that show their arguments (``print(df.describe())``): an inspection inside one is looked at.
+SHOWING = ("print", "display", "repr", "str")
+# Calls, by their last name, whose result holds their arguments' values as they are (``pd.Series(scores,
+# index=cols)``, ``np.array(...)``, ``dict(zip(cols, scores))``, ``sorted(...)``): an inspection inside one is
+# kept as if bound to a name itself (a look, not a statistic consumed by an expression). Read by the kernel's
+# cell scan and the static engine's calls.
+HOLDING = ("list", "tuple", "dict", "zip", "sorted", "enumerate", "reversed", "Series", "DataFrame", "array",
+           "asarray")
