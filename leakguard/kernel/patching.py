@@ -73,6 +73,7 @@ class Patcher:
         self._applied: dict[tuple[int, str], tuple[Any, str, Any]] = {}
         self._wrappers: dict[tuple[int, str], Any] = {}
         self._finder: _PostImportFinder | None = None
+        self._modules_before: frozenset[str] = frozenset()
         self.skipped: list[Api] = []
 
     @property
@@ -82,6 +83,7 @@ class Patcher:
 
     def install(self) -> None:
         """Wrap what is importable now; watch the other modules and wrap them when imported."""
+        self._modules_before = frozenset(sys.modules)
         pending: set[str] = set()
         for api in self._entries:
             if api.module.split(".")[0] in sys.modules and api.module in sys.modules:
@@ -128,7 +130,7 @@ class Patcher:
                 originals[id(wrapper)] = original
             if _current(owner, attr) is wrapper:
                 setattr(owner, attr, original)
-        _unwrap_copies(originals)
+        _unwrap_copies(originals, new_modules=[name for name in list(sys.modules) if name not in self._modules_before])
         self._applied.clear()
         self._wrappers.clear()
         if self._finder is not None and self._finder in sys.meta_path:
@@ -144,12 +146,14 @@ def _current(owner: Any, attr: str) -> Any:
     return getattr(owner, attr, None)
 
 
-def _unwrap_copies(originals: dict[int, Any]) -> None:
+def _unwrap_copies(originals: dict[int, Any], new_modules: Sequence[str] = ()) -> None:
     """Modules imported while leakguard was loaded may hold a wrapper under their own name
     (``from numpy import loadtxt``, ``from ..preprocessing import label_binarize``): give them the original.
+    So may the classes those modules defined meanwhile (scikit-learn's ``NearestCentroid`` takes
+    ``predict_proba = DiscriminantAnalysisPredictionMixin.predict_proba`` in its body, a wrapper then).
 
-    Only module globals that are exactly one of leakguard's wrappers are changed; anything else
-    (the user's own patches included) is left as it is.
+    Only module globals and class attributes that are exactly one of leakguard's wrappers are changed;
+    anything else (the user's own patches included) is left as it is.
     """
     if not originals:
         return
@@ -159,8 +163,53 @@ def _unwrap_copies(originals: dict[int, Any]) -> None:
             continue
         try:
             for attr, value in list(names.items()):
-                original = originals.get(id(value))
-                if original is not None and getattr(value, "__leakguard_original__", None) is original:
+                original = _original_of(value, originals)
+                if original is not None:
                     names[attr] = original
         except Exception:  # a module with an unusual namespace: left alone, never a new error of ours
             continue
+    for name in new_modules:
+        module = sys.modules.get(name)
+        names = getattr(module, "__dict__", None)
+        if not isinstance(names, dict):
+            continue
+        for value in list(names.values()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                _unwrap_class(value, originals)
+
+
+def _unwrap_class(klass: type, originals: dict[int, Any]) -> None:
+    try:
+        for attr, value in list(vars(klass).items()):
+            original = _original_of(value, originals)
+            if original is not None:
+                setattr(klass, attr, original)
+            else:
+                _unwrap_holder(value, originals)
+    except Exception:  # an extension type that refuses attributes: left alone, never a new error of ours
+        return
+
+
+def _unwrap_holder(value: Any, originals: dict[int, Any]) -> None:
+    """An object made around a wrapper with ``functools.update_wrapper`` (scikit-learn's ``available_if``
+    descriptor): every attribute of its own that holds the wrapper gets the original, and the marker
+    ``update_wrapper`` copied onto it goes."""
+    own = getattr(value, "__dict__", None)
+    if not isinstance(own, dict):
+        return
+    inner = own.get("__wrapped__")
+    original = _original_of(inner, originals)
+    if original is None:
+        return
+    for attr, held in list(own.items()):
+        if held is inner:
+            own[attr] = original
+    own.pop("__leakguard_original__", None)
+
+
+def _original_of(value: Any, originals: dict[int, Any]) -> Any:
+    """The original of ``value`` when it is one of leakguard's wrappers, else None."""
+    original = originals.get(id(value))
+    if original is not None and getattr(value, "__leakguard_original__", None) is original:
+        return original
+    return None

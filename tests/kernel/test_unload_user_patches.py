@@ -108,3 +108,42 @@ def test_a_module_imported_while_loaded_gets_the_originals_back_on_unload(kernel
     assert module.loadtxt is original and np.loadtxt is original
     kernel.run("%load_ext leakguard")  # the fixture unloads it again
     del sys.modules["copies_numpy_name"]
+
+
+def test_unload_gives_the_original_back_to_classes_defined_while_loaded(kernel: Kernel, tmp_path: Path) -> None:
+    # a class body that takes a method (``summary = pd.DataFrame.describe``) or wraps it with
+    # functools.update_wrapper (scikit-learn's ``available_if``, in NearestCentroid) while leakguard is
+    # loaded holds leakguard's wrapper: %unload_ext must leave no wrapper behind there either
+    import sys
+
+    from leakguard.kernel.extension import loaded
+
+    state = loaded()
+    assert state is not None
+    original = next(o for owner, attr, o in state.patcher.applied if owner is pd.DataFrame and attr == "describe")
+    (tmp_path / "lg_user_classes.py").write_text(
+        "import functools\n"
+        "import pandas as pd\n"
+        "class Held:\n"
+        "    def __init__(self, fn):\n"
+        "        self.fn = fn\n"
+        "        functools.update_wrapper(self, fn)\n"
+        "class Report:\n"
+        "    summary = pd.DataFrame.describe\n"
+        "    held = Held(pd.DataFrame.describe)\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert kernel.run("import lg_user_classes").error is None
+        module = sys.modules["lg_user_classes"]
+        assert hasattr(vars(module.Report)["summary"], "__leakguard_original__")  # a wrapper while loaded
+        kernel.shell.run_cell("%unload_ext leakguard")
+        assert vars(module.Report)["summary"] is original
+        held = vars(module.Report)["held"]
+        assert held.fn is original and held.__wrapped__ is original
+        assert not hasattr(held, "__leakguard_original__")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("lg_user_classes", None)
+        if loaded() is None:
+            kernel.shell.run_cell("%load_ext leakguard")
