@@ -169,11 +169,10 @@ def _unwrap_copies(originals: dict[int, Any], new_modules: Sequence[str] = ()) -
         except Exception:  # a module with an unusual namespace: left alone, never a new error of ours
             continue
     for name in new_modules:
-        module = sys.modules.get(name)
-        names = getattr(module, "__dict__", None)
-        if not isinstance(names, dict):
+        defined = getattr(sys.modules.get(name), "__dict__", None)
+        if not isinstance(defined, dict):
             continue
-        for value in list(names.values()):
+        for value in list(defined.values()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
                 _unwrap_class(value, originals)
 
