@@ -79,6 +79,8 @@ class Node:
     column_sources: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     synthetic: bool = False
     assigned: str | None = None  # the column a column assignment (re)computed
+    # columns unknown: the columns of its first input but these (``df.drop(columns=ids)``; ``()``: the same ones)
+    dropped: tuple[str, ...] | None = None
     order: TimeOrder | None = None  # the sort that made these rows (kernel: the live data confirms it)
 
     def describe(self) -> str:
@@ -158,8 +160,10 @@ class LineageGraph:
         if e.column is not None and inputs and inputs[0].id == e.inputs[0]:
             return self._assign_column(e, inputs[0], inputs[1:])
         keep = e.columns if e.rows != "aggregate" else None
+        dropped = None
         if keep is None and e.dropped is not None and inputs and inputs[0].id == e.inputs[0] \
                 and inputs[0].columns is None:
+            dropped = e.dropped
             # the same columns but the dropped ones: column facts stay per column (a dropped column's go with it)
             base = inputs[0]
             frame = frame_taint(base).union(*(n.taint for n in inputs[1:]))
@@ -179,7 +183,8 @@ class LineageGraph:
         return self._add(_with_columns(
             Node(e.out, e.name, e.kind, rows, e.where, e.op, e.inputs, e.columns, frame,
                  synthetic=e.synthetic or (e.rows != "aggregate" and not _dedupes(e.op)
-                                           and any(n.synthetic and holds_rows(n) for n in inputs))),
+                                           and any(n.synthetic and holds_rows(n) for n in inputs)),
+                 dropped=dropped),
             col_taint, col_sources))
 
     def _assign_column(self, e: Derive, base: Node, others: list[Node]) -> Node:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from leakguard.finding import Finding, provenance_of
-from leakguard.lineage.events import Event, Fit
+from leakguard.lineage.events import Event, Fit, NodeId
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
 from leakguard.rules._modelling import (
     PREDICTORS,
@@ -29,6 +29,7 @@ ID = "target"
 # ``StandardScaler.transform``: one estimator applied to one value, column for column (a composite
 # such as ``select→transform`` may have dropped columns first, so it is not followed)
 _TRANSFORM = re.compile(r"(\w+\.)?(fit_)?transform")
+_MAX_STEPS = 12
 
 
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
@@ -41,16 +42,14 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
     labels = label_names(graph, event.target)
     found: list[Finding] = []
     data = _with_columns(graph, data)
+    if data.columns is None and labels:
+        inside = _label_kept(graph, data, event.target, labels)
+        if inside:
+            found.append(_label_inside(graph, event, data, inside))
     if data.columns is not None and labels:
         inside = [c for c in data.columns if c in labels]
         if inside:
-            found.append(Finding(
-                ID, "error", event.where,
-                f"the label {clip(', '.join(inside), 24)} is a feature of {clip(data.name, 24)} ({at(event.where)})",
-                f"{event.estimator} is trained on {data.name}, which holds the label: the model can read the answer.",
-                hint=f"drop it from the features: `X = {data.name}.drop(columns={inside!r})`.",
-                subject=inside[0], provenance=provenance_of(graph, data.id, 6),
-            ))
+            found.append(_label_inside(graph, event, data, inside))
         copies = {c: sorted(data.column_sources[c] & labels) for c in data.columns
                   if c not in labels and data.column_sources.get(c, frozenset()) & labels}
         for col, srcs in list(copies.items())[:3]:
@@ -75,6 +74,58 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             subject=event.label_proxies[0], provenance=provenance_of(graph, data.id, 6),
         ))
     return found
+
+
+def _label_inside(graph: LineageGraph, event: Fit, data: Node, inside: list[str]) -> Finding:
+    return Finding(
+        ID, "error", event.where,
+        f"the label {clip(', '.join(inside), 24)} is a feature of {clip(data.name, 24)} ({at(event.where)})",
+        f"{event.estimator} is trained on {data.name}, which holds the label: the model can read the answer.",
+        hint=f"drop it from the features: `X = {data.name}.drop(columns={inside!r})`.",
+        subject=inside[0], provenance=provenance_of(graph, data.id, 6),
+    )
+
+
+def _label_kept(graph: LineageGraph, data: Node, target: NodeId | None, labels: frozenset[str]) -> list[str]:
+    """Columns unknown (a file the static engine did not read): the label read off the very frame the
+    features come from (``y = df["churned"]``, ``X = df.drop(columns=ids)``), dropped nowhere between."""
+    frame = _column_owner(graph, target, labels)
+    if frame is None:
+        return []
+    dropped: set[str] = set()
+    cur = data
+    for _ in range(_MAX_STEPS):
+        if cur.id == frame:
+            return sorted(c for c in labels if c not in dropped and c in (_label_columns(graph, target)))
+        if cur.dropped:
+            dropped.update(cur.dropped)  # named columns dropped (``drop(columns=...)``, ``pop``, ``del``)
+        elif _same_columns_input(graph, cur) is None:
+            # a selection, a join, a model's output, ``df[key]`` with a key the engine could not read (rows or
+            # columns?): which columns it holds is not known
+            return []
+        first = graph.get(cur.inputs[0]) if cur.inputs else None
+        if first is None:
+            return []
+        cur = first
+    return []
+
+
+def _label_columns(graph: LineageGraph, target: NodeId | None) -> tuple[str, ...]:
+    node = graph.get(target)
+    return node.columns if node is not None and node.columns else ()
+
+
+def _column_owner(graph: LineageGraph, target: NodeId | None, labels: frozenset[str]) -> NodeId | None:
+    """The frame of unknown columns the label column was selected from (through split parts and copies)."""
+    cur = graph.get(target)
+    for _ in range(_MAX_STEPS):
+        if cur is None or cur.columns is None or not set(cur.columns) <= labels or len(cur.inputs) != 1:
+            return None
+        parent = graph.get(cur.inputs[0])
+        if parent is not None and parent.columns is None:
+            return parent.id if cur.split_role is None else None
+        cur = parent
+    return None
 
 
 def _encodings(graph: LineageGraph, event: Fit, data: Node) -> list[Finding]:

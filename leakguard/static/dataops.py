@@ -282,12 +282,13 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
                 and key.draw is None:
             # ``df[corr.index[1:11]]``: an Index read off another value and used as a frame's key names
             # columns (pandas selects columns with it); which ones is unknown, the rows are all kept
-            return it.derive([base], "frame", label, "[]", columns=None)  # a choice of columns: schema, as in the kernel
+            return _chosen(it.derive([base], "frame", label, "[]", columns=None))  # a choice of columns: schema
         if isinstance(key, Data) and key.kind in ("series", "array", "index"):
             return rows(it, base, key, label)
         if isinstance(key, Const) and base.kind != "frame":
             return it.derive([base], "scalar", label, "item", columns=base.columns)
-        return it.derive([base, key], base.kind, label, "[]", columns=None)
+        picked = it.derive([base, key], base.kind, label, "[]", columns=None)
+        return _chosen(picked) if base.kind == "frame" and not isinstance(key, Data) else picked
     if isinstance(base, GroupBy):
         names = const_strings(it.eval(key_node))
         return GroupBy(base.data, base.keys, names, text(label))
@@ -307,6 +308,13 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
         return Unknown("item", it.derive([base], "value", label, "[]"))
     it.eval(key_node)
     return UNKNOWN
+
+
+def _chosen(d: Data) -> Data:
+    """``d`` holds some columns of its input the code does not name: a node of its own, so that no rule takes
+    it for its input's columns (the label among them)."""
+    d.chosen = True
+    return d
 
 
 def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str | None = None) -> Data:
@@ -360,6 +368,13 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
             picked.origin, picked.sorted_by = out.origin, out.sorted_by
             picked.removes = out.removes if out.node is None else picked.removes
             return picked
+        if isinstance(col_key, ast.Slice) and (col_key.lower is not None or col_key.upper is not None):
+            # ``df.loc[:, "x":"refund"]``, ``df.iloc[:, 3:-1]``: a range of columns whose names the code does not
+            # show (a choice of columns, as ``df[corr.index[1:3]]``): the label is not taken to be among them
+            picked = _chosen(it.derive([out], "frame", label, "select", columns=None))
+            picked.origin, picked.sorted_by = out.origin, out.sorted_by
+            picked.removes = out.removes if out.node is None else picked.removes
+            return picked
     if out is base:
         return it.derive([base], base.kind, label, how, columns=base.columns)
     return out
@@ -399,6 +414,19 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
         (base.keys if base.keys is not None else []).append(k.value if isinstance(k, Const) else None)
     elif isinstance(base, Seq):
         base.items.append(value)
+
+
+def delete_item(it: Interp, target: ast.Subscript) -> None:
+    """``del X["churned"]``: frame ``X`` is rebound to itself without that column (as ``X.drop(columns=...)``)."""
+    if not isinstance(target.value, ast.Name):
+        return
+    base = it.lookup(target.value.id)
+    names = const_strings(it.eval(target.slice))
+    if isinstance(base, Data) and base.kind == "frame" and names:
+        from leakguard.libraries.pandas import static as pandasops
+
+        dropped = pandasops.drop_columns(it, base, names, target)
+        _rebind_in_place(it, target.value.id, base, dropped)
 
 
 def assign_column(it: Interp, name: str, base: Data, col: str | None, value: Value) -> None:

@@ -200,7 +200,7 @@ class Interp:
                 lib = lib or d.lib
                 node = d.node
                 if node is None and not (d.removes or d.aggregate or d.label_derived or d.unresolved
-                                         or d.dropped is not None):
+                                         or d.dropped is not None or d.chosen):
                     ids.extend(d.inputs)
                     ops = ops or d.ops
                     ahead = ahead or d.looks_ahead

@@ -158,6 +158,8 @@ def _stmt_delete(it: Interp, s: ast.Delete) -> None:
     for t in s.targets:
         if isinstance(t, ast.Name):
             it.scopes[-1].pop(t.id, None)
+        elif isinstance(t, ast.Subscript):
+            dataops.delete_item(it, t)  # ``del X["churned"]``: the frame without that column
 
 
 def _stmt_break(it: Interp, s: ast.Break) -> None:

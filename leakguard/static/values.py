@@ -58,6 +58,7 @@ class Data:
     draw: tuple[Any, ...] | None = None            # rows named by a random draw: (token, lower, upper) (splits.py)
     time_index: str | None = None                   # the index is this datetime column (``set_index``, ``index_col``)
     same_columns: bool = False                      # unknown columns, but exactly those of the frame it came from
+    chosen: bool = False                            # some columns of its input, which ones the code does not show
 
     def keeps_columns_of(self, base: Data) -> None:
         """This value holds exactly ``base``'s columns, whose names are unknown (rows selected, reordered...)."""

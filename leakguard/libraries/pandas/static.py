@@ -111,9 +111,11 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
-        if popped and isinstance(target, ast.Name) and d.columns is not None:
-            it.bind_name(target.id, it.derive([d], "frame", target.id, "pop",
-                                              columns=tuple(c for c in d.columns if c not in popped)))
+        if popped and isinstance(target, ast.Name):
+            rest = it.derive([d], "frame", target.id, "pop",
+                             columns=tuple(c for c in d.columns if c not in popped) if d.columns is not None else None)
+            _keeps_columns(d, rest, popped)  # columns unknown: the frame's but the popped one
+            it.bind_name(target.id, rest)
         return dataops.column(it, d, popped[0], label) if popped else it.derive([d], "series", label, "pop")
     if name == "assign" and d.kind == "frame":
         # one column-level Derive per keyword, in order (a later keyword may read an earlier one)
@@ -291,6 +293,11 @@ def _window_result(it: Interp, w: Data, name: str, site: Site) -> Data:
     out = it.derive([w, *site.args], kind, site.text, name, columns=w.columns)
     out.looks_ahead, out.colsrc = w.looks_ahead, w.colsrc
     return out
+
+
+def drop_columns(it: Interp, d: Data, names: tuple[str, ...], label: Label) -> Data:
+    """``d`` without the columns ``names`` (``df.drop(columns=names)``; ``del df[name]``)."""
+    return _drop(it, d, [], {"columns": Seq([Const(n) for n in names], "list")}, label)
 
 
 def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data:
