@@ -544,6 +544,26 @@ def datetime_index_name(frame: Any) -> str | None:
     return name if isinstance(name, str) and pd.api.types.is_datetime64_any_dtype(frame.index) else None
 
 
+def array_row_times(s: Session, node: Node, array: Any, column: str) -> Any:
+    """The times of a numpy array's rows (``X = df[cols].to_numpy()``), in row order: the ``column`` of the nearest
+    live frame it was made from that has as many rows (row i of the array is row i of that frame); else None."""
+    rows = getattr(array, "shape", (0,))[0]
+    # a frame whose node the tracker dropped when its name was re-bound to a narrowed copy of it
+    # (``df["c"] = ...`` makes an ``assign`` node of the same rows): found through that name
+    rebound: dict[NodeId, Any] = {}
+    for name, nid in s.bindings.items():
+        bound, value = s.graph.nodes.get(nid), s.user_ns.get(name)
+        if bound is not None and bound.op == "assign" and len(bound.inputs) == 1 and fr.is_frame(value):
+            rebound[bound.inputs[0]] = value
+    for src in row_lineage(s.graph, node.id).values():
+        frame: Any = s.tracker.object_of(src.id)
+        if frame is None:
+            frame = rebound.get(src.id)
+        if fr.is_frame(frame) and len(frame) == rows and _holds_time(frame, column):
+            return _times(frame, column).to_numpy()
+    return None
+
+
 def _holds_time(frame: Any, column: str) -> bool:
     """``frame`` has the time ``column`` as a column or as its (datetime) index."""
     if not fr.is_frame(frame):

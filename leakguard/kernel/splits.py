@@ -50,6 +50,9 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
     if ordered is None and not s.policy.time and time is not None and parent_node is not None and train and test:
         # the parts lack the time column (``X`` without the date): their rows' times are the parent's sources'
         ordered = evidence.parts_time_ordered(s, parent_node, train[0], test[0], time)
+    if ordered is None and time is not None and parent_node is not None and _is_array(parent_obj):
+        # numpy row blocks (``X[:n]`` / ``X[n:]`` of ``X = df[cols].to_numpy()``): their rows' times by position
+        ordered = _blocks_time_ordered(s, parent_node, parent_obj, parts, time)
     s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred,
                             after_cell=after_cell))
     for part, (obj, _role) in zip(split_parts, parts, strict=True):
@@ -61,6 +64,31 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
         obj = s.user_ns.get(name)
         if obj is not None and s.tracker.node_of(obj) in outs:
             s.bindings[name] = s.tracker.node_of(obj) or nid
+
+
+def _blocks_time_ordered(s: Session, parent_node: Node, parent: Any, parts: list[tuple[Any, str]],
+                         time: str) -> bool | None:
+    """Whether every training block of a numpy array ends, in time, before every holdout block starts; None when
+    the array's rows have no known times or a part is not a view of its rows."""
+    times = evidence.array_row_times(s, parent_node, parent, time)
+    if times is None:
+        return None
+    spans: dict[str, list[Any]] = {"train": [], "holdout": []}
+    for obj, role in parts:
+        view = _view_rows(parent, obj)
+        if view is None or role not in spans:
+            return None
+        spans[role].append(times[view[0]:view[0] + view[1]])
+    import numpy as np
+
+    try:
+        train = np.concatenate(spans["train"]) if spans["train"] else None
+        test = np.concatenate(spans["holdout"]) if spans["holdout"] else None
+        if train is None or test is None or not len(train) or not len(test):
+            return None
+        return bool(np.nanmax(train) <= np.nanmin(test))
+    except (TypeError, ValueError):
+        return None
 
 
 def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:

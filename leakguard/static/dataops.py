@@ -325,7 +325,7 @@ def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str
     removes = stacked_slice(it.graph, parent, head=lower is None) if (lower is None) != (upper is None) \
         else frozenset()
     out = it.derive([base], base.kind, label, "slice", columns=base.columns, removes=removes)
-    out.sorted_by, out.time_index = base.sorted_by, base.time_index
+    out.sorted_by, out.time_index, out.descending = base.sorted_by, base.time_index, base.descending
     out.keeps_columns_of(base)
     out.origin = (parent, "slice", (columns, lower, upper))
     return out

@@ -200,6 +200,28 @@ def _time_ordered(it: Interp, a: Data, parent_sorted: str | None) -> bool | None
     return None
 
 
+def _newer_trains(it: Interp, train: Data, holdout: Data) -> bool:
+    """A chronological split the wrong way round: the training part is the newer block of time-ordered rows.
+
+    ``test, train = df.iloc[:n], df.iloc[n:]`` on rows sorted oldest first (or the head trains on rows
+    sorted newest first), ``train = df[df[time] >= t]`` / ``test = df[df[time] < t]``.
+    """
+    time = it.policy.time or it.graph.time_column()
+    if not time or train.origin is None or holdout.origin is None:
+        return False
+    how = train.origin[1]
+    if how == "slice" and holdout.origin[1] == "slice":
+        if train.sorted_by != time:
+            return False
+        head_holds = holdout.origin[2][1] is None and train.origin[2][2] is None
+        tail_holds = train.origin[2][1] is None and holdout.origin[2][2] is None
+        return (head_holds and not train.descending) or (tail_holds and train.descending)
+    if how == "mask":
+        f = dataops.normalise(train.origin[2])
+        return f[0] == "cmp" and f[1] == time and f[2] in (">", ">=")
+    return False
+
+
 def _bound_side(d: Data) -> str | None:
     """``upper`` for a filter ``col < T`` / ``<= T``, ``lower`` for ``> T`` / ``>= T``, else None."""
     if d.origin is None or d.origin[1] != "mask":
@@ -242,6 +264,8 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
         (h_name, h), (t_name, t) = ((sib_name, sib), (name, value)) if holdout_first else ((name, value),
                                                                                           (sib_name, sib))
         ordered = _time_ordered(it, sib, sib.sorted_by)
+        if _newer_trains(it, t, h):
+            ordered = False
         method, train_removes = _filter_pair(it, t) if t.lib else ("row partition", frozenset[str]())
         train = SplitPart(it.graph.new_id(), "train", t_name, t.columns, None, train_removes)
         test = SplitPart(it.graph.new_id(), "holdout", h_name, h.columns)

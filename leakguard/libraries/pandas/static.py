@@ -78,7 +78,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         timeorder.used(it, d, f"{name}()")
         centre = kwargs.get("center")
         out = it.derive([d], "window", label, name, columns=d.columns)
-        out.looks_ahead = (isinstance(centre, Const) and centre.value is True) or _unordered(it, d)
+        # (a window over values that already look ahead, ``shift(-1).rolling(3)``, still does)
+        out.looks_ahead = out.looks_ahead or (isinstance(centre, Const) and centre.value is True) or _unordered(it, d)
         out.colsrc = d.colsrc
         return out
     method_kw = kwargs.get("method")
@@ -276,7 +277,7 @@ def ordered(it: Interp, d: Data, name: str, site: Site, *, kind: str, columns: t
     if name == "fillna" and isinstance(method, Const) and method.value in ("bfill", "backfill"):
         ahead = True
     out = it.derive([d, *site.args], kind, site.text, name, columns=columns)
-    out.looks_ahead = ahead or (_unordered(it, d) and not (d.sorted_by in keys and not d.descending))
+    out.looks_ahead = out.looks_ahead or ahead or (_unordered(it, d) and not (d.sorted_by in keys and not d.descending))
     out.colsrc, out.sorted_by, out.descending = d.colsrc, d.sorted_by, d.descending
     if keys and columns is not None:
         out.colsrc = frozenset(columns)  # a group's values of the selected columns (the keys only group them)
