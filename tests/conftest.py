@@ -127,6 +127,23 @@ def corpus_folder(tmp: Path, corpus: Path) -> Path:
     return tmp
 
 
+def _spark_reads_from(folder: Path) -> None:
+    """A Spark JVM started earlier in this process (tests/spark's session) resolves relative paths against the
+    folder it started in: point its local file system at ``folder``, as a kernel started there would have it."""
+    import sys
+
+    if "pyspark" not in sys.modules:
+        return
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is None:
+        return
+    jvm = active._jvm  # type: ignore[attr-defined]
+    local = jvm.org.apache.hadoop.fs.FileSystem.getLocal(active._jsc.hadoopConfiguration())  # type: ignore[attr-defined]
+    local.setWorkingDirectory(jvm.org.apache.hadoop.fs.Path(str(folder.resolve())))
+
+
 def run_in_shell(shell: InteractiveShell, fixture: Any, folder: Path) -> frozenset[tuple[str, int | None]]:
     """Where the kernel engine's warnings and errors land for one fixture, run cell by cell in ``shell``.
 
@@ -143,6 +160,7 @@ def run_in_shell(shell: InteractiveShell, fixture: Any, folder: Path) -> frozens
     kept = [c for c in read_source(fixture.path).cells if c.raw.strip()]
     here = os.getcwd()
     os.chdir(folder)  # the policy is read from the working folder, as in a kernel started there
+    _spark_reads_from(folder)
     shell.reset(new_session=False)
     shell.run_cell("%load_ext leakguard", store_history=True)
     try:

@@ -45,9 +45,22 @@ def query_inputs(graph: LineageGraph, event: Query) -> list[Node]:
 
 def query_relates_label(graph: LineageGraph, event: Query) -> bool:
     """True when a query uses the label (filter, group, aggregate...) over rows not only for training."""
-    if not event.label_columns or not graph.policy.label or not event.inspects:
+    if not graph.policy.label or not event.inspects or not label_uses(graph, event):
         return False
     return any(beyond_training(graph, n.rows) for n in query_inputs(graph, event))
+
+
+def label_uses(graph: LineageGraph, event: Query) -> tuple[str, ...]:
+    """How the query uses the label (``churned:aggregate``): as analysed when it ran, and as its columns show
+    now that the label is known (inferred from a later fit, for a query that ran before it)."""
+    labels = {c.lower() for c in graph.policy.label}
+    found = list(event.label_columns)
+    for entry in event.columns:
+        body, _, role = entry.rpartition(":")
+        name = body.rsplit(".", 1)[-1]
+        if name.lower() in labels and role != "projection":
+            found.append(f"{name}:{role}")
+    return tuple(dict.fromkeys(found))
 
 
 def unanalysed_finding(graph: LineageGraph, event: Query, rule: str) -> list[Finding]:
@@ -77,7 +90,7 @@ def _query(graph: LineageGraph, event: Query) -> list[Finding]:
         return []
     nodes = query_inputs(graph, event)
     wide = [n for n in nodes if beyond_training(graph, n.rows)]
-    uses = ", ".join(u.replace(":", " as ") for u in event.label_columns[:4])
+    uses = ", ".join(u.replace(":", " as ") for u in label_uses(graph, event)[:4])
     tables = ", ".join(dict.fromkeys(n.name for n in wide))
     return [Finding(
         ID, "warning", event.where, f"SQL query uses the label ({clip(uses, 28)}) over {clip(tables, 24)}",

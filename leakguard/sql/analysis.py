@@ -368,10 +368,12 @@ class _Analyser:
             for col in scope.columns:
                 owner = self.owner(col, scope, sources, expr)
                 if owner is None:
-                    if self.labels and col.name.lower() in self.labels and not col.table:
-                        role = role_of(col, expr)
-                        if role != "projection":
-                            self.uses.append(f"{col.name}:{role}")
+                    role = role_of(col, expr)
+                    if role != "projection":
+                        # a table of unknown columns: kept by name, so a label known later finds its use
+                        self.columns.append(f"{col.table or '?'}.{col.name}:{role}")
+                    if self.labels and col.name.lower() in self.labels and not col.table and role != "projection":
+                        self.uses.append(f"{col.name}:{role}")
                     continue
                 node, source = sources[source_named(sources, owner[0])]
                 role = role_of(col, expr)
