@@ -200,6 +200,8 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
     if obj is None:
         return None
     known = _known(s, obj)
+    if known is None and s.settle(frame):  # a part of a split made earlier in this cell (``fit(train)``)
+        known = _known(s, obj)
     if known is not None:
         return known
     where = s.where(frame)

@@ -5,6 +5,9 @@ A cell runs like this: ``pre_run_cell`` notes the cell; the AST transformer scan
 (inspections, reads, splits); ``post_run_cell`` binds every name the cell wrote to a
 lineage node (the object's own node when a wrapper saw it, else a node derived from the
 names its statement read), looks for hand-made splits, and shows the cell's findings.
+A wrapped call that meets a value no wrapper saw first ``settle``s the statements the cell
+finished before it the same way (``train = df.head(n)``, ``test = df.iloc[n:]``, then
+``fit(train)`` in one cell: the fit sees the split's training part, not df's rows).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from leakguard.kernel import evidence, numpystats, splits
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State as ModellingState
 from leakguard.kernel.calls import state as modelling_state
-from leakguard.kernel.cellscan import EMPTY, CellScan, scan_cell
+from leakguard.kernel.cellscan import EMPTY, CellScan, Statement, scan_cell
 from leakguard.kernel.folds import FoldState
 from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
@@ -86,6 +89,9 @@ class Session:
         self.bindings: dict[str, NodeId] = {}
         self._bound_ids: dict[str, int] = {}
         self.busy = False
+        self._running = False  # between the cell's scan and post_run_cell: wrapped calls run mid-cell
+        self._settled: set[int] = set()  # lines of this cell's statements whose values were bound mid-cell
+        self._settled_ids: dict[str, int] = {}  # the values (by id) bound mid-cell, by name
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
         self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
@@ -144,6 +150,9 @@ class Session:
         self.cell_findings = []
         self.cell_notes = []
         self.scan = EMPTY
+        self._running = False
+        self._settled.clear()
+        self._settled_ids.clear()
         self._results.clear()
         count = getattr(self.shell, "execution_count", None)
         if isinstance(count, int) and getattr(info, "store_history", False):
@@ -156,8 +165,10 @@ class Session:
     def scan_module(self, module: ast.Module) -> None:
         """Called by the AST transformer with each cell's parsed code."""
         self.scan = scan_cell(module)
+        self._running = True
 
     def post_run_cell(self, result: Any) -> None:
+        self._running = False
         self.busy = True
         try:
             self._bind_written_names()
@@ -231,6 +242,8 @@ class Session:
         statement read.
         """
         nid = self.tracker.node_of(obj)
+        if nid is None and self.settle(frame):
+            nid = self.tracker.node_of(obj)
         if nid is not None and nid in self.graph.nodes:
             return self._checked(self.graph.nodes[nid], obj)
         line = frame.f_lineno if frame is not None else None
@@ -403,6 +416,41 @@ class Session:
 
     # -- after a cell -------------------------------------------------------------------------
 
+    def settle(self, frame: types.FrameType | None) -> bool:
+        """Mid-cell: bind the values the statements finished before ``frame``'s line made, and recognise the
+        hand-made splits among them (``train = df.head(n)``, ``test = df.iloc[n:]``, then ``fit(train)`` in one
+        cell), with the after-cell code, once per statement; True when it bound anything."""
+        if not self._running or frame is None or not self.scan.statements:
+            return False
+        line = frame.f_lineno
+        current = self.scan.statement_at(line)
+        start = current.lineno if current is not None else line
+        done = [st for st in self.scan.statements if st.end_lineno < start]
+        new = [st for st in done if st.lineno not in self._settled]
+        if not new:
+            return False
+        self._settled.update(st.lineno for st in new)
+        was_busy, self.busy, self._running = self.busy, True, False
+        try:
+            plans = []
+            for name in dict.fromkeys(n for st in new for n in sorted(st.writes)):
+                writers = [st for st in done if name in st.writes]
+                value = self.user_ns.get(name, _MISSING)
+                if writers[-1] not in new or value is _MISSING \
+                        or not (fr.is_row_data(value) or splits.is_array(value)) \
+                        or self.tracker.node_of(value) is not None or self.result_node(value) is not None:
+                    continue
+                plans.append(self._plan(name, value, writers))
+            made = self._derive_planned(plans, bind=False)
+            self._settled_ids.update((name, id(value)) for name, _, value in made)
+            splits.find_partitions(self, made)
+            return bool(made)
+        except Exception as exc:  # never break the user's cell
+            self.internal_error("mid-cell lineage", exc)
+            return False
+        finally:
+            self.busy, self._running = was_busy, True
+
     def _bind_written_names(self) -> None:
         scan = self.scan
         if not scan.statements:
@@ -419,35 +467,50 @@ class Session:
                 continue
             nid = self.tracker.node_of(value) or self.result_node(value)
             if nid is not None and nid in self.graph.nodes:
-                mutated = any(name in s.reads and name in s.writes for s in scan.statements)
+                # (statements already bound mid-cell made this value: only a later one can have changed it)
+                settled = self._settled if self._settled_ids.get(name) == id(value) else ()
+                mutated = any(name in s.reads and name in s.writes for s in scan.statements
+                              if s.lineno not in settled)
                 if not mutated:
                     self._bind(name, value, nid)
                     continue
             elif self._bound_ids.get(name) == id(value) and name in self.bindings and not fr.trackable(value):
                 continue
-            writers = [s for s in scan.statements if name in s.writes]
-            line = writers[-1].lineno if writers else 1
-            reads = frozenset(writers[-1].reads) if writers else frozenset()
-            inputs = self.resolve_names(reads, line + 1, 0)
-            here = self._made_by(name, line, writers[-1].end_lineno) if writers else None
-            if here is not None and all(here.id != i.id for i in inputs):
-                # ``df = pd.read_csv(...).dropna()``: the value is what the statement made of the read's result
-                # (the node a later statement of this cell already resolved ``df`` to), not a new source
-                inputs = [here, *inputs]
-            plans.append((name, value, inputs, line, reads))
+            plans.append(self._plan(name, value, [s for s in scan.statements if name in s.writes]))
+        splits.find_partitions(self, self._derive_planned(plans, bind=True))
+
+    def _plan(self, name: str, value: Any, writers: list[Statement]
+              ) -> tuple[str, Any, list[Node], int, frozenset[str]]:
+        """What ``value``, bound to ``name`` by the last of ``writers``, is made from: (name, value, inputs, line,
+        names read)."""
+        line = writers[-1].lineno if writers else 1
+        reads = frozenset(writers[-1].reads) if writers else frozenset()
+        inputs = self.resolve_names(reads, line + 1, 0)
+        here = self._made_by(name, line, writers[-1].end_lineno) if writers else None
+        if here is not None and all(here.id != i.id for i in inputs):
+            # ``df = pd.read_csv(...).dropna()``: the value is what the statement made of the read's result
+            # (the node a later statement of this cell already resolved ``df`` to), not a new source
+            inputs = [here, *inputs]
+        return name, value, inputs, line, reads
+
+    def _derive_planned(self, plans: list[tuple[str, Any, list[Node], int, frozenset[str]]], *, bind: bool
+                        ) -> list[tuple[str, Node, Any]]:
+        """A node for each planned value (bound to its name when ``bind``); the (name, node, value) made."""
         made: list[tuple[str, Node, Any]] = []
         for name, value, resolved, line, reads in sorted(plans, key=lambda plan: plan[3]):
             # ``df = pd.read_csv(...).dropna()`` then ``X = df[cols].values`` in one cell: X is made from
             # the node this pass just made for df (an array is not row data by itself)
             inputs = resolved or [node for other, node, _ in made if other in reads and other != name]
             if (not inputs and not fr.is_row_data(value)) or _column_names(value, inputs):
-                self.bindings.pop(name, None)
+                if bind:
+                    self.bindings.pop(name, None)
                 continue
             where = Where(self.cell_id, self.execution_count, line)
             node = self.derive_node(value, name, inputs, "assign", where)
-            self._bind(name, value, node.id)
+            if bind:
+                self._bind(name, value, node.id)
             made.append((name, node, value))
-        splits.find_partitions(self, made)
+        return made
 
     def _bind(self, name: str, value: Any, nid: NodeId) -> None:
         self.bindings[name] = nid

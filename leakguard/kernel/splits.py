@@ -50,7 +50,7 @@ def register_split(s: Session, parent_id: NodeId, parts: list[tuple[Any, str]], 
     if ordered is None and not s.policy.time and time is not None and parent_node is not None and train and test:
         # the parts lack the time column (``X`` without the date): their rows' times are the parent's sources'
         ordered = evidence.parts_time_ordered(s, parent_node, train[0], test[0], time)
-    if ordered is None and time is not None and parent_node is not None and _is_array(parent_obj):
+    if ordered is None and time is not None and parent_node is not None and is_array(parent_obj):
         # numpy row blocks (``X[:n]`` / ``X[n:]`` of ``X = df[cols].to_numpy()``): their rows' times by position
         ordered = _blocks_time_ordered(s, parent_node, parent_obj, parts, time)
     s.recorder.record(Split(parent_id, tuple(split_parts), method, where, time_ordered=ordered, inferred=inferred,
@@ -95,12 +95,12 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
     """Recognise hand-made splits among the values a cell bound: two frames (or numpy row slices) whose rows
     partition one parent."""
     for name, node, value in made:
-        if not (fr.is_row_data(value) or _is_array(value)) or _fold_part(s, value):
+        if not (fr.is_row_data(value) or is_array(value)) or _fold_part(s, value):
             continue
         for parent_id in _parents(s, node):
             parent = s.tracker.object_of(parent_id)
             split_parent = parent_id
-            if parent is None or _is_array(value) != _is_array(parent):
+            if parent is None or is_array(value) != is_array(parent):
                 # ``df = df.sample(frac=1).reset_index(drop=True)`` then ``df[:n]`` / ``df[n:]`` in one cell (or
                 # ``data = df.to_numpy()`` then ``data[:n]``): the parts were cut from a value bound in this cell
                 split_parent, parent = _rebound(made, parent_id, node.id) or (parent_id, parent)
@@ -120,6 +120,11 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
                 found = _find_three(s, split_parent, parent, siblings, (node.id, value), name=name)
             siblings.append(node.id)
             del siblings[:-_RECENT_SUBSETS]
+            if split_parent != parent_id:
+                # the other part may be cut from the rebound frame itself once it is tracked (bound mid-cell)
+                rebound = s.subsets.setdefault(split_parent, [])
+                rebound.append(node.id)
+                del rebound[:-_RECENT_SUBSETS]
             if found:
                 break
 
@@ -153,7 +158,7 @@ def _find_three(s: Session, parent_id: NodeId, parent: Any, siblings: list[NodeI
 
 def _three_partition(parent: Any, parts: list[Any]) -> list[int] | None:
     """Where each part starts among ``parent``'s rows when the parts are disjoint and make all of it; else None."""
-    if _is_array(parent):
+    if is_array(parent):
         return _array_blocks(parent, parts)
     if not (fr.is_frame_like(parent) and all(fr.is_frame_like(p) and len(p) for p in parts)) \
             or sum(len(p) for p in parts) != len(parent):
@@ -186,7 +191,7 @@ def _array_blocks(parent: Any, parts: list[Any]) -> list[int] | None:
 
 def _view_rows(parent: Any, part: Any) -> tuple[int, int, int] | None:
     """(first row, row count, first column) of a numpy view of ``parent``'s rows that keeps its steps, else None."""
-    if not _is_array(part) or parent.ndim > 2 or min(parent.strides) <= 0 or part.dtype != parent.dtype \
+    if not is_array(part) or parent.ndim > 2 or min(parent.strides) <= 0 or part.dtype != parent.dtype \
             or not part.shape[0] or part.strides[0] != parent.strides[0] \
             or (part.ndim == 2 and part.strides[1:] != parent.strides[1:]) or part.ndim > 2:
         return None
@@ -197,7 +202,7 @@ def _view_rows(parent: Any, part: Any) -> tuple[int, int, int] | None:
 def _rebound(made: list[tuple[str, Node, Any]], parent_id: NodeId, exclude: NodeId) -> tuple[NodeId, Any] | None:
     """The largest value bound in this cell from ``parent_id`` alone (the frame a cell rebound, then cut)."""
     found = [(len(v), n.id, v) for _, n, v in made
-             if n.id != exclude and n.inputs == (parent_id,) and (fr.is_frame_like(v) or _is_array(v))]
+             if n.id != exclude and n.inputs == (parent_id,) and (fr.is_frame_like(v) or is_array(v))]
     if not found:
         return None
     _, nid, value = max(found, key=lambda f: f[0])
@@ -224,7 +229,8 @@ def _alike(a: Any, b: Any) -> bool:
     return True
 
 
-def _is_array(obj: Any) -> bool:
+def is_array(obj: Any) -> bool:
+    """A numpy array of at least one dimension."""
     np = sys.modules.get("numpy")
     return np is not None and isinstance(obj, np.ndarray) and obj.ndim >= 1
 
@@ -236,7 +242,7 @@ def array_partitions(parent: Any, a: Any, b: Any) -> bool:
     parent's memory gives its first row; both must take the same columns with the parent's row step.
     Copies (fancy indexing) prove nothing here (``content_partitions`` judges them).
     """
-    return _is_array(parent) and _array_blocks(parent, [a, b]) is not None
+    return is_array(parent) and _array_blocks(parent, [a, b]) is not None
 
 
 def content_partitions(parent: Any, a: Any, b: Any) -> bool:
@@ -246,7 +252,7 @@ def content_partitions(parent: Any, a: Any, b: Any) -> bool:
     Only for a parent whose rows content tells apart (a 0/1 label array does not: any two samples with the
     right counts would pass), and only for copies (views are judged by where they start).
     """
-    if not (_is_array(parent) and _is_array(a) and _is_array(b)) or not len(a) or not len(b) \
+    if not (is_array(parent) and is_array(a) and is_array(b)) or not len(a) or not len(b) \
             or a.shape[1:] != parent.shape[1:] or b.shape[1:] != parent.shape[1:] \
             or len(a) + len(b) != len(parent) or a.base is not None or b.base is not None:
         return False

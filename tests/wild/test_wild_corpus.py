@@ -60,10 +60,7 @@ def test_static_engine(fx: Fixture) -> None:
 
 
 # Known kernel gaps (strict: a fix makes the test pass and must remove the entry), each with its cause.
-KERNEL_GAPS: dict[str, str] = {
-    "combined/clean_head_tail_one_frame.py": "`train = df.head(200)`, `test = df.iloc[-(...):]` and the scaler fit on "
-    "`train` in one cell: the head/tail split is recognised after the cell, so the fit sees df's rows",
-}
+KERNEL_GAPS: dict[str, str] = {}
 
 
 def _kernel_case(fx: Fixture) -> object:
