@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import sys
+import textwrap
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +27,14 @@ from leakguard.libraries.pandas.catalog import AGGREGATIONS, ROW_WINDOWS, SORT_D
 from leakguard.libraries.pandas.features import (
     GROUP_TRANSFORM_ORDERED,
     LAGS,
+    LOOK_AHEAD,
     ORDERED,
     ORDERED_ALIASES,
+    PAST_ONLY,
     ROW_WISE,
+    STATISTIC,
     WHOLE_GROUP_STATS,
+    group_callable,
 )
 from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import TimeOrder, holds_rows
@@ -321,12 +327,49 @@ def _group_data(gb: Any) -> tuple[Any, tuple[str, ...]]:
     return _groupby_parts(gb)
 
 
+def _callable_source(s: Session, frame: types.FrameType | None, method: str, func: Any) -> ast.AST | None:
+    """The AST of the callable given to ``transform``/``apply``: the lambda written in the call, or a function's own
+    source (a helper defined in a cell); None when it cannot be read (fail closed)."""
+    call = call_node(s, frame, method)
+    if call is not None:
+        written = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "func"), None)
+        if isinstance(written, ast.Lambda):
+            return written
+    name = getattr(func, "__name__", None)
+    if not isinstance(func, types.FunctionType) or not name or name == "<lambda>":
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError, ValueError, IndexError):
+        return None
+    fn = tree.body[0] if len(tree.body) == 1 else None
+    return fn if isinstance(fn, ast.FunctionDef) and fn.name == name else None
+
+
+def callable_shape(s: Session, frame: types.FrameType | None, method: str, func: Any) -> tuple[str, str] | None:
+    """How the callable reads each group's rows (``group_callable``, shared with the static engine), or None."""
+    if isinstance(func, str) or not callable(func):
+        return None
+    try:
+        fn = _callable_source(s, frame, method, func)
+        return group_callable(fn) if fn is not None else None
+    except Exception:  # never break the user's cell over reading a callable
+        return None
+
+
 def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame = s.cell_frame()
     func = args[1] if len(args) > 1 else kwargs.get("func")
     if frame is None or (isinstance(func, str) and func in _GROUP_ORDERED) \
             or (callable(func) and _past_window(s, frame)):
         return None  # an ordered computation, not a statistic: judged by row order when it looks ahead
+    shape = callable_shape(s, frame, api.name, func)
+    if api.name == "apply" and (shape is None or shape[0] == STATISTIC):
+        return None  # ``apply`` may aggregate each group to one row: judged only along the rows
+    if shape is not None and shape[0] == STATISTIC:
+        func = shape[1]  # ``lambda s: s.mean()``: judged as ``transform("mean")``
+    elif shape is not None:
+        return _along_group(s, args[0], frame, shape)
     data_obj, touched = _group_data(args[0])
     data = value_node(s, data_obj, frame)
     if data is None:
@@ -347,6 +390,28 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
     def after(result: Any) -> None:
         _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=(),
                    looks_ahead=ahead)
+
+    return _plan(after)
+
+
+def _along_group(s: Session, gb: Any, frame: types.FrameType | None, shape: tuple[str, str]) -> Plan | None:
+    """``transform(lambda s: s.shift(1).expanding().mean())``: a computation along each group's rows, not a
+    statistic of all of them. A lag first gives earlier rows' values (not the row's own columns); without one the
+    row's own value is in it (its columns kept: the label's stays the label); a lead or a centred window looks ahead
+    on time-ordered rows."""
+    data_obj, touched = _group_data(gb)
+    data = value_node(s, data_obj, frame)
+    if data is None:
+        return None
+    kind, step = shape
+    keys = gb.keys if isinstance(gb.keys, (list, tuple)) else [gb.keys]
+    own = tuple(c for c in touched if c not in keys) or fr.columns_of(data_obj)
+    ahead = kind == LOOK_AHEAD and evidence.rows_time_column(s, data, data_obj, s.where(frame)) is not None
+    op = f"groupby transform(... .{step}())" + (" reads later rows" if ahead else "")
+
+    def after(result: Any) -> None:
+        _broadcast(s, result, data, None, op=op, frame=frame,
+                   columns=() if kind == PAST_ONLY else own, looks_ahead=ahead)
 
     return _plan(after)
 

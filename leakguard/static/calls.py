@@ -19,7 +19,14 @@ from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.pandas import static as pandasops
 from leakguard.libraries.pandas.catalog import FRAME_ONLY_METHODS
-from leakguard.libraries.pandas.features import GROUP_ORDERED, PER_ENTITY_ROWS
+from leakguard.libraries.pandas.features import (
+    GROUP_ORDERED,
+    LOOK_AHEAD,
+    PAST_ONLY,
+    PER_ENTITY_ROWS,
+    TRAILING,
+    group_callable,
+)
 from leakguard.libraries.polars import static as polarsops
 from leakguard.libraries.spark import static as sparkops
 from leakguard.libraries.spark import static_ml as sparkml
@@ -347,6 +354,9 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         return GroupBy(g.data, g.keys, const_strings(args[0]), text(site.node))
     if name in PER_ENTITY_ROWS:
         _entity_repeats(it, g, name)
+    along = _along_rows(it, g, name, site)
+    if along is not None:
+        return along
     handled = models.group_api(it, g, name, site, cols)
     if handled is not None:
         return handled
@@ -366,6 +376,24 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         return it.derive([g.data, *args], "series" if g.selection and len(g.selection) == 1 else "frame",
                          site.text, f"groupby.{name}", columns=g.selection)
     return it.derive([g.data, *args], "frame", site.text, f"groupby.{name}", aggregate=True)
+
+
+def _along_rows(it: Interp, g: GroupBy, name: str, site: Site) -> Value | None:
+    """``groupby(k)[c].transform(lambda s: s.shift(1).expanding().mean())`` (or ``apply``): a callable made of
+    row-order steps along each group (the shared ``group_callable``) is a computation along the group's rows,
+    not a statistic of all of them: a lag first reads earlier rows only, a lead or a centred window later ones."""
+    if name not in ("transform", "apply"):
+        return None
+    fn = arg(site.args, site.kwargs, 0, "func")
+    if not isinstance(fn, Func):
+        return None
+    shape = group_callable(fn.node)
+    if shape is None or shape[0] not in (PAST_ONLY, TRAILING, LOOK_AHEAD):
+        return None
+    kind = "series" if g.selection and len(g.selection) == 1 else "frame"
+    return pandasops.ordered(it, g.data, name, site, kind=kind, columns=g.selection,
+                             how=f"groupby(...).{name}({fn.name})", keys=g.keys, lag=shape[0] == PAST_ONLY,
+                             ahead=shape[0] == LOOK_AHEAD)
 
 
 def _entity_repeats(it: Interp, g: GroupBy, name: str) -> None:

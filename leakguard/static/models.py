@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from leakguard.libraries.api import Api
 from leakguard.libraries.imblearn.catalog import SAMPLERS
-from leakguard.libraries.pandas.features import WHOLE_GROUP_STATS
+from leakguard.libraries.pandas.features import STATISTIC, WHOLE_GROUP_STATS, group_callable
 from leakguard.libraries.sklearn.catalog import (
     CROSS_VALIDATIONS,
     FACTORIES,
@@ -39,13 +39,13 @@ from leakguard.static.values import (
     Const,
     Data,
     Estimator,
+    Func,
     GroupBy,
     Label,
     Method,
     Seq,
     Unknown,
     Value,
-    arg,
     data_in,
     text,
 )
@@ -422,15 +422,13 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
     label = it.policy.label
     # the aggregated columns stay on the statistic: a label inferred later (at the first fit) still finds it
     stat = it.derive([g.data], "value", f"{g.text}.{name}()", f"groupby.{name}", aggregate=True,
-                     columns=tuple(g.selection) if g.selection and _named(site) else None,
+                     columns=tuple(g.selection) if g.selection and _named(site) is not None else None,
                      label_derived=bool(label) and any(c in label for c in g.selection or ()))
     out = it.derive([g.data, stat], "series" if g.selection and len(g.selection) == 1 else "frame",
                     site.text, f"groupby.{name}", columns=g.selection)
     out.colsrc = frozenset(g.keys)
-    func = arg(site.args, site.kwargs, 0, "func")
     # a whole-group statistic over time-ordered rows: each row sees its group's later rows
-    out.looks_ahead = isinstance(func, Const) and func.value in WHOLE_GROUP_STATS \
-        and timeorder.time_of(it, g.data) is not None
+    out.looks_ahead = _named(site) in WHOLE_GROUP_STATS and timeorder.time_of(it, g.data) is not None
     return out
 
 
@@ -441,7 +439,12 @@ def _draws_copies(replace: Value | None) -> bool:
     return not (isinstance(replace, Const) and replace.value is False)
 
 
-def _named(site: Site) -> bool:
-    """``transform("mean")``: a named aggregation over each whole group (a callable may be a window of past rows)."""
+def _named(site: Site) -> str | None:
+    """``transform("mean")``: the name of an aggregation over each whole group, also when a callable only computes it
+    (``transform(lambda s: s.mean())``, the shared ``group_callable``); None for another callable (which may be a
+    window of past rows)."""
     func = site.arg(0, "func")
-    return isinstance(func, Const) and isinstance(func.value, str)
+    if isinstance(func, Const) and isinstance(func.value, str):
+        return func.value
+    shape = group_callable(func.node) if isinstance(func, Func) else None
+    return shape[1] if shape is not None and shape[0] == STATISTIC else None

@@ -264,13 +264,15 @@ def _ordered(it: Interp, d: Data, name: str, site: Site) -> Data:
 
 
 def ordered(it: Interp, d: Data, name: str, site: Site, *, kind: str, columns: tuple[str, ...] | None,
-            how: str = "", keys: tuple[str, ...] = ()) -> Data:
+            how: str = "", keys: tuple[str, ...] = (), lag: bool | None = None, ahead: bool = False) -> Data:
     """A computation along ``d``'s row order (within each group of ``keys`` for a group-by's ``cumcount``), giving
     ``kind`` data of ``columns``: it looks ahead when its arguments say so or when the rows run newest first (rows
-    sorted by a group key first, ``sort_values(["store", "date"])``, are in time order within each group)."""
+    sorted by a group key first, ``sort_values(["store", "date"])``, are in time order within each group). A
+    callable's steps (``transform(lambda s: s.shift(1).expanding().mean())``) give ``lag`` (earlier rows only)
+    and ``ahead`` (a step reads later rows) instead of the arguments."""
     timeorder.used(it, d, how or f"{name}()")
     periods = arg(site.args, site.kwargs, 0, "periods")
-    ahead = name in ("bfill", "backfill", "interpolate") or (
+    ahead = ahead or name in ("bfill", "backfill", "interpolate") or (
         name in ("shift", "diff", "pct_change") and isinstance(periods, Const)
         and isinstance(periods.value, int) and periods.value < 0)
     method = site.kwargs.get("method")
@@ -281,8 +283,9 @@ def ordered(it: Interp, d: Data, name: str, site: Site, *, kind: str, columns: t
     out.colsrc, out.sorted_by, out.descending = d.colsrc, d.sorted_by, d.descending
     if keys and columns is not None:
         out.colsrc = frozenset(columns)  # a group's values of the selected columns (the keys only group them)
-    lag = name in LAGS and (periods is None or (isinstance(periods, Const) and isinstance(periods.value, int)
-                                                and periods.value > 0))
+    if lag is None:
+        lag = name in LAGS and (periods is None or (isinstance(periods, Const) and isinstance(periods.value, int)
+                                                    and periods.value > 0))
     # (``sort_values(["store", "date"])`` then a per-store lag: the rows of each group in the order the code gave them)
     if lag and (timeorder.time_of(it, d) is not None or (d.sorted_by in keys and not d.descending)):
         out.colsrc = frozenset()  # an earlier row's value (a forecasting lag), not the row's own columns
