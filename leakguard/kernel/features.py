@@ -64,26 +64,6 @@ def _is_lag(call: ast.Call) -> bool:
     return isinstance(period, ast.Constant) and isinstance(period.value, int) and period.value > 0
 
 
-def _past_window(s: Session, frame: types.FrameType) -> bool:
-    """``transform(lambda s: s.shift(1).expanding().mean())``: the function first lags its group's rows, and what it
-    computes next reads nothing else of the group (each row sees earlier rows only, as the static engine derives it)."""
-    from leakguard.kernel.calls import argument
-
-    fn = argument(call_node(s, frame, "transform"), 0, ("func",))
-    if not (isinstance(fn, ast.Lambda) and len(fn.args.args) == 1):
-        return False
-    param, expr = fn.args.args[0].arg, fn.body
-    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
-        receiver = expr.func.value
-        if isinstance(receiver, ast.Name) and receiver.id == param:
-            return _is_lag(expr)
-        if any(isinstance(n, ast.Name) and n.id == param for a in (*expr.args, *(k.value for k in expr.keywords))
-               for n in ast.walk(a)):
-            return False  # ``s.shift(1).fillna(s.mean())``: the whole group again
-        expr = receiver
-    return False
-
-
 def _plan(after: Any = None) -> Plan:
     from leakguard.kernel.handlers import Plan
 
@@ -360,8 +340,7 @@ def callable_shape(s: Session, frame: types.FrameType | None, method: str, func:
 def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame = s.cell_frame()
     func = args[1] if len(args) > 1 else kwargs.get("func")
-    if frame is None or (isinstance(func, str) and func in _GROUP_ORDERED) \
-            or (callable(func) and _past_window(s, frame)):
+    if frame is None or (isinstance(func, str) and func in _GROUP_ORDERED):
         return None  # an ordered computation, not a statistic: judged by row order when it looks ahead
     shape = callable_shape(s, frame, api.name, func)
     if api.name == "apply" and (shape is None or shape[0] == STATISTIC):
