@@ -438,7 +438,10 @@ class Session:
                 value = self.user_ns.get(name, _MISSING)
                 if writers[-1] not in new or value is _MISSING \
                         or not (fr.is_row_data(value) or splits.is_array(value)) \
-                        or self.tracker.node_of(value) is not None or self.result_node(value) is not None:
+                        or self.tracker.node_of(value) is not None or self.result_node(value) is not None \
+                        or self._wrapped_calls_in(writers[-1].lineno, writers[-1].end_lineno):
+                    # (``proba = model.predict_proba(X_te)[:, 1]``: a value made by wrapped calls is read from
+                    # their nodes when used, as before; the splits looked for here are cut by plain indexing)
                     continue
                 plans.append(self._plan(name, value, writers))
             made = self._derive_planned(plans, bind=False)
@@ -450,6 +453,15 @@ class Session:
             return False
         finally:
             self.busy, self._running = was_busy, True
+
+    def _wrapped_calls_in(self, first: int, last: int) -> bool:
+        """True when a wrapped call recorded a node at lines ``first``-``last`` of this cell."""
+        for node in reversed(self.graph.nodes.values()):
+            if node.where.execution_count != self.execution_count:
+                return False
+            if node.where.line is not None and first <= node.where.line <= last:
+                return True
+        return False
 
     def _bind_written_names(self) -> None:
         scan = self.scan
