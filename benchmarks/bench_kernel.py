@@ -458,6 +458,18 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def _row(label: str, base: tuple[list[int], list[int]], lg: tuple[list[int], list[int]], target: str,
+         ok: bool | None, added: bool) -> tuple[str, ...]:
+    """One table row: leakguard's wall and CPU times against a baseline's (plain, or inference off)."""
+    p, q = med(base[0]), med(lg[0])
+    extra = f"{(q - p) * 1000:+.0f} µs" if added else f"{q / p:.3f}×"
+    paired = f"{statistics.median(a / b for a, b in zip(lg[0], base[0], strict=True)):.3f}×"
+    cpu = f"{statistics.median(lg[1]) / max(statistics.median(base[1]), 1):.3f}×"
+    noise = spread(base[0])
+    shown = "info" if ok is None else verdict(ok) + ("*" if noise > NOISY else "")
+    return (label, str(len(base[0])), f"{p:.3f}", f"{q:.3f}", extra, paired, cpu, f"±{noise * 100:.1f}%", target, shown)
+
+
 def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, seconds: float) -> bool:
     """Print the table and the memory figures; True when every target passes."""
     ok_all = True
@@ -465,16 +477,9 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
 
     def line(label: str, s: Samples, target: str, ok: bool | None, added: bool = False) -> None:
         nonlocal ok_all
-        p, q = med(s.plain), med(s.lg)
-        extra = f"{(q - p) * 1000:+.0f} µs" if added else f"{q / p:.3f}×"
-        low = f"{statistics.median(a / b for a, b in zip(s.lg, s.plain, strict=True)):.3f}×"
-        cpu = f"{statistics.median(s.lg_cpu) / max(statistics.median(s.plain_cpu), 1):.3f}×"
         if ok is not None:
             ok_all &= ok
-        noise = spread(s.plain)
-        shown = "info" if ok is None else verdict(ok) + ("*" if noise > NOISY else "")
-        rows.append((label, str(len(s.plain)), f"{p:.3f}", f"{q:.3f}", extra, low, cpu, f"±{noise * 100:.1f}%", target,
-                     shown))
+        rows.append(_row(label, (s.plain, s.plain_cpu), (s.lg, s.lg_cpu), target, ok, added))
 
     triv = samples["trivial"]
     added = med(triv.lg) - med(triv.plain)
@@ -548,16 +553,9 @@ def report_inference(samples: dict[str, Samples]) -> bool:
 
     def line(label: str, s: Samples, target: str, ok: bool | None, added: bool = False) -> None:
         nonlocal ok_all
-        p, q = med(s.off), med(s.lg)
-        extra = f"{(q - p) * 1000:+.0f} µs" if added else f"{q / p:.3f}×"
-        paired = f"{statistics.median(a / b for a, b in zip(s.lg, s.off, strict=True)):.3f}×"
-        cpu = f"{statistics.median(s.lg_cpu) / max(statistics.median(s.off_cpu), 1):.3f}×"
         if ok is not None:
             ok_all &= ok
-        noise = spread(s.off)
-        shown = "info" if ok is None else verdict(ok) + ("*" if noise > NOISY else "")
-        rows.append((label, str(len(s.off)), f"{p:.3f}", f"{q:.3f}", extra, paired, cpu, f"±{noise * 100:.1f}%",
-                     target, shown))
+        rows.append(_row(label, (s.off, s.off_cpu), (s.lg, s.lg_cpu), target, ok, added))
 
     line("trivial cell `x = 1`", samples["trivial"], "", None, added=True)
     for label, _ in WORK:
