@@ -110,6 +110,53 @@ def combine_exprs(lib: str, parts: list[Value], *, aggregate: bool | None = None
         agg = combined_shape(parts, strings_are_columns=False) == "agg"
     out = Expr(lib, cols, agg if aggregate is None else aggregate)
     out.derived = True
+    if lib.startswith("polars"):
+        out.stats, out.values = _carried(parts)
+    return out
+
+
+def _carried(parts: list[Value] | tuple[Value, ...]) -> tuple[tuple[Any, ...], tuple[Data, ...]]:
+    """The statistics and tracked values the Polars expressions among ``parts`` carry."""
+    stats: list[Any] = []
+    values: list[Data] = []
+    for v in parts:
+        if isinstance(v, Expr):
+            stats.extend(v.stats)
+            values.extend(v.values)
+        elif isinstance(v, Data):
+            values.append(v)
+        elif isinstance(v, Seq) and v.kind != "dict":
+            inner = _carried(v.items)
+            stats.extend(inner[0])
+            values.extend(inner[1])
+    return tuple(dict.fromkeys(stats)), tuple(dict.fromkeys(values))
+
+
+def carry(out: Expr, src: Expr) -> Expr:
+    """``out`` carrying what ``src`` carries (statistics, tracked values)."""
+    out.stats, out.values = src.stats, src.values
+    return out
+
+
+def broadcast(it: Interp, d: Data, values: list[Value] | tuple[Value, ...]) -> list[Data]:
+    """What Polars expressions given to ``with_columns``/``select`` of ``d`` bring besides ``d``'s columns: a
+    statistic of ``d``'s rows for each aggregation inside a per-row expression (``pl.col("x") - pl.col("x").mean()``,
+    ``pl.col("x").mean().over("g")``: every row gets a value computed from all rows, like pandas'
+    ``df.x - df.x.mean()``), and the tracked values they use (``pl.col("x") - mu``). A ``select`` whose every
+    expression aggregates is an inspection instead (not asked here)."""
+    out: list[Data] = []
+    label_col = it.policy.label
+    for v in values:
+        if isinstance(v, Seq) and v.kind != "dict":
+            out.extend(broadcast(it, d, v.items))
+            continue
+        if not isinstance(v, Expr) or not v.lib.startswith("polars"):
+            continue
+        out.extend(v.values)
+        for label, op, reduced in v.stats:
+            cols = reduced if reduced is not None else d.columns
+            out.append(it.derive([d], "value", label, op, columns=cols, aggregate=True,
+                                 label_derived=bool(label_col) and any(c in label_col for c in cols or ())))
     return out
 
 
@@ -127,7 +174,7 @@ def compare(left: Value, op: str | None, right: Value) -> Value:
 
 
 def _condition(e: Expr, op: str, value: Any) -> Expr:
-    out = Expr(e.lib, e.columns, e.aggregate)
+    out = carry(Expr(e.lib, e.columns, e.aggregate), e)
     out.derived = True
     out.filter = ("cmp", subject(e), op, value)
     return out
@@ -152,7 +199,7 @@ def logical(op: str, left: Value, right: Value) -> Value:
 
 def invert(e: Expr) -> Expr:
     """``~cond``."""
-    out = Expr(e.lib, e.columns, e.aggregate)
+    out = carry(Expr(e.lib, e.columns, e.aggregate), e)
     out.derived = True
     if e.filter is not None:
         out.filter = ("not", e.filter)
@@ -169,7 +216,7 @@ def expr_method(it: Interp, e: Expr, name: str, site: Site) -> Value:
     """A method of a column expression (``.alias``, ``.isin``, ``.between``, Polars ``.mean()``, ``.over``)."""
     args = site.args
     if name in PLAIN:
-        out = Expr(e.lib, e.columns, e.aggregate, e.filter)
+        out = carry(Expr(e.lib, e.columns, e.aggregate, e.filter), e)
         out.derived, out.window = e.derived, e.window
         return out
     col = e.columns[0] if e.columns is not None and len(e.columns) == 1 and not e.derived else None
@@ -196,7 +243,10 @@ def expr_method(it: Interp, e: Expr, name: str, site: Site) -> Value:
     if name in ("meta", "root_names"):
         return Seq([Const(c) for c in e.columns or ()], "list")
     if e.lib.startswith("polars") and name in _AGGREGATING_METHODS:
-        return combine_exprs(e.lib, [e, *args], aggregate=True)
+        out = combine_exprs(e.lib, [e, *args], aggregate=True)
+        if not e.aggregate:  # a statistic of the rows (not one of a statistic)
+            out.stats = tuple(dict.fromkeys((*out.stats, (site.text, name, out.columns))))
+        return out
     if name in _WINDOW_METHODS:
         out = combine_exprs(e.lib, [e, *args], aggregate=False)
         out.window = True

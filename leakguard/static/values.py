@@ -176,6 +176,10 @@ class Expr:
     filter: tuple[Any, ...] | None = None
     window: bool = False            # evaluated over a window (``.over(...)``): one value per row, not a reduction
     derived: bool = False           # computed from its columns (not the column itself): conditions name the expression
+    # statistics of the frame's rows the expression computes (Polars ``pl.col("x").mean()``), as (text, op, columns):
+    # a per-row expression holding one broadcasts a statistic of every row onto each row
+    stats: tuple[tuple[Label, str, tuple[str, ...] | None], ...] = ()
+    values: tuple[Data, ...] = ()   # tracked values it uses (``pl.col("x") - mu``): their lineage goes with it
 
 
 @dataclasses.dataclass(slots=True, eq=False)

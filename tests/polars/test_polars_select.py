@@ -132,3 +132,21 @@ def test_series_arithmetic_and_leakguard_own_selects_are_passed_by(pl_events: Ke
     r = pl_events.run("s = (df['x'] + 1).mean()")  # Series arithmetic calls DataFrame.select inside Polars
     assert r.rules == PEEK
     assert [f.message.split("()")[0] for f in r.findings] == ["mean", "mean"]
+
+
+@pytest.mark.parametrize(("expr", "found"), [
+    ("(pl.col('x') - pl.col('x').mean()) / pl.col('x').std()", [("mean", ("x",)), ("std", ("x",))]),
+    ("pl.col('x').fill_null(pl.col('x').median())", [("median", ("x",))]),
+    ("pl.col('x') - pl.col('x').mean().over('plan')", [("mean", ("x",))]),
+    ("pl.col('x').quantile(0.9)", [("quantile", ("x",))]),
+    ("pl.col('x') * 2", []),
+    ("pl.col('x').log1p()", []),
+    ("pl.col('x').rank().over('plan')", []),
+])
+def test_statistics_put_on_every_row_are_read_from_the_expressions(expr: str, found: list[tuple[str, tuple[str, ...]]]
+                                                                   ) -> None:
+    pl = pytest.importorskip("polars")
+    from leakguard.libraries.polars.plan import broadcast_stats
+
+    got = broadcast_stats((eval(expr, {"pl": pl}),), {})
+    assert [(b.op, b.columns) for b in got] == found

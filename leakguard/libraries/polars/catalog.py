@@ -3,7 +3,9 @@
 A lazy query computes nothing until ``collect``: a ``LazyFrame`` statistic is judged where
 it is asked for (shown or kept), and ``collect`` of an aggregating plan leakguard did not
 see being built is judged at the collect. An eager ``DataFrame.select`` whose every expression
-aggregates (``df.select(pl.col("x").mean())``) is a statistic too; a select of plain columns is not. Handlers: ``leakguard/libraries/polars/live.py``.
+aggregates (``df.select(pl.col("x").mean())``) is a statistic too; a select of plain columns is not. A statistic
+inside a per-row expression of ``with_columns``/``select`` (``pl.col("x") - pl.col("x").mean()``, ``.mean().over("g")``)
+is put on every row: the result derives from a statistic of the frame's rows. Handlers: ``leakguard/libraries/polars/live.py``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ ENTRIES: tuple[Api, ...] = (
     Api("polars", "LazyFrame.filter", "filter", note="keeps the rows a condition selects; at the cutoff, a split"),
     Api("polars", "LazyFrame.collect", "action"),
     Api("polars", "DataFrame.select", "select",
-        note="an inspection when every expression aggregates (pl.col('x').mean(), pl.corr(a, b)); else nothing"),
+        note="an inspection when every expression aggregates (pl.col('x').mean(), pl.corr(a, b)); else the "
+             "statistics its expressions put on every row (pl.col('x') - pl.col('x').mean()), if any"),
+    *(Api("polars", name, "with-column", note="a statistic of the rows inside a per-row expression "
+          "(pl.col('x') - pl.col('x').mean(), .mean().over('g')) is put on every row")
+      for name in ("DataFrame.with_columns", "LazyFrame.with_columns", "LazyFrame.select")),
     *(Api(module, name, "query", note="sends a query") for module, name in _SQL),
 )
 

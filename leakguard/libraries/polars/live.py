@@ -37,9 +37,15 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel.handlers import Plan, call_span, is_shown, keep_result
 from leakguard.libraries.api import Api
 from leakguard.libraries.polars import frames as plf
-from leakguard.libraries.polars.plan import aggregating_select, condition_of, plan_aggregates, root_names
+from leakguard.libraries.polars.plan import (
+    aggregating_select,
+    broadcast_stats,
+    condition_of,
+    plan_aggregates,
+    root_names,
+)
 from leakguard.libraries.polars.split import record_filter
-from leakguard.lineage.events import Derive, Inspect
+from leakguard.lineage.events import Derive, Inspect, NodeId
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -144,12 +150,63 @@ def before_select(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         return None
     shape = aggregating_select(args[1:], kwargs)
     if shape is None:
-        return None
+        return _broadcast(s, api, args, kwargs)
     data = args[0]
     cols = shape.columns
     if shape.selectors:
         cols = tuple(dict.fromkeys([*cols, *_selected(data, args[1:], kwargs)]))
     return before_inspect(s, api, args, kwargs, _Subject(data, cols, len(cols) > 1))
+
+
+def before_with_columns(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``with_columns(...)`` (and a ``LazyFrame.select``): statistics its expressions put on every row."""
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    if isinstance(caller, str) and caller.partition(".")[0] in _OWN_CALLERS:
+        return None
+    if api.name == "select" and aggregating_select(args[1:], kwargs) is not None:
+        return None  # a lazy select of statistics: judged at collect()
+    return _broadcast(s, api, args, kwargs)
+
+
+def _broadcast(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """A statistic of the frame's rows inside a per-row expression (``pl.col("x") - pl.col("x").mean()``,
+    ``pl.col("x").mean().over("g")``): recorded as a statistic of the frame's node (as pandas'
+    ``df.x - df.x.mean()``), and the result derives from it."""
+    if not args or not plf.is_row_data(args[0]):
+        return None
+    stats = broadcast_stats(args[1:], kwargs)
+    if not stats:
+        return None
+    data = args[0]
+    frame = s.cell_frame()
+    span = call_span(s, frame)
+    node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
+    where = s.where(frame)
+    label = s.policy.label
+    made: list[NodeId] = []
+    for stat in stats:
+        cols = stat.columns or fr.columns_of(data)
+        event = s.recorder.value(Derive(
+            s.graph.new_id(), (node.id,), stat.op, f"pl.col({', '.join(map(repr, cols or ('*',)))}).{stat.op}()", where,
+            rows="aggregate", columns=cols, kind="value",
+            label_derived=bool(label) and any(c in label for c in cols or ())))
+        if event is not None:
+            made.append(event.id)
+
+    def after(result: Any) -> None:
+        if not plf.is_row_data(result):
+            return
+        out = s.recorder.value(Derive(s.graph.new_id(), (node.id, *made), api.name, f"{node.name}.{api.name}()",
+                                      where, rows="same", columns=fr.columns_of(result), kind=fr.kind_of(result)))
+        if out is not None:
+            out.n_rows = fr.row_count(result)
+            s.remember_result(result, out.id)
+        from leakguard.kernel.features import note_consumed
+
+        for nid in made:
+            note_consumed(s, nid, frame)  # what the statement binds derives from it (chains, collect)
+
+    return Plan(after=after)
 
 
 def _selected(data: Any, exprs: tuple[Any, ...], named: dict[str, Any]) -> list[str]:
@@ -369,5 +426,6 @@ BEFORE: dict[str, Callable[[Session, Api, tuple[Any, ...], dict[str, Any]], Plan
     "filter": before_filter,
     "action": before_action,
     "select": before_select,
+    "with-column": before_with_columns,
     "query": before_query,
 }

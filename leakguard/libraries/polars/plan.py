@@ -404,3 +404,68 @@ def aggregating_select(exprs: tuple[Any, ...], named: dict[str, Any]) -> SelectS
     if "agg" not in shapes:
         return None
     return SelectShape(tuple(dict.fromkeys(columns)), selectors)
+
+
+# -- statistics broadcast onto rows -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Broadcast:
+    op: str                   # the aggregation (``mean``, ``std``, ``quantile``...)
+    columns: tuple[str, ...]  # the columns it reduces
+
+
+def _stats_in(node: Any, found: list[Broadcast], depth: int = 0) -> None:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for child in node:
+            _stats_in(child, found, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    if len(node) == 1:
+        key, body = next(iter(node.items()))
+        name = None
+        if key == "Agg" and isinstance(body, dict) and len(body) == 1:
+            name = next(iter(body))
+        elif key == "Function" and isinstance(body, dict) and _fn_name(body.get("function")) in _AGG_FUNCTIONS:
+            name = _fn_name(body.get("function"))
+        if name is not None:
+            cols: list[str] = []
+            _columns_in(body, cols, depth + 1)
+            found.append(Broadcast(name.lower(), tuple(dict.fromkeys(cols))))
+            return
+    for child in node.values():
+        _stats_in(child, found, depth + 1)
+
+
+def _columns_in(node: Any, cols: list[str], depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for child in node:
+            _columns_in(child, cols, depth + 1)
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            if key == "Column" and isinstance(child, str):
+                cols.append(child)
+            else:
+                _columns_in(child, cols, depth + 1)
+
+
+def broadcast_stats(exprs: tuple[Any, ...], named: dict[str, Any]) -> list[Broadcast]:
+    """The statistics of the frame's rows that ``with_columns``/``select`` expressions put on every row:
+    ``pl.col("x") - pl.col("x").mean()``, ``fill_null(pl.col("x").mean())``, ``pl.col("x").mean().over("g")``
+    (a per-group statistic, as pandas' ``groupby(...).transform("mean")``). Reads expression metadata only."""
+    found: list[Broadcast] = []
+    for item in _flat((*exprs, *named.values())):
+        if isinstance(item, (str, bytes)) or type(item).__module__.partition(".")[0] != "polars" \
+                or not hasattr(item, "meta"):
+            continue
+        try:
+            tree = json.loads(item.meta.serialize(format="json"))
+        except Exception:
+            continue
+        _stats_in(tree, found)
+    return list(dict.fromkeys(found))

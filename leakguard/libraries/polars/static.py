@@ -92,7 +92,10 @@ def ref_call(it: Interp, path: str, site: Site) -> Value | None:
     if name in _AGG_FUNCS or name in _HORIZONTAL or name in ("when", "struct", "arange", "int_range"):
         cols, _ = lazyops.referenced(site.args)
         aggregates = name in _AGG_FUNCS or lazyops.combined_shape(site.args) == "agg"
-        return lazyops.combine_exprs(EAGER, [Expr(EAGER, cols)], aggregate=aggregates)
+        out = lazyops.combine_exprs(EAGER, [Expr(EAGER, cols), *site.args], aggregate=aggregates)
+        if name in _AGG_FUNCS and lazyops.combined_shape(site.args) != "agg":
+            out.stats = (*out.stats, (site.text, name, cols))
+        return out
     if name == "concat":
         items = site.arg(0, "items")
         parts = list(data_in(items)) if items is not None else []
@@ -230,11 +233,12 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         out.lib = EAGER
         return out
     if name == "select":
-        cols, _ = lazyops.referenced([*site.args, *site.kwargs.values()])
-        if lazyops.all_aggregate([*site.args, *site.kwargs.values()]) and not d.aggregate:
+        values = [*site.args, *site.kwargs.values()]
+        cols, _ = lazyops.referenced(values)
+        if lazyops.all_aggregate(values) and not d.aggregate:
             return lazyops.aggregate(it, d, site.text, name, cols if cols is not None else d.columns)
         return lazyops.keep(it, d, site.text, name, columns=cols if cols is not None else d.columns,
-                            same_columns=False)
+                            same_columns=False, inputs=_broadcast(it, d, values))
     if name in ("get_column", "to_series", "drop_in_place") and d.kind == "frame":
         col = site.arg(0, "name" if name != "to_series" else "index")
         if isinstance(col, Const) and isinstance(col.value, str):
@@ -259,7 +263,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         cols = d.columns
         if cols is not None:
             cols = tuple(dict.fromkeys((*cols, *site.kwargs)))
-        return lazyops.keep(it, d, site.text, name, columns=cols, same_columns=False)
+        return lazyops.keep(it, d, site.text, name, columns=cols, same_columns=False,
+                            inputs=_broadcast(it, d, [*site.args, *site.kwargs.values()]))
     if name == "pipe" and site.args and isinstance(site.args[0], Func):
         return it.call_func(site.args[0], [d, *site.args[1:]], site.kwargs, site.node, site.shown)
     if name in _ROWS_SAME or name in _ROW_SUBSETS:
@@ -304,7 +309,16 @@ def _select(it: Interp, d: Data, site: Site) -> Value:
         out = inspect(it, d, "select", site, columns=cols, relates=len(cols or ()) > 1)
         out.kind, out.columns, out.peeked = "frame", cols, site.shown
         return out
-    return lazyops.keep(it, d, site.text, "select", columns=cols, same_columns=False)
+    return lazyops.keep(it, d, site.text, "select", columns=cols, same_columns=False,
+                        inputs=_broadcast(it, d, values))
+
+
+def _broadcast(it: Interp, d: Data, values: list[Value]) -> list[Value] | None:
+    """Statistics of ``d``'s rows (and tracked values) that expressions put on every row (see lazyops.broadcast)."""
+    if d.aggregate:
+        return None
+    found = lazyops.broadcast(it, d, values)
+    return list(found) or None
 
 
 def _inspect(it: Interp, d: Data, name: str, site: Site, relates: bool) -> Value:
