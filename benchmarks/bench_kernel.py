@@ -458,6 +458,16 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def _print_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """The rows under ``head``, in columns (names and verdicts left-aligned, figures right-aligned)."""
+    widths = [max(len(r[i]) for r in (*rows, head)) for i in range(len(head))]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    for r in rows:
+        print("  ".join(c.ljust(w) if i in (0, 8, 9) else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+
+
 def _row(label: str, base: tuple[list[int], list[int]], lg: tuple[list[int], list[int]], target: str,
          ok: bool | None, added: bool) -> tuple[str, ...]:
     """One table row: leakguard's wall and CPU times against a baseline's (plain, or inference off)."""
@@ -501,12 +511,7 @@ def report(samples: dict[str, Samples], mem: dict[str, Any], cfg: Config, second
         line(label, samples[label], "", None, added=True)
 
     head = ("figure", "n", "plain ms", "leakguard ms", "ratio", "paired", "cpu", "noise", "target", "")
-    widths = [max(len(r[i]) for r in (*rows, head)) for i in range(len(head))]
-    print()
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    for r in rows:
-        print("  ".join(c.ljust(w) if i in (0, 8, 9) else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    _print_table(head, rows)
     print(f"\nfixed cost: plain shell {med(triv.plain) * 1000:.0f} µs/cell, leakguard adds {added * 1000:.0f} µs "
           f"(median of {len(triv.plain)} cells per condition).")
     print("n = samples per condition; ratio = leakguard median / plain median (the verdict); paired = median of the\n"
@@ -572,12 +577,7 @@ def report_inference(samples: dict[str, Samples]) -> bool:
     for label, _ in INFO:
         line(label, samples[label], "", None, added=True)
     head = ("inference (no policy declared)", "n", "off ms", "on ms", "ratio", "paired", "cpu", "noise", "target", "")
-    widths = [max(len(r[i]) for r in (*rows, head)) for i in range(len(head))]
-    print()
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    for r in rows:
-        print("  ".join(c.ljust(w) if i in (0, 8, 9) else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    _print_table(head, rows)
     print("off = leakguard with `%leakguard policy infer=off`, on = leakguard as installed (inference on); neither\n"
           "worker declares a policy, so on infers the label, the holdout and the time order as real notebooks need.")
     return ok_all
