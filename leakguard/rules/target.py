@@ -89,14 +89,15 @@ def _label_inside(graph: LineageGraph, event: Fit, data: Node, inside: list[str]
 def _label_kept(graph: LineageGraph, data: Node, target: NodeId | None, labels: frozenset[str]) -> list[str]:
     """Columns unknown (a file the static engine did not read): the label read off the very frame the
     features come from (``y = df["churned"]``, ``X = df.drop(columns=ids)``), dropped nowhere between."""
-    frame = _column_owner(graph, target, labels)
-    if frame is None:
+    owner = _column_owner(graph, target, labels)
+    if owner is None:
         return []
+    frame, label_columns = owner
     dropped: set[str] = set()
     cur = data
     for _ in range(_MAX_STEPS):
         if cur.id == frame:
-            return sorted(c for c in labels if c not in dropped and c in (_label_columns(graph, target)))
+            return sorted(c for c in label_columns if c not in dropped)
         if cur.dropped:
             dropped.update(cur.dropped)  # named columns dropped (``drop(columns=...)``, ``pop``, ``del``)
         elif _same_columns_input(graph, cur) is None:
@@ -110,20 +111,17 @@ def _label_kept(graph: LineageGraph, data: Node, target: NodeId | None, labels: 
     return []
 
 
-def _label_columns(graph: LineageGraph, target: NodeId | None) -> tuple[str, ...]:
-    node = graph.get(target)
-    return node.columns if node is not None and node.columns else ()
-
-
-def _column_owner(graph: LineageGraph, target: NodeId | None, labels: frozenset[str]) -> NodeId | None:
-    """The frame of unknown columns the label column was selected from (through split parts and copies)."""
+def _column_owner(graph: LineageGraph, target: NodeId | None,
+                  labels: frozenset[str]) -> tuple[NodeId, tuple[str, ...]] | None:
+    """The frame of unknown columns the label column(s) of ``target`` were selected from (through split parts
+    and copies), and those columns."""
     cur = graph.get(target)
     for _ in range(_MAX_STEPS):
         if cur is None or cur.columns is None or not set(cur.columns) <= labels or len(cur.inputs) != 1:
             return None
         parent = graph.get(cur.inputs[0])
         if parent is not None and parent.columns is None:
-            return parent.id if cur.split_role is None else None
+            return (parent.id, cur.columns) if cur.split_role is None else None
         cur = parent
     return None
 
