@@ -283,6 +283,8 @@ def _validation(kwargs: Kwargs) -> list[tuple[Value, Value | None, str]]:
     if isinstance(vd, Seq) and vd.items:
         out.append((vd.items[0], vd.items[1] if len(vd.items) > 1 else None, "validation_data"))
     es = kwargs.get("eval_set")
+    if isinstance(es, Seq) and es.items and not isinstance(es.items[0], Seq):
+        es = Seq([es])  # CatBoost's ``eval_set=(X_val, y_val)``: one pair, not a list of them
     if isinstance(es, Seq):
         for pair in es.items:
             if isinstance(pair, Seq) and pair.items:
