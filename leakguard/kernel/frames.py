@@ -159,6 +159,36 @@ def row_count(obj: Any) -> int | None:
     return None
 
 
+MAX_DIGEST_VALUES = 10_000_000
+MAX_DIGEST_OBJECTS = 200_000
+
+
+def digest(obj: Any) -> str | None:
+    """A short digest of a pandas or NumPy vector's values (labels), to tell two apart; None when not one.
+
+    Never raises; large or unhashable values give None (the engine then does not know).
+    """
+    if type(obj).__module__.split(".", 1)[0] not in ("numpy", "pandas"):
+        return None
+    try:
+        import hashlib
+
+        import numpy as np
+
+        arr = np.asarray(obj)
+        if arr.dtype.hasobject:
+            if arr.size > MAX_DIGEST_OBJECTS:
+                return None
+            data = "\x00".join(map(repr, arr.ravel().tolist())).encode()
+        elif arr.size > MAX_DIGEST_VALUES:
+            return None
+        else:
+            data = np.ascontiguousarray(arr).tobytes()
+        return f"{hashlib.blake2b(data, digest_size=8).hexdigest()}{arr.shape}"
+    except Exception:  # a value leakguard cannot read is simply not told apart
+        return None
+
+
 def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
     """Row parts that the data itself shows are absent: no row past the cutoff, no holdout-marked row."""
     lib = library_of(obj)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leakguard.static import calls, dataops
 from leakguard.static.values import UNKNOWN, Const, Func, Seq, Unknown, Value, data_in, text
@@ -66,18 +66,25 @@ def _expr_namedexpr(it: Interp, node: ast.NamedExpr, shown: bool) -> Value:
 
 def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, shown: bool) -> Value:
     it.scopes.append(dict(it.scopes[-1]) if len(it.scopes) > 1 else {})
+    keys: list[Any] = []
     try:
         results: list[Value] = []
-        _comprehend(it, node, 0, results)
+        _comprehend(it, node, 0, results, keys)
     finally:
         it.scopes.pop()
+    if isinstance(node, ast.DictComp):
+        # a dict: ``.items()`` / ``.values()`` of ``{name: m.predict(X) for ...}`` give the values made
+        return Seq(results, "dict", keys if None not in keys else None)
     return Seq(results, "list")
 
 
 def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, depth: int,
-                results: list[Value]) -> None:
+                results: list[Value], keys: list[Any]) -> None:
     if depth == len(node.generators):
         # as in the kernel's cell scan, a comprehension's element is not "shown or kept"
+        if isinstance(node, ast.DictComp):
+            key = it.eval(node.key, False)
+            keys.append(key.value if isinstance(key, Const) else None)
         results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, False))
         return
     gen = node.generators[depth]
@@ -85,7 +92,7 @@ def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp 
         it.bind(gen.target, item)
         for cond in gen.ifs:
             it.eval(cond)
-        _comprehend(it, node, depth + 1, results)
+        _comprehend(it, node, depth + 1, results, keys)
 
 
 def _expr_await(it: Interp, node: ast.Await, shown: bool) -> Value:

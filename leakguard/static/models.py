@@ -214,9 +214,18 @@ def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: st
     if kind == "score":
         folds.validated(it, model, x, y, op)
     if data is not None:
-        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind,
-                      time_ordered=time_ordered))
+        target = _node(it, y)
+        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=target, op=op, kind=kind,
+                      time_ordered=time_ordered, labels=target if target is not None and _picked(y) else None))
     return _score(it, model, x, y, op)
+
+
+def _picked(y: Value | None) -> bool:
+    """True when the labels are rows picked for this call (``y_test[mask]``, ``y[idx]``: a group, a bootstrap draw)."""
+    if not isinstance(y, Data):
+        return False
+    how = y.origin[1] if y.origin is not None else None
+    return how in ("mask", "index", "draw") or (bool(y.ops) and y.ops[-1] in ("filter", "[]"))
 
 
 def _score(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str) -> Data:
