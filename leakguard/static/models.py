@@ -216,16 +216,26 @@ def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: st
     if data is not None:
         target = _node(it, y)
         it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=target, op=op, kind=kind,
-                      time_ordered=time_ordered, labels=target if target is not None and _picked(y) else None))
+                      time_ordered=time_ordered, labels=_labels_key(y, target)))
     return _score(it, model, x, y, op)
 
 
-def _picked(y: Value | None) -> bool:
-    """True when the labels are rows picked for this call (``y_test[mask]``, ``y[idx]``: a group, a bootstrap draw)."""
-    if not isinstance(y, Data):
-        return False
+def _labels_key(y: Value | None, target: NodeId | None) -> str | None:
+    """Which label rows are scored, when the code tells them apart (``Evaluate.labels``); None: the labels as given.
+
+    ``y_test == c`` (one class against the rest) and ``y_test[mask]`` (a group) by their condition, so a fixed
+    one scored again is the same labels; ``y[idx]`` (a bootstrap draw, rows by position) by its node, new per call.
+    """
+    if not isinstance(y, Data) or target is None:
+        return None
+    if y.filter is not None:
+        return f"labels {y.filter!r}"
     how = y.origin[1] if y.origin is not None else None
-    return how in ("mask", "index", "draw") or (bool(y.ops) and y.ops[-1] in ("filter", "[]"))
+    if how == "mask" and y.origin is not None:
+        return f"rows {y.origin[2]!r}"
+    if how in ("index", "draw") or (bool(y.ops) and y.ops[-1] in ("filter", "[]")):
+        return target
+    return None
 
 
 def _score(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str) -> Data:
