@@ -171,12 +171,13 @@ def removes(c: Cond | None, policy: Policy, *, after_cutoff: bool = True, ignore
 # -- SQL-like condition text -------------------------------------------------------------------------
 
 
-def parse_sql(text: str, dialect: str = "spark") -> Cond | None:
+def parse_sql(text: str, dialect: str = "spark", *, keep_text: bool = True) -> Cond | None:
     """Condition text (``"event_ts <= '2024-06-01' AND x > 0"``) as a condition tree, parsed by sqlglot.
 
     Comparisons of an unqualified column with a literal (either side), joined by AND / OR / NOT;
     anything else (a function of a column, a subquery, ``IS NULL``, text that is not SQL) gives
-    None: unknown, never an error.
+    None: unknown, never an error. A typed time literal (``DATE '2024-06-01'``) keeps its text with
+    ``keep_text`` (as the same constant written in Python), else it is read as the time it denotes.
     """
     if not isinstance(text, str) or len(text) > _MAX_TEXT or not text.strip():
         return None
@@ -184,21 +185,21 @@ def parse_sql(text: str, dialect: str = "spark") -> Cond | None:
         import sqlglot
 
         tree = sqlglot.parse_one(text, read=dialect)
-        return _read(tree)
+        return _read(tree, keep_text)
     except Exception:  # hostile or unsupported text: unknown
         return None
 
 
-def _read(node: exp.Expr) -> Cond | None:
+def _read(node: exp.Expr, keep_text: bool) -> Cond | None:
     from sqlglot import exp
 
     if isinstance(node, exp.Paren):
-        return _read(node.this)
+        return _read(node.this, keep_text)
     if isinstance(node, exp.Not):
-        inner = _read(node.this)
+        inner = _read(node.this, keep_text)
         return None if inner is None else ("not", inner)
     if isinstance(node, (exp.And, exp.Or)):
-        a, b = _read(node.this), _read(node.expression)
+        a, b = _read(node.this, keep_text), _read(node.expression, keep_text)
         if a is None or b is None:
             return None
         return ("and" if isinstance(node, exp.And) else "or", a, b)
@@ -212,7 +213,7 @@ def _read(node: exp.Expr) -> Cond | None:
         left, right, op = right, left, FLIP[op]
     if not isinstance(left, exp.Column) or left.table:
         return None
-    found, value = _constant(right)
+    found, value = _constant(right, keep_text)
     return ("cmp", left.name, op, value) if found else None
 
 
@@ -224,7 +225,7 @@ def _unparen(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _constant(node: exp.Expr) -> tuple[bool, Any]:
+def _constant(node: exp.Expr, keep_text: bool) -> tuple[bool, Any]:
     """``(True, value)`` for a literal: text (kept as text), a number, a boolean, a time expression."""
     from sqlglot import exp
 
@@ -237,8 +238,17 @@ def _constant(node: exp.Expr) -> tuple[bool, Any]:
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         found, value = _number(str(node.this.this))
         return found, -value if found else None
-    value = literal_time(node)  # DATE '2024-06-01', CAST(... AS TIMESTAMP), '2024-06-01' + INTERVAL 1 DAY
+    if isinstance(node, exp.Concat) and node.expressions \
+            and all(isinstance(e, exp.Literal) and e.is_string for e in node.expressions):
+        return True, "".join(str(e.this) for e in node.expressions)  # Spark: 'it''s' is 'it' 's', "its"
+    if keep_text and isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string \
+            and node.to.is_type(*_TIME_TYPES):
+        return True, str(node.this.this)  # DATE '2024-06-01': its text, as Python code writes the constant
+    value = literal_time(node)  # CAST(... AS DATE), '2024-06-01' + INTERVAL 1 DAY
     return (True, value) if value is not None else (False, None)
+
+
+_TIME_TYPES = ("date", "timestamp", "timestamptz", "timestampltz", "timestampntz", "datetime")
 
 
 def _number(text: str) -> tuple[bool, Any]:

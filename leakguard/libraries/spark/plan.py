@@ -174,7 +174,7 @@ def condition(frame: Any, time: str | None) -> Condition | None:
 
 def parse_condition(text: str) -> Condition:
     """``Condition`` of Spark's SQL text of a condition (a time bound when it is a single comparison)."""
-    tree = parse_sql(text, "spark")
+    tree = parse_sql(text, "spark", keep_text=False)
     if tree is None:
         return Condition(text)
     tree = normalise(tree)
