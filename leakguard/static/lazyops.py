@@ -162,11 +162,11 @@ def broadcast(it: Interp, d: Data, values: list[Value] | tuple[Value, ...]) -> l
 
 def compare(left: Value, op: str | None, right: Value) -> Value:
     """``expr <op> constant`` (or flipped): a row condition on the expression's column."""
-    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
     if isinstance(left, Expr) and isinstance(right, Const) and op:
         return _condition(left, op, right.value)
-    if isinstance(right, Expr) and isinstance(left, Const) and op in flip:
-        return _condition(right, flip[op], left.value)
+    flipped = conditions.flip(op) if op else None
+    if isinstance(right, Expr) and isinstance(left, Const) and flipped is not None:
+        return _condition(right, flipped, left.value)
     exprs = [v for v in (left, right) if isinstance(v, Expr)]
     if not exprs:
         return UNKNOWN
