@@ -34,8 +34,9 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.tokenizer_core import Token
 
+from leakguard.lineage.conditions import naive
 from leakguard.policy import Policy
-from leakguard.sql.bounds import Bound, constraints, map_bound, naive, time_ref, within
+from leakguard.sql.bounds import Bound, constraints, map_bound, time_ref, within
 from leakguard.sql.markers import markers, markers_in
 from leakguard.sql.scopes import (
     EqualColumns,

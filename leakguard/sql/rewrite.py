@@ -30,9 +30,9 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from leakguard.lineage.conditions import naive
 from leakguard.policy import Policy
 from leakguard.sql.analysis import Analysis
-from leakguard.sql.bounds import naive
 from leakguard.sql.markers import markers
 from leakguard.sql.spans import SpanError, scan_span
 
