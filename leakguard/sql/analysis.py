@@ -44,11 +44,13 @@ from leakguard.sql.scopes import (
     equalities,
     finds_aggregate,
     output_names,
+    aggregated_columns,
     predicates,
     pushable_projection,
     role_of,
     source_named,
     sources_of,
+    statistic_inputs,
     targets,
 )
 from leakguard.sql.tables import TableRef, find_column, lower_map, table_ref
@@ -133,6 +135,9 @@ class Analysis:
     writes: tuple[TableRef, ...] = ()
     write_sources: tuple[Scan, ...] = ()
     columns: tuple[str, ...] = ()
+    # output columns computed from a statistic over every row the query reads (a window over whole
+    # partitions, a rank, an aggregate subquery or CTE), each with the columns that statistic reads
+    statistics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     problem: str = ""
     tokens: list[Token] = dataclasses.field(default_factory=list, repr=False)  # of ``sql``, for its markers
 
@@ -209,7 +214,14 @@ class _Analyser:
         kinds: set[str] = set()
         for tree in trees:
             copied = _copied_query(tree)
-            if isinstance(tree, exp.Query) or copied is not None:
+            if isinstance(tree, exp.Summarize):
+                # DuckDB's SUMMARIZE t: min, max, mean, quantiles... of every column over every row, like describe()
+                kinds.add("query")
+                self.summarize(tree)
+                result.inspects = True
+                if tree is trees[-1]:
+                    result.label_out, result.aggregate = False, True
+            elif isinstance(tree, exp.Query) or copied is not None:
                 # COPY (query) TO 'file': the query's rows are computed like any query's (and restricted so)
                 read: exp.Expr = copied if copied is not None else tree
                 kinds.add("query")
@@ -221,6 +233,7 @@ class _Analyser:
                 if tree is trees[-1] or len(trees) == 1:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
+                    result.statistics = () if result.aggregate else self.statistics(root)
                 result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
@@ -253,6 +266,26 @@ class _Analyser:
         result.columns = tuple(dict.fromkeys(self.columns))[:64]
         result.kind = "query" if "query" in kinds else "write" if "write" in kinds else "other"
         return result
+
+    def summarize(self, tree: exp.Summarize) -> None:
+        """Visit what ``SUMMARIZE`` reads: a query, or a table (seen as ``SELECT * FROM`` it)."""
+        target = tree.this
+        if isinstance(target, exp.Query):
+            root = build_scope(target)
+            if root is not None:
+                self.visit(root, {})
+                self.label_pass(root)
+            return
+        if not isinstance(target, exp.Table):
+            return
+        wrapper = exp.Select(expressions=[exp.Star()])
+        wrapper.set("from_" if "from_" in exp.Select.arg_types else "from", exp.From(this=target))
+        try:
+            root = build_scope(wrapper)
+            if root is not None:
+                self.visit(root, {})
+        finally:
+            tree.set("this", target)  # the table stays in the statement (a rewrite replaces it there)
 
     # -- scans and bounds ------------------------------------------------------------------
 
@@ -418,6 +451,30 @@ class _Analyser:
             if scan is not None and scan.columns is not None:
                 return {c for c in scan.columns if c in self.labels}
         return set()
+
+    def statistics(self, root: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The output columns of the query ``root`` that carry a statistic over rows, and what it reads."""
+        expr = root.expression
+        if not isinstance(expr, exp.Select):
+            return ()
+        sources = sources_of(root)
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for proj in expr.expressions:
+            name = proj.alias_or_name
+            if not name or isinstance(proj, exp.Star):
+                continue
+            reads = list(statistic_inputs(proj) or ())
+            hit = bool(reads) or statistic_inputs(proj) is not None
+            for col in proj.find_all(exp.Column):
+                owner = self.owner(col, root, sources, expr)
+                source = sources[source_named(sources, owner[0])][1] if owner is not None else None
+                if isinstance(source, Scope) and aggregates(source.expression):
+                    # ``FROM t, (SELECT AVG(x) m FROM t)`` or a CTE of group means joined back
+                    hit = True
+                    reads += aggregated_columns(source.expression)
+            if hit:
+                found.append((name, tuple(dict.fromkeys(reads))))
+        return tuple(found)
 
     def label_out(self, root: Scope) -> bool:
         scope = root

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from leakguard.static.interp import Interp
 
 _QUERY_METHODS = frozenset(QUERY_METHODS)
+_WRITTEN = "sql frame "  # + a table's key, in the interpreter's globals: the frame ``to_sql`` wrote it from
+
+
+def table_written(it: Interp, name: str, frame: Data) -> None:
+    """``frame.to_sql(name, con)``: a later query of table ``name`` reads the frame's rows."""
+    it.globals[_WRITTEN + name.lower()] = frame
 
 
 class _Schema:
@@ -48,7 +54,12 @@ class _Schema:
                 if len(table.parts) <= 2 and table.path is None else None
         else:
             value = self.it.globals.get(table.table) if len(table.parts) == 1 and table.path is None else None
-        if (self.dialect == "duckdb" or self.names is not None) and isinstance(value, Data) and value.kind == "frame":
+        written = self.it.globals.get(_WRITTEN + table.key) if table.path is None else None
+        if isinstance(written, Data) and written.kind == "frame":
+            # a table ``df.to_sql(name, con)`` wrote: the frame's rows and columns
+            self.frames[table.key] = written
+            cols = dict.fromkeys(written.columns, "") if written.columns is not None else None
+        elif (self.dialect == "duckdb" or self.names is not None) and isinstance(value, Data) and value.kind == "frame":
             self.frames[table.key] = value
             cols = dict.fromkeys(value.columns, "") if value.columns is not None else None
         elif table.path is not None:
@@ -123,6 +134,11 @@ def _result(it: Interp, analysis: Analysis, inputs: tuple[NodeId, ...]) -> Data:
     it.emit(Derive(nid, inputs, "sql", "<sql result>", it.where(),
                    rows="aggregate" if analysis.aggregate else "subset",
                    label_derived=analysis.label_out and bool(label)))
+    from leakguard.sql.lineage import statistic_columns
+
+    for e in statistic_columns(analysis, inputs, nid, it.graph.new_id, it.where(), None, label):
+        it.emit(e)
+        nid = e.out
     return Data("frame", "<sql result>", node=nid)
 
 

@@ -133,6 +133,13 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return it.derive([d], d.kind, label, "rename", columns=_renamed(d.columns, kwargs.get("columns")))
     if name in _TO_ARRAY:
         return it.derive([d], "array", label, name, columns=d.columns)
+    if name == "to_sql" and d.kind == "frame":
+        from leakguard.static import sqlbridge
+
+        table = arg(args, kwargs, 0, "name")
+        if isinstance(table, Const) and isinstance(table.value, str):
+            sqlbridge.table_written(it, table.value, d)
+        return Const(None)
     if name in _WRITERS:
         return Const(None)
     if name in _ITERATE:
