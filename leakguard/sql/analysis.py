@@ -39,12 +39,13 @@ from leakguard.sql.bounds import Bound, constraints, map_bound, naive, time_ref,
 from leakguard.sql.markers import markers, markers_in
 from leakguard.sql.scopes import (
     EqualColumns,
+    aggregated_columns,
     aggregates,
+    computes,
     created_columns,
     equalities,
     finds_aggregate,
     output_names,
-    aggregated_columns,
     predicates,
     pushable_projection,
     role_of,
@@ -102,6 +103,7 @@ class Scan:
     types: dict[str, str]               # lower-cased name → type, where known
     used: set[str] = dataclasses.field(default_factory=set)
     bounded: bool = True                # every visit found a bound at the cutoff
+    computed: bool = False              # a query level that computes over rows reads this scan's rows
 
     def column(self, name: str | None) -> str | None:
         """The stored spelling of ``name`` when this scan has it (known or seen in use)."""
@@ -144,6 +146,12 @@ class Analysis:
     def markers(self) -> list[str]:
         """The parameter markers of the SQL, in order (from the tokens the parse read)."""
         return markers_in(self.tokens, self.sql) if self.tokens else markers(self.sql, self.dialect)
+
+    def looked(self, nodes: Mapping[int, str]) -> tuple[str, ...]:
+        """The nodes (``id(scan)`` → node) of the scans a computation reads: all of them when none is marked
+        (a label filter over a listing looks at every row it returns)."""
+        computed = [nodes[id(s)] for s in self.scans if s.computed and id(s) in nodes]
+        return tuple(dict.fromkeys(computed or nodes.values()))
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -230,6 +238,7 @@ class _Analyser:
                     continue
                 self.visit(root, {})
                 self.label_pass(root)
+                self.mark_computed(root)
                 if tree is trees[-1] or len(trees) == 1:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
@@ -270,6 +279,14 @@ class _Analyser:
     def summarize(self, tree: exp.Summarize) -> None:
         """Visit what ``SUMMARIZE`` reads: a query, or a table (seen as ``SELECT * FROM`` it)."""
         target = tree.this
+        before = set(self.scans)
+        try:
+            self._summarized(tree, target)
+        finally:
+            for key, scan in self.scans.items():
+                scan.computed = scan.computed or key not in before
+
+    def _summarized(self, tree: exp.Summarize, target: exp.Expr) -> None:
         if isinstance(target, exp.Query):
             root = build_scope(target)
             if root is not None:
@@ -451,6 +468,25 @@ class _Analyser:
             if scan is not None and scan.columns is not None:
                 return {c for c in scan.columns if c in self.labels}
         return set()
+
+    def mark_computed(self, root: Scope) -> None:
+        """Mark the scans a query level computing over rows reads (its own sources, and everything under them).
+
+        ``SELECT test.*, spend - m FROM test, (SELECT AVG(spend) m FROM train)`` computes over ``train``
+        only: the rows of ``test`` are transformed one by one.
+        """
+        for scope in root.traverse():
+            if not computes(scope.expression):
+                continue
+            for node, source in sources_of(scope).values():
+                inner = source.traverse() if isinstance(source, Scope) else ()
+                tables = [node] if isinstance(node, exp.Table) and not isinstance(source, Scope) else []
+                tables += [t for sub in inner for t, src in sub.selected_sources.values()
+                           if isinstance(t, exp.Table) and not isinstance(src, Scope)]
+                for table in tables:
+                    scan = self.scans.get(id(table))
+                    if scan is not None:
+                        scan.computed = True
 
     def statistics(self, root: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """The output columns of the query ``root`` that carry a statistic over rows, and what it reads."""

@@ -105,9 +105,10 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
         _record_writes(s, resolver, analysis, con, where)
     if analysis.kind != "query":
         return outcome
-    inputs = tuple(dict.fromkeys(scan_node(s, resolver, scan, None) for scan in analysis.scans))
-    event = Query(sql, analysis.dialect, analysis.tables, where, columns=analysis.columns, inputs=inputs,
-                  label_columns=analysis.label_uses, inspects=analysis.inspects)
+    nodes = {id(scan): scan_node(s, resolver, scan, None) for scan in analysis.scans}
+    inputs = tuple(dict.fromkeys(nodes.values()))
+    event = Query(sql, analysis.dialect, analysis.tables, where, columns=analysis.columns,
+                  inputs=analysis.looked(nodes), label_columns=analysis.label_uses, inspects=analysis.inspects)
     outcome.inputs = inputs
 
     def restrict(looked: Query) -> Query | None:

@@ -104,7 +104,8 @@ def result_node(s: Session, outcome: Outcome | None, result: Any, name: str, whe
     ))
     assert node is not None
     nid = node.id
-    for e in statistic_columns(analysis, outcome.inputs, nid, s.graph.new_id, where, cols, label):
+    for e in statistic_columns(analysis, outcome.inputs, nid, new_id=s.graph.new_id, where=where,
+                               columns=cols, label=label):
         made = s.recorder.value(e)
         assert made is not None
         nid = made.id
@@ -113,7 +114,7 @@ def result_node(s: Session, outcome: Outcome | None, result: Any, name: str, whe
     return nid
 
 
-def statistic_columns(analysis: Analysis, inputs: tuple[NodeId, ...], result: NodeId, new_id: Callable[[], NodeId],
+def statistic_columns(analysis: Analysis, inputs: tuple[NodeId, ...], result: NodeId, *, new_id: Callable[[], NodeId],
                       where: Where, columns: Iterable[str] | None, label: tuple[str, ...]) -> list[Derive]:
     """The events that give a query result's statistic columns their own lineage (both engines emit them).
 

@@ -124,6 +124,18 @@ def aggregates(expr: exp.Expr) -> bool:
                for p in expr.expressions for n in p.find_all(exp.AggFunc, exp.Anonymous))
 
 
+def computes(expr: exp.Expr) -> bool:
+    """True when a query level computes over rows itself (aggregates, GROUP BY, windows, DISTINCT), its
+    subqueries aside."""
+    if not isinstance(expr, exp.Select):
+        return False
+    if expr.args.get("group") or expr.args.get("distinct"):
+        return True
+    nested = (exp.Query, exp.Subquery)
+    return any(isinstance(n, exp.Window) or is_aggregate(n)
+               for n in expr.walk(prune=lambda n: n is not expr and isinstance(n, nested)) if n is not expr)
+
+
 def _inside(node: exp.Expr, kinds: tuple[type[exp.Expr], ...], stop: exp.Expr) -> bool:
     parent = node.parent
     while parent is not None and parent is not stop.parent:

@@ -115,9 +115,10 @@ def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None =
         return Const(None)
     if analysis.kind != "query":
         return Const(None)
-    inputs = tuple(dict.fromkeys(_scan_node(it, schema, scan) for scan in analysis.scans))
+    nodes = {id(scan): _scan_node(it, schema, scan) for scan in analysis.scans}
+    inputs = tuple(dict.fromkeys(nodes.values()))
     it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=analysis.tables, where=where,
-                  columns=analysis.columns, inputs=inputs, label_columns=analysis.label_uses,
+                  columns=analysis.columns, inputs=analysis.looked(nodes), label_columns=analysis.label_uses,
                   inspects=analysis.inspects))
     return _result(it, analysis, inputs)
 
@@ -136,7 +137,8 @@ def _result(it: Interp, analysis: Analysis, inputs: tuple[NodeId, ...]) -> Data:
                    label_derived=analysis.label_out and bool(label)))
     from leakguard.sql.lineage import statistic_columns
 
-    for e in statistic_columns(analysis, inputs, nid, it.graph.new_id, it.where(), None, label):
+    for e in statistic_columns(analysis, inputs, nid, new_id=it.graph.new_id, where=it.where(),
+                               columns=None, label=label):
         it.emit(e)
         nid = e.out
     return Data("frame", "<sql result>", node=nid)
