@@ -42,6 +42,7 @@ from leakguard.sql.scopes import (
     aggregated_columns,
     aggregates,
     computes,
+    counts_rows_only,
     created_columns,
     equalities,
     finds_aggregate,
@@ -140,6 +141,8 @@ class Analysis:
     # output columns computed from a statistic over every row the query reads (a window over whole
     # partitions, a rank, an aggregate subquery or CTE), each with the columns that statistic reads
     statistics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the same for the rows ``CREATE TABLE t AS query`` writes (the last such statement's)
+    write_statistics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     problem: str = ""
     tokens: list[Token] = dataclasses.field(default_factory=list, repr=False)  # of ``sql``, for its markers
 
@@ -243,7 +246,8 @@ class _Analyser:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
                     result.statistics = () if result.aggregate else self.statistics(root)
-                result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
+                if not counts_rows_only(read):
+                    result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
                 writes.extend(targets(tree))
@@ -253,6 +257,8 @@ class _Analyser:
                     root = build_scope(query)
                     if root is not None:
                         self.visit(root, {})
+                        # a table of groups keeps the rows' lineage (a read-back of it is a look at them)
+                        result.write_statistics = () if aggregates(root.expression) else self.statistics(root)
                     made = [s for k, s in self.scans.items() if k not in before]
                     write_sources.extend(made)
                     if isinstance(tree, exp.Create):

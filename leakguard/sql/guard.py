@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import NodeId, Query, Where
 from leakguard.sql.connections import dialect_of, frame_columns, is_frame
-from leakguard.sql.lineage import base_node, derive, scan_node
+from leakguard.sql.lineage import base_node, scan_node, written_node
 from leakguard.sql.state import Source, state_of
 from leakguard.sql.tables import TableRef, is_holdout
 
@@ -135,7 +135,7 @@ def _record_writes(s: Session, resolver: Resolver, analysis: Analysis, con: Any,
     for target in analysis.writes:
         key = (id(con), target.key)
         if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
-            state.tables[key] = derive(s, sources, f"write {target.name}", target.name, where)
+            state.tables[key] = written_node(s, analysis, sources, target.name, where)
             # names as the query wrote them, not as stored: restrictions on them are left unquoted
             resolver.found[target.key] = Source("lineage", None, node=state.tables[key])
         elif _creates_or_drops(analysis):

@@ -81,6 +81,21 @@ def scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restricti
     return node.id
 
 
+def written_node(s: Session, analysis: Analysis, sources: tuple[NodeId, ...], name: str, where: Where) -> NodeId:
+    """The rows ``CREATE TABLE name AS query`` wrote: the scans' rows, with the
+    query's statistic columns given their own lineage."""
+    node = s.recorder.value(Derive(s.graph.new_id(), sources, f"write {name}", name, where,
+                                   rows="subset"))
+    assert node is not None
+    nid = node.id
+    for e in statistic_columns(analysis, sources, nid, new_id=s.graph.new_id, where=where, columns=None,
+                               label=s.policy.label, statistics=analysis.write_statistics):
+        made = s.recorder.value(e)
+        assert made is not None
+        nid = made.id
+    return nid
+
+
 def derive(s: Session, inputs: tuple[NodeId, ...], op: str, name: str, where: Where) -> NodeId:
     node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, name, where, rows="subset"))
     assert node is not None
@@ -115,7 +130,8 @@ def result_node(s: Session, outcome: Outcome | None, result: Any, name: str, whe
 
 
 def statistic_columns(analysis: Analysis, inputs: tuple[NodeId, ...], result: NodeId, *, new_id: Callable[[], NodeId],
-                      where: Where, columns: Iterable[str] | None, label: tuple[str, ...]) -> list[Derive]:
+                      where: Where, columns: Iterable[str] | None, label: tuple[str, ...],
+                      statistics: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> list[Derive]:
     """The events that give a query result's statistic columns their own lineage (both engines emit them).
 
     ``SELECT *, AVG(churned) OVER (PARTITION BY plan) AS te FROM t``: ``te`` is a statistic of the
@@ -124,7 +140,7 @@ def statistic_columns(analysis: Analysis, inputs: tuple[NodeId, ...], result: No
     """
     have = {c.lower(): c for c in columns} if columns is not None else None
     made: list[Derive] = []
-    for column, reads in analysis.statistics:
+    for column, reads in statistics if statistics is not None else analysis.statistics:
         stored = have.get(column.lower()) if have is not None else column
         if stored is None:
             continue

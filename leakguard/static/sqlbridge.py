@@ -107,6 +107,8 @@ def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None =
         it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=(), where=where, inspects=False,
                       unanalysed=analysis.problem))
         return Data("frame", "<sql result>", inputs=())
+    if analysis.write_sources:
+        _written_tables(it, schema, analysis)
     if analysis.kind == "write":
         protected = tuple(w.name for w in analysis.writes if is_holdout(w, it.policy.holdout.tables))
         if protected:
@@ -121,6 +123,23 @@ def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None =
                   columns=analysis.columns, inputs=analysis.looked(nodes), label_columns=analysis.label_uses,
                   inspects=analysis.inspects))
     return _result(it, analysis, inputs)
+
+
+def _written_tables(it: Interp, schema: _Schema, analysis: Analysis) -> None:
+    """``CREATE TABLE t AS query``: a later query of ``t`` reads the rows of the query's scans (the kernel's
+    ``written_node``), its statistic columns with their own lineage."""
+    from leakguard.sql.lineage import statistic_columns
+
+    sources = tuple(dict.fromkeys(_scan_node(it, schema, scan) for scan in analysis.write_sources))
+    for target in analysis.writes:
+        nid = it.graph.new_id()
+        it.emit(Derive(nid, sources, f"write {target.name}", target.name, it.where(),
+                       rows="subset"))
+        for e in statistic_columns(analysis, sources, nid, new_id=it.graph.new_id, where=it.where(), columns=None,
+                                   label=it.policy.label, statistics=analysis.write_statistics):
+            it.emit(e)
+            nid = e.out
+        it.globals[_WRITTEN + target.key] = Data("frame", target.name, node=nid)
 
 
 def unanalysed(it: Interp, dialect: str, why: str) -> Value:
