@@ -42,7 +42,6 @@ from leakguard.sql.scopes import (
     aggregated_columns,
     aggregates,
     computes,
-    counts_rows_only,
     created_columns,
     equalities,
     finds_aggregate,
@@ -246,8 +245,7 @@ class _Analyser:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
                     result.statistics = () if result.aggregate else self.statistics(root)
-                if not counts_rows_only(read):
-                    result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
+                result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
                 writes.extend(targets(tree))

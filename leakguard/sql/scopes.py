@@ -136,25 +136,6 @@ def computes(expr: exp.Expr) -> bool:
                for n in expr.walk(prune=lambda n: n is not expr and isinstance(n, nested)) if n is not expr)
 
 
-def counts_rows_only(expr: exp.Expr) -> bool:
-    """``SELECT COUNT(*) FROM t``: the number of rows and nothing else, ``len(df)`` in SQL (schema, not a look).
-
-    A filter, a group, a subquery or a count of a column's values is a statistic like any other.
-    """
-    if not isinstance(expr, exp.Select) or not expr.expressions or expr.find(exp.Subquery, exp.Window) is not None:
-        return False
-    if any(expr.args.get(k) for k in ("where", "group", "having", "qualify", "distinct", "with_", "with")):
-        return False
-    for proj in expr.expressions:
-        inner = proj.this if isinstance(proj, exp.Alias) else proj
-        if not isinstance(inner, exp.Count):
-            return False
-        arg = inner.this
-        if not (arg is None or isinstance(arg, exp.Star) or (isinstance(arg, exp.Literal) and not arg.is_string)):
-            return False
-    return True
-
-
 def _inside(node: exp.Expr, kinds: tuple[type[exp.Expr], ...], stop: exp.Expr) -> bool:
     parent = node.parent
     while parent is not None and parent is not stop.parent:
