@@ -155,8 +155,10 @@ def restrict(analysis: Analysis, restrictions: Mapping[int, Restriction], policy
         except SpanError as exc:
             raise RewriteError(str(exc)) from None
         condition = predicate(r, policy, dialect).sql(dialect=dialect)
-        edits.append((span.start, span.end,
-                      f"(SELECT * FROM {sql[span.start:span.name_end]} WHERE {condition}) AS {span.alias}"))
+        restricted = f"SELECT * FROM {sql[span.start:span.name_end]} WHERE {condition}"
+        # ``SUMMARIZE t`` takes a query, not an aliased subquery: ``SUMMARIZE SELECT * FROM t WHERE ...``
+        summarized = isinstance(scan.node.parent, exp.Summarize)
+        edits.append((span.start, span.end, restricted if summarized else f"({restricted}) AS {span.alias}"))
     edits.sort()
     if any(a[1] > b[0] for a, b in itertools.pairwise(edits)):
         raise RewriteError("two of its table references overlap")
