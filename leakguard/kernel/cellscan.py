@@ -36,6 +36,13 @@ class Statement:
     writes: frozenset[str]
     # a loop, ``with``, ``if`` or ``try``: its names are written and read all through its body
     compound: bool = False
+    # in a compound statement, a name bound only by plain assignments inside it (``m = X_te["plan"] == p``
+    # in a loop that also scores): what those assignments read, not everything the loop reads
+    assigned_from: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+
+    def reads_of(self, name: str) -> frozenset[str]:
+        """The names ``name``'s value was made from, as far as this statement tells."""
+        return self.assigned_from.get(name, self.reads)
 
 
 @dataclasses.dataclass(slots=True)
@@ -234,6 +241,56 @@ def _span(node: ast.expr) -> Span:
     return (node.lineno, node.end_lineno or node.lineno, node.col_offset, node.end_col_offset or 0)
 
 
+def _assigned_from(stmt: ast.stmt, writes: frozenset[str]) -> dict[str, frozenset[str]]:
+    """For each name of ``writes`` that the body of compound ``stmt`` binds only by plain assignment
+    (``x = ...``, ``a, b = ...``, ``x += ...``), the names those assignments read.
+
+    A name bound any other way inside (a loop target, ``with ... as``, a method that changes it, an
+    item or attribute assigned) is left out: all of the statement's reads stay its inputs.
+
+    >>> tree = ast.parse("for p in ps:\\n    m = X['a'] == p\\n    s = f(y[m], q[m])\\n    out.append(s)")
+    >>> {k: sorted(v) for k, v in sorted(_assigned_from(tree.body[0], frozenset({'p', 'm', 's', 'out'})).items())}
+    {'m': ['X', 'p'], 's': ['f', 'm', 'q', 'y']}
+    """
+    plain: dict[str, set[str]] = {}
+    other: set[str] = set()
+    for node in ast.walk(stmt):
+        if node is stmt or not isinstance(node, ast.stmt):
+            continue
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            flat = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+            if all(isinstance(e, ast.Name) for e in flat):
+                names = _Names()
+                names.visit(node)
+                for e in flat:
+                    if isinstance(e, ast.Name):
+                        plain.setdefault(e.id, set()).update(names.reads)
+                continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(node.name)
+            continue
+        names = _Names()
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)):
+            _targets_of(node, names)  # its body's statements come in this walk one by one
+        else:
+            names.visit(node)
+        other |= names.writes
+    return {name: frozenset(reads) for name, reads in plain.items() if name in writes and name not in other}
+
+
+def _targets_of(node: ast.stmt, names: _Names) -> None:
+    """The names a nested compound statement binds itself (loop targets, ``as`` names), not its body's."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        names.visit(node.target)
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            if item.optional_vars is not None:
+                names.visit(item.optional_vars)
+    elif isinstance(node, ast.Try):
+        names.writes.update(h.name for h in node.handlers if h.name)
+
+
 def scan_cell(module: ast.Module) -> CellScan:
     """Scan a parsed cell: per-statement names, per-name deps, and calls whose result is shown or kept."""
     statements: list[Statement] = []
@@ -244,7 +301,8 @@ def scan_cell(module: ast.Module) -> CellScan:
         names.visit(stmt)
         reads, writes = frozenset(names.reads), frozenset(names.writes)
         compound = isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try))
-        statements.append(Statement(stmt.lineno, stmt.end_lineno or stmt.lineno, reads, writes, compound))
+        statements.append(Statement(stmt.lineno, stmt.end_lineno or stmt.lineno, reads, writes, compound,
+                                    _assigned_from(stmt, writes) if compound else {}))
         found = frozenset().union(*(deps.get(n, frozenset({n})) for n in reads)) if reads else frozenset()
         for w in writes:
             deps[w] = found

@@ -252,7 +252,7 @@ class Session:
             st = self.scan.statement_at(line)
             inputs = self.resolve_names(reads, st.lineno if st else line, depth=0)
         if not inputs:
-            inputs = self._statement_inputs(line) if line is not None else []
+            inputs = self._statement_inputs(line, name) if line is not None else []
         label = name or fr.describe_object(obj)
         return self._checked(self.derive_node(obj, label, inputs, "derived", self.where(frame)), obj)
 
@@ -334,11 +334,13 @@ class Session:
             return entry[1]
         return None
 
-    def _statement_inputs(self, line: int) -> list[Node]:
+    def _statement_inputs(self, line: int, name: str | None = None) -> list[Node]:
+        """Nodes for what the statement at ``line`` read; for a value bound to ``name`` by plain assignments
+        inside a loop or block, what those assignments read."""
         st = self.scan.statement_at(line)
         if st is None:
             return []
-        return self.resolve_names(st.reads, st.lineno, depth=0)
+        return self.resolve_names(st.reads_of(name) if name is not None else st.reads, st.lineno, depth=0)
 
     def resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
         """Nodes for the names a statement read: live tracked objects first, then earlier statements, then bindings."""
