@@ -98,8 +98,10 @@ def _label_kept(graph: LineageGraph, data: Node, target: NodeId | None, labels: 
     for _ in range(_MAX_STEPS):
         if cur.id == frame:
             return sorted(c for c in label_columns if c not in dropped)
-        if cur.dropped:
-            dropped.update(cur.dropped)  # named columns dropped (``drop(columns=...)``, ``pop``, ``del``)
+        if cur.dropped is not None:
+            # named columns dropped (``drop(columns=...)``, ``pop``, ``del``), or none: an array or an encoding
+            # of its input (``df.values``, ``get_dummies(df)``) holds every column it had
+            dropped.update(cur.dropped)
         elif _same_columns_input(graph, cur) is None:
             # a selection, a join, a model's output, ``df[key]`` with a key the engine could not read (rows or
             # columns?): which columns it holds is not known

@@ -132,7 +132,10 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name == "rename":
         return it.derive([d], d.kind, label, "rename", columns=_renamed(d.columns, kwargs.get("columns")))
     if name in _TO_ARRAY:
-        return it.derive([d], "array", label, name, columns=d.columns)
+        out = it.derive([d], "array", label, name, columns=d.columns)
+        if name == "to_numpy":
+            out.holds_columns_of(d)
+        return out
     if name in _WRITERS:
         return Const(None)
     if name in _ITERATE:
@@ -444,6 +447,8 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
                              label_derived=any(x.label_derived for x in arrays))
         out = it.derive(arrays, "array", label, short, columns=arrays[0].columns)
         out.synthetic = out.synthetic or _numpy_copies(it, short, site)
+        if short in ("array", "asarray") and len(arrays) == 1:
+            out.holds_columns_of(arrays[0])
         return out
     return None
 
@@ -460,6 +465,8 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
         inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
     out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if name == "get_dummies" else None)
     out.colsrc = data.colsrc
+    if name == "get_dummies":
+        out.holds_columns_of(data)
     return out
 
 
