@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from leakguard.finding import Finding, provenance_of
+from leakguard.libraries.numpy.catalog import TABLE_COPIES
+from leakguard.libraries.pandas.catalog import EVERY_COLUMN
 from leakguard.lineage.events import Event, Fit, NodeId
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
 from leakguard.rules._modelling import (
@@ -98,10 +100,8 @@ def _label_kept(graph: LineageGraph, data: Node, target: NodeId | None, labels: 
     for _ in range(_MAX_STEPS):
         if cur.id == frame:
             return sorted(c for c in label_columns if c not in dropped)
-        if cur.dropped is not None:
-            # named columns dropped (``drop(columns=...)``, ``pop``, ``del``), or none: an array or an encoding
-            # of its input (``df.values``, ``get_dummies(df)``) holds every column it had
-            dropped.update(cur.dropped)
+        if cur.dropped:
+            dropped.update(cur.dropped)  # named columns dropped (``drop(columns=...)``, ``pop``, ``del``)
         elif _same_columns_input(graph, cur) is None:
             # a selection, a join, a model's output, ``df[key]`` with a key the engine could not read (rows or
             # columns?): which columns it holds is not known
@@ -183,7 +183,8 @@ def _same_columns_input(graph: LineageGraph, node: Node) -> Node | None:
     if len(rows) != 1:
         return None
     keeps = (node.split_role is not None or _TRANSFORM.fullmatch(node.op) is not None
-             or node.name.endswith((".values", ".to_numpy()")))
+             or node.name.endswith((".values", ".to_numpy()"))
+             or all(op in EVERY_COLUMN or op in TABLE_COPIES for op in node.op.split("→")))
     return rows[0] if keeps else None
 
 

@@ -149,10 +149,7 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         if name == "index":
             return it.derive([base], "index", node, "index", columns=None)
         if name in ("values", "array") or name == "T":
-            out = it.derive([base], "array" if name != "T" else base.kind, node, name, columns=base.columns)
-            if name == "values":
-                out.holds_columns_of(base)
-            return out
+            return it.derive([base], "array" if name != "T" else base.kind, node, name, columns=base.columns)
         if name in SCHEMA or base.kind not in ("frame",):
             return Const(None) if name in SCHEMA else Method(base, name)
         return column(it, base, name, node)

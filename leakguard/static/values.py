@@ -65,12 +65,6 @@ class Data:
         self.same_columns = self.columns is None and base.kind == "frame" and self.kind == "frame" and (
             base.node is not None or base.same_columns)
 
-    def holds_columns_of(self, base: Data) -> None:
-        """This value holds every column of ``base`` (names unknown), maybe reshaped: an array of the frame
-        (``df.values``, ``np.asarray(df)``) or its encoding (``get_dummies``) keeps the label when ``base`` had it."""
-        if self.columns is None and base.columns is None and base.kind == "frame" and self.dropped is None:
-            self.dropped = ()
-
     @property
     def text(self) -> str:
         """The value's source text, for names in messages (computed once, only when asked)."""

@@ -27,6 +27,7 @@ ENTRIES: tuple[Api, ...] = (
 
 # where the functions live: ``np.random.permutation`` and the methods of a generator
 # (``rng = np.random.default_rng(0)``, ``np.random.RandomState(0)``), which take the same names
+TABLE_COPIES = ("array", "asarray", "asanyarray", "ascontiguousarray")  # ``np.asarray(df)``: every column of it
 RANDOM_MODULE = "numpy.random"
 RANDOM_STATES = ("default_rng", "RandomState", "Generator")
 

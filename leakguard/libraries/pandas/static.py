@@ -132,10 +132,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name == "rename":
         return it.derive([d], d.kind, label, "rename", columns=_renamed(d.columns, kwargs.get("columns")))
     if name in _TO_ARRAY:
-        out = it.derive([d], "array", label, name, columns=d.columns)
-        if name == "to_numpy":
-            out.holds_columns_of(d)
-        return out
+        return it.derive([d], "array", label, name, columns=d.columns)
     if name in _WRITERS:
         return Const(None)
     if name in _ITERATE:
@@ -323,6 +320,8 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
         names = const_strings(first)
     cols = tuple(c for c in d.columns if c not in names) if names is not None and d.columns is not None else (
         d.columns if names is not None else None)
+    if names and d.columns is None and d.kind == "frame" and d.node is None and d.ops:
+        it.node(d)  # a pending frame of unknown columns (``get_dummies(df).drop(...)``): its node, for what is dropped
     out = it.derive([d], d.kind, label, "drop", columns=cols)
     if names:
         _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
@@ -447,8 +446,6 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
                              label_derived=any(x.label_derived for x in arrays))
         out = it.derive(arrays, "array", label, short, columns=arrays[0].columns)
         out.synthetic = out.synthetic or _numpy_copies(it, short, site)
-        if short in ("array", "asarray") and len(arrays) == 1:
-            out.holds_columns_of(arrays[0])
         return out
     return None
 
@@ -465,8 +462,6 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
         inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
     out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if name == "get_dummies" else None)
     out.colsrc = data.colsrc
-    if name == "get_dummies":
-        out.holds_columns_of(data)
     return out
 
 
