@@ -119,7 +119,10 @@ def same_table(frame: Any, array: Any) -> bool:
         theirs = np.asarray(array[rows], dtype=object)
         if mine.shape != theirs.shape:
             return False
-        same = [a == b or (a != a and b != b) for a, b in zip(mine.ravel(), theirs.ravel(), strict=True)]
+        import pandas as pd
+
+        same = [a == b or (bool(pd.isna(a)) and bool(pd.isna(b)))
+                for a, b in zip(mine.ravel(), theirs.ravel(), strict=True)]
         return all(bool(x) for x in same)
     except Exception:  # an odd array or dtype: not proved
         return False
