@@ -183,7 +183,7 @@ def _same_columns_input(graph: LineageGraph, node: Node) -> Node | None:
     if len(rows) != 1:
         return None
     keeps = (node.split_role is not None or _TRANSFORM.fullmatch(node.op) is not None
-             or node.name.endswith((".values", ".to_numpy()"))
+             or node.name in (f"{rows[0].name}.values", f"{rows[0].name}.to_numpy()")
              or all(op in EVERY_COLUMN or op in TABLE_COPIES for op in node.op.split("→")))
     return rows[0] if keeps else None
 
