@@ -235,7 +235,8 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
 def _assign_columns(s: Session, df: Any, keys: list[str], value: Any) -> Plan | None:
     """``df[cols] = scaler.fit_transform(df[cols])``: the frame now holds values made from what the call saw.
 
-    Several columns at once are judged frame-wide (every column may carry the value's lineage).
+    Each assigned column carries the value's lineage (as ``df["c"] = ...`` does for one), so dropping those
+    columns later drops it too.
     """
     frame = s.cell_frame()
     if frame is None or str(sys._getframe(3).f_globals.get("__name__", "")).startswith("pandas"):
@@ -244,15 +245,19 @@ def _assign_columns(s: Session, df: Any, keys: list[str], value: Any) -> Plan | 
     known_id = s.tracker.node_of(value) or s.result_node(value)
     if base is None or known_id is None or known_id not in s.graph.nodes:
         return None
-    columns = None if base.columns is None else base.columns + tuple(k for k in keys if k not in base.columns)
-    out = s.graph.new_id()
-    node = s.recorder.value(Derive(out, (base.id, known_id), f"{keys!r} =", base.name, s.where(frame), rows="same",
-                                   columns=columns, kind=base.kind))
+    columns = base.columns
+    node: Node | None = base
+    for key in dict.fromkeys(keys):
+        if node is None:
+            return None
+        columns = None if columns is None else columns + ((key,) if key not in columns else ())
+        node = s.recorder.value(Derive(s.graph.new_id(), (node.id, known_id), f"{keys!r} =", base.name,
+                                       s.where(frame), rows="same", columns=columns, kind=base.kind, column=key))
 
     def after(result: Any) -> None:
         if node is not None:
             node.n_rows = fr.row_count(df)
-            s.tracker.register(df, out)
+            s.tracker.register(df, node.id)
 
     return _plan(after)
 

@@ -107,6 +107,51 @@ def trackable(obj: Any) -> bool:
     return type(obj).__weakrefoffset__ != 0
 
 
+def same_table(frame: Any, array: Any) -> bool:
+    """True when ``array`` holds ``frame``'s values (checked on its first, middle and last rows)."""
+    if not is_frame(frame) or len(frame) == 0:
+        return False
+    try:
+        import numpy as np
+
+        rows = sorted({0, len(frame) // 2, len(frame) - 1})
+        mine = np.asarray(frame.iloc[rows].to_numpy(), dtype=object)
+        theirs = np.asarray(array[rows], dtype=object)
+        if mine.shape != theirs.shape:
+            return False
+        import pandas as pd
+
+        same = [a == b or (bool(pd.isna(a)) and bool(pd.isna(b)))
+                for a, b in zip(mine.ravel(), theirs.ravel(), strict=True)]
+        return all(bool(x) for x in same)
+    except Exception:  # an odd array or dtype: not proved
+        return False
+
+
+def copied_columns(data: Any, array: Any) -> list[str]:
+    """The columns of a live frame (or the series) whose values are exactly ``array``'s, in order."""
+    try:
+        import numpy as np
+
+        if is_series(data):
+            cols = {str(data.name): data}
+        elif is_frame(data):
+            cols = {str(c): data[c] for c in data.columns if not is_frame(data[c])}
+        else:
+            return []
+        n = len(array)
+        rows = sorted({0, n // 2, n - 1}) if n else []
+        probe = [array[r] for r in rows]
+        # a few rows first (cheap), the whole column only for a column that agrees on them
+        likely = [c for c, col in cols.items() if len(col) == n and list(col.iloc[rows]) == probe]
+        if not likely:
+            return []
+        theirs = np.asarray(array, dtype=object)
+        return [c for c in likely if np.array_equal(np.asarray(cols[c].to_numpy(), dtype=object), theirs)]
+    except Exception:  # an odd column or dtype: not proved
+        return []
+
+
 def kind_of(obj: Any) -> str:
     if is_frame(obj):
         return "frame"

@@ -90,7 +90,10 @@ def _subject(s: Session, call: ast.Call) -> list[ast.expr]:
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr not in numpy_catalog.STATISTICS:
         return []
-    if isinstance(func.value, ast.Name) and _is_numpy_module(s.user_ns.get(func.value.id)):
+    module = isinstance(func.value, ast.Name) and _is_numpy_module(s.user_ns.get(func.value.id))
+    if _row_wise_axis(call, func.attr, method=not module):
+        return []  # ``X.sum(axis=1)``, ``np.max(X, 1)``: each row's own values
+    if module:
         data = call.args[: numpy_catalog.STATISTIC_OPERANDS.get(func.attr, 1)]
         return list(data) or [k.value for k in call.keywords if k.arg == "a"]
     names = [n.id for n in ast.walk(func.value) if isinstance(n, ast.Name)]
@@ -99,6 +102,12 @@ def _subject(s: Session, call: ast.Call) -> list[ast.expr]:
     if any(_is_array(v) for v in values) and not fr.is_row_data(_receiver_value(s, func.value)):
         return [func.value]
     return []
+
+
+def _row_wise_axis(call: ast.Call, name: str, *, method: bool) -> bool:
+    pos = numpy_catalog.axis_position(name, method=method)
+    axis = next((k.value for k in call.keywords if k.arg == "axis"), call.args[pos] if len(call.args) > pos else None)
+    return isinstance(axis, ast.Constant) and axis.value in numpy_catalog.ROW_WISE_AXES
 
 
 def _helper_subject(s: Session, call: ast.Call) -> list[ast.expr]:

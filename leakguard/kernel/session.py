@@ -313,6 +313,8 @@ class Session:
             )
             # one file taken back from a stack of train and test files (``full[full.y.notna()]``), proved live
             taken = evidence.stacked_piece(self, obj, inputs) if row_data else frozenset()
+            if columns is None and row_data:
+                columns = self._array_columns(obj, inputs)
             node = self.recorder.value(Derive(
                 self.graph.new_id(), tuple(i.id for i in inputs), op, name, where,
                 rows="unknown" if row_data else "aggregate", columns=columns,
@@ -321,6 +323,25 @@ class Session:
         node.n_rows = n_rows
         self.tracker.register(obj, node.id)
         return node
+
+    def _array_columns(self, obj: Any, inputs: list[Node]) -> tuple[str, ...] | None:
+        """The columns of a table array made from one frame (``pd.get_dummies(df).values``, ``df.to_numpy()``): the
+        one input frame of its shape, whose values (when still alive) are the array's."""
+        shape = getattr(obj, "shape", None)
+        if not type(obj).__module__.startswith("numpy") or not isinstance(shape, tuple) or len(shape) not in (1, 2):
+            return None
+        if len(shape) == 1:  # ``np.asarray(df["churned"])``: the one column of an input frame it copies
+            named = {c for i in inputs if i.kind in ("frame", "series") and i.n_rows == shape[0]
+                     for c in fr.copied_columns(self.tracker.object_of(i.id), obj)}
+            return (named.pop(),) if len(named) == 1 else None
+        found = [i for i in inputs if i.kind == "frame" and i.columns and len(i.columns) == shape[1]
+                 and i.n_rows == shape[0]]
+        if len(found) != 1:
+            return None
+        frame = self.tracker.object_of(found[0].id)
+        if frame is not None and not fr.same_table(frame, obj):
+            return None
+        return found[0].columns
 
     def remember_result(self, result: Any, nid: NodeId) -> None:
         """Tie a value a wrapped call returned to its node (weakly, or by id for this cell only)."""

@@ -60,8 +60,10 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
                 subject=subject, provenance=steps(graph, [train, model]),
             )]
         return []  # a training score next to a real test set: fine
-    if data.synthetic:
-        origin = _synthetic_origin(graph, data)
+    origin = _synthetic_origin(graph, data) if data.synthetic else None
+    if origin is not None and (origin.id == train.id or any(a.id == origin.id for a in graph.ancestors(train.id))):
+        # the training rows come from the same resampling (a separate test file resampled alone copies no
+        # training row into it)
         how = "rows copied" if any(step in _COPYING for step in origin.op.split("→")) else "resampled"
         return [Finding(
             ID, "error", event.where, f"{est} scored on {scored}, {how} before the split ({at(origin.where)})",

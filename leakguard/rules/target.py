@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from leakguard.finding import Finding, provenance_of
+from leakguard.libraries.numpy.catalog import TABLE_COPIES
+from leakguard.libraries.pandas.catalog import EVERY_COLUMN
 from leakguard.lineage.events import Event, Fit, NodeId
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
 from leakguard.rules._modelling import (
@@ -181,7 +183,8 @@ def _same_columns_input(graph: LineageGraph, node: Node) -> Node | None:
     if len(rows) != 1:
         return None
     keeps = (node.split_role is not None or _TRANSFORM.fullmatch(node.op) is not None
-             or node.name.endswith((".values", ".to_numpy()")))
+             or node.name in (f"{rows[0].name}.values", f"{rows[0].name}.to_numpy()")
+             or all(op in EVERY_COLUMN or op in TABLE_COPIES for op in node.op.split("→")))
     return rows[0] if keeps else None
 
 

@@ -361,8 +361,14 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
     key = target.slice
     names = const_strings(it.eval(key)) if not isinstance(key, ast.Tuple) else (
         const_strings(it.eval(key.elts[-1])) if key.elts else None)
-    if isinstance(base, Data) and base.kind == "frame":
-        assign_column(it, base_node.id, base, names[0] if names and len(names) == 1 else None, value)
+    if isinstance(base, Data) and base.kind == "frame" and names and len(names) > 1:
+        # ``df[["a", "b"]] = scaler.fit_transform(df[["a", "b"]])``: each column written holds what the value holds
+        new = base
+        for col in dict.fromkeys(names):
+            new = with_column(it, base_node.id, new, col, value, op="set column")
+        _rebind_in_place(it, base_node.id, base, new)
+    elif isinstance(base, Data) and base.kind == "frame":
+        assign_column(it, base_node.id, base, names[0] if names else None, value)
     elif isinstance(base, Data) and (base.kind == "array" or isinstance(key, ast.Tuple)):
         # ``X[:, 0] = (X[:, 0] - X[:, 0].min()) / np.ptp(X[:, 0])``: the array changed in place holds what was written
         # (a key of two positions indexes an array, whatever kind the engine took the value for)

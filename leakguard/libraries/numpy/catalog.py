@@ -27,6 +27,7 @@ ENTRIES: tuple[Api, ...] = (
 
 # where the functions live: ``np.random.permutation`` and the methods of a generator
 # (``rng = np.random.default_rng(0)``, ``np.random.RandomState(0)``), which take the same names
+TABLE_COPIES = ("array", "asarray", "asanyarray", "ascontiguousarray")  # ``np.asarray(df)``: every column of it
 RANDOM_MODULE = "numpy.random"
 RANDOM_STATES = ("default_rng", "RandomState", "Generator")
 
@@ -70,5 +71,17 @@ STATISTICS = frozenset({
     "nanmedian", "nanpercentile", "nanquantile", "nanmin", "nanmax", "nansum", "average", "ptp", "amin", "amax",
     "corrcoef", "cov", "histogram", "unique",
 })
+# ``axis=1`` on a table (``X.sum(axis=1)``, ``np.max(X, 1)``) is one value per row from that row's own columns: no
+# statistic over rows. The axis is the first positional argument of the array method, the second of the function
+# (the third for the ones taking a quantile first).
+ROW_WISE_AXES: tuple[object, ...] = (1,)
+_AXIS_AFTER_Q = frozenset({"percentile", "quantile", "nanpercentile", "nanquantile"})
+
+
+def axis_position(name: str, *, method: bool) -> int:
+    """Where the axis goes among the positional arguments of statistic ``name`` (``X.mean(1)``, ``np.mean(X, 1)``)."""
+    return (1 if name in _AXIS_AFTER_Q else 0) + (0 if method else 1)
+
+
 # the leading positional arguments that are data (``np.corrcoef(pred, y)``: both); one for the others
 STATISTIC_OPERANDS: dict[str, int] = {"corrcoef": 2, "cov": 2}

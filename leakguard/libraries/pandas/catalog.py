@@ -106,6 +106,9 @@ SCHEMA_ATTRIBUTES = frozenset({"columns", "dtypes", "dtype", "shape", "size", "n
                     "flags", "axes", "hasnans", "is_unique", "is_monotonic_increasing", "is_monotonic_decreasing"})
 
 # Attributes that give a view of the same data (``df.loc``, ``s.str``, ``df.groupby``): the data, not a value.
+# a table of every column of the frame it is made from, reshaped (an array, an encoding): the label too, when the
+# frame had it (``pd.get_dummies(df.drop(columns="id")).values``)
+EVERY_COLUMN = frozenset({"values", "to_numpy", "get_dummies"})
 ACCESSORS = frozenset({"loc", "iloc", "at", "iat", "str", "dt", "cat", "plot", "sparse", "style", "groupby"})
 
 # Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.

@@ -148,7 +148,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return _written(it, d, name, args, kwargs)
     if name in _ITERATE:
         return Unknown(name, it.derive([d], "value", label, name))
-    if d.kind == "array" and name in numpy_catalog.STATISTICS:
+    if d.kind == "array" and name in numpy_catalog.STATISTICS and not _row_wise_axis(name, site, method=True):
         return it.derive([d], "scalar", label, name, aggregate=True, label_derived=d.label_derived)
     cols = d.columns if d.kind == "frame" or name in ("fillna", "astype", "copy", "round", "clip") else None
     if d.kind == "series" and d.columns and len(d.columns) == 1:
@@ -331,6 +331,8 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
         names = const_strings(first)
     cols = tuple(c for c in d.columns if c not in names) if names is not None and d.columns is not None else (
         d.columns if names is not None else None)
+    if names and d.columns is None and d.kind == "frame" and d.node is None and d.ops:
+        it.node(d)  # a pending frame of unknown columns (``get_dummies(df).drop(...)``): its node, for what is dropped
     out = it.derive([d], d.kind, label, "drop", columns=cols)
     if names:
         _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
@@ -446,7 +448,7 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
             if short in ("array", "asarray") and args and isinstance(args[0], Seq):
                 return args[0]
             return UNKNOWN
-        if short in numpy_catalog.STATISTICS:
+        if short in numpy_catalog.STATISTICS and not _row_wise_axis(short, site, method=False):
             # ``np.mean((pred - y_te) ** 2)``, ``np.corrcoef(pred, y_te)``: predictions set against labels, scored
             operands = arrays[0] if len(arrays) == 1 else it.derive(arrays, "array", label, "row-wise")
             if isinstance(operands, Data) and (operands.pred is not None or operands.node is None):
@@ -457,6 +459,12 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
         out.synthetic = out.synthetic or _numpy_copies(it, short, site)
         return out
     return None
+
+
+def _row_wise_axis(name: str, site: Site, *, method: bool) -> bool:
+    """A numpy statistic along each row (``X.sum(axis=1)``, ``np.max(X, 1)``): the row's own values."""
+    axis = site.arg(numpy_catalog.axis_position(name, method=method), "axis")
+    return isinstance(axis, Const) and axis.value in numpy_catalog.ROW_WISE_AXES
 
 
 def _encode(it: Interp, name: str, site: Site) -> Value:

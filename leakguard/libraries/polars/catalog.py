@@ -5,7 +5,8 @@ it is asked for (shown or kept), and ``collect`` of an aggregating plan leakguar
 see being built is judged at the collect. An eager ``DataFrame.select`` whose every expression
 aggregates (``df.select(pl.col("x").mean())``) is a statistic too; a select of plain columns is not. A statistic
 inside a per-row expression of ``with_columns``/``select`` (``pl.col("x") - pl.col("x").mean()``, ``.mean().over("g")``)
-is put on every row: the result derives from a statistic of the frame's rows. Handlers: ``leakguard/libraries/polars/live.py``.
+is put on every row: the result derives from a statistic of the frame's rows (``with_columns_seq``/``select_seq``
+too); inside a ``filter`` condition (``pl.col("x") > pl.col("x").mean()``) it chooses the rows kept. Handlers: ``leakguard/libraries/polars/live.py``.
 """
 
 from __future__ import annotations
@@ -42,11 +43,16 @@ ENTRIES: tuple[Api, ...] = (
     Api("polars", "DataFrame.select", "select",
         note="an inspection when every expression aggregates (pl.col('x').mean(), pl.corr(a, b)); else the "
              "statistics its expressions put on every row (pl.col('x') - pl.col('x').mean()), if any"),
+    Api("polars", "DataFrame.select_seq", "select", note="select, its expressions run one after the other"),
     *(Api("polars", name, "with-column", note="a statistic of the rows inside a per-row expression "
           "(pl.col('x') - pl.col('x').mean(), .mean().over('g')) is put on every row")
-      for name in ("DataFrame.with_columns", "LazyFrame.with_columns", "LazyFrame.select")),
+      for name in ("DataFrame.with_columns", "LazyFrame.with_columns", "LazyFrame.select",
+                   "DataFrame.with_columns_seq", "LazyFrame.with_columns_seq", "LazyFrame.select_seq")),
     *(Api(module, name, "query", note="sends a query") for module, name in _SQL),
 )
+
+# Methods that mean another one (its expressions run one after the other instead of in parallel): read as it.
+SEQUENTIAL = {"with_columns_seq": "with_columns", "select_seq": "select"}
 
 # Expression methods that reduce a column to one value (one per group under ``group_by``): ``pl.col("x").mean()``.
 # Read by the static engine (static/lazyops.py) and the kernel's plan reader (libraries/polars/plan.py).

@@ -37,7 +37,9 @@ from leakguard.kernel import frames as fr
 from leakguard.kernel.handlers import Plan, call_span, is_shown, keep_result
 from leakguard.libraries.api import Api
 from leakguard.libraries.polars import frames as plf
+from leakguard.libraries.polars.catalog import SEQUENTIAL
 from leakguard.libraries.polars.plan import (
+    Broadcast,
     aggregating_select,
     broadcast_stats,
     condition_of,
@@ -45,7 +47,7 @@ from leakguard.libraries.polars.plan import (
     root_names,
 )
 from leakguard.libraries.polars.split import record_filter
-from leakguard.lineage.events import Derive, Inspect, NodeId
+from leakguard.lineage.events import Derive, Inspect, NodeId, Where
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
@@ -163,7 +165,7 @@ def before_with_columns(s: Session, api: Api, args: tuple[Any, ...], kwargs: dic
     caller = sys._getframe(2).f_globals.get("__name__", "")
     if isinstance(caller, str) and caller.partition(".")[0] in _OWN_CALLERS:
         return None
-    if api.name == "select" and aggregating_select(args[1:], kwargs) is not None:
+    if SEQUENTIAL.get(api.name, api.name) == "select" and aggregating_select(args[1:], kwargs) is not None:
         return None  # a lazy select of statistics: judged at collect()
     return _broadcast(s, api, args, kwargs)
 
@@ -182,6 +184,24 @@ def _broadcast(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, An
     span = call_span(s, frame)
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     where = s.where(frame)
+    made = _stat_nodes(s, data, node, stats, where)
+    op = SEQUENTIAL.get(api.name, api.name)
+
+    def after(result: Any) -> None:
+        if not plf.is_row_data(result):
+            return
+        out = s.recorder.value(Derive(s.graph.new_id(), (node.id, *made), op, f"{node.name}.{op}()",
+                                      where, rows="same", columns=fr.columns_of(result), kind=fr.kind_of(result)))
+        if out is not None:
+            out.n_rows = fr.row_count(result)
+            s.remember_result(result, out.id)
+        _consumed(s, made, frame)
+
+    return Plan(after=after)
+
+
+def _stat_nodes(s: Session, data: Any, node: Node, stats: list[Broadcast], where: Where) -> list[NodeId]:
+    """A statistic node of ``node``'s rows for each statistic an expression computes over them."""
     label = s.policy.label
     made: list[NodeId] = []
     for stat in stats:
@@ -192,21 +212,14 @@ def _broadcast(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, An
             label_derived=bool(label) and any(c in label for c in cols or ())))
         if event is not None:
             made.append(event.id)
+    return made
 
-    def after(result: Any) -> None:
-        if not plf.is_row_data(result):
-            return
-        out = s.recorder.value(Derive(s.graph.new_id(), (node.id, *made), api.name, f"{node.name}.{api.name}()",
-                                      where, rows="same", columns=fr.columns_of(result), kind=fr.kind_of(result)))
-        if out is not None:
-            out.n_rows = fr.row_count(result)
-            s.remember_result(result, out.id)
-        from leakguard.kernel.features import note_consumed
 
-        for nid in made:
-            note_consumed(s, nid, frame)  # what the statement binds derives from it (chains, collect)
+def _consumed(s: Session, made: list[NodeId], frame: types.FrameType | None) -> None:
+    from leakguard.kernel.features import note_consumed
 
-    return Plan(after=after)
+    for nid in made:
+        note_consumed(s, nid, frame)  # what the statement binds derives from it (chains, collect)
 
 
 def _selected(data: Any, exprs: tuple[Any, ...], named: dict[str, Any]) -> list[str]:
@@ -309,15 +322,18 @@ def before_filter(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     cond = condition_of(args[1:], kwargs, s.policy)
     where = s.where(frame)
+    # a statistic of every row inside the condition (``pl.col("x") > pl.col("x").mean()``) chooses the rows kept
+    stats = _stat_nodes(s, data, node, broadcast_stats(args[1:], kwargs), where)
 
     def after(result: Any) -> None:
-        made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), "filter", f"<filter of {node.name}>", where,
-                                       rows="subset", columns=fr.columns_of(result), removes=cond.removes,
+        made = s.recorder.value(Derive(s.graph.new_id(), (node.id, *stats), "filter", f"<filter of {node.name}>",
+                                       where, rows="subset", columns=fr.columns_of(result), removes=cond.removes,
                                        kind=fr.kind_of(result)))
         assert made is not None
         made.n_rows = fr.row_count(result)
         s.tracker.register(result, made.id)
         record_filter(s, node.id, data, result, cond, frame=frame)
+        _consumed(s, stats, frame)
 
     return Plan(after=after)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from leakguard.libraries.pandas import static as pandasops
-from leakguard.libraries.polars.catalog import FUNCTION_AGGREGATIONS
+from leakguard.libraries.polars.catalog import FUNCTION_AGGREGATIONS, SEQUENTIAL
 from leakguard.lineage.events import Read
 from leakguard.static import dataops, lazyops, sqlbridge
 from leakguard.static.values import (
@@ -46,7 +46,7 @@ _HORIZONTAL = frozenset({"sum_horizontal", "max_horizontal", "min_horizontal", "
                          "format"})
 _ROWS_SAME = frozenset({"with_columns", "with_row_index", "with_row_count", "rename", "sort", "cast", "fill_null",
                         "fill_nan", "clone", "rechunk", "shrink_to_fit", "unnest", "reverse", "cache", "alias",
-                        "set_sorted", "interpolate", "shift", "pipe", "drop", "select_seq", "with_columns_seq",
+                        "set_sorted", "interpolate", "shift", "pipe", "drop",
                         "to_dummies", "explode", "upsample", "round", "abs", "clip", "str", "dt", "rank", "is_null",
                         "is_not_null", "not_", "cum_sum", "diff", "pct_change", "map_elements", "replace",
                         "extend_constant", "to_frame", "to_physical", "log", "log1p", "exp", "sqrt"})
@@ -200,6 +200,7 @@ def attribute(it: Interp, d: Data, name: str) -> Value:
 def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     """A method of a Polars DataFrame, LazyFrame or Series."""
     lazy = d.lib == LAZY
+    name = SEQUENTIAL.get(name, name) if d.kind == "frame" else name  # ``with_columns_seq`` is ``with_columns``
     owner = "polars.LazyFrame" if lazy and d.kind == "frame" else _OWNER.get(d.kind, "polars.DataFrame")
     api = it.index.exact(owner, name)
     kind = api.kind if api is not None else None
@@ -295,7 +296,14 @@ def _filter(it: Interp, d: Data, site: Site) -> Data:
         f = conds[0]
         for c in conds[1:]:
             f = ("and", f, c)
-    return lazyops.filtered(it, d, f, site.text, understood=understood)
+    out = lazyops.filtered(it, d, f, site.text, understood=understood)
+    stats = _broadcast(it, d, [*site.args, *site.kwargs.values()])
+    if not stats:
+        return out
+    # rows chosen by a statistic of every row (``pl.col("x") > pl.col("x").mean()``): the rows kept depend on all
+    made = it.derive([out, *stats], out.kind, site.text, "filter", columns=out.columns, aggregate=out.aggregate)
+    made.peeked, made.sorted_by, made.origin = out.peeked, out.sorted_by, out.origin
+    return made
 
 
 def _select(it: Interp, d: Data, site: Site) -> Value:
