@@ -285,6 +285,10 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             return _chosen(it.derive([base], "frame", label, "[]", columns=None))  # a choice of columns: schema
         if isinstance(key, Data) and key.kind in ("series", "array", "index"):
             return rows(it, base, key, label)
+        if isinstance(key, Const) and isinstance(key.value, str) and base.kind == "array":
+            # ``archive["X"]`` (an ``.npz`` member by name), ``records["age"]`` (a structured array's field):
+            # an array of the same rows, not one value
+            return it.derive([base], "array", label, "item", columns=None)
         if isinstance(key, Const) and base.kind != "frame":
             return it.derive([base], "scalar", label, "item", columns=base.columns)
         picked = it.derive([base, key], base.kind, label, "[]", columns=None)
