@@ -418,6 +418,12 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
         (base.keys if base.keys is not None else []).append(k.value if isinstance(k, Const) else None)
     elif isinstance(base, Seq):
         base.items.append(value)
+    elif isinstance(base, Unknown) and base.data is None:
+        # ``row = np.zeros(len(vocab))`` then ``row[word_index[w]] += 1``: an untracked container filled at
+        # positions or with values computed from tracked data holds what was written
+        written = [v for v in (it.eval(key), value) if data_in(v)]
+        if written:
+            it.bind_name(base_node.id, it.derive(written, "array", base_node.id, "set item"))
 
 
 def delete_item(it: Interp, target: ast.Subscript) -> None:
