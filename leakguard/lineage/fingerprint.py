@@ -115,8 +115,12 @@ def _sparse_row_hashes(obj: Any, rows: Any = None) -> Hashes:
 
 
 def shared_by_content(train: Any, test: Any) -> int:
-    """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common)."""
-    if n_rows(train) == 0 or n_rows(test) == 0:
+    """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common).
+
+    Sparse rows (a vectorizer's counts) prove nothing: different texts with the same bag of words make equal
+    rows, so none is counted (copied records are found on the texts themselves).
+    """
+    if _is_sparse(train) or _is_sparse(test) or n_rows(train) == 0 or n_rows(test) == 0:
         return 0
     return shared_hashes(row_hashes(train), row_hashes(test))
 
