@@ -106,7 +106,7 @@ NAME_LISTS_ALLOWED: frozenset[tuple[str, str]] = frozenset({
     ("leakguard.pipeline.phases", "RESERVED"), ("leakguard.pipeline.phases", "STEPS"),
     ("leakguard.static.interp", "_BUILTINS"), ("leakguard.pipeline.statements", "PURE_FUNCTIONS"),
     ("leakguard.static.sources", "_PYTHON_CELL_MAGICS"), ("leakguard.static.resolve", "_OWNERS"),
-    ("leakguard.sql.analysis", "Kind"), ("leakguard.sql.bounds", "_UNIT_WORDS"), ("leakguard.sql.rewrite", "_NUMERIC"),
+    ("leakguard.sql.analysis", "Kind"), ("leakguard.sql.rewrite", "_NUMERIC"),
     ("leakguard.sql.spans", "_PLAIN_ARGS"), ("leakguard.sql.duckframes", "_SKIP"),
     # handler tables keyed by the catalog's names
     ("leakguard.sql.kernel", "_HANDLERS"),

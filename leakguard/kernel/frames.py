@@ -159,6 +159,37 @@ def row_count(obj: Any) -> int | None:
     return None
 
 
+MAX_DIGEST_VALUES = 100_000
+MAX_DIGEST_OBJECTS = 20_000
+
+
+def digest(obj: Any) -> str | None:
+    """A short digest of a pandas or NumPy vector's values (labels), to tell two apart; None when not one.
+
+    Never raises; values it cannot read give None (the engine then does not know). Cheap: at most
+    100,000 numbers or 20,000 objects are hashed.
+    """
+    if type(obj).__module__.split(".", 1)[0] not in ("numpy", "pandas"):
+        return None
+    try:
+        import hashlib
+
+        import numpy as np
+
+        shape = getattr(obj, "shape", None)
+        n = len(obj)
+        # past the limit, every k-th row, taken before any conversion (two different samples of rows still differ)
+        arr = np.asarray(obj[::n // MAX_DIGEST_OBJECTS + 1] if n > MAX_DIGEST_OBJECTS else obj)
+        if arr.dtype.hasobject:
+            data = "\x00".join(map(repr, arr.ravel().tolist())).encode()
+        else:
+            flat = arr.ravel()
+            data = np.ascontiguousarray(flat[::flat.size // MAX_DIGEST_VALUES + 1]).tobytes()
+        return f"{hashlib.blake2b(data, digest_size=8).hexdigest()}{shape}"
+    except Exception:  # a value leakguard cannot read is simply not told apart
+        return None
+
+
 def proven_removed(obj: Any, policy: Policy) -> frozenset[str]:
     """Row parts that the data itself shows are absent: no row past the cutoff, no holdout-marked row."""
     lib = library_of(obj)

@@ -342,7 +342,8 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     groups = _groups(s, model_id, rows, ordered) if model_id != pred.id else None
     kind = "cross-validate" if folds.out_of_fold(s, model_id, rows_id) else "score"  # ``metric(y, oof)``
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,
-                      shared_rows=shared, time_ordered=ordered, shared_groups=groups, kind=kind))
+                      shared_rows=shared, time_ordered=ordered, shared_groups=groups, kind=kind,
+                      labels=fr.digest(y_true) if target is not None else None))
     inputs = (pred.id,) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:

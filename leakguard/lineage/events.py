@@ -157,6 +157,10 @@ class Evaluate:
     time_ordered: bool | None = None  # every training row is at or before every evaluated row
     # (entity column, how many of its values are on both sides of the split) measured from the data
     shared_groups: tuple[str, int] | None = None
+    # which label rows were scored, when the engine can tell (kernel: a digest of the label values; static:
+    # the node of a row selection made for this call, ``y_test[mask]``): two scores of one model from one line
+    # with different ``labels`` score different rows (per-group scores, bootstrap samples), not settings
+    labels: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -88,8 +88,17 @@ def _what_is_scored(graph: LineageGraph, event: Evaluate) -> str:
 
 
 def _repeated_here(graph: LineageGraph, event: Evaluate, earlier: list[Evaluate], mine: str) -> bool:
-    """True when the same line of the same cell run already scored this candidate with this op (a loop)."""
+    """True when the same line of the same cell run already scored this candidate with this op (a loop).
+
+    Not when the engine tells the label rows apart and they differ: one model's scores per group or per
+    bootstrap sample of the test set (``accuracy_score(y_test[mask], pred[mask])`` in a loop) describe it.
+    """
     w = event.where
     return w.line is not None and any(
         e.op == event.op and e.where.cell == w.cell and e.where.execution_count == w.execution_count
-        and e.where.line == w.line and candidate(graph, e) == mine for e in earlier)
+        and e.where.line == w.line and candidate(graph, e) == mine and not _other_rows(e, event) for e in earlier)
+
+
+def _other_rows(a: Evaluate, b: Evaluate) -> bool:
+    """True when the engine knows the two evaluations scored different label rows."""
+    return a.labels is not None and b.labels is not None and a.labels != b.labels

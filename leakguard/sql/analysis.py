@@ -34,12 +34,15 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.tokenizer_core import Token
 
+from leakguard.lineage.conditions import naive
 from leakguard.policy import Policy
-from leakguard.sql.bounds import Bound, constraints, map_bound, naive, time_ref, within
+from leakguard.sql.bounds import Bound, constraints, map_bound, time_ref, within
 from leakguard.sql.markers import markers, markers_in
 from leakguard.sql.scopes import (
     EqualColumns,
+    aggregated_columns,
     aggregates,
+    computes,
     created_columns,
     equalities,
     finds_aggregate,
@@ -49,6 +52,7 @@ from leakguard.sql.scopes import (
     role_of,
     source_named,
     sources_of,
+    statistic_inputs,
     targets,
 )
 from leakguard.sql.tables import TableRef, find_column, lower_map, table_ref
@@ -100,6 +104,7 @@ class Scan:
     types: dict[str, str]               # lower-cased name → type, where known
     used: set[str] = dataclasses.field(default_factory=set)
     bounded: bool = True                # every visit found a bound at the cutoff
+    computed: bool = False              # a query level that computes over rows reads this scan's rows
 
     def column(self, name: str | None) -> str | None:
         """The stored spelling of ``name`` when this scan has it (known or seen in use)."""
@@ -133,12 +138,23 @@ class Analysis:
     writes: tuple[TableRef, ...] = ()
     write_sources: tuple[Scan, ...] = ()
     columns: tuple[str, ...] = ()
+    # output columns computed from a statistic over every row the query reads (a window over whole
+    # partitions, a rank, an aggregate subquery or CTE), each with the columns that statistic reads
+    statistics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the same for the rows ``CREATE TABLE t AS query`` writes (the last such statement's)
+    write_statistics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     problem: str = ""
     tokens: list[Token] = dataclasses.field(default_factory=list, repr=False)  # of ``sql``, for its markers
 
     def markers(self) -> list[str]:
         """The parameter markers of the SQL, in order (from the tokens the parse read)."""
         return markers_in(self.tokens, self.sql) if self.tokens else markers(self.sql, self.dialect)
+
+    def looked(self, nodes: Mapping[int, str]) -> tuple[str, ...]:
+        """The nodes (``id(scan)`` → node) of the scans a computation reads: all of them when none is marked
+        (a label filter over a listing looks at every row it returns)."""
+        computed = [nodes[id(s)] for s in self.scans if s.computed and id(s) in nodes]
+        return tuple(dict.fromkeys(computed or nodes.values()))
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -209,7 +225,14 @@ class _Analyser:
         kinds: set[str] = set()
         for tree in trees:
             copied = _copied_query(tree)
-            if isinstance(tree, exp.Query) or copied is not None:
+            if isinstance(tree, exp.Summarize):
+                # DuckDB's SUMMARIZE t: min, max, mean, quantiles... of every column over every row, like describe()
+                kinds.add("query")
+                self.summarize(tree)
+                result.inspects = True
+                if tree is trees[-1]:
+                    result.label_out, result.aggregate = False, True
+            elif isinstance(tree, exp.Query) or copied is not None:
                 # COPY (query) TO 'file': the query's rows are computed like any query's (and restricted so)
                 read: exp.Expr = copied if copied is not None else tree
                 kinds.add("query")
@@ -218,9 +241,11 @@ class _Analyser:
                     continue
                 self.visit(root, {})
                 self.label_pass(root)
+                self.mark_computed(root)
                 if tree is trees[-1] or len(trees) == 1:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
+                    result.statistics = () if result.aggregate else self.statistics(root)
                 result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
@@ -231,6 +256,8 @@ class _Analyser:
                     root = build_scope(query)
                     if root is not None:
                         self.visit(root, {})
+                        # a table of groups keeps the rows' lineage (a read-back of it is a look at them)
+                        result.write_statistics = () if aggregates(root.expression) else self.statistics(root)
                     made = [s for k, s in self.scans.items() if k not in before]
                     write_sources.extend(made)
                     if isinstance(tree, exp.Create):
@@ -253,6 +280,34 @@ class _Analyser:
         result.columns = tuple(dict.fromkeys(self.columns))[:64]
         result.kind = "query" if "query" in kinds else "write" if "write" in kinds else "other"
         return result
+
+    def summarize(self, tree: exp.Summarize) -> None:
+        """Visit what ``SUMMARIZE`` reads: a query, or a table (seen as ``SELECT * FROM`` it)."""
+        target = tree.this
+        before = set(self.scans)
+        try:
+            self._summarized(tree, target)
+        finally:
+            for key, scan in self.scans.items():
+                scan.computed = scan.computed or key not in before
+
+    def _summarized(self, tree: exp.Summarize, target: exp.Expr) -> None:
+        if isinstance(target, exp.Query):
+            root = build_scope(target)
+            if root is not None:
+                self.visit(root, {})
+                self.label_pass(root)
+            return
+        if not isinstance(target, exp.Table):
+            return
+        wrapper = exp.Select(expressions=[exp.Star()])
+        wrapper.set("from_" if "from_" in exp.Select.arg_types else "from", exp.From(this=target))
+        try:
+            root = build_scope(wrapper)
+            if root is not None:
+                self.visit(root, {})
+        finally:
+            tree.set("this", target)  # the table stays in the statement (a rewrite replaces it there)
 
     # -- scans and bounds ------------------------------------------------------------------
 
@@ -418,6 +473,49 @@ class _Analyser:
             if scan is not None and scan.columns is not None:
                 return {c for c in scan.columns if c in self.labels}
         return set()
+
+    def mark_computed(self, root: Scope) -> None:
+        """Mark the scans a query level computing over rows reads (its own sources, and everything under them).
+
+        ``SELECT test.*, spend - m FROM test, (SELECT AVG(spend) m FROM train)`` computes over ``train``
+        only: the rows of ``test`` are transformed one by one.
+        """
+        for scope in root.traverse():
+            if not computes(scope.expression):
+                continue
+            for node, source in sources_of(scope).values():
+                inner = source.traverse() if isinstance(source, Scope) else ()
+                tables = [node] if isinstance(node, exp.Table) and not isinstance(source, Scope) else []
+                tables += [t for sub in inner for t, src in sub.selected_sources.values()
+                           if isinstance(t, exp.Table) and not isinstance(src, Scope)]
+                for table in tables:
+                    scan = self.scans.get(id(table))
+                    if scan is not None:
+                        scan.computed = True
+
+    def statistics(self, root: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The output columns of the query ``root`` that carry a statistic over rows, and what it reads."""
+        expr = root.expression
+        if not isinstance(expr, exp.Select):
+            return ()
+        sources = sources_of(root)
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for proj in expr.expressions:
+            name = proj.alias_or_name
+            if not name or isinstance(proj, exp.Star):
+                continue
+            reads = list(statistic_inputs(proj) or ())
+            hit = bool(reads) or statistic_inputs(proj) is not None
+            for col in proj.find_all(exp.Column):
+                owner = self.owner(col, root, sources, expr)
+                source = sources[source_named(sources, owner[0])][1] if owner is not None else None
+                if isinstance(source, Scope) and aggregates(source.expression):
+                    # ``FROM t, (SELECT AVG(x) m FROM t)`` or a CTE of group means joined back
+                    hit = True
+                    reads += aggregated_columns(source.expression)
+            if hit:
+                found.append((name, tuple(dict.fromkeys(reads))))
+        return tuple(found)
 
     def label_out(self, root: Scope) -> bool:
         scope = root

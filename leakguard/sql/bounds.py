@@ -22,19 +22,17 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
+from leakguard.lineage.conditions import (  # the literal reader shared with every engine
+    add,
+    floor_to,
+    literal_int,
+    literal_time,
+    unit_name,
+)
+
 Unit = str  # second, minute, hour, day, week, month, quarter, year
 Limit = tuple[dt.datetime, bool]  # (value, inclusive)
 
-_UNIT_WORDS = {
-    "s": "second", "sec": "second", "second": "second", "seconds": "second",
-    "minute": "minute", "minutes": "minute", "min": "minute",
-    "h": "hour", "hour": "hour", "hours": "hour",
-    "d": "day", "day": "day", "days": "day",
-    "w": "week", "week": "week", "weeks": "week", "isoweek": "week",
-    "mon": "month", "month": "month", "months": "month", "mm": "month",
-    "q": "quarter", "quarter": "quarter", "quarters": "quarter",
-    "y": "year", "year": "year", "years": "year", "yyyy": "year",
-}
 _DATE_TYPES = {exp.DataType.Type.DATE, exp.DataType.Type.DATE32}
 _SAME_TYPES = {
     exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ,
@@ -42,51 +40,6 @@ _SAME_TYPES = {
     exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NVARCHAR,
     exp.DataType.Type.TIMESTAMP_S, exp.DataType.Type.TIMESTAMP_MS, exp.DataType.Type.TIMESTAMP_NS,
 }
-
-
-def unit_name(node: exp.Expr | None) -> Unit | None:
-    """``DAY``, ``'month'`` or a Var → the unit it names."""
-    if node is None:
-        return None
-    return _UNIT_WORDS.get(node.name.lower().strip("'"))
-
-
-# -- calendar arithmetic ----------------------------------------------------------------------
-
-
-def floor_to(value: dt.datetime, unit: Unit) -> dt.datetime:
-    """``value`` truncated to the start of its ``unit``."""
-    if unit == "second":
-        return value.replace(microsecond=0)
-    if unit == "minute":
-        return value.replace(second=0, microsecond=0)
-    if unit == "hour":
-        return value.replace(minute=0, second=0, microsecond=0)
-    day = value.replace(hour=0, minute=0, second=0, microsecond=0)
-    if unit == "day":
-        return day
-    if unit == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    if unit == "quarter":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    return day.replace(month=1, day=1)
-
-
-def add(value: dt.datetime, unit: Unit, n: int) -> dt.datetime:
-    """``value`` plus ``n`` units (months and years clamp the day)."""
-    if unit in ("month", "quarter", "year"):
-        months = n * {"month": 1, "quarter": 3, "year": 12}[unit]
-        total = value.year * 12 + value.month - 1 + months
-        year, month = divmod(total, 12)
-        for day in (value.day, 30, 29, 28):
-            try:
-                return value.replace(year=year, month=month + 1, day=day)
-            except ValueError:
-                continue
-    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}.get(unit, 86400)
-    return value + dt.timedelta(seconds=seconds * n)
 
 
 def _through(limit: Limit, unit: Unit) -> Limit:
@@ -147,96 +100,6 @@ def within(bound: Bound, cutoff: dt.datetime) -> bool:
 def map_bound(bound: Bound, inner: tuple[Unit, ...]) -> Bound:
     """``bound`` pushed through a projection applying ``inner``."""
     return tuple(tuple(a.under(inner) for a in branch) for branch in bound)
-
-
-# -- literals -------------------------------------------------------------------------------
-
-
-def naive(value: dt.datetime) -> dt.datetime:
-    """Aware datetimes in UTC without their zone, so all comparisons are like with like."""
-    if value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
-
-
-def parse_time(text: str) -> dt.datetime | None:
-    """``2024``, ``2024-06``, ``2024-06-01``, ``2024-06-01 12:00[:00][+02:00]`` → a naive datetime."""
-    text = text.strip()
-    try:
-        if len(text) == 4 and text.isdigit():
-            return dt.datetime(int(text), 1, 1)
-        if len(text) == 7 and text[4] == "-":
-            return dt.datetime(int(text[:4]), int(text[5:]), 1)
-        return naive(dt.datetime.fromisoformat(text))
-    except ValueError:
-        return None
-
-
-def _int(node: exp.Expr) -> int | None:
-    if isinstance(node, exp.Literal):
-        try:
-            return int(float(node.this))
-        except ValueError:
-            return None
-    if isinstance(node, exp.Neg):
-        inner = _int(node.this)
-        return None if inner is None else -inner
-    if isinstance(node, exp.Mul):
-        a, b = _int(node.this), _int(node.expression)
-        return None if a is None or b is None else a * b
-    if isinstance(node, exp.Paren):
-        return _int(node.this)
-    return None
-
-
-def _interval(node: exp.Expr) -> tuple[Unit, int] | None:
-    if not isinstance(node, exp.Interval):
-        return None
-    text = node.this.name if node.this is not None else ""
-    parts = text.split()
-    unit = unit_name(node.args.get("unit")) or (_UNIT_WORDS.get(parts[1].lower()) if len(parts) == 2 else None)
-    try:
-        n = int(parts[0]) if parts else None
-    except ValueError:
-        n = None
-    return None if unit is None or n is None else (unit, n)
-
-
-def literal_time(node: exp.Expr | None) -> dt.datetime | None:
-    """The time a literal expression denotes (dates, casts, ± intervals), or None."""
-    if node is None:
-        return None
-    if isinstance(node, exp.Paren):
-        return literal_time(node.this)
-    if isinstance(node, exp.Literal):
-        return parse_time(node.this) if node.is_string else None
-    if isinstance(node, (exp.Cast, exp.TryCast)):
-        inner = literal_time(node.this)
-        if inner is not None and node.to.this in _DATE_TYPES:
-            return floor_to(inner, "day")
-        return inner
-    if isinstance(node, (exp.Date, exp.TsOrDsToDate, exp.DateStrToDate)) and not node.args.get("format"):
-        inner = literal_time(node.this)
-        return None if inner is None else floor_to(inner, "day")
-    if isinstance(node, (exp.TsOrDsToTimestamp, exp.TimeStrToTime)):
-        return literal_time(node.this)
-    if isinstance(node, exp.Anonymous) and node.name.lower() in ("datetime", "timestamp") and len(node.expressions) == 1:
-        return literal_time(node.expressions[0])
-    if isinstance(node, (exp.Add, exp.Sub)):
-        base, step = literal_time(node.this), _interval(node.expression)
-        if base is None or step is None:
-            return None
-        return add(base, step[0], step[1] if isinstance(node, exp.Add) else -step[1])
-    if isinstance(node, (exp.DateAdd, exp.DateSub, exp.TsOrDsAdd, exp.TimestampAdd, exp.TimestampSub,
-                         exp.DatetimeAdd, exp.DatetimeSub)):
-        base = literal_time(node.this)
-        n = _int(node.expression)
-        unit = unit_name(node.args.get("unit")) or "day"
-        if base is None or n is None:
-            return None
-        sign = -1 if isinstance(node, (exp.DateSub, exp.TimestampSub, exp.DatetimeSub)) else 1
-        return add(base, unit, sign * n)
-    return None
 
 
 # -- the column side --------------------------------------------------------------------------
@@ -300,7 +163,7 @@ def time_ref(node: exp.Expr) -> tuple[exp.Column, tuple[Unit, ...], bool] | None
 
 def _value(node: exp.Expr, year_number: bool) -> dt.datetime | None:
     if year_number:
-        n = _int(node)
+        n = literal_int(node)
         if n is not None and 1 <= n <= 9999:
             return dt.datetime(n, 1, 1)
         return None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import NodeId, Query, Where
 from leakguard.sql.connections import dialect_of, frame_columns, is_frame
-from leakguard.sql.lineage import base_node, derive, scan_node
+from leakguard.sql.lineage import base_node, scan_node, written_node
 from leakguard.sql.state import Source, state_of
 from leakguard.sql.tables import TableRef, is_holdout
 
@@ -105,9 +105,10 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
         _record_writes(s, resolver, analysis, con, where)
     if analysis.kind != "query":
         return outcome
-    inputs = tuple(dict.fromkeys(scan_node(s, resolver, scan, None) for scan in analysis.scans))
-    event = Query(sql, analysis.dialect, analysis.tables, where, columns=analysis.columns, inputs=inputs,
-                  label_columns=analysis.label_uses, inspects=analysis.inspects)
+    nodes = {id(scan): scan_node(s, resolver, scan, None) for scan in analysis.scans}
+    inputs = tuple(dict.fromkeys(nodes.values()))
+    event = Query(sql, analysis.dialect, analysis.tables, where, columns=analysis.columns,
+                  inputs=analysis.looked(nodes), label_columns=analysis.label_uses, inspects=analysis.inspects)
     outcome.inputs = inputs
 
     def restrict(looked: Query) -> Query | None:
@@ -134,7 +135,7 @@ def _record_writes(s: Session, resolver: Resolver, analysis: Analysis, con: Any,
     for target in analysis.writes:
         key = (id(con), target.key)
         if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
-            state.tables[key] = derive(s, sources, f"write {target.name}", target.name, where)
+            state.tables[key] = written_node(s, analysis, sources, target.name, where)
             # names as the query wrote them, not as stored: restrictions on them are left unquoted
             resolver.found[target.key] = Source("lineage", None, node=state.tables[key])
         elif _creates_or_drops(analysis):

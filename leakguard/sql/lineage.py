@@ -8,6 +8,7 @@ keeps only ``holdout``. A result derives from the scans of its query.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import Derive, NodeId, Read, Where
@@ -17,7 +18,7 @@ from leakguard.sql.tables import is_holdout, rows_yet_to_split
 
 if TYPE_CHECKING:
     from leakguard.kernel.session import Session
-    from leakguard.sql.analysis import Scan
+    from leakguard.sql.analysis import Analysis, Scan
     from leakguard.sql.guard import Outcome, Resolver
     from leakguard.sql.rewrite import Restriction
 
@@ -80,6 +81,21 @@ def scan_node(s: Session, resolver: Resolver, scan: Scan, restriction: Restricti
     return node.id
 
 
+def written_node(s: Session, analysis: Analysis, sources: tuple[NodeId, ...], name: str, where: Where) -> NodeId:
+    """The rows ``CREATE TABLE name AS query`` wrote: the scans' rows, with the
+    query's statistic columns given their own lineage."""
+    node = s.recorder.value(Derive(s.graph.new_id(), sources, f"write {name}", name, where,
+                                   rows="subset"))
+    assert node is not None
+    nid = node.id
+    for e in statistic_columns(analysis, sources, nid, new_id=s.graph.new_id, where=where, columns=None,
+                               label=s.policy.label, statistics=analysis.write_statistics):
+        made = s.recorder.value(e)
+        assert made is not None
+        nid = made.id
+    return nid
+
+
 def derive(s: Session, inputs: tuple[NodeId, ...], op: str, name: str, where: Where) -> NodeId:
     node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, name, where, rows="subset"))
     assert node is not None
@@ -102,6 +118,36 @@ def result_node(s: Session, outcome: Outcome | None, result: Any, name: str, whe
         label_derived=analysis.label_out and any(c in label for c in (cols or {})),
     ))
     assert node is not None
+    nid = node.id
+    for e in statistic_columns(analysis, outcome.inputs, nid, new_id=s.graph.new_id, where=where,
+                               columns=cols, label=label):
+        made = s.recorder.value(e)
+        assert made is not None
+        nid = made.id
     if result is not None:
-        s.remember_result(result, node.id)
-    return node.id
+        s.remember_result(result, nid)
+    return nid
+
+
+def statistic_columns(analysis: Analysis, inputs: tuple[NodeId, ...], result: NodeId, *, new_id: Callable[[], NodeId],
+                      where: Where, columns: Iterable[str] | None, label: tuple[str, ...],
+                      statistics: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> list[Derive]:
+    """The events that give a query result's statistic columns their own lineage (both engines emit them).
+
+    ``SELECT *, AVG(churned) OVER (PARTITION BY plan) AS te FROM t``: ``te`` is a statistic of the
+    rows the query scanned (a target encoding, here), assigned to the result like
+    ``df["te"] = df.groupby("plan")["churned"].transform("mean")``; the other columns stay row-wise.
+    """
+    have = {c.lower(): c for c in columns} if columns is not None else None
+    made: list[Derive] = []
+    for column, reads in statistics if statistics is not None else analysis.statistics:
+        stored = have.get(column.lower()) if have is not None else column
+        if stored is None:
+            continue
+        stat = Derive(new_id(), inputs, "sql statistic", f"<{stored}>", where, rows="aggregate",
+                      columns=reads or None, kind="value", label_derived=any(c in label for c in reads))
+        out = Derive(new_id(), (result, stat.out), f"sql {stored}", "<sql result>", where, rows="same",
+                     column=stored)
+        made += [stat, out]
+        result = out.out
+    return made

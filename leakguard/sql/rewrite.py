@@ -30,9 +30,9 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from leakguard.lineage.conditions import naive
 from leakguard.policy import Policy
 from leakguard.sql.analysis import Analysis
-from leakguard.sql.bounds import naive
 from leakguard.sql.markers import markers
 from leakguard.sql.spans import SpanError, scan_span
 
@@ -155,8 +155,10 @@ def restrict(analysis: Analysis, restrictions: Mapping[int, Restriction], policy
         except SpanError as exc:
             raise RewriteError(str(exc)) from None
         condition = predicate(r, policy, dialect).sql(dialect=dialect)
-        edits.append((span.start, span.end,
-                      f"(SELECT * FROM {sql[span.start:span.name_end]} WHERE {condition}) AS {span.alias}"))
+        restricted = f"SELECT * FROM {sql[span.start:span.name_end]} WHERE {condition}"
+        # ``SUMMARIZE t`` takes a query, not an aliased subquery: ``SUMMARIZE SELECT * FROM t WHERE ...``
+        summarized = isinstance(scan.node.parent, exp.Summarize)
+        edits.append((span.start, span.end, restricted if summarized else f"({restricted}) AS {span.alias}"))
     edits.sort()
     if any(a[1] > b[0] for a, b in itertools.pairwise(edits)):
         raise RewriteError("two of its table references overlap")

@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
-from leakguard.libraries.sql.catalog import DUCKDB_UNTYPED_AGGREGATES
+from leakguard.libraries.sql.catalog import DUCKDB_UNTYPED_AGGREGATES, WINDOW_RANKS
 from leakguard.sql.bounds import Bound
 from leakguard.sql.tables import TableRef, table_ref
 
@@ -113,13 +113,78 @@ class EqualColumns:
 
 
 def aggregates(expr: exp.Expr) -> bool:
+    """True when a SELECT returns groups (GROUP BY, or aggregates outside windows and subqueries)."""
     while isinstance(expr, exp.SetOperation):
         expr = expr.this
     if not isinstance(expr, exp.Select):
         return False
     if expr.args.get("group"):
         return True
-    return any(finds_aggregate(p) and p.find(exp.Window) is None for p in expr.expressions)
+    return any(is_aggregate(n) and not _inside(n, (exp.Window, exp.Subquery), p)
+               for p in expr.expressions for n in p.find_all(exp.AggFunc, exp.Anonymous))
+
+
+def computes(expr: exp.Expr) -> bool:
+    """True when a query level computes over rows itself (aggregates, GROUP BY, windows, DISTINCT), its
+    subqueries aside."""
+    if not isinstance(expr, exp.Select):
+        return False
+    if expr.args.get("group") or expr.args.get("distinct"):
+        return True
+    nested = (exp.Query, exp.Subquery)
+    return any(isinstance(n, exp.Window) or is_aggregate(n)
+               for n in expr.walk(prune=lambda n: n is not expr and isinstance(n, nested)) if n is not expr)
+
+
+def _inside(node: exp.Expr, kinds: tuple[type[exp.Expr], ...], stop: exp.Expr) -> bool:
+    parent = node.parent
+    while parent is not None and parent is not stop.parent:
+        if isinstance(parent, kinds):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _names(node: exp.Expr | None) -> list[str]:
+    return [c.name for c in node.find_all(exp.Column)] if node is not None else []
+
+
+def statistic_inputs(proj: exp.Expr) -> tuple[str, ...] | None:
+    """The columns a statistic over every row in output column ``proj`` reads, or None when it is row-wise.
+
+    A statistic: a window aggregate over whole partitions (``AVG(churned) OVER (PARTITION BY plan)``,
+    ``spend - AVG(spend) OVER ()``), a rank among the rows (``NTILE(10) OVER (ORDER BY spend)``), or an
+    aggregate subquery (``spend - (SELECT AVG(spend) FROM t)``). Running and sliding windows
+    (``ORDER BY ts``, ``ROWS BETWEEN``) and ``LAG`` are not: they read neighbouring rows.
+    """
+    found: list[str] = []
+    hit = False
+    for window in proj.find_all(exp.Window):
+        if _inside(window, (exp.Subquery,), proj):
+            continue
+        fn = window.this
+        name = fn.name.lower() if isinstance(fn, exp.Anonymous) else fn.key
+        partition = [n for p in window.args.get("partition_by") or () for n in _names(p)]
+        if name in WINDOW_RANKS:
+            hit = True
+            found += [*_names(fn), *partition, *_names(window.args.get("order"))]
+        elif is_aggregate(fn) and not window.args.get("order") and not window.args.get("spec"):
+            hit = True
+            found += [*_names(fn), *partition]
+    for sub in proj.find_all(exp.Subquery):
+        inner = sub.this
+        if isinstance(inner, exp.Select) and aggregates(inner) and not _inside(sub, (exp.Subquery,), proj):
+            hit = True
+            found += [n for p in inner.expressions for a in p.find_all(exp.AggFunc, exp.Anonymous)
+                      if is_aggregate(a) for n in _names(a)]
+    return tuple(dict.fromkeys(found)) if hit else None
+
+
+def aggregated_columns(expr: exp.Expr) -> tuple[str, ...]:
+    """The columns a grouping SELECT aggregates and groups by (a CTE of group means: the columns it learns from)."""
+    found = [n for a in expr.find_all(exp.AggFunc, exp.Anonymous) if is_aggregate(a) for n in _names(a)]
+    group = expr.args.get("group")
+    return tuple(dict.fromkeys([*found, *_names(group)]))
 
 
 def pushable_projection(expr: exp.Select, name: str) -> exp.Expr | None:

@@ -1,6 +1,6 @@
 """Data expressions: attribute and column access, row selection, arithmetic, masks and filters.
 
-Row filters are remembered as small condition trees (``("cmp", column, op, value)``,
+Row filters are remembered as condition trees (``lineage/conditions.py``: ``("cmp", column, op, value)``,
 ``("and", a, b)``, ``("not", a)``...), so the engine can prove what the kernel proves from
 the data: a filter at or before the cutoff on the policy's time column removes the
 ``future`` rows, a filter on the holdout column removes the holdout rows, and two frames
@@ -15,6 +15,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
+from leakguard.lineage import conditions
 from leakguard.lineage.events import Derive
 from leakguard.lineage.inference import Pick, marker_pick, stacked_part, stacked_slice, wait_for_label
 from leakguard.static import models, timeorder
@@ -41,13 +42,10 @@ from leakguard.static.values import (
 if TYPE_CHECKING:
     from leakguard.static.interp import Interp
 
-Filter = tuple[Any, ...]
+Filter = conditions.Cond
 # Attributes of frames and series that are not columns.
 SCHEMA = SCHEMA_ATTRIBUTES
-_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "in": "not in", "not in": "in",
-           "present": "missing", "missing": "present",
-           "truthy": "falsy", "falsy": "truthy"}
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_FLIP = conditions.FLIP
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "==", ast.IsNot: "!="}
 _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -57,26 +55,12 @@ _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, 
 # -- conditions ------------------------------------------------------------------------------
 
 
-def normalise(f: Filter) -> Filter:
-    """Push negations into comparisons: ``not (t <= c)`` → ``t > c``."""
-    if f[0] == "not":
-        inner = normalise(f[1])
-        if inner[0] == "cmp" and inner[2] in _NEGATE:
-            return ("cmp", inner[1], _NEGATE[inner[2]], inner[3])
-        if inner[0] == "not":
-            return normalise(inner[1])
-        return ("not", inner)
-    if f[0] in ("and", "or"):
-        return (f[0], normalise(f[1]), normalise(f[2]))
-    return f
-
-
-def complementary(a: Filter, b: Filter) -> bool:
-    """True when the masks ``a`` and ``b`` select complementary rows."""
-    return normalise(a) == normalise(("not", b))
+normalise = conditions.normalise
+complementary = conditions.complementary
 
 
 def _as_date(value: Any) -> dt.datetime | None:
+    """A condition's constant as the time it names, zone kept (for a split's method text, ``filter at T``)."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -94,32 +78,7 @@ as_date = _as_date
 
 def removes(it: Interp, f: Filter | None) -> frozenset[str]:
     """Row parts a filter provably removes under the policy (future past the cutoff, holdout rows)."""
-    if f is None:
-        return frozenset()
-    f = normalise(f)
-    if f[0] == "and":
-        return removes(it, f[1]) | removes(it, f[2])
-    if f[0] == "or":
-        return removes(it, f[1]) & removes(it, f[2])
-    if f[0] != "cmp":
-        return frozenset()
-    _, col, op, value = f
-    policy = it.policy
-    out: set[str] = set()
-    if policy.has_future and col == policy.time and op in ("<", "<=", "between"):
-        bound, cutoff = _as_date(value), policy.cutoff_datetime
-        if bound is not None and cutoff is not None:
-            if bound.tzinfo is not None:
-                bound = bound.replace(tzinfo=None)
-            if bound < cutoff or (bound == cutoff and op in ("<", "<=", "between")):
-                out.add("future")
-    h = policy.holdout
-    if h.column is not None and col == h.column:
-        if op == "falsy" or (op == "==" and value in (False, 0)) or (op == "!=" and value in (True, 1)):
-            out.add("holdout")
-        elif op == "truthy" or (op == "==" and value in (True, 1)):
-            out.add("train")
-    return frozenset(out)
+    return conditions.removes(f, it.policy, after_cutoff=False)
 
 
 def _column(d: Data) -> str | None:

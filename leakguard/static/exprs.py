@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leakguard.static import calls, dataops
 from leakguard.static.values import UNKNOWN, Const, Data, Func, Seq, Unknown, Value, data_in, text
@@ -66,9 +66,10 @@ def _expr_namedexpr(it: Interp, node: ast.NamedExpr, shown: bool) -> Value:
 
 def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, shown: bool) -> Value:
     it.scopes.append(dict(it.scopes[-1]) if len(it.scopes) > 1 else {})
+    keys: list[Any] = []
     try:
         results: list[Value] = []
-        rows = _comprehend(it, node, 0, results)
+        rows = _comprehend(it, node, 0, results, keys)
     finally:
         it.scopes.pop()
     if isinstance(rows, Data) and rows.kind in ("series", "array") and not rows.aggregate \
@@ -78,15 +79,21 @@ def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp |
     if isinstance(rows, Data) and rows.aggregate:
         # ``[w for w, _ in counts.most_common(50)]``, ``{w: i for i, w in enumerate(vocab)}``: items of a statistic
         return it.derive([rows, *results], "value", node, "items", aggregate=True)
+    if isinstance(node, ast.DictComp):
+        # a dict: ``.items()`` / ``.values()`` of ``{name: m.predict(X) for ...}`` give the values made
+        return Seq(results, "dict", keys if None not in keys else None)
     return Seq(results, "list")
 
 
 def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, depth: int,
-                results: list[Value]) -> Data | None:
-    """Evaluate the comprehension's elements into ``results``; the tracked data its first loop runs over (None when
-    it runs over anything else: column names, a list, a dict)."""
+                results: list[Value], keys: list[Any]) -> Data | None:
+    """Evaluate the comprehension's elements into ``results`` (a dict's keys into ``keys``); the tracked data its
+    first loop runs over (None when it runs over anything else: column names, a list, a dict)."""
     if depth == len(node.generators):
         # as in the kernel's cell scan, a comprehension's element is not "shown or kept"
+        if isinstance(node, ast.DictComp):
+            key = it.eval(node.key, False)
+            keys.append(key.value if isinstance(key, Const) else None)
         results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, False))
         return None
     gen = node.generators[depth]
@@ -95,7 +102,7 @@ def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp 
         it.bind(gen.target, item)
         for cond in gen.ifs:
             it.eval(cond)
-        _comprehend(it, node, depth + 1, results)
+        _comprehend(it, node, depth + 1, results, keys)
     if isinstance(iterable, Unknown) and iterable.data is not None:
         iterable = iterable.data  # ``enumerate(vocab)``: what it enumerates
     return iterable if depth == 0 and type(iterable) is Data else None

@@ -6,8 +6,9 @@ columns an expression references, whether it aggregates rows, and the condition 
 it is a row condition. A filter (``filter``/``where``) bounding the policy's time column at
 the cutoff removes the future rows (or keeps only them); two complementary filters of one
 parent make a split (:func:`leakguard.static.splits.find_partition`). Spark also takes a
-condition as SQL text (``df.filter("event_ts <= '2024-06-01'")``): simple comparisons joined by
-AND/OR are read, anything else is a filter that proves nothing.
+condition as SQL text (``df.filter("event_ts <= '2024-06-01'")``), parsed by sqlglot
+(``lineage/conditions.py``): comparisons of a column with a literal joined by AND/OR/NOT are read,
+anything else is a filter that proves nothing.
 
 An action (Spark ``collect``/``toPandas``/``show``..., Polars ``LazyFrame.collect``) on a
 chain that aggregates rows is a look at those rows, unless the aggregate was itself a
@@ -16,20 +17,19 @@ recorded inspection (``df.summary().show()`` is one look, at ``summary``).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from leakguard.libraries.polars.catalog import EXPR_AGGREGATIONS, EXPR_WINDOWS
+from leakguard.lineage import conditions
 from leakguard.lineage.events import Inspect, NodeId
 from leakguard.lineage.graph import holds_rows
-from leakguard.static import dataops
 from leakguard.static.values import UNKNOWN, Const, Data, Expr, Label, Seq, Value, data_in
 
 if TYPE_CHECKING:
     from leakguard.static.calls import Site
     from leakguard.static.interp import Interp
 
-Filter = tuple[Any, ...]
+Filter = conditions.Cond
 # operations on one expression that keep it "the column itself" for a condition (a cast is still the column)
 PLAIN = frozenset({"alias", "cast", "astype", "name", "keep_name", "to_date", "to_datetime", "str.to_date"})
 
@@ -162,11 +162,11 @@ def broadcast(it: Interp, d: Data, values: list[Value] | tuple[Value, ...]) -> l
 
 def compare(left: Value, op: str | None, right: Value) -> Value:
     """``expr <op> constant`` (or flipped): a row condition on the expression's column."""
-    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
     if isinstance(left, Expr) and isinstance(right, Const) and op:
         return _condition(left, op, right.value)
-    if isinstance(right, Expr) and isinstance(left, Const) and op in flip:
-        return _condition(right, flip[op], left.value)
+    flipped = conditions.flip(op) if op else None
+    if isinstance(right, Expr) and isinstance(left, Const) and flipped is not None:
+        return _condition(right, flipped, left.value)
     exprs = [v for v in (left, right) if isinstance(v, Expr)]
     if not exprs:
         return UNKNOWN
@@ -270,107 +270,10 @@ def condition_of(v: Value | None) -> Filter | None:
     return None
 
 
-_LITERAL = r"(?:(?:DATE|TIMESTAMP)\s*)?('(?:[^']|'')*'|\"[^\"]*\"|-?\d+(?:\.\d+)?|TRUE|FALSE)"
-_COMPARISON = re.compile(
-    r"^\s*(`[^`]+`|[A-Za-z_][\w]*)\s*(<=|>=|<>|!=|==|=|<|>)\s*" + _LITERAL + r"\s*$", re.IGNORECASE)
-_FLIPPED = re.compile(
-    r"^\s*" + _LITERAL + r"\s*(<=|>=|<>|!=|==|=|<|>)\s*(`[^`]+`|[A-Za-z_][\w]*)\s*$", re.IGNORECASE)
-_BOOLEAN = re.compile(r"\s+(AND|OR)\s+", re.IGNORECASE)
-_SQL_OPS = {"=": "==", "==": "==", "<>": "!=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-
-
 def sql_condition(text: str) -> Filter | None:
-    """A SQL condition string (``"event_ts <= '2024-06-01' AND x > 0"``) as a condition tree; None when
-    it is anything but comparisons of a column with a literal joined by AND / OR."""
-    if len(text) > 2000:
-        return None
-    body = text.strip()
-    while body.startswith("(") and body.endswith(")") and _balanced(body[1:-1]):
-        body = body[1:-1].strip()
-    if "(" in body or ")" in body:
-        return None
-    pieces = _BOOLEAN.split(body)
-    # precedence: AND binds tighter than OR
-    terms: list[list[Filter]] = [[]]
-    for i, piece in enumerate(pieces):
-        if i % 2 == 1:
-            if piece.upper() == "OR":
-                terms.append([])
-            continue
-        cmp = _comparison(piece)
-        if cmp is None:
-            return None
-        terms[-1].append(cmp)
-    ors: list[Filter] = []
-    for conj in terms:
-        if not conj:
-            return None
-        f = conj[0]
-        for c in conj[1:]:
-            f = ("and", f, c)
-        ors.append(f)
-    out = ors[0]
-    for f in ors[1:]:
-        out = ("or", out, f)
-    return out
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def _comparison(piece: str) -> Filter | None:
-    m = _COMPARISON.match(piece)
-    if m is not None:
-        col, op, lit = m.group(1), _SQL_OPS[m.group(2)], m.group(3)
-    else:
-        m = _FLIPPED.match(piece)
-        if m is None:
-            return None
-        lit, op, col = m.group(1), _FLIP[_SQL_OPS[m.group(2)]], m.group(3)
-    return ("cmp", col.strip("`"), op, _literal(lit))
-
-
-def _literal(lit: str) -> Any:
-    if lit[:1] in ("'", '"'):
-        return lit[1:-1].replace("''", "'")
-    if lit.upper() in ("TRUE", "FALSE"):
-        return lit.upper() == "TRUE"
-    try:
-        return int(lit)
-    except ValueError:
-        return float(lit)
-
-
-def after_cutoff(it: Interp, f: Filter | None) -> frozenset[str]:
-    """Parts a condition keeping only rows after the cutoff removes: ``time > T`` with T >= cutoff (or
-    ``>= T`` with T past the cutoff) keeps future rows only."""
-    if f is None:
-        return frozenset()
-    f = dataops.normalise(f)
-    if f[0] == "and":
-        return after_cutoff(it, f[1]) | after_cutoff(it, f[2])
-    if f[0] == "or":
-        return after_cutoff(it, f[1]) & after_cutoff(it, f[2])
-    if f[0] != "cmp":
-        return frozenset()
-    _, col, op, value = f
-    policy = it.policy
-    if not (policy.has_future and col == policy.time and op in (">", ">=")):
-        return frozenset()
-    bound, cutoff = dataops.as_date(value), policy.cutoff_datetime
-    if bound is None or cutoff is None:
-        return frozenset()
-    if bound.tzinfo is not None:
-        bound = bound.replace(tzinfo=None)
-    after = bound >= cutoff if op == ">" else bound > cutoff  # ``>= cutoff`` still keeps rows at the cutoff
-    return frozenset({"train", "holdout"}) if after else frozenset()
+    """A SQL condition string (``"event_ts <= '2024-06-01' AND x > 0"``) as a condition tree (sqlglot, Spark's
+    dialect); None when it is anything but comparisons of a column with a literal joined by AND / OR / NOT."""
+    return conditions.parse_sql(text, "spark")
 
 
 # -- frames ------------------------------------------------------------------------------------------------
@@ -401,7 +304,7 @@ def keep(it: Interp, d: Data, label: Label, op: str, *, columns: tuple[str, ...]
 def filtered(it: Interp, d: Data, f: Filter | None, label: Label, *, understood: bool = True) -> Data:
     """``d.filter(cond)``: a subset of the rows; at the cutoff it removes the future (or keeps only it), and
     the condition is remembered so two complementary filters make a split."""
-    gone = (dataops.removes(it, f) | after_cutoff(it, f)) if f is not None else frozenset()
+    gone = conditions.removes(f, it.policy) if f is not None else frozenset()
     parent = it.node(d) if not d.aggregate else None
     out = it.derive([d], d.kind, label, "filter", columns=d.columns, removes=gone, aggregate=d.aggregate)
     out.peeked, out.sorted_by = d.peeked, d.sorted_by

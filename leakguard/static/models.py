@@ -214,9 +214,28 @@ def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: st
     if kind == "score":
         folds.validated(it, model, x, y, op)
     if data is not None:
-        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=op, kind=kind,
-                      time_ordered=time_ordered))
+        target = _node(it, y)
+        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=target, op=op, kind=kind,
+                      time_ordered=time_ordered, labels=_labels_key(y, target)))
     return _score(it, model, x, y, op)
+
+
+def _labels_key(y: Value | None, target: NodeId | None) -> str | None:
+    """Which label rows are scored, when the code tells them apart (``Evaluate.labels``); None: the labels as given.
+
+    ``y_test == c`` (one class against the rest) and ``y_test[mask]`` (a group) by their condition, so a fixed
+    one scored again is the same labels; ``y[idx]`` (a bootstrap draw, rows by position) by its node, new per call.
+    """
+    if not isinstance(y, Data) or target is None:
+        return None
+    if y.filter is not None:
+        return f"labels {y.filter!r}"
+    how = y.origin[1] if y.origin is not None else None
+    if how == "mask" and y.origin is not None:
+        return f"rows {y.origin[2]!r}"
+    if how in ("index", "draw") or (bool(y.ops) and y.ops[-1] in ("filter", "[]")):
+        return target
+    return None
 
 
 def _score(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str) -> Data:
@@ -304,6 +323,8 @@ def _validation(kwargs: Kwargs) -> list[tuple[Value, Value | None, str]]:
     if isinstance(vd, Seq) and vd.items:
         out.append((vd.items[0], vd.items[1] if len(vd.items) > 1 else None, "validation_data"))
     es = kwargs.get("eval_set")
+    if isinstance(es, Seq) and es.items and not isinstance(es.items[0], Seq):
+        es = Seq([es])  # CatBoost's ``eval_set=(X_val, y_val)``: one pair, not a list of them
     if isinstance(es, Seq):
         for pair in es.items:
             if isinstance(pair, Seq) and pair.items:

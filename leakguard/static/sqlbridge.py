@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from leakguard.static.interp import Interp
 
 _QUERY_METHODS = frozenset(QUERY_METHODS)
+_WRITTEN = "sql frame "  # + a table's key, in the interpreter's globals: the frame ``to_sql`` wrote it from
+
+
+def table_written(it: Interp, name: str, frame: Data) -> None:
+    """``frame.to_sql(name, con)``: a later query of table ``name`` reads the frame's rows."""
+    it.globals[_WRITTEN + name.lower()] = frame
 
 
 class _Schema:
@@ -48,7 +54,12 @@ class _Schema:
                 if len(table.parts) <= 2 and table.path is None else None
         else:
             value = self.it.globals.get(table.table) if len(table.parts) == 1 and table.path is None else None
-        if (self.dialect == "duckdb" or self.names is not None) and isinstance(value, Data) and value.kind == "frame":
+        written = self.it.globals.get(_WRITTEN + table.key) if table.path is None else None
+        if isinstance(written, Data) and written.kind == "frame":
+            # a table ``df.to_sql(name, con)`` wrote: the frame's rows and columns
+            self.frames[table.key] = written
+            cols = dict.fromkeys(written.columns, "") if written.columns is not None else None
+        elif (self.dialect == "duckdb" or self.names is not None) and isinstance(value, Data) and value.kind == "frame":
             self.frames[table.key] = value
             cols = dict.fromkeys(value.columns, "") if value.columns is not None else None
         elif table.path is not None:
@@ -96,6 +107,8 @@ def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None =
         it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=(), where=where, inspects=False,
                       unanalysed=analysis.problem))
         return Data("frame", "<sql result>", inputs=())
+    if analysis.write_sources:
+        _written_tables(it, schema, analysis)
     if analysis.kind == "write":
         protected = tuple(w.name for w in analysis.writes if is_holdout(w, it.policy.holdout.tables))
         if protected:
@@ -104,11 +117,29 @@ def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None =
         return Const(None)
     if analysis.kind != "query":
         return Const(None)
-    inputs = tuple(dict.fromkeys(_scan_node(it, schema, scan) for scan in analysis.scans))
+    nodes = {id(scan): _scan_node(it, schema, scan) for scan in analysis.scans}
+    inputs = tuple(dict.fromkeys(nodes.values()))
     it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=analysis.tables, where=where,
-                  columns=analysis.columns, inputs=inputs, label_columns=analysis.label_uses,
+                  columns=analysis.columns, inputs=analysis.looked(nodes), label_columns=analysis.label_uses,
                   inspects=analysis.inspects))
     return _result(it, analysis, inputs)
+
+
+def _written_tables(it: Interp, schema: _Schema, analysis: Analysis) -> None:
+    """``CREATE TABLE t AS query``: a later query of ``t`` reads the rows of the query's scans (the kernel's
+    ``written_node``), its statistic columns with their own lineage."""
+    from leakguard.sql.lineage import statistic_columns
+
+    sources = tuple(dict.fromkeys(_scan_node(it, schema, scan) for scan in analysis.write_sources))
+    for target in analysis.writes:
+        nid = it.graph.new_id()
+        it.emit(Derive(nid, sources, f"write {target.name}", target.name, it.where(),
+                       rows="subset"))
+        for e in statistic_columns(analysis, sources, nid, new_id=it.graph.new_id, where=it.where(), columns=None,
+                                   label=it.policy.label, statistics=analysis.write_statistics):
+            it.emit(e)
+            nid = e.out
+        it.globals[_WRITTEN + target.key] = Data("frame", target.name, node=nid)
 
 
 def unanalysed(it: Interp, dialect: str, why: str) -> Value:
@@ -123,6 +154,12 @@ def _result(it: Interp, analysis: Analysis, inputs: tuple[NodeId, ...]) -> Data:
     it.emit(Derive(nid, inputs, "sql", "<sql result>", it.where(),
                    rows="aggregate" if analysis.aggregate else "subset",
                    label_derived=analysis.label_out and bool(label)))
+    from leakguard.sql.lineage import statistic_columns
+
+    for e in statistic_columns(analysis, inputs, nid, new_id=it.graph.new_id, where=it.where(),
+                               columns=None, label=label):
+        it.emit(e)
+        nid = e.out
     return Data("frame", "<sql result>", node=nid)
 
 

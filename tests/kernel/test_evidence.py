@@ -243,3 +243,13 @@ def test_a_part_relabelled_after_its_split_is_asked_again_and_found_misnamed(
     ns, s = kernel.ns, kernel.session
     assert not evidence._identity(s, ns["Xte"], s.node_for_name("Xs"), ns["Xs"])
     assert evidence._identity(s, ns["Xtr"], s.node_for_name("Xs"), ns["Xs"])
+
+
+def test_the_label_digest_tells_values_apart_and_never_raises() -> None:
+    from leakguard.kernel.frames import digest
+
+    a = np.arange(50_000) % 3
+    assert digest(a) == digest(pd.Series(a)) is not None
+    assert digest(a[:100]) != digest(a[1:101])
+    assert digest(pd.Series(["yes", "no"] * 30_000)) != digest(pd.Series(["no", "yes"] * 30_000))
+    assert digest([1, 2]) is None and digest(np.float64(1.0)) is None

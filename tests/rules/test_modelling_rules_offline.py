@@ -236,6 +236,21 @@ def test_a_loop_on_one_line_is_multi_test_and_validation_data_on_the_test_set_to
     assert nb2.rules() == ["multi-test"]
 
 
+def test_one_model_scored_per_group_from_one_line_is_not_a_loop_unless_the_labels_are_the_same() -> None:
+    """``accuracy_score(y_te[m], pred[m])`` per segment or bootstrap sample describes one model (labels differ)."""
+    nb = Notebook()
+    X, y = xy(nb, nb.read())
+    X_tr, X_te = nb.split(X)
+    y_tr, y_te = nb.split(y)
+    m = nb.fit(X_tr, y_tr)
+    w = Where("loop", 9, 3)
+    for labels in ("rows a", "rows b", "rows c"):
+        nb.emit(Evaluate(m, X_te, w, y_te, op="accuracy_score", labels=labels))
+    assert nb.rules() == []
+    nb.emit(Evaluate(m, X_te, w, y_te, op="accuracy_score", labels="rows c"))  # a fixed group scored again
+    assert nb.rules() == ["multi-test"]
+
+
 # -- target ---------------------------------------------------------------------------------------
 
 

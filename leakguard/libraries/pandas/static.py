@@ -57,6 +57,17 @@ _CONSTANTS = frozenset({"pandas.Timestamp", "pandas.to_datetime", "numpy.datetim
                         "pandas.Timestamp.fromisoformat"})
 
 
+def _written(it: Interp, d: Data, name: str, args: Args, kwargs: Kwargs) -> Value:
+    """A writer: ``to_sql(name, con)`` makes the frame a table later queries read."""
+    if name == "to_sql" and d.kind == "frame":
+        from leakguard.static import sqlbridge
+
+        table = arg(args, kwargs, 0, "name")
+        if isinstance(table, Const) and isinstance(table.value, str):
+            sqlbridge.table_written(it, table.value, d)
+    return Const(None)
+
+
 def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     """A pandas method of tracked data that the catalog does not list."""
     args, kwargs, node = site.args, site.kwargs, site.node
@@ -134,7 +145,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name in _TO_ARRAY:
         return it.derive([d], "array", label, name, columns=d.columns)
     if name in _WRITERS:
-        return Const(None)
+        return _written(it, d, name, args, kwargs)
     if name in _ITERATE:
         return Unknown(name, it.derive([d], "value", label, name))
     if d.kind == "array" and name in numpy_catalog.STATISTICS:

@@ -31,12 +31,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from leakguard.libraries.polars.catalog import EXPR_AGGREGATIONS, PLAN_AGGREGATIONS
+from leakguard.lineage import conditions
 from leakguard.policy import Policy
 
 _FLIP = {"Lt": "gt", "LtEq": "ge", "Gt": "lt", "GtEq": "le"}     # literal on the left: T < col is col > T
 _OPS = {"Lt": "lt", "LtEq": "le", "Gt": "gt", "GtEq": "ge"}
 _NOT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
-COMPLEMENT = {("le", "gt"), ("gt", "le"), ("lt", "ge"), ("ge", "lt")}
+_SYMBOL = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}  # as lineage/conditions.py writes them
 _UNITS = {"Nanoseconds": 1_000_000_000, "Microseconds": 1_000_000, "Milliseconds": 1_000}
 _EPOCH = dt.datetime(1970, 1, 1)
 
@@ -132,20 +133,10 @@ def literal_time(lit: Any) -> dt.datetime | None:
 
 def removes_of(column: str, op: str, lit: Any, policy: Policy) -> frozenset[str]:
     """Row parts ``column op lit`` provably removes (contract D): bounds on the policy's time column only."""
-    cutoff = policy.cutoff_datetime
-    if column != policy.time or cutoff is None:
-        return frozenset()
     value = literal_time(lit)
     if value is None:
         return frozenset()
-    if cutoff.tzinfo is not None:
-        cutoff = cutoff.astimezone(dt.UTC).replace(tzinfo=None)
-    if op in ("le", "lt") and value <= cutoff:
-        return frozenset({"future"})
-    # ``>= cutoff`` still keeps the rows at the cutoff, which are not future rows
-    if (op == "gt" and value >= cutoff) or (op == "ge" and value > cutoff):
-        return frozenset({"train", "holdout"})
-    return frozenset()
+    return conditions.removes(conditions.cmp(column, _SYMBOL[op], value), policy)
 
 
 def condition_of(predicates: tuple[Any, ...], constraints: dict[str, Any], policy: Policy) -> Condition:
@@ -179,7 +170,8 @@ def complementary(a: Condition, b: Condition) -> bool:
         return True
     if a.compare is None or b.compare is None:
         return False
-    return a.compare[0] == b.compare[0] and a.compare[2] == b.compare[2] and (a.compare[1], b.compare[1]) in COMPLEMENT
+    return conditions.complementary(conditions.cmp(a.compare[0], _SYMBOL[a.compare[1]], a.compare[2]),
+                                    conditions.cmp(b.compare[0], _SYMBOL[b.compare[1]], b.compare[2]))
 
 
 # -- plans ------------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def cutoff_column(policy: Policy) -> Column:
 
     cutoff = policy.cutoff_datetime
     assert cutoff is not None
-    from leakguard.sql.bounds import naive
+    from leakguard.lineage.conditions import naive
 
     text = naive(cutoff).isoformat(sep=" ")
     return F.lit(text).cast("timestamp")

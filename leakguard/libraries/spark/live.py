@@ -28,6 +28,7 @@ from leakguard.libraries.spark.plan import (
     plan_text,
     referenced,
 )
+from leakguard.lineage.conditions import removes
 from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Split, SplitPart
 
 if TYPE_CHECKING:
@@ -233,20 +234,9 @@ def before_groupby(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
 
 
 def _removes(cond: Condition, s: Session) -> frozenset[str]:
-    policy = s.policy
-    cutoff = policy.cutoff_datetime
-    if cond.column is None or cond.value is None or cutoff is None or policy.time is None:
+    if cond.column is None or cond.value is None:
         return frozenset()
-    if cond.column.lower() != policy.time.lower():
-        return frozenset()
-    from leakguard.sql.bounds import naive
-
-    limit = naive(cutoff)
-    if cond.upper and cond.value <= limit:
-        return frozenset({"future"})
-    if (cond.op == ">" and cond.value >= limit) or (cond.op == ">=" and cond.value > limit):
-        return frozenset({"train", "holdout"})
-    return frozenset()
+    return removes(("cmp", cond.column, cond.op, cond.value), s.policy, ignore_case=True)
 
 
 def before_filter(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from leakguard.lineage.conditions import as_time, complementary, normalise, parse_sql, parse_time
+
 _AGGREGATE_LINE = re.compile(r"^[\s:|+\-]*Aggregate \[", re.MULTILINE)
 _MAX_WALK = 200
 
@@ -145,19 +147,14 @@ class Condition:
     def complements(self, other: Condition) -> bool:
         """True when this condition and ``other`` keep disjoint rows that together make all (nulls aside)."""
         if self.column is not None and other.column is not None:
-            pair = {self.op, other.op}
-            return (self.column.lower() == other.column.lower() and self.value == other.value
-                    and pair in ({"<", ">="}, {"<=", ">"}))
+            return complementary(("cmp", self.column.lower(), self.op, self.value),
+                                 ("cmp", other.column.lower(), other.op, other.value))
         return self.text == f"(NOT {other.text})" or other.text == f"(NOT {self.text})"
 
     @property
     def upper(self) -> bool:
         """True for ``column < T`` / ``column <= T`` (the earlier side)."""
         return self.op in ("<", "<=")
-
-
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
 def condition(frame: Any, time: str | None) -> Condition | None:
@@ -177,41 +174,13 @@ def condition(frame: Any, time: str | None) -> Condition | None:
 
 def parse_condition(text: str) -> Condition:
     """``Condition`` of Spark's SQL text of a condition (a time bound when it is a single comparison)."""
-    from sqlglot import exp
-
-    from leakguard.sql.bounds import literal_time, naive
-
-    try:
-        import sqlglot
-
-        tree = sqlglot.parse_one(text, read="spark")
-    except Exception:
+    tree = parse_sql(text, "spark", keep_text=False)
+    if tree is None:
         return Condition(text)
-    negated = False
-    while isinstance(tree, (exp.Paren, exp.Not)):
-        if isinstance(tree, exp.Not):
-            negated = not negated
-        tree = tree.this
-    ops: dict[type[exp.Expr], str] = {exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
-    op = ops.get(type(tree))
-    if op is None:
+    tree = normalise(tree)
+    if tree[0] != "cmp" or tree[2] not in ("<", "<=", ">", ">="):
         return Condition(text)
-    left, right = _unwrap(tree.this), _unwrap(tree.expression)
-    if isinstance(right, exp.Column) and not isinstance(left, exp.Column):
-        left, right, op = right, left, _FLIP[op]
-    if not isinstance(left, exp.Column) or left.table:
-        return Condition(text)
-    value = literal_time(right)
+    value = parse_time(tree[3]) if isinstance(tree[3], str) else as_time(tree[3])  # '2024' is a time in SQL
     if value is None:
         return Condition(text)
-    if negated:
-        op = _NEGATE[op]
-    return Condition(text, left.name, op, naive(value))
-
-
-def _unwrap(node: Any) -> Any:
-    from sqlglot import exp
-
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node
+    return Condition(text, tree[1], tree[2], value)

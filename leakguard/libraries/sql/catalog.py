@@ -44,3 +44,9 @@ DUCKDB_UNTYPED_AGGREGATES = frozenset({
     "favg", "sumkahan", "kahan_sum", "reservoir_quantile", "geomean", "geometric_mean", "weighted_avg", "wavg",
     "bitstring_agg", "arbitrary",
 })
+
+# Window functions that place a row among all the rows of its partition (sqlglot's keys and SQL's spellings):
+# ``NTILE(10) OVER (ORDER BY spend)`` is binning with edges learned from every row (leakguard/sql/scopes.py).
+WINDOW_RANKS = frozenset({
+    "ntile", "percentrank", "percent_rank", "cumedist", "cume_dist", "rank", "denserank", "dense_rank",
+})
