@@ -64,6 +64,14 @@ class CellScan:
             return frozenset()
         return frozenset(n.id for n in ast.walk(call.func.value) if isinstance(n, ast.Name))
 
+    def argument_names(self, span: Span | None, index: int) -> frozenset[str]:
+        """Names read by the ``index``-th positional argument of the call at ``span`` (``df`` in
+        ``train_test_split(df["text"], y)`` for 0): empty when unknown or starred."""
+        call = self.calls.get(span) if span is not None else None
+        if call is None or index >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+            return frozenset()
+        return frozenset(n.id for n in ast.walk(call.args[index]) if isinstance(n, ast.Name))
+
     def receiver_text(self, span: Span | None, limit: int = 80) -> str | None:
         """The source text of what a method call at ``span`` is called on (``df.groupby('plan')['churned']``)."""
         call = self.calls.get(span) if span is not None else None

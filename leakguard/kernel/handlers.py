@@ -486,6 +486,7 @@ def before_group_select(s: Session, api: Api, args: tuple[Any, ...], kwargs: dic
 def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan:
     frame = s.cell_frame()
     inputs = list(args)
+    span = call_span(s, frame)
 
     def after(result: Any) -> None:
         parts = list(result)
@@ -500,7 +501,8 @@ def before_split(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         for i, data in enumerate(inputs):
             if 2 * i + 1 >= len(parts):
                 break
-            parent = s.node_of(data, frame=frame)
+            # an unregistered argument (``df["text"]``) derives from what it reads, not from the other arguments
+            parent = s.node_of(data, frame=frame, reads=s.scan.argument_names(span, i))
             register_split(s, parent.id, [(parts[2 * i], "train"), (parts[2 * i + 1], "holdout")],
                            api.name, inferred=True, frame=frame,
                            names=list(names[2 * i: 2 * i + 2]) if names else None)

@@ -56,6 +56,8 @@ def row_hashes(obj: Any, rows: Any = None) -> Hashes:
     import numpy as np
     import pandas as pd
 
+    if _is_sparse(obj):
+        return _sparse_row_hashes(obj, rows)
     if isinstance(obj, pd.DataFrame):
         columns: list[Any] = [obj.iloc[:, j] for j in range(obj.shape[1])]
         n = len(obj)
@@ -80,9 +82,45 @@ def row_hashes(obj: Any, rows: Any = None) -> Hashes:
     return h
 
 
+def _is_sparse(obj: Any) -> bool:
+    """A scipy sparse matrix or array (a vectorizer's output): ``len()`` of one raises, rows are ``shape[0]``."""
+    return hasattr(obj, "tocsr") and hasattr(obj, "nnz")
+
+
+def n_rows(obj: Any) -> int:
+    """The number of rows of a frame, a series, an array or a scipy sparse matrix."""
+    return int(obj.shape[0]) if _is_sparse(obj) else len(obj)
+
+
+def _sparse_row_hashes(obj: Any, rows: Any = None) -> Hashes:
+    """One hash per row of a sparse matrix from its (column, value) pairs (equal rows → equal hashes)."""
+    import numpy as np
+
+    m = obj.tocsr()
+    if rows is not None:
+        m = m[np.asarray(rows, dtype=np.intp)]
+    if not m.has_canonical_format:
+        m = m.copy()  # summing duplicate entries in place would touch the user's matrix
+        m.sum_duplicates()
+    n = m.shape[0]
+    mul, mix, shift = np.uint64(_MUL), np.uint64(_MIX), np.uint64(29)
+    with np.errstate(over="ignore"):
+        w = _column_words(m.data) * mul
+        w ^= m.indices.astype(np.uint64) * mix
+        w ^= w >> shift
+        w *= mul
+        h = np.zeros(n, dtype=np.uint64)
+        np.add.at(h, np.repeat(np.arange(n), np.diff(m.indptr)), w)  # order-free sum of the row's entries
+    return h
+
+
 def shared_by_content(train: Any, test: Any) -> int:
-    """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common)."""
-    if len(train) == 0 or len(test) == 0:
+    """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common).
+
+    Sparse rows (a vectorizer's counts) prove nothing: different texts with the same bag of words make equal
+    rows, so none is counted (copied records are found on the texts themselves).
+    """
+    if _is_sparse(train) or _is_sparse(test) or n_rows(train) == 0 or n_rows(test) == 0:
         return 0
     return shared_hashes(row_hashes(train), row_hashes(test))
 

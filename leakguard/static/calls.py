@@ -435,6 +435,8 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
         lib_made = sparkops.ref_call(it, path, site) if path[1] == "y" else polarsops.ref_call(it, path, site)
         if lib_made is not None:
             return lib_made
+    if path in stdlib_catalog.COUNTING and any(data_in(v) for v in site.values):
+        return it.derive(site.values, "value", site.text, path.rsplit(".", 1)[-1], aggregate=True)
     api = it.index.function(path)
     if api is not None:
         if api.kind == "read":

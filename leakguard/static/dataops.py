@@ -244,6 +244,10 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             return _chosen(it.derive([base], "frame", label, "[]", columns=None))  # a choice of columns: schema
         if isinstance(key, Data) and key.kind in ("series", "array", "index"):
             return rows(it, base, key, label)
+        if isinstance(key, Const) and isinstance(key.value, str) and base.kind == "array":
+            # ``archive["X"]`` (an ``.npz`` member by name), ``records["age"]`` (a structured array's field):
+            # an array of the same rows, not one value
+            return it.derive([base], "array", label, "item", columns=None)
         if isinstance(key, Const) and base.kind != "frame":
             return it.derive([base], "scalar", label, "item", columns=base.columns)
         picked = it.derive([base, key], base.kind, label, "[]", columns=None)
@@ -379,6 +383,12 @@ def set_item(it: Interp, target: ast.Subscript, value: Value) -> None:
         (base.keys if base.keys is not None else []).append(k.value if isinstance(k, Const) else None)
     elif isinstance(base, Seq):
         base.items.append(value)
+    elif isinstance(base, Unknown) and base.data is None:
+        # ``row = np.zeros(len(vocab))`` then ``row[word_index[w]] += 1``: an untracked container filled at
+        # positions or with values computed from tracked data holds what was written
+        written = [v for v in (it.eval(key), value) if data_in(v)]
+        if written:
+            it.bind_name(base_node.id, it.derive(written, "array", base_node.id, "set item"))
 
 
 def delete_item(it: Interp, target: ast.Subscript) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.static import calls, dataops
-from leakguard.static.values import UNKNOWN, Const, Func, Seq, Unknown, Value, data_in, text
+from leakguard.static.values import UNKNOWN, Const, Data, Func, Seq, Unknown, Value, data_in, text
 
 if TYPE_CHECKING:
     from leakguard.static.interp import Interp
@@ -69,9 +69,16 @@ def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp |
     keys: list[Any] = []
     try:
         results: list[Value] = []
-        _comprehend(it, node, 0, results, keys)
+        rows = _comprehend(it, node, 0, results, keys)
     finally:
         it.scopes.pop()
+    if isinstance(rows, Data) and rows.kind in ("series", "array") and not rows.aggregate \
+            and not isinstance(node, ast.DictComp):
+        # ``[encode(t) for t in df.text]``: one value per row of the series or array (as ``apply`` makes)
+        return it.derive([rows, *results], "array", node, "row-wise")
+    if isinstance(rows, Data) and rows.aggregate:
+        # ``[w for w, _ in counts.most_common(50)]``, ``{w: i for i, w in enumerate(vocab)}``: items of a statistic
+        return it.derive([rows, *results], "value", node, "items", aggregate=True)
     if isinstance(node, ast.DictComp):
         # a dict: ``.items()`` / ``.values()`` of ``{name: m.predict(X) for ...}`` give the values made
         return Seq(results, "dict", keys if None not in keys else None)
@@ -79,20 +86,26 @@ def _expr_comp(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp |
 
 
 def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, depth: int,
-                results: list[Value], keys: list[Any]) -> None:
+                results: list[Value], keys: list[Any]) -> Data | None:
+    """Evaluate the comprehension's elements into ``results`` (a dict's keys into ``keys``); the tracked data its
+    first loop runs over (None when it runs over anything else: column names, a list, a dict)."""
     if depth == len(node.generators):
         # as in the kernel's cell scan, a comprehension's element is not "shown or kept"
         if isinstance(node, ast.DictComp):
             key = it.eval(node.key, False)
             keys.append(key.value if isinstance(key, Const) else None)
         results.append(it.eval(node.value if isinstance(node, ast.DictComp) else node.elt, False))
-        return
+        return None
     gen = node.generators[depth]
-    for item in it.iterate(it.eval(gen.iter), text(gen.iter)):
+    iterable = it.eval(gen.iter)
+    for item in it.iterate(iterable, text(gen.iter)):
         it.bind(gen.target, item)
         for cond in gen.ifs:
             it.eval(cond)
         _comprehend(it, node, depth + 1, results, keys)
+    if isinstance(iterable, Unknown) and iterable.data is not None:
+        iterable = iterable.data  # ``enumerate(vocab)``: what it enumerates
+    return iterable if depth == 0 and type(iterable) is Data else None
 
 
 def _expr_await(it: Interp, node: ast.Await, shown: bool) -> Value:

@@ -249,7 +249,8 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
     x, y = _xy(args, kwargs)
     label = site.text
     short = est.cls.rsplit(".", 1)[-1]
-    if name in _FIT:
+    meaning = _meaning(it, est, name)
+    if meaning == "fit":
         if est.learner == "resampler":
             return est
         fitted = fit(it, est, x, y, name)
@@ -259,7 +260,7 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
         for xv, yv, op in _validation(kwargs):
             evaluate(it, fitted, xv, yv, op, kind="validation")
         return est if not est.keras else Unknown("history")
-    if name in ("fit_transform", "fit_predict"):
+    if meaning in ("fit-transform", "fit-predict"):
         fitted = fit(it, est, x, y, name)
         return _applied(it, fitted, x, label, name)
     if name in ("fit_resample", "fit_sample"):
@@ -272,16 +273,16 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
                                                   "EditedNearestNeighbours", "CondensedNearestNeighbour"))
                 parts.append(d)
         return Seq(parts)
-    if name in _TRANSFORM:
+    if meaning == "transform":
         return _applied(it, model_node(it, est), x, label, name)
-    if name in _PREDICT:
+    if meaning == "predict":
         folds.validated(it, model_node(it, est), x, None, name)
         out = _applied(it, model_node(it, est), x, label, name)
         xn = _node(it, x)
         if isinstance(out, Data) and xn is not None:
             out.pred = (model_node(it, est), xn)
         return out
-    if name in _SCORE:
+    if meaning == "score":
         return evaluate(it, model_node(it, est), x, y, f"{short}.{name}")
     if name == FOLD_SPLIT_METHOD and est.learner == "splitter":
         return folds.split(it, args, label, cv_keeps_time_order(short))
@@ -294,6 +295,26 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
         d.unresolved = True
         return Unknown(name, d)
     return UNKNOWN
+
+
+def _meaning(it: Interp, est: Estimator, name: str) -> str:
+    """What calling method ``name`` of ``est`` does (a catalog kind): the catalog's entry for the class when it
+    lists one (``Tokenizer.fit_on_texts`` fits, ``TextVectorization.adapt`` fits), else by the method's name;
+    calling a transformer itself (a Keras preprocessing layer, ``vectorize(texts)``) applies it."""
+    api = it.index.class_method(est.cls, name)
+    if api is not None and api.kind in ("fit", "fit-transform", "fit-predict", "transform", "predict", "score"):
+        return api.kind
+    if name in _FIT:
+        return "fit"
+    if name == "fit_transform":
+        return "fit-transform"
+    if name == "fit_predict":
+        return "fit-predict"
+    if name in _TRANSFORM or (name == "__call__" and est.learner == "transformer"):
+        return "transform"
+    if name in _PREDICT:
+        return "predict"
+    return "score" if name in _SCORE else ""
 
 
 def _validation(kwargs: Kwargs) -> list[tuple[Value, Value | None, str]]:

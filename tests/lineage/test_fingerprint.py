@@ -92,3 +92,17 @@ def _time(fn, arg, clock):  # type: ignore[no-untyped-def]
     start = clock()
     fn(arg)
     return clock() - start
+
+
+def test_sparse_rows_are_hashed_by_their_entries_and_not_taken_for_copies() -> None:
+    from scipy import sparse
+
+    dense = np.array([[0, 1, 0, 2], [3, 0, 0, 0], [0, 1, 0, 2], [0, 0, 5, 0]], dtype=float)
+    m = sparse.csr_matrix(dense)
+    h = fp.row_hashes(m)
+    assert h[0] == h[2] and len(set(h.tolist())) == 3
+    assert fp.row_hashes(m, rows=[3, 0]).tolist() == [h[3], h[0]]
+    assert fp.row_hashes(sparse.csr_array(dense)).tolist() == h.tolist()  # a sparse array as a matrix
+    # equal bags of words are no copied records (different texts count the same words): no crash, no count
+    assert fp.shared_by_content(m[[0, 1]], m[[2, 3]]) == 0
+    assert fp.n_rows(m) == 4

@@ -60,7 +60,11 @@ def test_static_engine(fx: Fixture) -> None:
 
 
 # Known kernel gaps (strict: a fix makes the test pass and must remove the entry), each with its cause.
-KERNEL_GAPS: dict[str, str] = {}
+KERNEL_GAPS: dict[str, str] = {
+    "text/vocab_counter_all_rows.py": "a vocabulary by hand (a list of words from a Counter) is taken for a list of "
+                                      "column names (session._column_names) and the helper encoding rows with it is "
+                                      "no node: the rows' lineage misses the statistic",
+}
 
 
 def _kernel_case(fx: Fixture) -> object:

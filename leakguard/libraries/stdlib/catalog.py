@@ -23,3 +23,7 @@ SHOWING = ("print", "display", "repr", "str")
 # cell scan and the static engine's calls.
 HOLDING = ("list", "tuple", "dict", "zip", "sorted", "enumerate", "reversed", "Series", "DataFrame", "array",
            "asarray")
+# Calls that count each distinct value of what they are given (``Counter(w for t in df.text for w in t.split())``):
+# a statistic of the rows, as ``value_counts()`` is; a vocabulary taken from it (``most_common(5000)``) and used to
+# encode the rows is learned from them, as a ``CountVectorizer``'s vocabulary is.
+COUNTING = ("collections.Counter",)
