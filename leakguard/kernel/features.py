@@ -268,7 +268,7 @@ def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *
 
 
 def _broadcast(s: Session, result: Any, data: Node, stat: Node | None, *, op: str, frame: types.FrameType | None,
-               columns: tuple[str, ...] | None, looks_ahead: bool = False) -> None:
+               columns: tuple[str, ...] | None, looks_ahead: bool = False) -> Node | None:
     inputs = (data.id, stat.id) if stat is not None else (data.id,)
     node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, f"{data.name} ({op})", s.where(frame),
                                    rows="same", columns=columns, kind=fr.kind_of(result), looks_ahead=looks_ahead))
@@ -276,6 +276,25 @@ def _broadcast(s: Session, result: Any, data: Node, stat: Node | None, *, op: st
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
         note_made(s, node.id, frame)
+    return node
+
+
+def _dummy_sources(made: Node, data: Node) -> None:
+    """``get_dummies``: each indicator column (``city_Leeds``) is computed row by row from the column it
+    encodes (``city``); it carries that column's taint (an imputed ``city``) and names it as its source."""
+    if made.columns is None or data.columns is None or not data.column_taint:
+        return
+    for out in made.columns:
+        if out in data.columns:
+            continue
+        src = next((c for c in data.columns if out.startswith(f"{c}_")), None)
+        if src is None:
+            continue
+        made.column_sources[out] = frozenset({src})
+        taint = data.column_taint.get(src, frozenset()) - made.taint
+        if taint:
+            made.column_taint[out] = made.column_taint.get(out, frozenset()) | taint
+            made.taint |= taint
 
 
 def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -296,7 +315,9 @@ def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         return None
 
     def after(result: Any) -> None:
-        _broadcast(s, result, data, stat, op=api.name, frame=frame, columns=fr.columns_of(result))
+        made = _broadcast(s, result, data, stat, op=api.name, frame=frame, columns=fr.columns_of(result))
+        if made is not None and api.name == "get_dummies":
+            _dummy_sources(made, data)
 
     return _plan(after)
 

@@ -172,6 +172,9 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
                 it.bind_name(target.id, result if isinstance(result, Data) else receiver)
                 return Const(None)
             column = dataops.column_target(target)
+            if column is None and isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                    and not isinstance(target.slice, ast.Slice):
+                column = target  # ``for c in cols: df[c].fillna(v, inplace=True)``: the key is a name
             if isinstance(result, Data) and column is not None:
                 # ``df["x"].fillna(v, inplace=True)``: the column of ``df`` changes, as ``df["x"] = ...`` would
                 it.bind(column, result)
