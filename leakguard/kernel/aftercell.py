@@ -161,11 +161,11 @@ def _split_tuples(s: Session) -> set[int]:
         before = {name: s.bindings.get(name) for name in own}
         for tgt, elt in zip(target.elts, value.elts, strict=True):
             if isinstance(tgt, ast.Name):
-                _rebind_element(s, st, tgt.id, elt, written_before, before)
+                _rebind_element(s, st, tgt.id, elt, written_before, own=before)
     return done
 
 
-def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_before: set[str],
+def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_before: set[str], *,
                     own: dict[str, NodeId | None]) -> None:
     """``own``: the statement's targets and their nodes as the statement left them (before this rebinding)."""
     bound = s.bindings.get(name)

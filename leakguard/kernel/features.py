@@ -215,6 +215,11 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
                 node = s.node_for_name(n)
                 if node is not None:
                     others.append(node.id)
+                elif n in s.user_ns:
+                    # a value made earlier in this cell and not bound yet (``rare = counts[counts < 10].index``);
+                    # read with ``name`` so that strings which are none of its columns count as values
+                    others.extend(r.id for r in s.resolve_names([n, name], stmt.lineno, depth=0)
+                                  if r.id != base.id and r.id not in others and r.id != s.tracker.node_of(df))
     others.extend(nid for nid in _consumed_in(s, stmt, frame.f_lineno) if nid not in others)
     columns = None if base.columns is None else base.columns + ((key,) if key not in base.columns else ())
     out = s.graph.new_id()
