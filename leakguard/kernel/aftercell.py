@@ -157,13 +157,17 @@ def _split_tuples(s: Session) -> set[int]:
             continue
         written_before = {n for x in s.scan.statements if x.lineno < stmt.lineno for n in x.writes}
         done.add(stmt.lineno)
+        own = {t.id for t in target.elts if isinstance(t, ast.Name)}
+        before = {name: s.bindings.get(name) for name in own}
         for tgt, elt in zip(target.elts, value.elts, strict=True):
             if isinstance(tgt, ast.Name):
-                _rebind_element(s, st, tgt.id, elt, written_before)
+                _rebind_element(s, st, tgt.id, elt, written_before, own=before)
     return done
 
 
-def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_before: set[str]) -> None:
+def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_before: set[str], *,
+                    own: dict[str, NodeId | None]) -> None:
+    """``own``: the statement's targets and their nodes as the statement left them (before this rebinding)."""
     bound = s.bindings.get(name)
     node = s.graph.nodes.get(bound) if bound else None
     value = s.user_ns.get(name)
@@ -172,6 +176,12 @@ def _rebind_element(s: Session, st: State, name: str, elt: ast.expr, written_bef
     inputs: dict[NodeId, Node] = {}
     for read in {n.id for n in ast.walk(elt) if isinstance(n, ast.Name)}:
         nid = s.bindings.get(read) if read in written_before else st.bindings_before.get(read)
+        if read in own and read in written_before:
+            # ``X_tr, X_te = X_tr.copy(), X_te.copy()`` after a split in the same cell: the name's node now is
+            # the statement's own; what it read is the input of that node carrying the name
+            mine = s.graph.nodes.get(own[read] or "")
+            nid = next((i for i in (mine.inputs if mine else ()) if i in s.graph.nodes
+                        and s.graph.nodes[i].name == read), nid)
         if nid is not None and nid in s.graph.nodes:
             inputs[nid] = s.graph.nodes[nid]
     lo = (elt.lineno, elt.col_offset)

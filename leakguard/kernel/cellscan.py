@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from leakguard.libraries.pandas.catalog import SCHEMA_ATTRIBUTES
 from leakguard.libraries.stdlib import catalog as stdlib_catalog
 
 # Methods that change their receiver in place: the receiver then depends on the arguments.
@@ -125,6 +126,11 @@ class _Names(ast.NodeVisitor):
             self.reads.add(node.id)
         else:
             self.writes.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load) and node.attr in SCHEMA_ATTRIBUTES:
+            return  # ``X_tr.columns`` (``reindex(columns=X_tr.columns)``): the schema, none of its rows
+        self.generic_visit(node)
 
     def _target_base(self, target: ast.expr) -> None:
         base = target

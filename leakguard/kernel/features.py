@@ -215,6 +215,11 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
                 node = s.node_for_name(n)
                 if node is not None:
                     others.append(node.id)
+                elif n in s.user_ns:
+                    # a value made earlier in this cell and not bound yet (``rare = counts[counts < 10].index``);
+                    # read with ``name`` so that strings which are none of its columns count as values
+                    others.extend(r.id for r in s.resolve_names([n, name], stmt.lineno, depth=0)
+                                  if r.id != base.id and r.id not in others and r.id != s.tracker.node_of(df))
     others.extend(nid for nid in _consumed_in(s, stmt, frame.f_lineno) if nid not in others)
     columns = None if base.columns is None else base.columns + ((key,) if key not in base.columns else ())
     out = s.graph.new_id()
@@ -273,7 +278,7 @@ def _statistic(s: Session, data: Node, op: str, frame: types.FrameType | None, *
 
 
 def _broadcast(s: Session, result: Any, data: Node, stat: Node | None, *, op: str, frame: types.FrameType | None,
-               columns: tuple[str, ...] | None, looks_ahead: bool = False) -> None:
+               columns: tuple[str, ...] | None, looks_ahead: bool = False) -> Node | None:
     inputs = (data.id, stat.id) if stat is not None else (data.id,)
     node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, f"{data.name} ({op})", s.where(frame),
                                    rows="same", columns=columns, kind=fr.kind_of(result), looks_ahead=looks_ahead))
@@ -281,6 +286,25 @@ def _broadcast(s: Session, result: Any, data: Node, stat: Node | None, *, op: st
         node.n_rows = fr.row_count(result)
         s.remember_result(result, node.id)
         note_made(s, node.id, frame)
+    return node
+
+
+def _dummy_sources(made: Node, data: Node) -> None:
+    """``get_dummies``: each indicator column (``city_Leeds``) is computed row by row from the column it
+    encodes (``city``); it carries that column's taint (an imputed ``city``) and names it as its source."""
+    if made.columns is None or data.columns is None or not data.column_taint:
+        return
+    for out in made.columns:
+        if out in data.columns:
+            continue
+        src = next((c for c in data.columns if out.startswith(f"{c}_")), None)
+        if src is None:
+            continue
+        made.column_sources[out] = frozenset({src})
+        taint = data.column_taint.get(src, frozenset()) - made.taint
+        if taint:
+            made.column_taint[out] = made.column_taint.get(out, frozenset()) | taint
+            made.taint |= taint
 
 
 def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -301,7 +325,9 @@ def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         return None
 
     def after(result: Any) -> None:
-        _broadcast(s, result, data, stat, op=api.name, frame=frame, columns=fr.columns_of(result))
+        made = _broadcast(s, result, data, stat, op=api.name, frame=frame, columns=fr.columns_of(result))
+        if made is not None and api.name == "get_dummies":
+            _dummy_sources(made, data)
 
     return _plan(after)
 

@@ -363,13 +363,27 @@ class Session:
             return []
         return self.resolve_names(st.reads_of(name) if name is not None else st.reads, st.lineno, depth=0)
 
+    def _frames_read(self, names: list[str]) -> list[Node]:
+        """The tracked frames among ``names`` (live values), whose columns tell names of columns from values."""
+        out: list[Node] = []
+        for name in names:
+            value = self.user_ns.get(name, _MISSING)
+            nid = self.tracker.node_of(value) if value is not _MISSING and fr.is_frame(value) else None
+            if nid is not None and nid in self.graph.nodes:
+                out.append(self.graph.nodes[nid])
+        return out
+
     def resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
         """Nodes for the names a statement read: live tracked objects first, then earlier statements, then bindings."""
         found: dict[NodeId, Node] = {}
+        names = list(names)
+        frames = self._frames_read(names)
         for name in names:
             value = self.user_ns.get(name, _MISSING)
-            if _column_names(value):
-                continue  # names of columns (``df[chosen]``): what chose them is no value of any row
+            if _column_names(value, frames):
+                # names of columns (``df[chosen]``): what chose them is no value of any row; strings that are no
+                # column of the frames read with them are values (``replace(rare_ports, "Other")``)
+                continue
             nid = self.tracker.node_of(value) if value is not _MISSING else None
             if nid is None and value is not _MISSING:
                 nid = self.result_node(value)  # ``fill = train["x"].mean()``: the wrapped call's own (unweakrefable) result

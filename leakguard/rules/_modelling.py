@@ -135,6 +135,8 @@ def _inputs_with_columns(graph: LineageGraph, node: Node, cols: frozenset[str] |
     out: list[tuple[Node, frozenset[str] | None]] = []
     for inp in inputs:
         keep = cols if cols is not None and holds_rows(inp) and holds_rows(node) and inp.columns is not None else None
+        if keep is not None and node.column_sources:  # ``city_Leeds`` of get_dummies: computed from ``city``
+            keep = keep.union(*(node.column_sources.get(c, frozenset()) for c in keep))
         out.append((inp, keep))
     return out
 

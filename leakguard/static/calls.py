@@ -172,6 +172,9 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
                 it.bind_name(target.id, result if isinstance(result, Data) else receiver)
                 return Const(None)
             column = dataops.column_target(target)
+            if column is None and isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                    and not isinstance(target.slice, ast.Slice):
+                column = target  # ``for c in cols: df[c].fillna(v, inplace=True)``: the key is a name
             if isinstance(result, Data) and column is not None:
                 # ``df["x"].fillna(v, inplace=True)``: the column of ``df`` changes, as ``df["x"] = ...`` would
                 it.bind(column, result)
@@ -305,15 +308,17 @@ def _subject(d: Data, api: Api, args: Args, kwargs: Kwargs) -> tuple[tuple[str, 
     return d.columns, api.relates
 
 
-def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...] | None, relates: bool) -> Data:
-    """An inspection: an ``Inspect`` event when its result is shown or kept, and the statistic it returns."""
+def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...] | None, relates: bool,
+            holds: tuple[str, ...] | None = None) -> Data:
+    """An inspection: an ``Inspect`` event when its result is shown or kept, and the statistic it returns
+    (holding the columns ``holds``, when known)."""
     label = it.policy.label
     label_used = bool(label) and any(c in label for c in columns or ())
     text = f"{d.text}.{op}()"
     if not site.shown:
         if d.pred is not None or d.node is None:  # ``(pred - y_te).abs().mean() ** 0.5`` still scores
             it.recorder.hand_scored(it.node(d), op, it.where())
-        return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used)
+        return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used, columns=holds)
     nid = it.node(d)
     restricted = False
 
@@ -324,7 +329,7 @@ def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...
         return event
 
     it.recorder.inspect(Inspect(nid, op, it.where(), columns, relates), restrict)
-    return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used,
+    return it.derive([d], "value", text, op, aggregate=True, label_derived=label_used, columns=holds,
                      removes=frozenset({"holdout", "future"}) if restricted else frozenset())
 
 
@@ -349,7 +354,8 @@ def group_method(it: Interp, g: GroupBy, name: str, site: Site) -> Value:
         touched += g.data.columns
     cols = tuple(dict.fromkeys(touched))
     if api is not None and api.kind == "inspect":
-        return inspect(it, g.data, api.name, site, columns=cols, relates=len(cols) > 1)
+        # the result holds the selected columns (``groupby("port")["Survived"].mean()``), as the kernel's does
+        return inspect(it, g.data, api.name, site, columns=cols, relates=len(cols) > 1, holds=g.selection)
     if api is not None and api.kind == "group-select" and args:
         return GroupBy(g.data, g.keys, const_strings(args[0]), text(site.node))
     if name in PER_ENTITY_ROWS:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
 from leakguard.lineage import conditions
 from leakguard.lineage.events import Derive
+from leakguard.lineage.graph import FUTURE, HOLDOUT, holds_rows
 from leakguard.lineage.inference import Pick, marker_pick, stacked_part, stacked_slice, wait_for_label
 from leakguard.static import models, timeorder
 from leakguard.static.emitted import event
@@ -167,7 +168,10 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     pick = _stack_pick(f)
     taken = stacked_part(it.graph, parent, pick) if pick is not None else frozenset()
     # ``full[full.y.notna()]``, ``full[full.is_train == 1]``: one file's rows of a stack
-    out = it.derive([base], base.kind, label, "filter", columns=base.columns, removes=gone | taken)
+    # ``df[z.abs() < 3]`` with ``z`` from all rows' mean and std: which rows stay was learned, so the mask is an input
+    learned = [mask] if isinstance(mask, Data) and mask.kind == "series" and parent in it.graph.nodes \
+        and holds_rows(it.graph.nodes[parent]) and _learned_from_rows(it, mask) else []
+    out = it.derive([base, *learned], base.kind, label, "filter", columns=base.columns, removes=gone | taken)
     if pick is not None and not taken:
         wait_for_label(it.graph, it.node(out), parent, pick)
     out.sorted_by, out.descending, out.time_index = base.sorted_by, base.descending, base.time_index
@@ -181,6 +185,12 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
     elif isinstance(mask, Data) and mask.kind == "index":
         out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
     return out
+
+
+def _learned_from_rows(it: Interp, mask: Data) -> bool:
+    """True when the mask carries a statistic learned from rows that may be held out (outlier bounds)."""
+    ids = (mask.node,) if mask.node is not None else mask.inputs
+    return any(i in it.graph.nodes and it.graph.nodes[i].taint & {HOLDOUT, FUTURE} for i in ids)
 
 
 def _stack_pick(f: Filter | None) -> Pick | None:

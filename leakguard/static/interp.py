@@ -23,7 +23,7 @@ from pathlib import Path
 from leakguard.finding import Finding
 from leakguard.libraries.pandas.catalog import DEDUPLICATES
 from leakguard.lineage.events import Derive, Event, NodeId, Where
-from leakguard.lineage.graph import LineageGraph
+from leakguard.lineage.graph import LineageGraph, holds_rows
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy
 from leakguard.static import dataops, splits
@@ -314,8 +314,18 @@ class Interp:
             return [Const(k) for k in iterable.keys[:MAX_UNROLL]]
         if isinstance(iterable, Seq) and len(iterable.items) <= MAX_UNROLL:
             return list(iterable.items)
+        if isinstance(iterable, Data) and iterable.kind == "index" and self._of_statistic(iterable):
+            # ``for c in skewed[skewed > .75].index``: the labels of a statistic, names of columns; what chose
+            # them is a look (peek rules), not a value of any row (as the kernel skips names holding column names)
+            return [Unknown("iterate"), Unknown("iterate")]
         item = self.unknown_from([iterable], f"{text}[i]", "iterate")
         return [item, item]
+
+    def _of_statistic(self, d: Data) -> bool:
+        """True when ``d`` was computed from statistics only (no value holding rows went in)."""
+        ids = (d.node,) if d.node is not None else d.inputs
+        nodes = [self.graph.nodes[i] for i in ids if i in self.graph.nodes]
+        return bool(nodes) and not any(holds_rows(n) for n in nodes)
 
     # -- expressions -------------------------------------------------------------------------
 
