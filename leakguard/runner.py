@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from leakguard.kernel.display import MIME
+from leakguard.finding import FINDINGS_MIME as MIME
 
 KERNEL_NAME = "leakguard-python"
 

@@ -21,11 +21,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from leakguard.finding import SEVERITY_ORDER
+from leakguard.finding import FINDINGS_MIME, SEVERITY_ORDER
 from leakguard.lineage.events import Event
 from leakguard.policy import Policy
-
-FINDINGS_MIME = "application/vnd.leakguard.findings+json"  # the kernel's machine-readable findings
 
 
 class NotebookError(Exception):
