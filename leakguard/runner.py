@@ -76,7 +76,7 @@ def run_notebook(path: Path | str, *, mode: str | None = None, timeout: int = 60
     import nbformat
     from nbclient import NotebookClient
 
-    from leakguard.static.sources import MAX_BYTES, InputError, read_limited
+    from leakguard.static.reading.sources import MAX_BYTES, InputError, read_limited
 
     path = Path(path)
     try:  # a regular file, its size checked first: a FIFO or /dev/zero named *.ipynb must not hang the run

@@ -103,7 +103,7 @@ NAME_LISTS_ALLOWED: frozenset[tuple[str, str]] = frozenset({
     ("leakguard.pipeline.codegen", "_DOCS"), ("leakguard.pipeline.codegen", "_EMPTY"),
     ("leakguard.pipeline.phases", "RESERVED"), ("leakguard.pipeline.phases", "STEPS"),
     ("leakguard.static.interp", "_BUILTINS"), ("leakguard.pipeline.statements", "PURE_FUNCTIONS"),
-    ("leakguard.static.sources", "_PYTHON_CELL_MAGICS"), ("leakguard.static.resolve", "_OWNERS"),
+    ("leakguard.static.reading.sources", "_PYTHON_CELL_MAGICS"), ("leakguard.static.resolve", "_OWNERS"),
     ("leakguard.sql.analysis", "Kind"), ("leakguard.sql.bounds", "_UNIT_WORDS"), ("leakguard.sql.rewrite", "_NUMERIC"),
     ("leakguard.sql.spans", "_PLAIN_ARGS"), ("leakguard.sql.duckframes", "_SKIP"),
     # handler tables keyed by the catalog's names

@@ -160,7 +160,7 @@ def _errors(reports: Sequence[FileReport], err: TextIO) -> None:
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run ``leakguard check`` with parsed arguments; returns the exit status."""
     from leakguard.faces import report as fmt
-    from leakguard.static.suppress import read_baseline, write_baseline
+    from leakguard.static.reading.suppress import read_baseline, write_baseline
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     files: list[Path] = []
