@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from leakguard._version import __version__ as __version__
 from leakguard.errors import LeakageError, LeakguardError, PolicyError
 from leakguard.policy import Policy
 from leakguard.tracebacks import user_facing
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from leakguard.lineage.graph import Node
     from leakguard.pipeline.api import ExportResult
 
-__version__ = "0.1.0"
 __all__ = [
     "LeakageError", "LeakguardError", "Policy", "PolicyError", "explain", "export", "findings", "panel", "policy",
     "split",
@@ -88,7 +88,7 @@ def findings() -> list[Finding]:
 
 def panel() -> Any:
     """An ipywidgets panel with the policy, findings by cell, mode, provenance and export (any frontend)."""
-    from leakguard.widgets import panel as _panel
+    from leakguard.faces.widgets import panel as _panel
 
     return _panel()
 
@@ -116,7 +116,7 @@ class Explanation:
 def explain(obj_or_name: Any) -> Explanation:
     """Where a value comes from, cell by cell: its row domain, taint and provenance chain."""
     from leakguard import _hooks
-    from leakguard.kernel.display import explain_html, explain_text
+    from leakguard.faces.display import explain_html, explain_text
     from leakguard.kernel.session import Session
 
     session = _hooks.active()

@@ -10,6 +10,10 @@ from leakguard.lineage.graph import LineageGraph
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+# The findings a kernel shows under a cell, machine-readable, in the cell's outputs (read back by
+# `leakguard run` and by export): ``{"version": FINDINGS_MIME_VERSION, "findings": [...], "notes": [...]}``.
+FINDINGS_MIME = "application/vnd.leakguard.findings+json"
+FINDINGS_MIME_VERSION = 1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from leakguard.kernel.display import MIME
+from leakguard.finding import FINDINGS_MIME as MIME
 
 KERNEL_NAME = "leakguard-python"
 
@@ -76,7 +76,7 @@ def run_notebook(path: Path | str, *, mode: str | None = None, timeout: int = 60
     import nbformat
     from nbclient import NotebookClient
 
-    from leakguard.static.sources import MAX_BYTES, InputError, read_limited
+    from leakguard.static.reading.sources import MAX_BYTES, InputError, read_limited
 
     path = Path(path)
     try:  # a regular file, its size checked first: a FIFO or /dev/zero named *.ipynb must not hang the run

@@ -155,7 +155,7 @@ def run_in_shell(shell: InteractiveShell, fixture: Any, folder: Path) -> frozens
     import sys
 
     from leakguard.kernel.extension import loaded
-    from leakguard.static.sources import read_source
+    from leakguard.static.reading.sources import read_source
 
     kept = [c for c in read_source(fixture.path).cells if c.raw.strip()]
     here = os.getcwd()

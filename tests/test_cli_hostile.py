@@ -41,7 +41,7 @@ def leakguard(*args: str, cwd: Path, as_user: bool = False) -> subprocess.Comple
     """Run ``leakguard ARGS`` in ``cwd``; ``as_user``: file permissions hold even when the tests run as root."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     drop = _without_root_reads if as_user and os.geteuid() == 0 else None
-    return subprocess.run([sys.executable, "-m", "leakguard.cli", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "leakguard.faces.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=TIMEOUT, preexec_fn=drop, check=False)
 
 
@@ -196,7 +196,7 @@ def test_export_of_hostile_files_is_one_error_each(hostile: Path) -> None:
 
 
 BLOCKED_RUN = ("import sys\nfor name in sys.argv[1].split(','):\n    sys.modules[name] = None  # Python's own 'not importable'\n"
-               "from leakguard.cli import main\nsys.exit(main(sys.argv[2:]))")
+               "from leakguard.faces.cli import main\nsys.exit(main(sys.argv[2:]))")
 
 
 def test_run_of_hostile_files_is_one_error_each(hostile: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from leakguard.cli import main
+from leakguard.faces.cli import main
 from leakguard.runner import run_notebook
 from tests.conftest import POLICY
 

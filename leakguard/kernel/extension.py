@@ -37,7 +37,7 @@ class Loaded:
     patcher: Patcher
     scanner: _CellScanner
     magics: Any
-    bridge: Any = None  # leakguard.kernel.comm.Bridge, when a Jupyter kernel hosts the shell
+    bridge: Any = None  # leakguard.faces.comm.Bridge, when a Jupyter kernel hosts the shell
     sql_magic: Any = None  # the %%sql magic that leakguard's displaced (another extension's), if any
 
 
@@ -79,7 +79,7 @@ def _start_bridge(shell: Any, session: Session) -> Any:
     """The comm to JupyterLab's sidebar, when a Jupyter kernel hosts the shell (None in a terminal)."""
     if getattr(shell, "kernel", None) is None:
         return None
-    from leakguard.kernel.comm import Bridge
+    from leakguard.faces.comm import Bridge
 
     try:
         bridge = Bridge(session)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
+from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.pandas.catalog import AGGREGATIONS, ROW_WINDOWS, SORT_DIRECTION, SORTS
 from leakguard.libraries.pandas.features import (
     GROUP_TRANSFORM_ORDERED,
@@ -40,7 +41,6 @@ from leakguard.lineage.events import Derive, NodeId
 from leakguard.lineage.graph import TimeOrder, holds_rows
 
 if TYPE_CHECKING:
-    from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
     from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
@@ -63,11 +63,6 @@ def _is_lag(call: ast.Call) -> bool:
         return True  # shift() defaults to 1
     return isinstance(period, ast.Constant) and isinstance(period.value, int) and period.value > 0
 
-
-def _plan(after: Any = None) -> Plan:
-    from leakguard.kernel.handlers import Plan
-
-    return Plan(after=after)
 
 
 note_consumed = note_made  # handlers: a statistic consumed inside an expression (``fillna(df.x.mean())``)
@@ -169,7 +164,7 @@ def before_assign(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
             node.n_rows = fr.row_count(result)
             s.remember_result(result, node.id)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -234,7 +229,7 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
             st.assigned[id(df)] = (out, line)
             st.assigned_keys.add(repeat)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def _assign_columns(s: Session, df: Any, keys: list[str], value: Any) -> Plan | None:
@@ -264,7 +259,7 @@ def _assign_columns(s: Session, df: Any, keys: list[str], value: Any) -> Plan | 
             node.n_rows = fr.row_count(df)
             s.tracker.register(df, node.id)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 # -- learned encodings and per-group statistics ------------------------------------------------------
@@ -329,7 +324,7 @@ def before_encode(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
         if made is not None and api.name == "get_dummies":
             _dummy_sources(made, data)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def _group_data(gb: Any) -> tuple[Any, tuple[str, ...]]:
@@ -401,7 +396,7 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
         _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=(),
                    looks_ahead=ahead)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def _along_group(s: Session, gb: Any, frame: types.FrameType | None, shape: tuple[str, str]) -> Plan | None:
@@ -423,7 +418,7 @@ def _along_group(s: Session, gb: Any, frame: types.FrameType | None, shape: tupl
         _broadcast(s, result, data, None, op=op, frame=frame,
                    columns=() if kind == PAST_ONLY else own, looks_ahead=ahead)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 # -- row order ---------------------------------------------------------------------------------------
@@ -517,7 +512,7 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
             s.remember_result(result, node.id)
             note_made(s, node.id, frame)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -549,7 +544,7 @@ def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
             s.remember_result(result, node.id)
             note_made(s, node.id, frame)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_keep_order(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -575,7 +570,7 @@ def before_keep_order(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[
             s.remember_result(result, node.id)
             note_made(s, node.id, frame)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 BEFORE = {

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
+from leakguard.kernel.wrapping import Plan
 from leakguard.lineage.events import Derive, Evaluate, NodeId
 from leakguard.rules._modelling import fit_of, row_lineage
 
 if TYPE_CHECKING:
-    from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
     from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
@@ -46,7 +46,6 @@ def before_folds(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     """``kf.split(X, ...)``: the pairs it yields are remembered with ``X``'s node."""
     from leakguard.kernel import evidence  # imports calls, which asks this module for fold parts
     from leakguard.kernel.calls import argument, call_node, value_node
-    from leakguard.kernel.handlers import Plan
 
     frame = s.cell_frame()
     X = args[1] if len(args) > 1 else kwargs.get("X")

@@ -9,7 +9,6 @@ reported once; the user's call always runs.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import itertools
@@ -27,6 +26,7 @@ from leakguard.kernel import evidence, features, folds, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import innermost
 from leakguard.kernel.splits import register_split
+from leakguard.kernel.wrapping import Before, Plan
 from leakguard.libraries.api import Api
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.lineage.events import Derive, Inspect, Read
@@ -42,20 +42,6 @@ _ORIGIN = "_leakguard_origin"
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
-@dataclasses.dataclass
-class Plan:
-    """What the wrapper does: call with ``args`` / ``kwargs`` instead (safe mode), then run ``after``."""
-
-    args: tuple[Any, ...] | None = None
-    kwargs: dict[str, Any] | None = None
-    after: Callable[[Any], None] | None = None
-    wrap: Callable[[Any], Any] | None = None  # what the user gets instead of the result (same items: kernel/folds.py)
-    # a restricted SQL query that fails is sent again unchanged: reading twice changes nothing,
-    # and the user then gets exactly the error (or result) their own query gives; this is then called
-    retry_unrestricted: Callable[[], None] | None = None
-
-
-Before = Callable[["Session", Api, tuple[Any, ...], dict[str, Any]], "Plan | None"]
 
 
 # Kinds whose handlers finish their work after each cell (leakguard/kernel/aftercell.py).

@@ -7,7 +7,7 @@ from typing import Any
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from leakguard.errors import PolicyError
-from leakguard.kernel.display import explain_html, explain_text, findings_html, findings_text
+from leakguard.faces.display import explain_html, explain_text, findings_html, findings_text
 from leakguard.kernel.session import Session
 from leakguard.policy import MODES, parse_magic_args
 

@@ -24,13 +24,13 @@ from leakguard.kernel.calls import (
     register_result,
     value_node,
 )
+from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.sklearn.catalog import PREDICTION_KEYWORDS, RESAMPLE_REPLACE
 from leakguard.lineage.events import Evaluate, Event, Fit, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.rules._modelling import PREDICTORS, fit_of
 
 if TYPE_CHECKING:
-    from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
     from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
@@ -46,11 +46,6 @@ _ROLES = {  # catalog role -> (learner, learns from rows, encodes the target)
 }
 _PRED_ARGS = PREDICTION_KEYWORDS
 
-
-def _plan(after: Any = None) -> Plan:
-    from leakguard.kernel.handlers import Plan
-
-    return Plan(after=after)
 
 
 def _emit(s: Session, event: Event) -> None:
@@ -186,7 +181,7 @@ def before_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, An
     def after(result: Any) -> None:
         s.tracker.register(est, fit_id)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_fit_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -202,7 +197,7 @@ def before_fit_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         register_result(s, out, (fit_id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
                         frame=frame)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_transform_function(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -228,7 +223,7 @@ def before_transform_function(s: Session, api: Api, args: tuple[Any, ...], kwarg
     def after(result: Any) -> None:
         register_result(s, result, (fit_id, data.id), api.name, name=f"{data.name} ({api.name})", frame=frame)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 # -- transform / predict ----------------------------------------------------------------------------
@@ -250,7 +245,7 @@ def before_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[s
         register_result(s, result, (model.id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
                         frame=frame)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_predict(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -300,7 +295,7 @@ def before_score(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         register_result(s, result, inputs, _op(est, api), name=f"{_op(est, api)}({data.name})", frame=frame,
                         rows="aggregate")
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
@@ -349,7 +344,7 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     def after(result: Any) -> None:
         register_result(s, result, inputs, api.name, name=f"{api.name}({pred.name})", frame=frame, rows="aggregate")
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_cross_validate(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -375,7 +370,7 @@ def before_cross_validate(s: Session, api: Api, args: tuple[Any, ...], kwargs: d
         register_result(s, result, inputs, api.name, name=f"{api.name}({data.name})", frame=frame,
                         rows="same" if per_row else "aggregate")
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 # -- resampling -----------------------------------------------------------------------------------------
@@ -412,7 +407,7 @@ def before_resample(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[st
             register_result(s, out, ids, op, name=f"{own.name if own else 'rows'} ({op})", frame=frame, rows="combine",
                             synthetic=synthetic)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 BEFORE = {

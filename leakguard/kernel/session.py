@@ -185,7 +185,7 @@ class Session:
             except Exception as exc:
                 self.internal_error("listener", exc)
         if self.cell_findings or self.cell_notes:
-            from leakguard.kernel.display import show_cell_report
+            from leakguard.faces.display import show_cell_report
 
             try:
                 show_cell_report(self.cell_findings, self.cell_notes)

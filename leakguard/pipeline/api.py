@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from leakguard._version import __version__
 from leakguard.pipeline.slicing import Decision
 
 
@@ -174,7 +175,6 @@ def export(notebook: str | os.PathLike[str], *, output_dir: str | os.PathLike[st
 
 
 def _build(result: ExportResult, p: Any, out: Path, name: str, diff: bool) -> None:
-    import leakguard
     from leakguard.pipeline.codegen import Header, generate, generate_loader
     from leakguard.pipeline.params import find_params
     from leakguard.pipeline.phases import layout
@@ -196,7 +196,7 @@ def _build(result: ExportResult, p: Any, out: Path, name: str, diff: bool) -> No
     schemas = load_schemas(loader, folder / "v0.py", load.gives) if load.stmts else {}
     sources = _sources(load.stmts, params)
     payload: dict[str, Any] = {
-        "leakguard": leakguard.__version__,
+        "leakguard": __version__,
         "policy": nb.policy.to_dict(),
         "parameters": {x.name: x.value for x in params.params},
         "inputs": inputs,
@@ -216,7 +216,7 @@ def _build(result: ExportResult, p: Any, out: Path, name: str, diff: bool) -> No
     version = next_version(folder)  # past any file named like a version, except a killed export's leftovers
     kept = sorted({s.cell.number for s in p.kept})
     header = Header(name, version, Path(os.path.relpath(nb.path.resolve(), folder.resolve())).as_posix(), nb.sha256,
-                    leakguard.__version__, _run_hint(out, name, version), ", ".join(map(str, kept)))
+                    __version__, _run_hint(out, name, version), ", ".join(map(str, kept)))
     module = generate(p, lay, params, source_dir=source_dir, header=header)
     lock = {"format": 1, "pipeline": name, "version": version,
             "notebook": {"path": header.notebook, "sha256": nb.sha256},

@@ -21,11 +21,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from leakguard.finding import SEVERITY_ORDER
+from leakguard.finding import FINDINGS_MIME, SEVERITY_ORDER
 from leakguard.lineage.events import Event
 from leakguard.policy import Policy
-
-FINDINGS_MIME = "application/vnd.leakguard.findings+json"  # the kernel's machine-readable findings
 
 
 class NotebookError(Exception):
@@ -96,7 +94,7 @@ class Notebook:
 def read_notebook(path: Path, policy: Policy | None = None) -> Notebook:
     """Read, order and analyse ``path``; raises NotebookError for what export cannot work from."""
     from leakguard.policy import load_policy
-    from leakguard.static.sources import MAX_BYTES, InputError, read_limited, read_notebook_text, read_source
+    from leakguard.static.reading.sources import MAX_BYTES, InputError, read_limited, read_notebook_text, read_source
 
     try:  # a regular file, its size checked before reading (a FIFO or /dev/zero would never end)
         data = read_limited(path, MAX_BYTES)
@@ -207,7 +205,7 @@ def _parse(nb: Notebook) -> None:
 
 def _interpret(nb: Notebook) -> None:
     from leakguard.static.interp import Interp
-    from leakguard.static.suppress import comments
+    from leakguard.static.reading.suppress import comments
 
     strings = frozenset(s for c in nb.cells for s in _strings(c.raw))
     it = Interp(nb.policy, nb.path.parent, lambda: strings)
@@ -251,7 +249,7 @@ def _sql_cell(it: Any, cell: CodeCell) -> None:
 
 
 def _recorded_findings(nb: Notebook, raw: dict[str, Any]) -> None:
-    from leakguard.static.suppress import comments
+    from leakguard.static.reading.suppress import comments
 
     by_id = {c.cell_id: c for c in nb.cells}
     by_label = {c.label: c for c in nb.cells}

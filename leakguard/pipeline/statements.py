@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 
 from leakguard.lineage.events import Evaluate, Event, Fit, Query, Read, Split
 from leakguard.pipeline.notebook import CodeCell
-from leakguard.static.sources import MAGIC_CALL
+from leakguard.static.reading.sources import MAGIC_CALL
 
 # Calls whose result is only looked at (their statement is inspection when nothing else happens).
 PURE_FUNCTIONS = frozenset({

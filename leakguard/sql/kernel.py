@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.sql.catalog import FETCHES
 from leakguard.lineage.events import Query
 from leakguard.sql import duckframes
@@ -28,17 +29,11 @@ from leakguard.sql.state import state_of
 from leakguard.sql.tables import TableRef, is_holdout
 
 if TYPE_CHECKING:
-    from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
     from leakguard.libraries.api import Api
 
 Handler = Callable[["Session", "Api", tuple[Any, ...], dict[str, Any]], "Plan | None"]
 
-
-def _plan(**kwargs: Any) -> Plan:
-    from leakguard.kernel.handlers import Plan
-
-    return Plan(**kwargs)
 
 
 def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], *, con: Any,
@@ -71,7 +66,7 @@ def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], *, co
             return
         result_node(s, outcome, result, "<sql result>", where)
 
-    return _plan(args=new_args, kwargs=new_kwargs, after=after,
+    return Plan(args=new_args, kwargs=new_kwargs, after=after,
                  retry_unrestricted=lambda: outcome.ran_unrestricted(s))
 
 
@@ -134,7 +129,7 @@ def _read_table(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], con: 
     text = exp.select("*").from_(table).sql(dialect=dialect_of(con))
     where = s.where(s.cell_frame())
     outcome = guard(s, text, con, where, can_rewrite=False)
-    return _plan(after=lambda result: result_node(s, outcome, result, f"<table {name}>", where))
+    return Plan(after=lambda result: result_node(s, outcome, result, f"<table {name}>", where))
 
 
 def _register(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -161,7 +156,7 @@ def _to_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any])
         state.tables[(id(con), ref.key)] = nid
         state.schema(con).invalidate()
 
-    return _plan(after=after)
+    return Plan(after=after)
 
 
 def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -171,7 +166,7 @@ def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         nid = state_of(s).pending.get(id(owner))
     if not nid or nid not in s.graph.nodes:
         return None
-    return _plan(after=lambda result: s.remember_result(result, nid))
+    return Plan(after=lambda result: s.remember_result(result, nid))
 
 
 def _connect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -183,7 +178,7 @@ def _connect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]
         kwargs["factory"] = guarded_factory(sqlite3.Connection)
         return None
     if isinstance(factory, type) and not getattr(factory, "__leakguard_guarded__", False):
-        return _plan(after=guard_instance)
+        return Plan(after=guard_instance)
     return None
 
 

@@ -36,7 +36,7 @@ from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
 from leakguard.static import dataops, lazyops, models, splits, sqlbridge, timeorder
 from leakguard.static.magics import line_magic, policy_call
-from leakguard.static.sources import MAGIC_CALL
+from leakguard.static.reading.sources import MAGIC_CALL
 from leakguard.static.values import (
     UNKNOWN,
     Conn,

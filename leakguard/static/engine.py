@@ -20,8 +20,8 @@ from leakguard.errors import PolicyError
 from leakguard.finding import Finding
 from leakguard.policy import Policy, load_policy
 from leakguard.static.interp import Blocked, Interp
-from leakguard.static.sources import Cell, InputError, NothingToCheck, SourceFile, read_source
-from leakguard.static.suppress import Comments, comments, fingerprint
+from leakguard.static.reading.sources import Cell, InputError, NothingToCheck, SourceFile, read_source
+from leakguard.static.reading.suppress import Comments, comments, fingerprint
 
 
 @dataclasses.dataclass(slots=True)

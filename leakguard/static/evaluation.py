@@ -264,7 +264,7 @@ def as_notebook(fixture: Fixture, folder: Path, stem: str | None = None) -> tupl
     Scripts become one cell per ``# %%`` block. Blank cells are left out (a kernel run never
     executes them), so the n-th cell to run has execution count n and its number is ``numbers[n - 1]``.
     """
-    from leakguard.static.sources import read_source
+    from leakguard.static.reading.sources import read_source
 
     kept = [c for c in read_source(fixture.path).cells if c.raw.strip()]
     cells: list[dict[str, object]] = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},

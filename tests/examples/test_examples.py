@@ -177,7 +177,7 @@ def test_exported_clean_twin_reproduces_the_notebooks_metric(name: str, runs: Ru
 
 
 def _check_json(path: Path, tmp_path: Path) -> dict[str, Any]:
-    from leakguard.cli import main
+    from leakguard.faces.cli import main
 
     report = tmp_path / "report.json"
     main(["check", "--format", "json", "--no-progress", "-o", str(report), str(path)])

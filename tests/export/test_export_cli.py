@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import leakguard
-from leakguard.cli import main
+from leakguard.faces.cli import main
 from leakguard.pipeline.statements import Aliases, statements
 from tests.export.helpers import CHURN, POLICY, write_events, write_notebook
 

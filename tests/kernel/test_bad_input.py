@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from leakguard.kernel.display import findings_html
+from leakguard.faces.display import findings_html
 from tests.conftest import POLICY, Kernel
 
 HOSTILE = "<img src=x onerror=alert(1)>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from leakguard.kernel.display import findings_html, findings_text
+from leakguard.faces.display import findings_html, findings_text
 from tests.conftest import Kernel
 
 _IMPORTS = ("from sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression\n"

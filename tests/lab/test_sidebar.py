@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from leakguard.kernel.comm import find_export
+from leakguard.faces.comm import find_export
 
 from .labpage import SIDEBAR, LabPage
 from .notebooks import HOSTILE, LONG_NAME, write_big, write_hostile, write_long, write_modes, write_retro

@@ -166,7 +166,7 @@ def _check(path: Path, fmt: str) -> dict[str, object]:
     import sys
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    done = subprocess.run([sys.executable, "-m", "leakguard.cli", "check", str(path), "--format", fmt],
+    done = subprocess.run([sys.executable, "-m", "leakguard.faces.cli", "check", str(path), "--format", fmt],
                           capture_output=True, text=True, env=env, check=False, timeout=120)
     assert done.returncode == 1, done.stderr
     data: dict[str, object] = json.loads(done.stdout)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import leakguard
-from leakguard.kernel.comm import Bridge
+from leakguard.faces.comm import Bridge
 from leakguard.protocol import PROTOCOL_VERSION, validate_kernel_message
 
 
@@ -134,7 +134,7 @@ def test_rejected_messages_get_an_error_reply_and_do_nothing(loaded_events, brid
 
 
 def test_export_says_plainly_when_it_is_not_available(bridge, comms, monkeypatch) -> None:
-    import leakguard.kernel.export_request as export_request
+    import leakguard.faces.export_request as export_request
 
     monkeypatch.setattr(export_request, "export_available", lambda: False)
     reply = comms[0].deliver({"type": "export", "request": 1, "notebook": "churn.ipynb"})[0]
@@ -228,7 +228,7 @@ def test_export_refusal_message_stays_one_short_line_with_many_leaky_cells(
 def test_export_that_runs_too_long_is_stopped(loaded_events, bridge, comms, tmp_path, monkeypatch) -> None:
     import time
 
-    import leakguard.kernel.export_request as export_request
+    import leakguard.faces.export_request as export_request
     from tests.export.helpers import CHURN, write_events, write_notebook
 
     write_events(tmp_path, rows=100)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from leakguard.kernel.comm import Bridge
+from leakguard.faces.comm import Bridge
 from tests.conftest import Kernel
 from tests.export.helpers import CHURN, write_events, write_notebook
 from tests.protocol.test_comm import LOAD_WITH_MARKER, FakeComm

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from leakguard.kernel.display import MIME
+from leakguard.faces.display import MIME
 from leakguard.protocol import PROTOCOL_VERSION, TARGET
 from tests.protocol.test_kernel_comm import _comm_data, _drain_comm, _execute
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from leakguard.policy import Policy
 from leakguard.static.engine import FileReport, check_source
-from leakguard.static.sources import SourceFile, read_notebook_text, split_script
+from leakguard.static.reading.sources import SourceFile, read_notebook_text, split_script
 
 POLICY = Policy().updated({"label": "churned", "holdout": 0.2, "seed": 7}, "tests")
 TIME_POLICY = POLICY.updated({"time": "event_ts", "cutoff": "2024-06-01"}, "tests")

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from leakguard.cli import main
-from leakguard.static.command import Progress
+from leakguard.faces.check import Progress
+from leakguard.faces.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "schema" / "check.schema.json").read_text())
@@ -201,7 +201,7 @@ def _dies_on_crash_py(path: str) -> object:
 
 def test_a_worker_that_dies_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    import leakguard.static.command as command
+    import leakguard.faces.check as command
 
     for i in range(12):
         (tmp_path / f"ok{i:02}.py").write_text("import pandas as pd\ndf = pd.read_csv('x.csv')\ndf.describe()\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leakguard.static.sources import InputError, neutralise, read_notebook_text, read_source, split_script
+from leakguard.static.reading.sources import InputError, neutralise, read_notebook_text, read_source, split_script
 from tests.static.helpers import check_notebook_text, rules
 
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check(folder: Path, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "leakguard.cli", "check", "--no-progress", *args, "leaky.py"],
+    done = subprocess.run([sys.executable, "-m", "leakguard.faces.cli", "check", "--no-progress", *args, "leaky.py"],
                           check=False, cwd=folder, capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1, done.stderr

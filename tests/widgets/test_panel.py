@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 import leakguard
-from leakguard.widgets.panel import Panel
+from leakguard.faces.widgets.panel import Panel
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

@@ -15,7 +15,7 @@ import pytest
 
 from leakguard.static.engine import check_path
 from leakguard.static.evaluation import Fixture, load_families, load_fixture
-from leakguard.static.sources import read_source
+from leakguard.static.reading.sources import read_source
 from tests.conftest import Kernel
 
 WILD = Path(__file__).resolve().parents[1] / "fixtures" / "wild"

@@ -20,6 +20,7 @@ from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.pandas.features import LAGS, ORDERED, ORDERED_ALIASES, ROW_WISE
 from leakguard.lineage.copies import Piece, stacked_copies
+from leakguard.lineage.events import Read
 from leakguard.lineage.inference import Pick
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import (
@@ -433,8 +434,6 @@ def function(it: Interp, path: str, site: Site) -> Value | None:
                 return it.derive(datas, kind, label, name)
             cols = _literal_columns(args[0] if args else kwargs.get("data"))
             nid = it.graph.new_id()
-            from leakguard.lineage.events import Read
-
             it.emit(Read(nid, f"{name}(…)", "<read>", it.where(), cols, kind=kind))
             return Data(kind, "<read>", node=nid, columns=cols)
         found = [d for v in site.values for d in data_in(v)]

@@ -34,7 +34,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
-from leakguard.kernel.handlers import Plan, call_span, is_shown, keep_result
+from leakguard.kernel.handlers import call_span, is_shown, keep_result
+from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.api import Api
 from leakguard.libraries.polars import frames as plf
 from leakguard.libraries.polars.catalog import SEQUENTIAL

@@ -15,7 +15,8 @@ import types
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from leakguard.kernel.handlers import Before, Plan, call_span, is_shown
+from leakguard.kernel.handlers import call_span, is_shown
+from leakguard.kernel.wrapping import Before, Plan
 from leakguard.libraries.spark import frames as sf
 from leakguard.libraries.spark import ml as spark_ml
 from leakguard.libraries.spark.plan import (

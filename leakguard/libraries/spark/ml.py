@@ -16,22 +16,17 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel.calls import mark_handled
+from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.spark import frames as sf
 from leakguard.lineage.events import Derive, Evaluate, Event, Fit, NodeId
 
 if TYPE_CHECKING:
-    from leakguard.kernel.handlers import Plan
     from leakguard.kernel.session import Session
     from leakguard.libraries.api import Api
     from leakguard.lineage.graph import Node
 
 _MAX_NAME = 80
 
-
-def _plan(after: Any) -> Plan:
-    from leakguard.kernel.handlers import Plan
-
-    return Plan(after=after)
 
 
 def _emit(s: Session, event: Event) -> None:
@@ -161,7 +156,7 @@ def before_fit(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, An
         for model in result if isinstance(result, list) else [result]:
             s.tracker.register(model, fit_id)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def _estimator_node(s: Session, est: Any, frame: types.FrameType | None) -> Node:
@@ -199,7 +194,7 @@ def before_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[s
         if node is not None:
             s.tracker.register(result, node.id)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 def before_evaluate(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
@@ -226,7 +221,7 @@ def before_evaluate(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[st
         if node is not None:
             s.remember_result(result, node.id)
 
-    return _plan(after)
+    return Plan(after=after)
 
 
 BEFORE = {

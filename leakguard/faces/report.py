@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from leakguard import __version__
+from leakguard._version import __version__
 from leakguard.lineage.inference import relied_on
 from leakguard.rules.registry import RULES
 from leakguard.static.engine import FileReport, Reported

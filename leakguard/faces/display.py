@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from leakguard.finding import Finding
+from leakguard.finding import FINDINGS_MIME, FINDINGS_MIME_VERSION, Finding
 from leakguard.lineage.graph import LineageGraph, Node
 
 _ICON = {"error": "⛔", "warning": "⚠", "info": "ℹ"}
@@ -74,8 +74,7 @@ def _code(text: str) -> str:
     return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(pieces))
 
 
-MIME = "application/vnd.leakguard.findings+json"
-MIME_VERSION = 1
+MIME, MIME_VERSION = FINDINGS_MIME, FINDINGS_MIME_VERSION
 
 
 def show_cell_report(findings: Sequence[Finding], notes: Sequence[str]) -> None:

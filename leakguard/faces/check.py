@@ -150,7 +150,7 @@ class Progress:
 
 def _errors(reports: Sequence[FileReport], err: TextIO) -> None:
     """One line on standard error per file that could not be checked (when the report went elsewhere)."""
-    from leakguard.static.report import one_line
+    from leakguard.faces.report import one_line
 
     for r in reports:
         if r.failed and r.error is not None:
@@ -159,8 +159,8 @@ def _errors(reports: Sequence[FileReport], err: TextIO) -> None:
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run ``leakguard check`` with parsed arguments; returns the exit status."""
-    from leakguard.static import report as fmt
-    from leakguard.static.suppress import read_baseline, write_baseline
+    from leakguard.faces import report as fmt
+    from leakguard.static.reading.suppress import read_baseline, write_baseline
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     files: list[Path] = []

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from leakguard import _hooks
+from leakguard.faces.widgets.render import export_html, findings_html, graph_html, policy_html
 from leakguard.kernel.session import Session
 from leakguard.policy import MODES
 from leakguard.protocol import views
-from leakguard.widgets.render import export_html, findings_html, graph_html, policy_html
 
 
 def panel() -> Any:
@@ -94,7 +94,7 @@ class Panel:
 
     def explain(self, name: str) -> None:
         """Show the provenance of a variable (looked up by name, never evaluated)."""
-        from leakguard.kernel.comm import explain
+        from leakguard.faces.comm import explain
 
         reply = explain(self.session, 0, name.strip())
         self.provenance.value = graph_html(name, reply["graph"], reply["error"])
@@ -103,7 +103,7 @@ class Panel:
         """Run leakguard's export on this notebook, when the kernel knows the notebook's file."""
         from html import escape
 
-        from leakguard.kernel.export_request import run_export
+        from leakguard.faces.export_request import run_export
         from leakguard.protocol.schema import ProtocolError
 
         notebook = os.environ.get("JPY_SESSION_NAME", "")

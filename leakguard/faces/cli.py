@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from leakguard import __version__
+from leakguard._version import __version__
 from leakguard.finding import SEVERITY_ORDER
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     run.add_argument("-v", "--verbose", action="store_true", help="each finding's explanation and fix, not only its title")
     check = sub.add_parser("check", help="find leakage in notebooks and scripts without running them (a CI gate)")
-    from leakguard.static.command import add_arguments
+    from leakguard.faces.check import add_arguments
 
     add_arguments(check)
     from leakguard.pipeline.command import add_arguments as export_arguments
@@ -155,7 +155,7 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
         return _run(args)
     if args.command == "check":
-        from leakguard.static.command import run as check
+        from leakguard.faces.check import run as check
 
         return check(args)
     if args.command == "export":

@@ -6,7 +6,7 @@ when it opens, or after a page reload by asking the kernel which comms exist —
 ``update`` holding only what changed. Browser messages are validated against
 ``leakguard.protocol`` and map to four fixed actions (handshake, mode, explain, export):
 none of them runs code in the kernel (export runs in a separate process:
-``kernel/export_request.py``). JupyterLab may send comm messages on a kernel subshell (another
+``faces/export_request.py``). JupyterLab may send comm messages on a kernel subshell (another
 thread), so the bridge's own state is guarded by a lock. When every comm has been closed (a frontend without leakguard
 closes comms it does not know), the next cell opens a fresh one.
 """
@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import leakguard
+from leakguard._version import __version__
 from leakguard.errors import PolicyError
+from leakguard.faces.export_request import run_export
 from leakguard.finding import Finding
-from leakguard.kernel.export_request import run_export
 from leakguard.kernel.session import Session
 from leakguard.protocol import messages as m
 from leakguard.protocol import views
@@ -85,7 +86,7 @@ class Bridge:
         self._policy_sent: m.PolicyView | None = None
         self._lock = threading.RLock()
         self._loading_run: m.Run | None = None
-        # export's folder rule: the working folder at load time (kernel/export_request.py)
+        # export's folder rule: the working folder at load time (faces/export_request.py)
         self.root = Path(os.path.realpath(root if root is not None else os.getcwd()))
 
     # -- lifetime ----------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class Bridge:
     # -- kernel → browser --------------------------------------------------------------------
 
     def hello(self) -> m.KernelHello:
-        return {"type": "hello", "protocol": m.PROTOCOL_VERSION, "version": leakguard.__version__,
+        return {"type": "hello", "protocol": m.PROTOCOL_VERSION, "version": __version__,
                 "session": self.id}
 
     def snapshot(self) -> m.Snapshot:
@@ -241,7 +242,7 @@ class Bridge:
     def _handshake(self, source: CommLike, protocol: int) -> None:
         if protocol != m.PROTOCOL_VERSION:
             raise ProtocolError(
-                f"the sidebar speaks protocol {protocol}, this kernel's leakguard {leakguard.__version__} "
+                f"the sidebar speaks protocol {protocol}, this kernel's leakguard {__version__} "
                 f"speaks {m.PROTOCOL_VERSION}: install the same leakguard in the kernel and in JupyterLab"
             )
         self._send(source, self.hello())
@@ -301,7 +302,7 @@ def _running_cell(shell: Any) -> m.Run | None:
 def find_export() -> Callable[..., Any] | None:
     """The function ``leakguard.export`` if this leakguard has it.
 
-    The comm never calls it (export runs in a separate process: ``kernel/export_request.py``); the
+    The comm never calls it (export runs in a separate process: ``faces/export_request.py``); the
     browser test asks it whether export exists.
     """
     target: Any = getattr(leakguard, "export", None)
