@@ -104,6 +104,12 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         else:
             timeorder.sort(it, out, kwargs)
         return out
+    if name in pandas_catalog.TIME_BUCKETS and d.kind in ("frame", "series"):
+        on = const_strings(kwargs.get(pandas_catalog.TIME_BUCKETS[name]) or Const(None))
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.keeps_columns_of(d)
+        out.buckets, out.time_index = True, on[0] if on else d.time_index
+        return out
     if name in pandas_catalog.SET_INDEX and d.kind == "frame":
         keys = const_strings(arg(args, kwargs, 0, "keys") or Const(None))
         out = it.derive([d], d.kind, label, name,
@@ -255,6 +261,14 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
 
 def _callback(it: Interp, v: Value, d: Data, site: Site) -> Value:
     return it.call_func(v, [d], {}, site.node, False) if isinstance(v, Func) else v
+
+
+def bucket_rows(it: Interp, d: Data, name: str, site: Site) -> Data:
+    """``df.resample("W").mean()``: one new row per time bucket, in time order (the buckets' index), not a statistic."""
+    out = it.derive([d], d.kind, site.text, f"resample.{name}", columns=d.columns)
+    out.keeps_columns_of(d)
+    out.time_index = out.sorted_by = d.time_index
+    return out
 
 
 def _unordered(it: Interp, d: Data) -> bool:
