@@ -9,6 +9,7 @@ wins), and the sorted frame time-ordered (``Data.sorted_by``, ``Data.descending`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from leakguard.libraries.pandas import catalog as pandas_catalog
@@ -98,7 +99,7 @@ def sort_index(it: Interp, d: Data, out: Data, kwargs: dict[str, Value]) -> None
         sort(it, out, kwargs)
 
 
-def sort_keys(it: Interp, out: Data, keys: list[str], kwargs: dict[str, Value]) -> None:
+def sort_keys(it: Interp, out: Data, keys: Sequence[str], kwargs: dict[str, Value]) -> None:
     """``sort_values(["store", "date"])``: each store's rows in date order, one store after another.
 
     The datetime key infers the time column (as the kernel does); the rows are time-ordered within each group
