@@ -447,7 +447,7 @@ def _by_position(s: Session, node: Node, tr: Any, te: Any) -> bool:
 
 
 def rows_time_column(s: Session, node: Node, obj: Any, where: Where, *, used: str | None = None,
-                     live: tuple[Any, ...] = ()) -> str | None:
+                     live: tuple[Any, ...] = (), grouped: bool = False) -> str | None:
     """The time column ``obj``'s rows are in order of: the declared one, or a datetime column they are sorted by.
 
     The inferred case needs a sort in the rows' lineage (``Node.order``, as the static engine
@@ -462,6 +462,14 @@ def rows_time_column(s: Session, node: Node, obj: Any, where: Where, *, used: st
         # rows nobody sorted: their order on disk is a time order only once the user computes along it
         return _file_order(s, node, obj, where, used, live=live) if used else _in_inferred_order(s, node, obj)
     col = order.column
+    if order.within:
+        # rows sorted by entity, then time: time-ordered within each entity (what a per-entity lag or
+        # statistic runs along, ``grouped``), one entity's history after another's as a whole
+        if not any(fr.is_frame(f) and _is_datetime(f, col) for f in [obj, *_sources(s, node, obj, col)]):
+            return None
+        s.graph.inferred.add("time", Guess(col, f"datetime column {col} the rows are sorted by within each "
+                                                f"{', '.join(order.within)}, {where.short()}", where))
+        return col if grouped else None
     if not any(fr.is_frame(f) and col in _datetime_columns(f) for f in [obj, *_sources(s, node, obj, col)]):
         return None
     values = time_values_of(s, node, obj, column=col)
@@ -473,6 +481,19 @@ def rows_time_column(s: Session, node: Node, obj: Any, where: Where, *, used: st
     s.graph.inferred.add("time", Guess(col, f"datetime column {col} the rows are sorted by "
                                             f"({'ascending' if up else 'descending'}), {where.short()}", where))
     return col
+
+
+def sorted_by_time(s: Session, result: Any, order: TimeOrder, where: Where) -> None:
+    """A sort by a datetime column infers the time column then and there (as the static engine does), so rows
+    stacked from separately sorted parts (``pd.concat([a.sort_values("date"), b.sort_values("date")])``) are
+    judged on their times even when nothing computes along the sorted parts themselves."""
+    if s.policy.time or not fr.is_frame(result) or not _is_datetime(result, order.column):
+        return
+    if order.column not in s.graph.inferred.values("time"):
+        way = "ascending" if order.ascending else "descending"
+        within = f" within each {', '.join(order.within)}" if order.within else ""
+        s.graph.inferred.add("time", Guess(order.column, f"datetime column {order.column} the rows are sorted by "
+                                                         f"({way}){within}, {where.short()}", where))
 
 
 def recorded_time_column(s: Session, node: Node) -> str | None:
@@ -532,6 +553,35 @@ def _datetime_columns(frame: Any) -> list[str]:
     if isinstance(name, str) and name not in found and pd.api.types.is_datetime64_any_dtype(frame.index):
         found.append(name)
     return found
+
+
+def index_keys(frame: Any) -> list[str | None]:
+    """The names of ``frame``'s index levels (what ``sort_index()`` sorts by), in order."""
+    if not fr.is_frame(frame):
+        return []
+    return [n if isinstance(n, str) else None for n in frame.index.names]
+
+
+def entity_time_key(frame: Any, keys: list[Any]) -> int:
+    """Which of a sort's ``keys`` orders the rows: the first, or a datetime key after entity keys
+    (``sort_values(["store", "date"])``: time order within each store)."""
+    if len(keys) < 2 or not fr.is_frame(frame) or _is_datetime(frame, keys[0]):
+        return 0
+    return next((i for i, k in enumerate(keys) if i and isinstance(k, str) and _is_datetime(frame, k)), 0)
+
+
+def _is_datetime(frame: Any, column: Any) -> bool:
+    """``column`` is a datetime column of ``frame``, its datetime index or a datetime level of its index."""
+    if not isinstance(column, str):
+        return False
+    import pandas as pd
+
+    if column in _datetime_columns(frame):
+        return True
+    names = list(frame.index.names)
+    if column in names and len(names) > 1:
+        return bool(pd.api.types.is_datetime64_any_dtype(frame.index.get_level_values(column)))
+    return False
 
 
 def datetime_index_name(frame: Any) -> str | None:

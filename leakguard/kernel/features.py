@@ -204,7 +204,7 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         if name is not None:
             # the time-order check (it reads the data) runs only for an expression holding a lag
             ordered = any(isinstance(n, ast.Call) and _is_lag(n) for n in ast.walk(expr)) \
-                and evidence.rows_time_column(s, base, df, s.where(frame)) is not None
+                and evidence.rows_time_column(s, base, df, s.where(frame), grouped=_groups(expr)) is not None
             inputs = column_refs(expr, name, base.columns or (), lags=ordered)
             for n in dict.fromkeys(x.id for x in ast.walk(expr) if isinstance(x, ast.Name) and x.id != name):
                 node = s.node_for_name(n)
@@ -390,7 +390,7 @@ def before_group_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: 
 
     # a whole-group statistic over time-ordered rows: each row sees its group's later rows
     ahead = isinstance(func, str) and func in WHOLE_GROUP_STATS \
-        and evidence.rows_time_column(s, data, data_obj, s.where(frame)) is not None
+        and evidence.rows_time_column(s, data, data_obj, s.where(frame), grouped=True) is not None
 
     def after(result: Any) -> None:
         _broadcast(s, result, data, stat, op=f"groupby transform({fname})", frame=frame, columns=(),
@@ -411,7 +411,7 @@ def _along_group(s: Session, gb: Any, frame: types.FrameType | None, shape: tupl
     kind, step = shape
     keys = gb.keys if isinstance(gb.keys, (list, tuple)) else [gb.keys]
     own = tuple(c for c in touched if c not in keys) or fr.columns_of(data_obj)
-    ahead = kind == LOOK_AHEAD and evidence.rows_time_column(s, data, data_obj, s.where(frame)) is not None
+    ahead = kind == LOOK_AHEAD and evidence.rows_time_column(s, data, data_obj, s.where(frame), grouped=True) is not None
     op = f"groupby transform(... .{step}())" + (" reads later rows" if ahead else "")
 
     def after(result: Any) -> None:
@@ -441,6 +441,11 @@ def _looks_ahead(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
     if _unsorted(s, data, obj, gb, frame):
         return f"{name}() runs along rows that are not in {s.graph.time_column()} order"
     return None
+
+
+def _groups(expr: ast.expr) -> bool:
+    """The expression computes per group (``df.groupby("store")["sales"].shift(1)``)."""
+    return any(isinstance(n, ast.Attribute) and n.attr == "groupby" for n in ast.walk(expr))
 
 
 def _statement_frames(s: Session, frame: types.FrameType | None) -> tuple[Any, ...]:
@@ -492,7 +497,7 @@ def before_ordered(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
         return None
     data = value_node(s, obj, frame, _receiver(s, frame, api.name))
     if data is None or evidence.rows_time_column(s, data, obj, s.where(frame), used=f"{api.name}()",
-                                                  live=_statement_frames(s, frame)) is None:
+                                                  live=_statement_frames(s, frame), grouped=gb is not None) is None:
         return None  # no time column declared, and the rows are not sorted by a datetime column
     why = _looks_ahead(s, api, args, kwargs, data=data, obj=obj, gb=gb, frame=frame)
     if why is None:
@@ -523,13 +528,17 @@ def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     frame = s.cell_frame()
     if frame is None or not args or kwargs.get("inplace"):
         return None
-    # ``sort_index()`` sorts by time when the index is a named datetime index (``set_index("date")``)
-    by = (args[1] if len(args) > 1 else kwargs.get(key)) if key else evidence.datetime_index_name(args[0])
-    by = by[0] if isinstance(by, (list, tuple)) and by else by
+    # ``sort_index()`` sorts by time when the index is a named datetime index (``set_index("date")``), within each
+    # entity on a (store, date) index; ``sort_values(["store", "date"])`` sorts by time within each store
+    keys = (args[1] if len(args) > 1 else kwargs.get(key)) if key else evidence.index_keys(args[0])
+    keys = list(keys) if isinstance(keys, (list, tuple)) else [keys]
+    at = evidence.entity_time_key(args[0], keys)
+    by = keys[at] if keys else None
     if not isinstance(by, str):
         return None
     asc = kwargs.get(SORT_DIRECTION, True)
-    asc = asc[0] if isinstance(asc, (list, tuple)) and asc else asc
+    asc = (asc[at] if at < len(asc) else asc[0]) if isinstance(asc, (list, tuple)) and asc else asc
+    within = tuple(k for k in keys[:at] if isinstance(k, str))
     data = value_node(s, args[0], frame, _receiver(s, frame, api.name))
     if data is None:
         return None
@@ -540,7 +549,8 @@ def before_sort(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
                                        columns=fr.columns_of(result), kind=fr.kind_of(result)))
         if node is not None:
             node.n_rows = fr.row_count(result)
-            node.order = TimeOrder(by, bool(asc))
+            node.order = TimeOrder(by, bool(asc), within)
+            evidence.sorted_by_time(s, result, node.order, s.where(frame))
             s.remember_result(result, node.id)
             note_made(s, node.id, frame)
 

@@ -50,10 +50,15 @@ EVENT_HISTORY = 20_000
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TimeOrder:
-    """Rows sorted by ``column`` (oldest first when ``ascending``): set by a sort, read by time-order inference."""
+    """Rows sorted by ``column`` (oldest first when ``ascending``): set by a sort, read by time-order inference.
+
+    ``within``: the keys sorted by first (``sort_values(["store", "date"])``): the rows are in time order within
+    each group of those keys only (one entity's history after another's), not as a whole.
+    """
 
     column: str
     ascending: bool = True
+    within: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(slots=True)

@@ -183,10 +183,33 @@ def label_columns(graph: LineageGraph, target: NodeId) -> tuple[str, ...]:
         return ()
     for n in (node, *graph.ancestors(target)):
         if n.columns is not None:
-            return n.columns if 0 < len(n.columns) <= _MAX_LABEL_COLUMNS and n.kind != "model" else ()
+            if not 0 < len(n.columns) <= _MAX_LABEL_COLUMNS or n.kind == "model":
+                return ()
+            return tuple(f"{c}{LEAD_LABEL}" for c in n.columns) if _leads(graph, n) else n.columns
         if not _row_preserving(n):
             return ()
     return ()
+
+
+LEAD_LABEL = " (lead)"
+
+
+def _leads(graph: LineageGraph, node: Node) -> bool:
+    """``y = df["Close"].shift(-1)``: a forecasting label, the column's later value (the look-ahead starts at
+    ``node``, on time-ordered rows). Its name is not the column's: today's ``Close`` is a feature, not the label."""
+    from leakguard.lineage.graph import LOOK_AHEAD, frame_taint
+
+    n: Node | None = node
+    while n is not None and LOOK_AHEAD in frame_taint(n) and n.inputs:
+        source = graph.get(n.inputs[0])
+        own = frame_taint(source).union(*(source.column_taint.get(c, frozenset()) for c in node.columns or ())) \
+            if source is not None else frozenset()
+        if source is None or LOOK_AHEAD not in own:
+            return source is not None  # the lead starts here
+        if source.columns != node.columns:
+            return False  # a column of a frame that already looked ahead (not a lead of the label's column)
+        n = source
+    return False
 
 
 def _row_preserving(node: Node) -> bool:

@@ -14,6 +14,7 @@ from leakguard.finding import ProvenanceStep
 from leakguard.lineage.domain import NONE
 from leakguard.lineage.events import Evaluate, Fit, NodeId
 from leakguard.lineage.graph import FUTURE, HOLDOUT, LABEL, LineageGraph, Node, columns_taint, holds_rows
+from leakguard.lineage.inference import label_columns
 
 PREDICTORS = ("model", "search")
 
@@ -166,7 +167,8 @@ def label_names(graph: LineageGraph, target: NodeId | None) -> frozenset[str]:
     names = set(graph.policy.label)
     node = graph.get(target)
     if node is not None and node.columns is not None and len(node.columns) == 1:
-        names.add(node.columns[0])
+        # (``y = df["Close"].shift(-1)``: tomorrow's close is the label, today's ``Close`` a feature)
+        names.update(label_columns(graph, node.id))
     return frozenset(names)
 
 

@@ -265,6 +265,8 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         out = it.derive([d], "series", site.text, f"{name}(axis=1)")
         out.colsrc = d.colsrc if d.colsrc is not None else (frozenset(d.columns) if d.columns else None)
         return out
+    if d.buckets and name in pandas_catalog.AGGREGATIONS:
+        return pandasops.bucket_rows(it, d, name, site)
     if api is not None and api.kind == "inspect" and not site.shown and name in pandas_catalog.COLUMN_CHOOSERS:
         return UNKNOWN  # it chooses columns; no value is made from it (as in the kernel)
     if api is not None and api.kind == "inspect":
@@ -493,6 +495,13 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
         return Seq([Seq(list(t)) for t in zip(*seqs, strict=False)], "list")
     if name == "enumerate" and args and isinstance(args[0], Seq):
         return Seq([Seq([Const(i), v]) for i, v in enumerate(args[0].items)], "list")
+    if name == "range" and args and len(args) <= 3 and all(isinstance(a, Const) and type(a.value) is int for a in args):
+        # ``for lag in range(1, 8)``: a short range of constants is unrolled (the lags' signs and column names known)
+        bounds = [a.value for a in args if isinstance(a, Const)]
+        if bounds[-1] != 0 or len(bounds) < 3:
+            steps = range(*bounds)
+            if len(steps) <= it.max_unroll:
+                return Seq([Const(i) for i in steps], "list")
     if name == "dict" and not args:
         return Seq(list(kwargs.values()), "dict", list(kwargs))
     if name == "getattr" and len(args) >= 2 and isinstance(args[1], Const) and isinstance(args[1].value, str):

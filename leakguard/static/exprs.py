@@ -118,12 +118,24 @@ def _expr_starred(it: Interp, node: ast.Starred, shown: bool) -> Value:
 
 def _expr_joined(it: Interp, node: ast.JoinedStr, shown: bool) -> Value:
     built = False
+    parts: list[str] | None = []
     for v in node.values:
         if isinstance(v, ast.FormattedValue):
-            it.eval(v.value)
+            value = it.eval(v.value)
             built = True
+            known = isinstance(value, Const) and type(value.value) in (int, str) and v.conversion == -1 \
+                and v.format_spec is None
+            if parts is not None and known:
+                parts.append(str(value.value) if isinstance(value, Const) else "")
+            else:
+                parts = None
+        elif parts is not None:
+            parts.append(str(v.value) if isinstance(v, ast.Constant) else "")
     if built:
-        return Unknown("f-string")  # text made at run time (SQL built this way is reported as not analysed)
+        # a name made from constants (``f"lag_{k}"`` in an unrolled loop) is known; other text made at run time is
+        # not (SQL built this way is reported as not analysed)
+        name = "".join(parts) if parts is not None else None
+        return Const(name) if name and not any(ch.isspace() for ch in name) else Unknown("f-string")
     return Const("".join(str(v.value) for v in node.values if isinstance(v, ast.Constant)))
 
 

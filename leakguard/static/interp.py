@@ -308,6 +308,8 @@ class Interp:
         if handler is not None:
             handler(self, s)
 
+    max_unroll = MAX_UNROLL  # passes made over a loop of known items
+
     def iterate(self, iterable: Value, text: str) -> list[Value]:
         """The values a loop over ``iterable`` binds, one per pass the engine makes."""
         if isinstance(iterable, Seq) and iterable.kind == "dict" and iterable.keys is not None:

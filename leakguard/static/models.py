@@ -470,7 +470,8 @@ def group_api(it: Interp, g: GroupBy, name: str, site: Site, cols: tuple[str, ..
                     site.text, f"groupby.{name}", columns=g.selection)
     out.colsrc = frozenset(g.keys)
     # a whole-group statistic over time-ordered rows: each row sees its group's later rows
-    out.looks_ahead = _named(site) in WHOLE_GROUP_STATS and timeorder.time_of(it, g.data) is not None
+    out.looks_ahead = _named(site) in WHOLE_GROUP_STATS and (timeorder.time_of(it, g.data) is not None
+                                                            or timeorder.blocks_of(it, g.data) is not None)
     return out
 
 

@@ -9,6 +9,7 @@ wins), and the sorted frame time-ordered (``Data.sorted_by``, ``Data.descending`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from leakguard.libraries.pandas import catalog as pandas_catalog
@@ -89,10 +90,41 @@ def sort(it: Interp, out: Data, kwargs: dict[str, Value]) -> None:
 
 
 def sort_index(it: Interp, d: Data, out: Data, kwargs: dict[str, Value]) -> None:
-    """``sort_index()`` on a datetime index (``set_index("date")``, ``index_col=..., parse_dates=True``)."""
-    if d.time_index is not None:
+    """``sort_index()`` on a datetime index (``set_index("date")``, ``index_col=..., parse_dates=True``); on a
+    (store, date) index the rows are in time order within each store (blocks, as in ``sort_keys``)."""
+    if d.time_index is not None and d.entity_index:
+        _entity_blocks(it, out, d.time_index, kwargs.get(pandas_catalog.SORT_DIRECTION))
+    elif d.time_index is not None:
         out.sorted_by = out.time_index = d.time_index
         sort(it, out, kwargs)
+
+
+def sort_keys(it: Interp, out: Data, keys: Sequence[str], kwargs: dict[str, Value]) -> None:
+    """``sort_values(["store", "date"])``: each store's rows in date order, one store after another.
+
+    The datetime key infers the time column (as the kernel does); the rows are time-ordered within each group
+    of the keys before it (a per-store lag or statistic runs along time), not as a whole (a split mixes times).
+    A sort whose first key is the datetime (``["date", "store"]``) is a sort by time.
+    """
+    if keys[0] in it.datetimes:
+        sort(it, out, kwargs)
+        return
+    at = next((i for i, k in enumerate(keys) if i and k in it.datetimes), None)
+    if at is None:
+        return
+    asc = kwargs.get(pandas_catalog.SORT_DIRECTION)
+    if isinstance(asc, Const) and isinstance(asc.value, (list, tuple)) and at < len(asc.value):
+        asc = Const(asc.value[at])
+    _entity_blocks(it, out, keys[at], asc)
+
+
+def _entity_blocks(it: Interp, out: Data, col: str, asc: Value | None) -> None:
+    out.sorted_by = _BLOCKS.format(col)
+    out.descending = isinstance(asc, Const) and asc.value is False
+    where = it.where()
+    way = "descending" if out.descending else "ascending"
+    it.graph.inferred.add("time", Guess(col, f"rows sorted by {col} within each entity ({way}; "
+                                             f"{it.datetimes[col]}), {where.short()}", where))
 
 
 _BLOCKS = "<blocks sorted by {}>"

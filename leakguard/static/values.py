@@ -57,6 +57,8 @@ class Data:
     dropped: tuple[str, ...] | None = None          # columns unknown: its input's columns but these (Derive.dropped)
     draw: tuple[Any, ...] | None = None            # rows named by a random draw: (token, lower, upper) (splits.py)
     time_index: str | None = None                   # the index is this datetime column (``set_index``, ``index_col``)
+    buckets: bool = False                           # rows grouped into time buckets (``resample("W")``)
+    entity_index: bool = False                      # time_index is a level after entity keys (``set_index(["store", "date"])``)
     same_columns: bool = False                      # unknown columns, but exactly those of the frame it came from
     chosen: bool = False                            # some columns of its input, which ones the code does not show
 

@@ -78,6 +78,10 @@ SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort
     "sort_index": None,
 }
 SORT_DIRECTION = "ascending"         # ``ascending=False`` sorts newest first
+# Grouping rows into time buckets (``df.resample("W").mean()``, ``resample("D", on="date")``): its aggregates
+# are new rows, one per bucket, in time order (not a statistic over the rows, not a look at them). The kernel
+# sees no call (pandas' resampler is not wrapped): the result is a value of the cell made from the frame.
+TIME_BUCKETS: dict[str, str] = {"resample": "on"}  # method -> keyword naming a datetime column (else the index)
 
 # Reshapes that keep the rows and their order: ``df.sort_values("date").reset_index(drop=True)`` is still
 # sorted by date (the kernel ties the result to the sorted rows; the static engine keeps ``sorted_by``).

@@ -102,25 +102,10 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
         picked = _row_method(it, d, name, site)
         if picked is not None:
             return picked
-    if name in pandas_catalog.SORTS:
-        key = pandas_catalog.SORTS[name]
-        by_cols = const_strings(arg(args, kwargs, 0, key) or Const(None)) if key else None
-        out = it.derive([d], d.kind, label, name, columns=d.columns)
-        out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
-        out.time_index = d.time_index
-        out.keeps_columns_of(d)
-        if key is None:
-            timeorder.sort_index(it, d, out, kwargs)
-        else:
-            timeorder.sort(it, out, kwargs)
-        return out
-    if name in pandas_catalog.SET_INDEX and d.kind == "frame":
-        keys = const_strings(arg(args, kwargs, 0, "keys") or Const(None))
-        out = it.derive([d], d.kind, label, name,
-                        columns=tuple(c for c in d.columns if not keys or c not in keys) if d.columns else None)
-        out.sorted_by, out.descending = d.sorted_by, d.descending
-        out.time_index = keys[0] if keys and len(keys) == 1 and keys[0] in it.datetimes else None
-        return out
+    if name in pandas_catalog.SORTS or name in pandas_catalog.TIME_BUCKETS or name in pandas_catalog.SET_INDEX:
+        reordered = _order_method(it, d, name, site)
+        if reordered is not None:
+            return reordered
     if name == "pop" and d.kind == "frame":
         popped = const_strings(arg(args, kwargs, 0, "item") or Const(None))
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
@@ -263,6 +248,51 @@ def _callback(it: Interp, v: Value, d: Data, site: Site) -> Value:
     return it.call_func(v, [d], {}, site.node, False) if isinstance(v, Func) else v
 
 
+def _order_method(it: Interp, d: Data, name: str, site: Site) -> Data | None:
+    """Sorts, time buckets and a new index: what they make known of the rows' time order (``timeorder``)."""
+    args, kwargs, label = site.args, site.kwargs, site.text
+    if name in pandas_catalog.SORTS:
+        key = pandas_catalog.SORTS[name]
+        by_cols = const_strings(arg(args, kwargs, 0, key) or Const(None)) if key else None
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.sorted_by = by_cols[0] if by_cols else (d.columns[0] if d.kind == "series" and d.columns else None)
+        out.time_index, out.entity_index = d.time_index, d.entity_index
+        out.keeps_columns_of(d)
+        if key is None:
+            timeorder.sort_index(it, d, out, kwargs)
+        elif by_cols and len(by_cols) > 1:
+            timeorder.sort_keys(it, out, by_cols, kwargs)
+        else:
+            timeorder.sort(it, out, kwargs)
+        return out
+    if name in pandas_catalog.TIME_BUCKETS and d.kind in ("frame", "series"):
+        on = const_strings(kwargs.get(pandas_catalog.TIME_BUCKETS[name]) or Const(None))
+        out = it.derive([d], d.kind, label, name, columns=d.columns)
+        out.keeps_columns_of(d)
+        out.buckets, out.time_index = True, on[0] if on else d.time_index
+        return out
+    if name in pandas_catalog.SET_INDEX and d.kind == "frame":
+        keys = const_strings(arg(args, kwargs, 0, "keys") or Const(None))
+        out = it.derive([d], d.kind, label, name,
+                        columns=tuple(c for c in d.columns if not keys or c not in keys) if d.columns else None)
+        out.sorted_by, out.descending = d.sorted_by, d.descending
+        out.time_index = keys[0] if keys and len(keys) == 1 and keys[0] in it.datetimes else None
+        if keys and len(keys) > 1 and keys[0] not in it.datetimes:
+            # a (store, date) index: ``sort_index()`` sorts each store's rows by date
+            out.time_index = next((k for k in keys[1:] if k in it.datetimes), None)
+            out.entity_index = out.time_index is not None
+        return out
+    return None
+
+
+def bucket_rows(it: Interp, d: Data, name: str, site: Site) -> Data:
+    """``df.resample("W").mean()``: one new row per time bucket, in time order (the buckets' index), not a statistic."""
+    out = it.derive([d], d.kind, site.text, f"resample.{name}", columns=d.columns)
+    out.keeps_columns_of(d)
+    out.time_index = out.sorted_by = d.time_index
+    return out
+
+
 def _unordered(it: Interp, d: Data) -> bool:
     """True when the rows are known to be in an order other than time (another column, or newest first)."""
     if not it.policy.time:
@@ -298,8 +328,10 @@ def ordered(it: Interp, d: Data, name: str, site: Site, *, kind: str, columns: t
     if lag is None:
         lag = name in LAGS and (periods is None or (isinstance(periods, Const) and isinstance(periods.value, int)
                                                     and periods.value > 0))
-    # (``sort_values(["store", "date"])`` then a per-store lag: the rows of each group in the order the code gave them)
-    if lag and (timeorder.time_of(it, d) is not None or (d.sorted_by in keys and not d.descending)):
+    # (``sort_values(["store", "date"])`` then a per-store lag: the rows of each group in the order the code gave them;
+    # rows in separately sorted blocks, by entity and date or stacked from sorted parts, are in time order per group)
+    if lag and (timeorder.time_of(it, d) is not None or (d.sorted_by in keys and not d.descending)
+                or (bool(keys) and timeorder.blocks_of(it, d) is not None and not d.descending)):
         out.colsrc = frozenset()  # an earlier row's value (a forecasting lag), not the row's own columns
     return out
 
