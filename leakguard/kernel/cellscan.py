@@ -158,6 +158,10 @@ class _Names(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Name) and func.id in stdlib_catalog.SIZING and len(node.args) == 1 \
+                and not node.keywords and _sized(node.args[0]):
+            self.reads.add(func.id)
+            return  # ``len(X)``, ``len(X.index)``: how many rows, none of their values (as ``X.shape``)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
                           for k in node.keywords)
@@ -253,6 +257,12 @@ def _shown_calls(expr: ast.expr | None, out: set[Span]) -> None:
 
 def _span(node: ast.expr) -> Span:
     return (node.lineno, node.end_lineno or node.lineno, node.col_offset, node.end_col_offset or 0)
+
+
+def _sized(arg: ast.expr) -> bool:
+    """``X`` or ``X.index`` / ``X.columns``: a value whose length is only its number of rows (or columns)."""
+    return isinstance(arg, ast.Name) or (isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name)
+                                         and arg.attr in ("index", "columns"))
 
 
 def _assigned_from(stmt: ast.stmt, writes: frozenset[str]) -> dict[str, frozenset[str]]:

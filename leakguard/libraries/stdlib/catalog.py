@@ -27,3 +27,6 @@ HOLDING = ("list", "tuple", "dict", "zip", "sorted", "enumerate", "reversed", "S
 # a statistic of the rows, as ``value_counts()`` is; a vocabulary taken from it (``most_common(5000)``) and used to
 # encode the rows is learned from them, as a ``CountVectorizer``'s vocabulary is.
 COUNTING = ("collections.Counter",)
+# Built-ins that read only how many items a value holds (``n = int(len(X) * 0.8)``): the size, no value of any
+# row, as the schema attributes (``X.shape``) are.
+SIZING = ("len",)
