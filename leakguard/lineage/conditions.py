@@ -333,6 +333,25 @@ def parse_time(text: str) -> dt.datetime | None:
         return None
 
 
+def label_period(text: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """The instants a partial date names as a row label (``df.loc["2024-06":]`` on a time index takes June whole):
+    its start and the start of the next period, or None when ``text`` is no date.
+
+    >>> [t.date().isoformat() for t in label_period("2024-06") or ()]
+    ['2024-06-01', '2024-07-01']
+    >>> [t.isoformat() for t in label_period("2024-12-31") or ()]
+    ['2024-12-31T00:00:00', '2025-01-01T00:00:00']
+    >>> label_period("plan"), label_period("12")
+    (None, None)
+    """
+    text = text.strip()
+    start = parse_time(text)
+    if start is None or len(text) < 4:
+        return None
+    unit: Unit = "year" if len(text) == 4 else "month" if len(text) == 7 else "day" if len(text) == 10 else "second"
+    return start, add(start, unit, 1)
+
+
 def literal_int(node: exp.Expr) -> int | None:
     """An integer constant expression (``3``, ``-3``, ``2 * 7``)."""
     from sqlglot import exp

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import operator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
 from leakguard.lineage import conditions
@@ -292,8 +292,8 @@ def _chosen(d: Data) -> Data:
 
 def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str | None = None) -> Data:
     parent = it.node(base)
-    lower = position_key(s.lower) if s.lower is not None else None
-    upper = position_key(s.upper) if s.upper is not None else None
+    lower = position_key(s.lower, "start") if s.lower is not None else None
+    upper = position_key(s.upper, "end") if s.upper is not None else None
     # ``full[:len(train)]`` of ``concat([train, test])``: back to the training (or test) rows
     removes = stacked_slice(it.graph, parent, head=lower is None) if (lower is None) != (upper is None) \
         else frozenset()
@@ -304,9 +304,16 @@ def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str
     return out
 
 
-def position_key(expr: ast.expr) -> str:
+def position_key(expr: ast.expr, side: Literal["start", "end"] | None = None) -> str:
     """A row position as written, the same for its spellings from either end: ``-(len(df) - n)`` is ``n`` and
-    ``len(df) - n`` is ``-n`` (``df.head(n)`` / ``df.iloc[-(len(df) - n):]``, ``df[:len(df) - n]`` / ``df[-n:]``)."""
+    ``len(df) - n`` is ``-n`` (``df.head(n)`` / ``df.iloc[-(len(df) - n):]``, ``df[:len(df) - n]`` / ``df[-n:]``).
+
+    A date label bounding a slice of a time index (``side`` given) is the instant it starts or ends at, so the two
+    halves of ``px.loc[:"2023-03"]`` / ``px.loc["2023-04":]`` meet at the same key (April 1st).
+    """
+    if side is not None and isinstance(expr, ast.Constant) and isinstance(expr.value, str) \
+            and (period := conditions.label_period(expr.value)) is not None:
+        return f"time {(period[0] if side == 'start' else period[1]).isoformat()}"
     negated = isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub)
     inner = expr.operand if isinstance(expr, ast.UnaryOp) and negated else expr
     if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub) and isinstance(inner.left, ast.Call) \
