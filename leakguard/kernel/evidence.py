@@ -211,7 +211,8 @@ def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tu
     Only the parent's rows are hashed (a split of a 100k-row sample of a 1M-row source
     hashes 100k records), once per (source, parent): a re-split of the same parent reuses
     them. Empty arrays when every record is unique (the usual case: later splits cost
-    nothing); None when so many repeat that keeping them would not be small. Only positions
+    nothing) or when the records repeat as often as their values make likely by chance
+    (``fingerprint.repeat_by_chance``: a table of a few categorical columns); None when so many repeat that keeping them would not be small. Only positions
     (in the source) and hashes are kept, never values or labels.
     """
     import numpy as np
@@ -232,6 +233,8 @@ def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tu
             rows = None  # the parent holds rows the source does not name: hash the whole source
     hashes = pd.Series(fingerprint.row_hashes(source, rows))
     repeated = hashes[hashes.duplicated(keep=False).to_numpy()]
+    if len(repeated) and fingerprint.repeat_by_chance([(source, rows)], hashes.to_numpy()):
+        repeated = repeated.iloc[:0]  # records of a few low-cardinality columns: equal by chance, not copies
     if len(repeated):
         counts = repeated.map(repeated.value_counts())
         repeated = repeated[(counts <= fingerprint.COPY_MULTIPLICITY).to_numpy()]

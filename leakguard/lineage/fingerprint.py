@@ -15,6 +15,7 @@ is kept: the hashes live for one comparison.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,32 +55,85 @@ def row_hashes(obj: Any, rows: Any = None) -> Hashes:
     of a 1M-row source hashes 100k rows, not the source.
     """
     import numpy as np
-    import pandas as pd
 
     if _is_sparse(obj):
         return _sparse_row_hashes(obj, rows)
-    if isinstance(obj, pd.DataFrame):
-        columns: list[Any] = [obj.iloc[:, j] for j in range(obj.shape[1])]
-        n = len(obj)
-    elif isinstance(obj, pd.Series):
-        columns, n = [obj], len(obj)
-    else:
-        arr = np.asarray(obj)
-        arr = arr.reshape(len(arr), -1) if arr.ndim != 2 else arr
-        columns, n = [arr[:, j] for j in range(arr.shape[1])], len(arr)
+    n, columns = _columns(obj)
     if rows is not None:
         rows = np.asarray(rows, dtype=np.intp)
-        columns = [c.take(rows) for c in columns]  # one column's rows at a time: no copy of the frame
         n = len(rows)
     h = np.zeros(n, dtype=np.uint64)
     mul, mix, shift = np.uint64(_MUL), np.uint64(_MIX), np.uint64(29)
     with np.errstate(over="ignore"):
-        for col in columns:
+        for column in columns:
+            col = column if rows is None else column.take(rows)  # one column's rows at a time: no copy of the frame
             w = _column_words(col) * mul
             w ^= w >> shift
             h *= mix
             h ^= w
     return h
+
+
+def _columns(obj: Any) -> tuple[int, list[Any]]:
+    """``(rows, columns)`` of a DataFrame, Series or array, each column a Series or a 1-d array (no copy)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        return len(obj), [obj.iloc[:, j] for j in range(obj.shape[1])]
+    if isinstance(obj, pd.Series):
+        return len(obj), [obj]
+    arr = np.asarray(obj)
+    arr = arr.reshape(len(arr), -1) if arr.ndim != 2 else arr
+    return len(arr), [arr[:, j] for j in range(arr.shape[1])]
+
+
+CHANCE_SLACK = 20  # correlated columns (one-hot groups) make equal rows this many times likelier than independence
+CHANCE_SAMPLE = 100_000  # rows whose values estimate each column's chance of equal values
+
+
+def repeat_by_chance(parts: Sequence[tuple[Any, Any]], hashes: Hashes) -> bool:
+    """Whether the equal rows among ``parts`` are what their values make likely by chance, not copies.
+
+    ``parts`` are ``(obj, rows)`` pairs with the same columns (``rows``: positions, or None for all),
+    ``hashes`` their row hashes. A few low-cardinality columns (class, sex, port) make identical rows
+    in any table: that is not a copy. The pairs of equal rows expected if each column's values were
+    drawn independently (the number of row pairs times the product of each column's share of
+    equal-value pairs) is compared with the pairs observed: copies of records with an id, a
+    timestamp or a measurement make far more equal rows than their columns explain (none expected),
+    natural repeats about as many (``CHANCE_SLACK`` allows for correlated columns). Each column's
+    share is estimated on at most ``CHANCE_SAMPLE`` spread rows; columns are read only while the
+    expectation can still reach the observed pairs (a column of distinct values ends it).
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(hashes)
+    counts = pd.Series(hashes).value_counts().to_numpy(dtype=np.float64)
+    observed = float((counts * (counts - 1)).sum() / 2)
+    if n < 2 or observed == 0:
+        return False
+    step = max(1, -(-n // CHANCE_SAMPLE))
+    taken = []
+    for obj, rows in parts:
+        size, columns = _columns(obj)
+        at = np.arange(size, dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
+        taken.append((columns, at[::step]))
+    m = sum(len(at) for _, at in taken)
+    if m < 2 or len({len(cols) for cols, _ in taken}) != 1:
+        return False
+    log_expected = float(np.log(n * (n - 1) / 2))
+    log_needed = float(np.log(observed / CHANCE_SLACK))
+    for j in range(len(taken[0][0])):
+        words = np.concatenate([_column_words(cols[j].take(at)) for cols, at in taken])
+        k = pd.Series(words).value_counts().to_numpy(dtype=np.float64)
+        share = float((k * (k - 1)).sum()) / (m * (m - 1))
+        if share <= 0:
+            return False
+        log_expected += float(np.log(share))
+        if log_expected < log_needed:
+            return False
+    return True
 
 
 def _is_sparse(obj: Any) -> bool:
@@ -122,7 +176,13 @@ def shared_by_content(train: Any, test: Any) -> int:
     """
     if _is_sparse(train) or _is_sparse(test) or n_rows(train) == 0 or n_rows(test) == 0:
         return 0
-    return shared_hashes(row_hashes(train), row_hashes(test))
+    import numpy as np
+
+    train_h, test_h = row_hashes(train), row_hashes(test)
+    shared = shared_hashes(train_h, test_h)
+    if shared and repeat_by_chance([(train, None), (test, None)], np.concatenate([train_h, test_h])):
+        return 0  # a few low-cardinality columns: equal rows are a coincidence of values, not copies
+    return shared
 
 
 def shared_hashes(train_h: Hashes, test_h: Hashes) -> int:
