@@ -70,12 +70,20 @@ def _mark(s: Session, name: str, *, synthetic: bool) -> None:
     bound = s.bindings.get(name)
     node = s.graph.nodes.get(bound) if bound else None
     value = s.user_ns.get(name)
-    if node is None or node.synthetic == synthetic or not holds_rows(node) \
-            or node.where.execution_count != s.execution_count:
+    if node is None or node.synthetic == synthetic or node.where.execution_count != s.execution_count:
         return
     op = "copies" if synthetic else pandas_catalog.DEDUPLICATES[0]
-    made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), op, name, node.where, rows="same",
-                                   columns=node.columns, kind=node.kind, synthetic=synthetic))
+    if not holds_rows(node):
+        # ``X, y = np.repeat(X, 2, axis=0), np.repeat(y, 2)``: an array longer than what it was made from, taken
+        # for a computed value; it holds its inputs' rows, each several times
+        rows = tuple(i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i]))
+        if not synthetic or node.op != "assign" or not rows or getattr(value, "ndim", 0) < 1:
+            return
+        made = s.recorder.value(Derive(s.graph.new_id(), rows, op, name, node.where, rows="combine",
+                                       kind=node.kind, synthetic=True))
+    else:
+        made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), op, name, node.where, rows="same",
+                                       columns=node.columns, kind=node.kind, synthetic=synthetic))
     if made is not None:
         made.n_rows = node.n_rows
         s.tracker.register(value, made.id)

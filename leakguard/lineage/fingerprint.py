@@ -96,40 +96,47 @@ def repeat_by_chance(parts: Sequence[tuple[Any, Any]], hashes: Hashes) -> bool:
     """Whether the equal rows among ``parts`` are what their values make likely by chance, not copies.
 
     ``parts`` are ``(obj, rows)`` pairs with the same columns (``rows``: positions, or None for all),
-    ``hashes`` their row hashes. A few low-cardinality columns (class, sex, port) make identical rows
-    in any table: that is not a copy. The pairs of equal rows expected if each column's values were
-    drawn independently (the number of row pairs times the product of each column's share of
-    equal-value pairs) is compared with the pairs observed: copies of records with an id, a
-    timestamp or a measurement make far more equal rows than their columns explain (none expected),
-    natural repeats about as many (``CHANCE_SLACK`` allows for correlated columns). Each column's
-    share is estimated on at most ``CHANCE_SAMPLE`` spread rows; columns are read only while the
-    expectation can still reach the observed pairs (a column of distinct values ends it).
+    ``hashes`` their row hashes, in order. A few low-cardinality columns (class, sex, port) make
+    identical rows in any table: that is not a copy. The pairs of equal rows expected if each
+    column's values were drawn independently (the row pairs times the product of each column's
+    share of equal-value pairs, counted among the pairs that are not equal rows, so a copied
+    record's id or timestamp explains nothing) is compared with the pairs observed: copies of
+    records with an id, a timestamp or a measurement make far more equal rows than their columns
+    explain (none expected), natural repeats about as many (``CHANCE_SLACK`` allows for correlated
+    columns). Shares are counted on at most ``CHANCE_SAMPLE`` spread rows, column by column while
+    the expectation can still reach the observed pairs (a column of distinct values ends it).
     """
     import numpy as np
     import pandas as pd
 
+    def pairs(values: Any) -> float:
+        k = pd.Series(values).value_counts().to_numpy(dtype=np.float64)
+        return float((k * (k - 1)).sum() / 2)
+
     n = len(hashes)
-    counts = pd.Series(hashes).value_counts().to_numpy(dtype=np.float64)
-    observed = float((counts * (counts - 1)).sum() / 2)
-    if n < 2 or observed == 0:
+    if n < 2:
         return False
     step = max(1, -(-n // CHANCE_SAMPLE))
-    taken = []
+    taken, sampled, start = [], [], 0
     for obj, rows in parts:
         size, columns = _columns(obj)
         at = np.arange(size, dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
         taken.append((columns, at[::step]))
+        sampled.append(hashes[start:start + len(at)][::step])
+        start += len(at)
     m = sum(len(at) for _, at in taken)
-    if m < 2 or len({len(cols) for cols, _ in taken}) != 1:
+    if start != n or m < 2 or len({len(cols) for cols, _ in taken}) != 1:
         return False
-    log_expected = float(np.log(n * (n - 1) / 2))
-    log_needed = float(np.log(observed / CHANCE_SLACK))
+    equal = pairs(np.concatenate(sampled))  # pairs of equal rows among the counted ones
+    others = m * (m - 1) / 2 - equal
+    if equal == 0 or others <= 0:
+        return equal > 0  # no equal rows among the counted ones; or every pair is equal: one value throughout
+    log_expected = float(np.log(equal + others))
+    log_needed = float(np.log(equal / CHANCE_SLACK))
     for j in range(len(taken[0][0])):
-        words = np.concatenate([_column_words(cols[j].take(at)) for cols, at in taken])
-        k = pd.Series(words).value_counts().to_numpy(dtype=np.float64)
-        share = float((k * (k - 1)).sum()) / (m * (m - 1))
+        share = (pairs(np.concatenate([_column_words(cols[j].take(at)) for cols, at in taken])) - equal) / others
         if share <= 0:
-            return False
+            return False  # the column's values repeat only on the equal rows: an id, a time, a measurement
         log_expected += float(np.log(share))
         if log_expected < log_needed:
             return False
