@@ -175,9 +175,11 @@ def _sparse_row_hashes(obj: Any, rows: Any = None) -> Hashes:
     return h
 
 
-def shared_by_content(train: Any, test: Any) -> int:
+def shared_by_content(train: Any, test: Any, *, by_chance: bool = True) -> int:
     """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common).
 
+    Rows equal as often as their values make likely (``repeat_by_chance``) are not counted unless
+    ``by_chance`` is False (a step made the rows more numerous than what it read: a stack, a repeat).
     Sparse rows (a vectorizer's counts) prove nothing: different texts with the same bag of words make equal
     rows, so none is counted (copied records are found on the texts themselves).
     """
@@ -187,7 +189,7 @@ def shared_by_content(train: Any, test: Any) -> int:
 
     train_h, test_h = row_hashes(train), row_hashes(test)
     shared = shared_hashes(train_h, test_h)
-    if shared and repeat_by_chance([(train, None), (test, None)], np.concatenate([train_h, test_h])):
+    if shared and by_chance and repeat_by_chance([(train, None), (test, None)], np.concatenate([train_h, test_h])):
         return 0  # a few low-cardinality columns: equal rows are a coincidence of values, not copies
     return shared
 
