@@ -178,13 +178,14 @@ def _copies(s: Session, node: Node, train: Any, test: Any, *, te_node: Node, par
     """
     if fr.is_series(train) or getattr(train, "ndim", 2) == 1:
         return None  # one column (a target): equal values are not copied rows
+    by_chance = not _grown(s, parent)
     sources = _sources(s, node, train)
     sources = [f for f in sources if _identity(s, test, _node_of(s, f, te_node), f)]
     if sources:  # compare the fullest records the rows come from (ids and timestamps included)
         import numpy as np
 
         source = sources[-1]
-        repeated = _repeated_records(s, source, parent)
+        repeated = _repeated_records(s, source, parent, by_chance=by_chance)
         if repeated is not None and not len(repeated[0]):
             return 0  # no record of the source repeats: no copy can cross any split of it (no lookup needed)
         tr_pos = fingerprint.positions_in(source.index, train.index)
@@ -196,7 +197,24 @@ def _copies(s: Session, node: Node, train: Any, test: Any, *, te_node: Node, par
         in_train = np.isin(positions, tr_pos)
         in_test = np.isin(positions, te_pos)
         return int(np.isin(rep_hashes[in_test], rep_hashes[in_train]).sum())
-    return _content_copies(train, test)
+    return _content_copies(train, test, by_chance=by_chance)
+
+
+def _grown(s: Session, parent: Node | None) -> bool:
+    """Whether the split rows outnumber the rows of every source they come from: a step copied rows (a stack of a
+    frame with a sample of it, a repeat, a resample to more rows), so rows equal by chance may be copies too
+    (``fingerprint.repeat_by_chance`` is not asked).
+
+    Read from the row counts the graph keeps (no data is touched). Stacking two different files
+    (``pd.concat([train, test])`` for shared feature code) makes no more rows than were read.
+    """
+    if parent is None or parent.n_rows is None:
+        return False
+    lineage = row_lineage(s.graph, parent.id)
+    sources = [n for n in lineage.values() if n.id != parent.id and not any(i in lineage for i in n.inputs)]
+    if not sources or any(n.n_rows is None for n in sources):
+        return False
+    return parent.n_rows > sum(n.n_rows or 0 for n in sources)
 
 
 def _node_of(s: Session, frame: Any, fallback: Node) -> Node:
@@ -205,13 +223,15 @@ def _node_of(s: Session, frame: Any, fallback: Node) -> Node:
     return node if node is not None else fallback
 
 
-def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tuple[Any, Any] | None:
+def _repeated_records(s: Session, source: Any, parent: Node | None = None, *, by_chance: bool = True
+                      ) -> tuple[Any, Any] | None:
     """(positions, hashes) of the source's records that repeat among the split parent's rows, found once.
 
     Only the parent's rows are hashed (a split of a 100k-row sample of a 1M-row source
     hashes 100k records), once per (source, parent): a re-split of the same parent reuses
     them. Empty arrays when every record is unique (the usual case: later splits cost
-    nothing); None when so many repeat that keeping them would not be small. Only positions
+    nothing) or when the records repeat as often as their values make likely by chance
+    (``fingerprint.repeat_by_chance``: a table of a few categorical columns); None when so many repeat that keeping them would not be small. Only positions
     (in the source) and hashes are kept, never values or labels.
     """
     import numpy as np
@@ -222,6 +242,8 @@ def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tu
     within = parent is not None and parent_obj is not None and parent_obj is not source \
         and hasattr(parent_obj, "index") and len(parent_obj) < len(source)
     scope = parent.id if within and parent is not None else key
+    if scope is not None and not by_chance:
+        scope = NodeId(f"{scope}+grown")  # the records' repeats counted whether or not chance explains them
     cache = state(s).repeated
     if key is not None and scope is not None and (key, scope) in cache:
         return cache[(key, scope)]  # type: ignore[no-any-return]
@@ -232,6 +254,8 @@ def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tu
             rows = None  # the parent holds rows the source does not name: hash the whole source
     hashes = pd.Series(fingerprint.row_hashes(source, rows))
     repeated = hashes[hashes.duplicated(keep=False).to_numpy()]
+    if len(repeated) and by_chance and fingerprint.repeat_by_chance([(source, rows)], hashes.to_numpy()):
+        repeated = repeated.iloc[:0]  # records of a few low-cardinality columns: equal by chance, not copies
     if len(repeated):
         counts = repeated.map(repeated.value_counts())
         repeated = repeated[(counts <= fingerprint.COPY_MULTIPLICITY).to_numpy()]
@@ -244,11 +268,11 @@ def _repeated_records(s: Session, source: Any, parent: Node | None = None) -> tu
     return found
 
 
-def _content_copies(train: Any, test: Any) -> int | None:
+def _content_copies(train: Any, test: Any, *, by_chance: bool = True) -> int | None:
     """Copies judged on the values alone: only for rows wide enough that equal rows are not a coincidence."""
     if fr.is_series(train) or getattr(train, "ndim", 2) != 2 or train.shape[1] < MIN_CONTENT_COLUMNS:
         return None
-    return fingerprint.shared_by_content(train, test)
+    return fingerprint.shared_by_content(train, test, by_chance=by_chance)
 
 
 def time_values_of(s: Session, node: Node, obj: Any, extra: tuple[Any, ...] = (), column: str | None = None

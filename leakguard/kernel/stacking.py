@@ -31,21 +31,34 @@ def mark_copies(s: Session, tree: ast.Module | None) -> None:
     """Mark the values this cell bound to a stack of copies or to repeated rows as synthetic rows."""
     if tree is None:
         return
-    last: dict[str, ast.Assign] = {}
+    last: dict[str, tuple[ast.expr, int]] = {}
     for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            last[stmt.targets[0].id] = stmt
-        else:  # a later write of the name in another form: its value is no longer this statement's
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    last.pop(node.id, None)
-    for name, stmt in last.items():
-        if not isinstance(stmt.value, ast.Call):
+        bound = _bound(stmt)
+        for node in ast.walk(stmt):  # a later write of the name in another form: its value is no longer this one
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                last.pop(node.id, None)
+        for name, value in bound:
+            last[name] = (value, stmt.lineno)
+    for name, (value, line) in last.items():
+        if not isinstance(value, ast.Call):
             continue
-        if _deduplicated(stmt.value):
+        if _deduplicated(value):
             _mark(s, name, synthetic=False)
-        elif _copies(s, stmt.value, stmt.lineno, tree):
+        elif _copies(s, value, line, tree):
             _mark(s, name, synthetic=True)
+
+
+def _bound(stmt: ast.stmt) -> list[tuple[str, ast.expr]]:
+    """The names a statement binds and the expression each is bound to: ``X = e``, ``X, y = e1, e2``."""
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+        return []
+    target = stmt.targets[0]
+    if isinstance(target, ast.Name):
+        return [(target.id, stmt.value)]
+    if isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) \
+            and len(target.elts) == len(stmt.value.elts) and all(isinstance(e, ast.Name) for e in target.elts):
+        return [(e.id, v) for e, v in zip(target.elts, stmt.value.elts, strict=True) if isinstance(e, ast.Name)]
+    return []
 
 
 def _deduplicated(call: ast.Call) -> bool:
@@ -57,12 +70,20 @@ def _mark(s: Session, name: str, *, synthetic: bool) -> None:
     bound = s.bindings.get(name)
     node = s.graph.nodes.get(bound) if bound else None
     value = s.user_ns.get(name)
-    if node is None or node.synthetic == synthetic or not holds_rows(node) \
-            or node.where.execution_count != s.execution_count:
+    if node is None or node.synthetic == synthetic or node.where.execution_count != s.execution_count:
         return
     op = "copies" if synthetic else pandas_catalog.DEDUPLICATES[0]
-    made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), op, name, node.where, rows="same",
-                                   columns=node.columns, kind=node.kind, synthetic=synthetic))
+    if not holds_rows(node):
+        # ``X, y = np.repeat(X, 2, axis=0), np.repeat(y, 2)``: an array longer than what it was made from, taken
+        # for a computed value; it holds its inputs' rows, each several times
+        rows = tuple(i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i]))
+        if not synthetic or node.op != "assign" or not rows or getattr(value, "ndim", 0) < 1:
+            return
+        made = s.recorder.value(Derive(s.graph.new_id(), rows, op, name, node.where, rows="combine",
+                                       kind=node.kind, synthetic=True))
+    else:
+        made = s.recorder.value(Derive(s.graph.new_id(), (node.id,), op, name, node.where, rows="same",
+                                       columns=node.columns, kind=node.kind, synthetic=synthetic))
     if made is not None:
         made.n_rows = node.n_rows
         s.tracker.register(value, made.id)

@@ -15,6 +15,7 @@ is kept: the hashes live for one comparison.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,32 +55,92 @@ def row_hashes(obj: Any, rows: Any = None) -> Hashes:
     of a 1M-row source hashes 100k rows, not the source.
     """
     import numpy as np
-    import pandas as pd
 
     if _is_sparse(obj):
         return _sparse_row_hashes(obj, rows)
-    if isinstance(obj, pd.DataFrame):
-        columns: list[Any] = [obj.iloc[:, j] for j in range(obj.shape[1])]
-        n = len(obj)
-    elif isinstance(obj, pd.Series):
-        columns, n = [obj], len(obj)
-    else:
-        arr = np.asarray(obj)
-        arr = arr.reshape(len(arr), -1) if arr.ndim != 2 else arr
-        columns, n = [arr[:, j] for j in range(arr.shape[1])], len(arr)
+    n, columns = _columns(obj)
     if rows is not None:
         rows = np.asarray(rows, dtype=np.intp)
-        columns = [c.take(rows) for c in columns]  # one column's rows at a time: no copy of the frame
         n = len(rows)
     h = np.zeros(n, dtype=np.uint64)
     mul, mix, shift = np.uint64(_MUL), np.uint64(_MIX), np.uint64(29)
     with np.errstate(over="ignore"):
-        for col in columns:
+        for column in columns:
+            col = column if rows is None else column.take(rows)  # one column's rows at a time: no copy of the frame
             w = _column_words(col) * mul
             w ^= w >> shift
             h *= mix
             h ^= w
     return h
+
+
+def _columns(obj: Any) -> tuple[int, list[Any]]:
+    """``(rows, columns)`` of a DataFrame, Series or array, each column a Series or a 1-d array (no copy)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        return len(obj), [obj.iloc[:, j] for j in range(obj.shape[1])]
+    if isinstance(obj, pd.Series):
+        return len(obj), [obj]
+    arr = np.asarray(obj)
+    arr = arr.reshape(len(arr), -1) if arr.ndim != 2 else arr
+    return len(arr), [arr[:, j] for j in range(arr.shape[1])]
+
+
+CHANCE_SLACK = 20  # correlated columns (one-hot groups) make equal rows this many times likelier than independence
+CHANCE_SAMPLE = 100_000  # rows whose values estimate each column's chance of equal values
+
+
+def repeat_by_chance(parts: Sequence[tuple[Any, Any]], hashes: Hashes) -> bool:
+    """Whether the equal rows among ``parts`` are what their values make likely by chance, not copies.
+
+    ``parts`` are ``(obj, rows)`` pairs with the same columns (``rows``: positions, or None for all),
+    ``hashes`` their row hashes, in order. A few low-cardinality columns (class, sex, port) make
+    identical rows in any table: that is not a copy. The pairs of equal rows expected if each
+    column's values were drawn independently (the row pairs times the product of each column's
+    share of equal-value pairs, counted among the pairs that are not equal rows, so a copied
+    record's id or timestamp explains nothing) is compared with the pairs observed: copies of
+    records with an id, a timestamp or a measurement make far more equal rows than their columns
+    explain (none expected), natural repeats about as many (``CHANCE_SLACK`` allows for correlated
+    columns). Shares are counted on at most ``CHANCE_SAMPLE`` spread rows, column by column while
+    the expectation can still reach the observed pairs (a column of distinct values ends it).
+    """
+    import numpy as np
+    import pandas as pd
+
+    def pairs(values: Any) -> float:
+        k = pd.Series(values).value_counts().to_numpy(dtype=np.float64)
+        return float((k * (k - 1)).sum() / 2)
+
+    n = len(hashes)
+    if n < 2:
+        return False
+    step = max(1, -(-n // CHANCE_SAMPLE))
+    taken, sampled, start = [], [], 0
+    for obj, rows in parts:
+        size, columns = _columns(obj)
+        at = np.arange(size, dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
+        taken.append((columns, at[::step]))
+        sampled.append(hashes[start:start + len(at)][::step])
+        start += len(at)
+    m = sum(len(at) for _, at in taken)
+    if start != n or m < 2 or len({len(cols) for cols, _ in taken}) != 1:
+        return False
+    equal = pairs(np.concatenate(sampled))  # pairs of equal rows among the counted ones
+    others = m * (m - 1) / 2 - equal
+    if equal == 0 or others <= 0:
+        return equal > 0  # no equal rows among the counted ones; or every pair is equal: one value throughout
+    log_expected = float(np.log(equal + others))
+    log_needed = float(np.log(equal / CHANCE_SLACK))
+    for j in range(len(taken[0][0])):
+        share = (pairs(np.concatenate([_column_words(cols[j].take(at)) for cols, at in taken])) - equal) / others
+        if share <= 0:
+            return False  # the column's values repeat only on the equal rows: an id, a time, a measurement
+        log_expected += float(np.log(share))
+        if log_expected < log_needed:
+            return False
+    return True
 
 
 def _is_sparse(obj: Any) -> bool:
@@ -114,15 +175,23 @@ def _sparse_row_hashes(obj: Any, rows: Any = None) -> Hashes:
     return h
 
 
-def shared_by_content(train: Any, test: Any) -> int:
+def shared_by_content(train: Any, test: Any, *, by_chance: bool = True) -> int:
     """How many rows of ``test`` are copies of rows of ``train`` (same content, a value that is not common).
 
+    Rows equal as often as their values make likely (``repeat_by_chance``) are not counted unless
+    ``by_chance`` is False (a step made the rows more numerous than what it read: a stack, a repeat).
     Sparse rows (a vectorizer's counts) prove nothing: different texts with the same bag of words make equal
     rows, so none is counted (copied records are found on the texts themselves).
     """
     if _is_sparse(train) or _is_sparse(test) or n_rows(train) == 0 or n_rows(test) == 0:
         return 0
-    return shared_hashes(row_hashes(train), row_hashes(test))
+    import numpy as np
+
+    train_h, test_h = row_hashes(train), row_hashes(test)
+    shared = shared_hashes(train_h, test_h)
+    if shared and by_chance and repeat_by_chance([(train, None), (test, None)], np.concatenate([train_h, test_h])):
+        return 0  # a few low-cardinality columns: equal rows are a coincidence of values, not copies
+    return shared
 
 
 def shared_hashes(train_h: Hashes, test_h: Hashes) -> int:

@@ -45,6 +45,40 @@ def test_copies_across_a_split_are_counted_common_values_are_not() -> None:
     assert fp.shared_by_content(flat.iloc[:80], flat.iloc[80:]) == 0
 
 
+def categorical(n: int = 600, seed: int = 1) -> pd.DataFrame:
+    """A few low-cardinality columns (class, sex, siblings, port): identical rows occur by chance."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "pclass": rng.choice([1, 2, 3], n, p=[0.25, 0.2, 0.55]), "sex": rng.choice(["m", "f"], n, p=[0.65, 0.35]),
+        "sibsp": np.minimum(rng.poisson(0.5, n), 5), "port": rng.choice(["S", "C", "Q"], n, p=[0.7, 0.2, 0.1]),
+    })
+
+
+def test_equal_rows_of_a_few_categorical_columns_are_chance_not_copies() -> None:
+    df = categorical()
+    train, test = df.iloc[:450], df.iloc[450:]
+    assert fp.shared_hashes(fp.row_hashes(train), fp.row_hashes(test)) > 0  # rare combinations on both sides
+    assert fp.shared_by_content(train, test) == 0
+    assert fp.shared_by_content(train.to_numpy(), test.to_numpy()) == 0
+    onehot = pd.get_dummies(df, columns=["pclass", "sex", "port"], dtype=int)  # correlated columns
+    assert fp.repeat_by_chance([(onehot, None)], fp.row_hashes(onehot))
+    assert fp.shared_by_content(onehot.iloc[:450], onehot.iloc[450:]) == 0
+
+
+def test_copied_records_are_not_chance_even_among_categorical_columns() -> None:
+    df = frame(400)
+    copied = pd.concat([df, df.iloc[:40]], ignore_index=True)
+    assert not fp.repeat_by_chance([(copied, None)], fp.row_hashes(copied))
+    rows = np.arange(0, 440, 2)  # a selection of rows (a split parent within its source)
+    assert not fp.repeat_by_chance([(copied, rows)], fp.row_hashes(copied, rows))
+    # the same categorical rows with an id column: a repeated record is a copy
+    cats = categorical().assign(pid=np.arange(600))
+    twice = pd.concat([cats, cats.iloc[:30]], ignore_index=True)
+    assert not fp.repeat_by_chance([(twice, None)], fp.row_hashes(twice))
+    assert fp.shared_by_content(twice.iloc[:600], twice.iloc[600:]) == 30
+    assert not fp.repeat_by_chance([(df, None)], fp.row_hashes(df))  # no equal rows: nothing to explain
+
+
 def test_index_identity_holds_for_subsets_and_fails_after_reset_index() -> None:
     df = frame()
     part = df.sample(50, random_state=0)
