@@ -376,7 +376,9 @@ class Session:
     def resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
         """Nodes for the names a statement read: live tracked objects first, then earlier statements, then bindings."""
         found: dict[NodeId, Node] = {}
-        names = list(names)
+        # a set of names (a statement's reads) iterates in an order that changes with the process's string hash
+        # seed; the order of the inputs found is the order later code picks from (``model_and_rows``)
+        names = sorted(names) if isinstance(names, (set, frozenset)) else list(names)
         frames = self._frames_read(names)
         for name in names:
             value = self.user_ns.get(name, _MISSING)
