@@ -95,10 +95,10 @@ class Session:
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
         self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
-        self.groupings: dict[int, tuple[Any, Any, dict[str, Any], Any]] = {}
         self.unresolved: set[str] = set()
-        # results of this cell's inspections that cannot be weakly referenced (floats...), by id
-        self._results: dict[int, tuple[type, NodeId]] = {}
+        # results of this cell's inspections that cannot be weakly referenced (floats...), by id; each value is held
+        # (until the cell ends) so that its id cannot pass to a new object while it is a key here
+        self._results: dict[int, tuple[Any, NodeId]] = {}
         self._checked_nodes: set[NodeId] = set()
         self.listeners: list[Callable[[Session], None]] = []
         # the handlers' own state: typed parts of the session, not tables keyed by it
@@ -184,6 +184,7 @@ class Session:
                 listener(self)
             except Exception as exc:
                 self.internal_error("listener", exc)
+        self._results.clear()  # the cell's unweakrefable results are no longer held
         if self.cell_findings or self.cell_notes:
             from leakguard.faces.display import show_cell_report
 
@@ -346,12 +347,12 @@ class Session:
     def remember_result(self, result: Any, nid: NodeId) -> None:
         """Tie a value a wrapped call returned to its node (weakly, or by id for this cell only)."""
         if not self.tracker.register(result, nid):
-            self._results[id(result)] = (type(result), nid)
+            self._results[id(result)] = (result, nid)
 
     def result_node(self, value: Any) -> NodeId | None:
         """The node of a value a wrapped call returned in this cell that could not be weakly referenced."""
         entry = self._results.get(id(value))
-        if entry is not None and type(value) is entry[0] and entry[1] in self.graph.nodes:
+        if entry is not None and entry[0] is value and entry[1] in self.graph.nodes:
             return entry[1]
         return None
 
