@@ -87,11 +87,13 @@ class Session:
         self.cell_id = "In[0]"
         self.execution_count: int | None = None
         self.bindings: dict[str, NodeId] = {}
-        self._bound_ids: dict[str, int] = {}
+        # the value last bound to each name when it cannot be weakly referenced (an int, a list): the very object,
+        # compared by identity (an id alone passes to a new object once the old one is freed)
+        self._bound_values: dict[str, Any] = {}
         self.busy = False
         self._running = False  # between the cell's scan and post_run_cell: wrapped calls run mid-cell
         self._settled: set[int] = set()  # lines of this cell's statements whose values were bound mid-cell
-        self._settled_ids: dict[str, int] = {}  # the values (by id) bound mid-cell, by name
+        self._settled_values: dict[str, Any] = {}  # the values bound mid-cell, by name (held until the cell ends)
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
         self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
@@ -152,7 +154,7 @@ class Session:
         self.scan = EMPTY
         self._running = False
         self._settled.clear()
-        self._settled_ids.clear()
+        self._settled_values.clear()
         self._results.clear()
         count = getattr(self.shell, "execution_count", None)
         if isinstance(count, int) and getattr(info, "store_history", False):
@@ -184,7 +186,8 @@ class Session:
                 listener(self)
             except Exception as exc:
                 self.internal_error("listener", exc)
-        self._results.clear()  # the cell's unweakrefable results are no longer held
+        self._results.clear()  # the cell's unweakrefable results and mid-cell values are no longer held
+        self._settled_values.clear()
         if self.cell_findings or self.cell_notes:
             from leakguard.faces.display import show_cell_report
 
@@ -485,7 +488,7 @@ class Session:
                     continue
                 plans.append(self._plan(name, value, writers))
             made = self._derive_planned(plans, bind=False)
-            self._settled_ids.update((name, id(value)) for name, _, value in made)
+            self._settled_values.update((name, value) for name, _, value in made)
             splits.find_partitions(self, made)
             return bool(made)
         except Exception as exc:  # never break the user's cell
@@ -510,23 +513,23 @@ class Session:
         ns = self.user_ns
         # resolve every input before changing any binding: names are read as the cell saw them
         plans: list[tuple[str, Any, list[Node], int, frozenset[str]]] = []
-        for name in scan.writes:
+        for name in sorted(scan.writes):  # (a set: its order would change with the hash seed, and the nodes' order)
             value = ns.get(name, _MISSING)
             if value is _MISSING or _column_names(value):
                 # column names chosen (``[c for c in df if df[c].nunique() < 10]``) hold no value of any row
                 self.bindings.pop(name, None)
-                self._bound_ids.pop(name, None)
+                self._bound_values.pop(name, None)
                 continue
             nid = self.tracker.node_of(value) or self.result_node(value)
             if nid is not None and nid in self.graph.nodes:
                 # (statements already bound mid-cell made this value: only a later one can have changed it)
-                settled = self._settled if self._settled_ids.get(name) == id(value) else ()
+                settled = self._settled if self._settled_values.get(name, _MISSING) is value else ()
                 mutated = any(name in s.reads and name in s.writes for s in scan.statements
                               if s.lineno not in settled)
                 if not mutated:
                     self._bind(name, value, nid)
                     continue
-            elif self._bound_ids.get(name) == id(value) and name in self.bindings and not fr.trackable(value):
+            elif self._bound_values.get(name, _MISSING) is value and name in self.bindings:
                 continue
             plans.append(self._plan(name, value, [s for s in scan.statements if name in s.writes]))
         splits.find_partitions(self, self._derive_planned(plans, bind=True))
@@ -566,7 +569,10 @@ class Session:
 
     def _bind(self, name: str, value: Any, nid: NodeId) -> None:
         self.bindings[name] = nid
-        self._bound_ids[name] = id(value)
+        if fr.trackable(value):
+            self._bound_values.pop(name, None)  # the tracker knows it again
+        else:
+            self._bound_values[name] = value
         node = self.graph.nodes.get(nid)
         if node is not None and node.name.startswith("<"):
             node.name = name

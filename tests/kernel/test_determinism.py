@@ -3,11 +3,16 @@ iterates in), not on which object reuses a dead object's ``id()``."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from tests.conftest import Kernel
 
@@ -88,3 +93,46 @@ def test_a_result_known_by_id_is_not_a_new_object_that_reuses_the_id(kernel: Ker
     reused, found = id(fresh) == gone, s.result_node(fresh)
     assert known == nid
     assert found is None, f"a new float {'at the old address ' if reused else ''}taken for the one dropped"
+
+
+def test_an_index_fact_is_not_read_for_a_new_index_that_reuses_the_id() -> None:
+    from leakguard.kernel import evidence
+
+    cache: dict[Any, Any] = {}
+    first, second = pd.RangeIndex(3), pd.RangeIndex(3)
+    evidence._keep(cache, ("n1", 7), (first,), True)
+    assert evidence._cached(cache, ("n1", 7), (first,)) is True
+    # the same key (as if ``second`` had been given ``first``'s id): not the index the fact was proven for
+    assert evidence._cached(cache, ("n1", 7), (second,)) is None
+
+
+def test_a_connections_tables_go_with_it() -> None:
+    from leakguard.sql.state import SqlState
+
+    class Connection:  # a DB-API connection that can be weakly referenced (DuckDB's, SQLAlchemy's)
+        pass
+
+    st = SqlState()
+    con = Connection()
+    key = st.key_of(con)
+    st.tables[(key, "train")] = "n1"
+    st.table_nodes[(key, "train")] = "n2"
+    st.pending[key] = "n3"
+    same = st.key_of(con) == key
+    del con
+    gc.collect()
+    # a new connection at the freed address would otherwise find "train" written from the old one's lineage
+    assert same and not st.tables and not st.table_nodes and not st.pending
+
+
+def test_a_connection_that_cannot_be_weakly_referenced_keeps_its_id() -> None:
+    from leakguard.sql.state import SqlState
+
+    st = SqlState()
+    con = sqlite3.connect(":memory:")
+    key = st.key_of(con)
+    del con
+    gc.collect()
+    fresh = sqlite3.connect(":memory:")  # the first is held: its address is not free
+    assert st.key_of(fresh) != key
+    fresh.close()
