@@ -84,9 +84,9 @@ def _narrow_assignments(s: Session) -> None:
     st = state(s)
     if not st.assigned:
         return
-    for name in s.scan.writes:
+    for name in sorted(s.scan.writes):
         value = s.user_ns.get(name)
-        entry = st.assigned.get(id(value)) if value is not None else None
+        entry = st.assignment_of(value) if value is not None else None
         bound = s.bindings.get(name)
         if entry is None or bound is None or bound == entry[0] or bound not in s.graph.nodes:
             continue
@@ -103,7 +103,7 @@ def _narrow_assignments(s: Session) -> None:
 
 
 def _array_rows(s: Session) -> None:
-    for name in s.scan.writes:
+    for name in sorted(s.scan.writes):
         value = s.user_ns.get(name)
         bound = s.bindings.get(name)
         node = s.graph.nodes.get(bound) if bound else None
@@ -204,9 +204,9 @@ def _attach_consumed(s: Session, skip: set[int]) -> None:
                  if stmt.lineno <= span[0] <= stmt.end_lineno and nid in s.graph.nodes]
         if not stats or stmt.lineno in skip:
             continue
-        for name in stmt.writes:
+        for name in sorted(stmt.writes):
             value = s.user_ns.get(name)
-            if id(value) in st.assigned:
+            if st.assignment_of(value) is not None:
                 continue  # a frame given a column: the statistic is that column's (``df["c"] = ...fillna(mean)``)
             node = s.node_for_name(name)
             if value is None or node is None or not holds_rows(node):

@@ -15,6 +15,7 @@ import dataclasses
 import linecache
 import sys
 import types
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import folds
@@ -49,17 +50,26 @@ class State:
     # among the parent's rows (few), empty when none repeat, None when too many
     repeated: dict[tuple[NodeId, NodeId], Any] = dataclasses.field(default_factory=dict)
     # row identity proven per pair of values (node ids and ids of their indexes) and index uniqueness per value
-    identity: dict[tuple[NodeId, NodeId, int, int], bool] = dataclasses.field(default_factory=dict)
-    unique: dict[tuple[NodeId, int], bool] = dataclasses.field(default_factory=dict)
+    # (each fact with weak references to the index objects it was proven for: evidence._cached)
+    identity: dict[tuple[NodeId, NodeId, int, int], tuple[bool, tuple[weakref.ref[Any], ...]]] = \
+        dataclasses.field(default_factory=dict)
+    unique: dict[tuple[NodeId, int], tuple[bool, tuple[weakref.ref[Any], ...]]] = \
+        dataclasses.field(default_factory=dict)
     trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)
     scans: dict[str, CellScan | None] = dataclasses.field(default_factory=dict)  # cells that defined helpers
-    # column assignments this cell: id of the frame -> (its node after the last assignment, statement line)
-    assigned: dict[int, tuple[NodeId, int]] = dataclasses.field(default_factory=dict)
+    # column assignments this cell: id of the frame -> (its node after the last assignment, statement line, the
+    # frame weakly: an id alone passes to a new frame once this one is freed); read with ``assignment_of``
+    assigned: dict[int, tuple[NodeId, int, weakref.ref[Any]]] = dataclasses.field(default_factory=dict)
     assigned_keys: set[tuple[int, str, int]] = dataclasses.field(default_factory=set)
     attached: bool = False
     bindings_before: dict[str, NodeId] = dataclasses.field(default_factory=dict)  # after the previous cell
     # (data node, target node) -> columns of the data that reproduce the target (evidence.label_proxies_of)
     label_proxies: dict[tuple[NodeId, NodeId], tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def assignment_of(self, obj: object) -> tuple[NodeId, int] | None:
+        """This cell's last column assignment to the very frame ``obj``: (the node it made, its line)."""
+        entry = self.assigned.get(id(obj))
+        return (entry[0], entry[1]) if entry is not None and entry[2]() is obj else None
 
 
 def state(s: Session) -> State:

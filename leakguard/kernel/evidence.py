@@ -14,6 +14,7 @@ rows only.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import frames as fr
@@ -59,6 +60,27 @@ def _sources(s: Session, node: Node, obj: Any, column: str | None = None) -> lis
 MAX_CACHED = 20_000  # identity facts kept per session (ids and booleans); beyond, start again
 
 
+def _cached(cache: dict[Any, tuple[bool, tuple[weakref.ref[Any], ...]]], key: Any, indexes: tuple[Any, ...]
+            ) -> bool | None:
+    """The fact kept under ``key`` when it was kept for these very index objects (an id in the key alone passes
+    to a new index once the old one is freed: ``df.index = ...`` twice can hand the first one's id to the third)."""
+    entry = cache.get(key)
+    if entry is None or any(ref() is not index for ref, index in zip(entry[1], indexes, strict=True)):
+        return None
+    return entry[0]
+
+
+def _keep(cache: dict[Any, tuple[bool, tuple[weakref.ref[Any], ...]]], key: Any, indexes: tuple[Any, ...],
+          held: bool) -> None:
+    try:
+        refs = tuple(weakref.ref(index) for index in indexes)
+    except TypeError:  # an index that cannot be weakly referenced: not kept
+        return
+    if len(cache) >= MAX_CACHED:
+        cache.clear()
+    cache[key] = (held, refs)
+
+
 def _identity(s: Session, obj: Any, source_node: Node, source: Any) -> bool:
     """``fingerprint.identity_holds(obj, source)``, proven once per pair of values.
 
@@ -69,16 +91,15 @@ def _identity(s: Session, obj: Any, source_node: Node, source: Any) -> bool:
     if own is None or not hasattr(obj, "index"):
         return fingerprint.identity_holds(obj, source)
     cache = state(s).identity
+    indexes = (obj.index, source.index)
     key = (own, source_node.id, id(obj.index), id(source.index))
-    held = cache.get(key)
+    held = _cached(cache, key, indexes)
     if held is None:
         held = _via_parent(s, own, obj, source_node, source)
         if held is None:
             held = fingerprint.identity_holds(obj, source, source_unique=_unique_of(s, source_node.id, source),
                                               obj_unique=_unique_of(s, own, obj))
-        if len(cache) >= MAX_CACHED:
-            cache.clear()
-        cache[key] = held
+        _keep(cache, key, indexes, held)
     return held
 
 
@@ -125,23 +146,18 @@ def note_split_parts(s: Session, parent_id: NodeId, parent: Any, parts: list[Any
             continue  # not plainly the parent's rows (another shape of result): asked when needed
         if held is None:
             held = _unique_of(s, parent_id, parent)  # once per parent (cached): a re-split asks nothing
-        if len(identity) >= MAX_CACHED or len(unique) >= MAX_CACHED:
-            identity.clear()
-            unique.clear()
-        identity[(own, parent_id, id(part.index), id(parent.index))] = held
-        unique[(own, id(part.index))] = held
+        _keep(identity, (own, parent_id, id(part.index), id(parent.index)), (part.index, parent.index), held)
+        _keep(unique, (own, id(part.index)), (part.index,), held)
 
 
 def _unique_of(s: Session, nid: NodeId, frame: Any) -> bool:
     """Whether ``frame``'s index labels are unique, asked once per value (and index object)."""
     cache = state(s).unique
     key = (nid, id(frame.index))
-    held = cache.get(key)
+    held = _cached(cache, key, (frame.index,))
     if held is None:
         held = fingerprint.unique_labels(frame.index)
-        if len(cache) >= MAX_CACHED:
-            cache.clear()
-        cache[key] = held
+        _keep(cache, key, (frame.index,), held)
     return held
 
 

@@ -18,6 +18,7 @@ import inspect
 import sys
 import textwrap
 import types
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import evidence
@@ -183,7 +184,7 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         return None
     st = state(s)
     repeat = (id(df), key, frame.f_lineno)
-    if repeat in st.assigned_keys and st.assigned.get(id(df), ("", 0))[0] == s.tracker.node_of(df):
+    if repeat in st.assigned_keys and (st.assignment_of(df) or ("", 0))[0] == s.tracker.node_of(df):
         return None  # the same assignment again in a loop: its lineage is recorded once
     base = value_node(s, df, frame)  # a frame made earlier in this cell (df = df.sort_values(...)) too
     if base is None:
@@ -225,8 +226,8 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     def after(result: Any) -> None:
         if node is not None:
             node.n_rows = fr.row_count(df)
-            s.tracker.register(df, out)
-            st.assigned[id(df)] = (out, line)
+            if s.tracker.register(df, out):
+                st.assigned[id(df)] = (out, line, weakref.ref(df))
             st.assigned_keys.add(repeat)
 
     return Plan(after=after)
@@ -451,7 +452,7 @@ def _groups(expr: ast.expr) -> bool:
 def _statement_frames(s: Session, frame: types.FrameType | None) -> tuple[Any, ...]:
     """The frames the statement reads, as they are now (``df = df.sample(frac=1)`` earlier in the same cell)."""
     st = s.scan.statement_at(frame.f_lineno) if frame is not None else None
-    return tuple(v for v in (s.user_ns.get(n) for n in (st.reads if st else ())) if fr.is_frame(v))
+    return tuple(v for v in (s.user_ns.get(n) for n in (sorted(st.reads) if st else ())) if fr.is_frame(v))
 
 
 def _unsorted(s: Session, data: Node, obj: Any, gb: Any, frame: types.FrameType | None) -> bool:

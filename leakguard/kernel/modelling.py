@@ -307,6 +307,11 @@ def model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
     for node in (pred, *s.graph.ancestors(pred.id)):
         rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])]
         if any(_made_by(s, i, model_id) for i in node.inputs) and rows:
+            if len(rows) > 1:
+                # the names of a whole statement (``pred = pd.Series(m.fit(X_tr, y_tr).predict(X_te), ...)``, a
+                # value leakguard could not follow): the rows the model was not fitted on are the ones it predicted
+                fitted = {a.id for a in s.graph.ancestors(model_id)}
+                rows = [r for r in rows if r not in fitted] or rows
             return model_id, rows[0]
     return model_id, pred.id
 

@@ -87,18 +87,20 @@ class Session:
         self.cell_id = "In[0]"
         self.execution_count: int | None = None
         self.bindings: dict[str, NodeId] = {}
-        self._bound_ids: dict[str, int] = {}
+        # the value last bound to each name when it cannot be weakly referenced (an int, a list): the very object,
+        # compared by identity (an id alone passes to a new object once the old one is freed)
+        self._bound_values: dict[str, Any] = {}
         self.busy = False
         self._running = False  # between the cell's scan and post_run_cell: wrapped calls run mid-cell
         self._settled: set[int] = set()  # lines of this cell's statements whose values were bound mid-cell
-        self._settled_ids: dict[str, int] = {}  # the values (by id) bound mid-cell, by name
+        self._settled_values: dict[str, Any] = {}  # the values bound mid-cell, by name (held until the cell ends)
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
         self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
-        self.groupings: dict[int, tuple[Any, Any, dict[str, Any], Any]] = {}
         self.unresolved: set[str] = set()
-        # results of this cell's inspections that cannot be weakly referenced (floats...), by id
-        self._results: dict[int, tuple[type, NodeId]] = {}
+        # results of this cell's inspections that cannot be weakly referenced (floats...), by id; each value is held
+        # (until the cell ends) so that its id cannot pass to a new object while it is a key here
+        self._results: dict[int, tuple[Any, NodeId]] = {}
         self._checked_nodes: set[NodeId] = set()
         self.listeners: list[Callable[[Session], None]] = []
         # the handlers' own state: typed parts of the session, not tables keyed by it
@@ -152,7 +154,7 @@ class Session:
         self.scan = EMPTY
         self._running = False
         self._settled.clear()
-        self._settled_ids.clear()
+        self._settled_values.clear()
         self._results.clear()
         count = getattr(self.shell, "execution_count", None)
         if isinstance(count, int) and getattr(info, "store_history", False):
@@ -184,6 +186,8 @@ class Session:
                 listener(self)
             except Exception as exc:
                 self.internal_error("listener", exc)
+        self._results.clear()  # the cell's unweakrefable results and mid-cell values are no longer held
+        self._settled_values.clear()
         if self.cell_findings or self.cell_notes:
             from leakguard.faces.display import show_cell_report
 
@@ -346,12 +350,12 @@ class Session:
     def remember_result(self, result: Any, nid: NodeId) -> None:
         """Tie a value a wrapped call returned to its node (weakly, or by id for this cell only)."""
         if not self.tracker.register(result, nid):
-            self._results[id(result)] = (type(result), nid)
+            self._results[id(result)] = (result, nid)
 
     def result_node(self, value: Any) -> NodeId | None:
         """The node of a value a wrapped call returned in this cell that could not be weakly referenced."""
         entry = self._results.get(id(value))
-        if entry is not None and type(value) is entry[0] and entry[1] in self.graph.nodes:
+        if entry is not None and entry[0] is value and entry[1] in self.graph.nodes:
             return entry[1]
         return None
 
@@ -376,7 +380,9 @@ class Session:
     def resolve_names(self, names: Iterable[str], before_line: int, depth: int) -> list[Node]:
         """Nodes for the names a statement read: live tracked objects first, then earlier statements, then bindings."""
         found: dict[NodeId, Node] = {}
-        names = list(names)
+        # a set of names (a statement's reads) iterates in an order that changes with the process's string hash
+        # seed; the order of the inputs found is the order later code picks from (``model_and_rows``)
+        names = sorted(names) if isinstance(names, (set, frozenset)) else list(names)
         frames = self._frames_read(names)
         for name in names:
             value = self.user_ns.get(name, _MISSING)
@@ -482,7 +488,7 @@ class Session:
                     continue
                 plans.append(self._plan(name, value, writers))
             made = self._derive_planned(plans, bind=False)
-            self._settled_ids.update((name, id(value)) for name, _, value in made)
+            self._settled_values.update((name, value) for name, _, value in made)
             splits.find_partitions(self, made)
             return bool(made)
         except Exception as exc:  # never break the user's cell
@@ -507,23 +513,23 @@ class Session:
         ns = self.user_ns
         # resolve every input before changing any binding: names are read as the cell saw them
         plans: list[tuple[str, Any, list[Node], int, frozenset[str]]] = []
-        for name in scan.writes:
+        for name in sorted(scan.writes):  # (a set: its order would change with the hash seed, and the nodes' order)
             value = ns.get(name, _MISSING)
             if value is _MISSING or _column_names(value):
                 # column names chosen (``[c for c in df if df[c].nunique() < 10]``) hold no value of any row
                 self.bindings.pop(name, None)
-                self._bound_ids.pop(name, None)
+                self._bound_values.pop(name, None)
                 continue
             nid = self.tracker.node_of(value) or self.result_node(value)
             if nid is not None and nid in self.graph.nodes:
                 # (statements already bound mid-cell made this value: only a later one can have changed it)
-                settled = self._settled if self._settled_ids.get(name) == id(value) else ()
+                settled = self._settled if self._settled_values.get(name, _MISSING) is value else ()
                 mutated = any(name in s.reads and name in s.writes for s in scan.statements
                               if s.lineno not in settled)
                 if not mutated:
                     self._bind(name, value, nid)
                     continue
-            elif self._bound_ids.get(name) == id(value) and name in self.bindings and not fr.trackable(value):
+            elif self._bound_values.get(name, _MISSING) is value and name in self.bindings:
                 continue
             plans.append(self._plan(name, value, [s for s in scan.statements if name in s.writes]))
         splits.find_partitions(self, self._derive_planned(plans, bind=True))
@@ -563,7 +569,10 @@ class Session:
 
     def _bind(self, name: str, value: Any, nid: NodeId) -> None:
         self.bindings[name] = nid
-        self._bound_ids[name] = id(value)
+        if fr.trackable(value):
+            self._bound_values.pop(name, None)  # the tracker knows it again
+        else:
+            self._bound_values[name] = value
         node = self.graph.nodes.get(nid)
         if node is not None and node.name.startswith("<"):
             node.name = name

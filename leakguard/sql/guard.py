@@ -44,7 +44,7 @@ class Resolver:
 
     def _resolve(self, ref: TableRef) -> Source:
         generation = self.s.execution_count or 0
-        nid = self.state.tables.get((id(self.con), ref.key))
+        nid = self.state.tables.get((id(self.con), ref.key))  # (keys are of live connections: key_of)
         if nid is not None and nid in self.s.graph.nodes:
             node = self.s.graph.nodes[nid]
             cols = self.cache.columns(ref, generation)
@@ -133,7 +133,7 @@ def _record_writes(s: Session, resolver: Resolver, analysis: Analysis, con: Any,
     protected = tuple(w.name for w in analysis.writes if is_holdout(w, s.policy.holdout.tables))
     sources = tuple(scan_node(s, resolver, scan, None) for scan in analysis.write_sources)
     for target in analysis.writes:
-        key = (id(con), target.key)
+        key = (state.key_of(con), target.key)
         if sources:  # CREATE TABLE AS / INSERT ... SELECT: the table now holds rows of those scans
             state.tables[key] = written_node(s, analysis, sources, target.name, where)
             # names as the query wrote them, not as stored: restrictions on them are left unquoted

@@ -62,7 +62,7 @@ def _query_call(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], *, co
         if result is con:  # DB-API style execute: the rows come with a later fetch
             nid = result_node(s, outcome, None, "<sql result>", where)
             if nid is not None:
-                state_of(s).pending[id(con)] = nid
+                state_of(s).pending[state_of(s).key_of(con)] = nid
             return
         result_node(s, outcome, result, "<sql result>", where)
 
@@ -136,7 +136,8 @@ def _register(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any
     con, name = args[0], args[1] if len(args) > 1 else kwargs.get("view_name")
     frame = args[2] if len(args) > 2 else kwargs.get("python_object")
     if isinstance(name, str) and frame is not None and is_frame(frame):
-        state_of(s).tables[(id(con), name.lower())] = s.node_of(frame, frame=s.cell_frame()).id
+        state = state_of(s)
+        state.tables[(state.key_of(con), name.lower())] = s.node_of(frame, frame=s.cell_frame()).id
     return None
 
 
@@ -153,7 +154,7 @@ def _to_sql(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any])
     state = state_of(s)
 
     def after(result: Any) -> None:
-        state.tables[(id(con), ref.key)] = nid
+        state.tables[(state.key_of(con), ref.key)] = nid
         state.schema(con).invalidate()
 
     return Plan(after=after)
@@ -163,7 +164,7 @@ def _fetch(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     owner = args[0]
     nid = s.tracker.node_of(owner) if api.qualname.startswith("DuckDBPyRelation") else None
     if nid is None:
-        nid = state_of(s).pending.get(id(owner))
+        nid = state_of(s).pending.get(id(owner))  # (keys are of live connections: SqlState.key_of)
     if not nid or nid not in s.graph.nodes:
         return None
     return Plan(after=lambda result: s.remember_result(result, nid))

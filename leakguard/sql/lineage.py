@@ -31,7 +31,7 @@ def base_node(s: Session, resolver: Resolver, scan: Scan) -> NodeId:
     if source.kind == "frame":
         return s.node_of(source.obj, name=scan.ref.table).id
     state = state_of(s)
-    key = (id(resolver.con), scan.ref.key)
+    key = (state.key_of(resolver.con), scan.ref.key)
     nid = state.table_nodes.get(key)
     if nid is None or nid not in s.graph.nodes:
         cols = tuple(source.columns) if source.columns is not None else None

@@ -1,12 +1,15 @@
 """Per-session SQL state: schema caches per connection, tables tied to lineage, results awaiting a fetch.
 
-Everything is keyed by ``id(connection)`` and holds lineage node ids, never data: a
-schema cache holds its connection weakly, and no DataFrame is kept here.
+Everything is keyed by ``id(connection)`` (through ``SqlState.key_of``: a connection's entries go with it, so a
+new connection at a freed one's address starts with none) and holds lineage node ids, never data: a schema cache
+holds its connection weakly, and no DataFrame is kept here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import NodeId
@@ -39,11 +42,43 @@ class SqlState:
         self.pending: dict[int, NodeId] = {}                   # DB-API execute: the rows a later fetch returns
         self.duck: Any = None                                  # %%sql's own in-memory DuckDB
         self.last_sql = ""
+        self._watched: dict[int, Callable[[], Any]] = {}
+
+    def key_of(self, con: Any) -> int:
+        """The key of ``con``'s entries; when ``con`` is freed they are forgotten (its id may pass to a new
+        connection). A connection that cannot be weakly referenced (``sqlite3``) is held, as its schema cache holds
+        it: its id then stays its own."""
+        key = id(con)
+        ref = self._watched.get(key)
+        if ref is not None and ref() is con:
+            return key
+        if ref is not None:
+            self._forget(key)  # entries of another connection, gone, that had this id
+
+        def gone(r: weakref.ref[Any], key: int = key) -> None:
+            self._forget(key, r)
+
+        try:
+            self._watched[key] = weakref.ref(con, gone)
+        except TypeError:
+            self._watched[key] = lambda: con
+        return key
+
+    def _forget(self, key: int, ref: Callable[[], Any] | None = None) -> None:
+        if ref is not None and self._watched.get(key) is not ref:
+            return  # a newer connection holds this id now
+        self._watched.pop(key, None)
+        self.schemas.pop(key, None)
+        self.pending.pop(key, None)
+        for table in (self.tables, self.table_nodes):
+            for k in [k for k in table if k[0] == key]:
+                del table[k]
 
     def schema(self, con: Any) -> SchemaCache:
-        cache = self.schemas.get(id(con))
+        key = self.key_of(con)
+        cache = self.schemas.get(key)
         if cache is None or cache.con() is not con:
-            cache = self.schemas[id(con)] = SchemaCache(con)
+            cache = self.schemas[key] = SchemaCache(con)
         return cache
 
 

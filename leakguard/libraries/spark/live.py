@@ -520,7 +520,7 @@ def before_query(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, 
         state = sql_state(s)
 
         def tie(result: Any) -> None:
-            state.tables[(id(spark), key)] = nid
+            state.tables[(state.key_of(spark), key)] = nid
             state.schema(spark).invalidate()
 
         return Plan(after=tie)
