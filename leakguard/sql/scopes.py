@@ -124,22 +124,19 @@ def aggregates(expr: exp.Expr) -> bool:
                for p in expr.expressions for n in p.find_all(exp.AggFunc, exp.Anonymous))
 
 
-# What a bare row count may say besides its projections and its one table (``SELECT COUNT(*) FROM t LIMIT 1``).
-_COUNT_SELECT_ARGS = frozenset({"expressions", "from", "from_", "limit", "offset", "order"})
-_COUNT_TABLE_ARGS = frozenset({"this", "db", "catalog", "alias"})
-
-
 def counts_rows(expr: exp.Expr) -> bool:
     """True for a bare row count of one whole table (``SELECT COUNT(*) FROM t``, ``COUNT(1)``): the table's size,
     a schema-only look like ``len(df)``. A condition, group, join, ``DISTINCT``, ``FILTER``, sample, subquery or any
     other output makes it a statistic of the rows."""
     if not isinstance(expr, exp.Select) or not expr.expressions:
         return False
-    if any(v for k, v in expr.args.items() if k not in _COUNT_SELECT_ARGS):
+    # what it may say besides its projections and its one table (``SELECT COUNT(*) FROM t LIMIT 1``)
+    if any(v for k, v in expr.args.items() if k not in ("expressions", "from", "from_", "limit", "offset", "order")):
         return False
     source = expr.args.get("from_") or expr.args.get("from")
     table = source.this if isinstance(source, exp.From) else None
-    if not isinstance(table, exp.Table) or any(v for k, v in table.args.items() if k not in _COUNT_TABLE_ARGS):
+    if not isinstance(table, exp.Table) or any(v for k, v in table.args.items()
+                                                if k not in ("this", "db", "catalog", "alias")):
         return False
     return all(_counts_every_row(p.unalias()) for p in expr.expressions)
 
