@@ -98,6 +98,15 @@ def before_for(api: Api) -> Before:
     return BEFORE[api.kind]
 
 
+def handled(api: Api) -> bool:
+    """Whether the kernel has a handler for ``api``'s kind (the native boosting APIs are read statically only)."""
+    try:
+        before_for(api)
+    except KeyError:
+        return False
+    return True
+
+
 def make_wrapper(session: Session, api: Api, original: Callable[..., Any]) -> Callable[..., Any]:
     """The wrapper that stands in for ``original`` while the extension is loaded."""
     before = before_for(api)

@@ -45,6 +45,9 @@ Kind = Literal[
     "select",      # Polars DataFrame.select: an inspection when every expression aggregates, else nothing
     "with-column",  # a lazy frame with columns computed from column expressions (Spark withColumn)
     "schema",      # a look at the schema only (``info``): no finding, and the library's own inner statistics are not the user's
+    # native training APIs (leakguard/libraries/boosting/catalog.py); read by the static engine only for now
+    "container",   # a library's own holder of the rows of X and y (xgboost.DMatrix, lightgbm.Dataset): ``data`` says where
+    "train-function",  # a function that fits a new model on a container (xgboost.train; role cross-validate: xgboost.cv)
 ]
 
 
@@ -70,7 +73,10 @@ class Api:
     note: str = ""
     role: str = ""                  # fit kinds: model | transformer | search | stateless | target-encoder | auto;
     #                                 read kinds: what comes back (see READ_SHAPES): "" a frame | array | dataset | pair | object | splits
-    options: tuple[str, ...] = ()   # keywords carrying data a fit scores: "eval_set", or a pair "X_val+y_val"
+    options: tuple[str, ...] = ()   # keywords carrying data a fit scores: "eval_set", or a pair "X_val+y_val";
+    #                                 a train-function's as "position:keyword" ("3:evals")
+    data: tuple[str, ...] = ()      # container and train-function kinds: where the rows are passed, as
+    #                                 "position:keyword", X (or the container) first, then y
 
     @property
     def name(self) -> str:

@@ -172,7 +172,9 @@ class Query:
     used other than as a plain projection (``churned:group``); ``inspects`` is False for
     statements that compute nothing over rows (DDL/DML, a plain row listing);
     ``writes`` the test-only tables the statement writes; ``unanalysed`` why leakguard
-    could not analyse it; ``restricted`` that safe mode rewrote it.
+    could not analyse it; ``restricted`` that safe mode rewrote it; ``counts`` that it is a bare
+    row count of whole tables (``SELECT COUNT(*) FROM t``): no look (``inspects`` False), yet safe
+    mode restricts it as it would the same query computing over those rows.
     """
 
     sql: str
@@ -187,6 +189,7 @@ class Query:
     inspects: bool = True
     writes: tuple[str, ...] = ()
     unanalysed: str = ""
+    counts: bool = False
 
 
 Event = Read | Derive | Split | Inspect | Fit | Evaluate | Query

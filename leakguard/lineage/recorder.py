@@ -131,7 +131,9 @@ class Recorder:
             scored = self.hand_scored(event.value, event.op, event.where)
             if scored is not None:
                 return scored
-        if self.graph.policy.mode == "safe" and (self._restrict_every or stopping(self.would_find(event))):
+        # a bare row count is no finding, but safe mode restricts it as it would the look it stands next to
+        probe = dataclasses.replace(event, inspects=True) if isinstance(event, Query) and event.counts else event
+        if self.graph.policy.mode == "safe" and (self._restrict_every or stopping(self.would_find(probe))):
             narrowed = restrict(event)
             if narrowed is not None:
                 event = dataclasses.replace(narrowed, restricted=True)

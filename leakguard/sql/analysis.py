@@ -43,6 +43,7 @@ from leakguard.sql.scopes import (
     aggregated_columns,
     aggregates,
     computes,
+    counts_rows,
     created_columns,
     equalities,
     finds_aggregate,
@@ -134,6 +135,9 @@ class Analysis:
     label_uses: tuple[str, ...] = ()
     label_out: bool = False
     inspects: bool = False
+    # a bare row count of whole tables (``SELECT COUNT(*) FROM t``): their size, a schema-only look that is no
+    # finding (``inspects`` False); safe mode still runs it on the rows it may see, as any look
+    counts: bool = False
     aggregate: bool = False
     writes: tuple[TableRef, ...] = ()
     write_sources: tuple[Scan, ...] = ()
@@ -223,6 +227,7 @@ class _Analyser:
         writes: list[TableRef] = []
         write_sources: list[Scan] = []
         kinds: set[str] = set()
+        counted: list[bool] = []  # per query statement: a bare row count?
         for tree in trees:
             copied = _copied_query(tree)
             if isinstance(tree, exp.Summarize):
@@ -246,6 +251,7 @@ class _Analyser:
                     result.label_out = self.label_out(root)
                     result.aggregate = aggregates(root.expression)
                     result.statistics = () if result.aggregate else self.statistics(root)
+                counted.append(counts_rows(read))
                 result.inspects = result.inspects or read.find(*_STATS) is not None or finds_aggregate(read)
             elif isinstance(tree, _WRITES):
                 kinds.add("write")
@@ -277,6 +283,8 @@ class _Analyser:
         result.writes = tuple(writes)
         result.label_uses = tuple(dict.fromkeys(self.uses))
         result.inspects = result.inspects or bool(result.label_uses)
+        if counted and all(counted) and not result.label_uses and "write" not in kinds:
+            result.counts, result.inspects = True, False
         result.columns = tuple(dict.fromkeys(self.columns))[:64]
         result.kind = "query" if "query" in kinds else "write" if "write" in kinds else "other"
         return result

@@ -108,7 +108,7 @@ def _guard(s: Session, sql: str, con: Any, where: Where, *, dialect: str | None,
     nodes = {id(scan): scan_node(s, resolver, scan, None) for scan in analysis.scans}
     inputs = tuple(dict.fromkeys(nodes.values()))
     event = Query(sql, analysis.dialect, analysis.tables, where, columns=analysis.columns,
-                  inputs=analysis.looked(nodes), label_columns=analysis.label_uses, inspects=analysis.inspects)
+                  inputs=analysis.looked(nodes), label_columns=analysis.label_uses, inspects=analysis.inspects, counts=analysis.counts)
     outcome.inputs = inputs
 
     def restrict(looked: Query) -> Query | None:

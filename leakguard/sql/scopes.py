@@ -124,6 +124,31 @@ def aggregates(expr: exp.Expr) -> bool:
                for p in expr.expressions for n in p.find_all(exp.AggFunc, exp.Anonymous))
 
 
+def counts_rows(expr: exp.Expr) -> bool:
+    """True for a bare row count of one whole table (``SELECT COUNT(*) FROM t``, ``COUNT(1)``): the table's size,
+    a schema-only look like ``len(df)``. A condition, group, join, ``DISTINCT``, ``FILTER``, sample, subquery or any
+    other output makes it a statistic of the rows."""
+    if not isinstance(expr, exp.Select) or not expr.expressions:
+        return False
+    # what it may say besides its projections and its one table (``SELECT COUNT(*) FROM t LIMIT 1``)
+    if any(v for k, v in expr.args.items() if k not in ("expressions", "from", "from_", "limit", "offset", "order")):
+        return False
+    source = expr.args.get("from_") or expr.args.get("from")
+    table = source.this if isinstance(source, exp.From) else None
+    if not isinstance(table, exp.Table) or any(v for k, v in table.args.items()
+                                                if k not in ("this", "db", "catalog", "alias")):
+        return False
+    return all(_counts_every_row(p.unalias()) for p in expr.expressions)
+
+
+def _counts_every_row(node: exp.Expr) -> bool:
+    """``COUNT(*)`` or ``COUNT(1)``: every row counted, whatever its values."""
+    if not isinstance(node, exp.Count) or any(v for k, v in node.args.items() if k not in ("this", "big_int")):
+        return False
+    arg = node.this
+    return isinstance(arg, exp.Star) or (isinstance(arg, exp.Literal) and not arg.is_string)
+
+
 def computes(expr: exp.Expr) -> bool:
     """True when a query level computes over rows itself (aggregates, GROUP BY, windows, DISTINCT), its
     subqueries aside."""

@@ -166,9 +166,22 @@ def _steps(values: list[Value]) -> list[Estimator]:
 
 
 def _xy(args: Args, kwargs: Kwargs) -> tuple[Value | None, Value | None]:
-    x = kwargs.get("X", kwargs.get("x", args[0] if args else None))
+    x = kwargs.get("X", kwargs.get("x", kwargs.get("data", args[0] if args else None)))
+    if _is_container(x):
+        return _unpack(x)  # ``bst.predict(dtest)``: the rows of X (and y) a container holds
     y = kwargs.get("y", args[1] if len(args) > 1 else None)
     return x, y
+
+
+def _is_container(v: Value | None) -> bool:
+    return isinstance(v, Seq) and v.kind == "container"
+
+
+def _unpack(v: Value | None) -> tuple[Value | None, Value | None]:
+    """``(X, y)`` of a container (``xgb.DMatrix(X, label=y)``); a plain value is X alone."""
+    if isinstance(v, Seq) and v.kind == "container":
+        return v.items[0], v.items[1] if len(v.items) > 1 else None
+    return v, None
 
 
 def _node(it: Interp, v: Value | None) -> NodeId | None:
@@ -379,7 +392,59 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
     """A catalog function of a modelling kind; None when it is not one (the name-based fallback decides)."""
     if api.kind == "transform-function":
         return _transform_function(it, api, site)
+    if api.kind == "container":
+        return _container(api, site)
+    if api.kind == "train-function":
+        return _train_function(it, api, site)
     return library_function(it, f"{api.module}.{api.qualname}", site)
+
+
+def _rows(api: Api, site: Site) -> list[Value | None]:
+    """The values passed where the catalog entry says its rows go (``data``: "position:keyword" each)."""
+    out: list[Value | None] = []
+    for spec in api.data:
+        pos, _, keyword = spec.partition(":")
+        out.append(site.arg(int(pos), keyword))
+    return out
+
+
+def _container(api: Api, site: Site) -> Value | None:
+    """``xgb.DMatrix(X, label=y)``, ``lgb.Dataset(X, y)``: the rows of X and y, held for a fit or a prediction."""
+    rows = [v for v in _rows(api, site) if v is not None]
+    if not rows or not data_in(rows[0]):
+        return None
+    return Seq(rows, "container")
+
+
+def _train_function(it: Interp, api: Api, site: Site) -> Value | None:
+    """``xgb.train(params, dtrain, evals=[(dval, "val")])``: a new model fit on a container's rows, the containers
+    of ``options`` scored every round (as a fit's ``eval_set``); ``xgb.cv(params, dtrain)``: folds of its rows."""
+    train = _rows(api, site)[0] if api.data else None
+    x, y = _unpack(train)
+    if x is None or not data_in(x):
+        return None
+    est = Estimator(f"{api.module}.Booster", called(f"{api.module.split('.')[0]}.{api.name}", site))
+    if api.role == "cross-validate":
+        return _cross_validate(it, est, x, y, api.name, cv=site.kwargs.get("folds"))
+    fitted = fit(it, est, x, y, api.name)
+    for option in api.options:
+        pos, _, keyword = option.partition(":")
+        for scored in _containers(site.arg(int(pos), keyword)):
+            if scored is train:
+                continue  # monitoring the training rows themselves
+            xv, yv = _unpack(scored)
+            evaluate(it, fitted, xv, yv, f"{api.name}({keyword}=...)", kind="validation")
+    return est
+
+
+def _containers(v: Value | None) -> list[Value]:
+    """The containers in ``evals=[(dtrain, "train"), (dval, "val")]`` or ``valid_sets=[train_set, valid_set]``."""
+    if _is_container(v):
+        return [v] if v is not None else []
+    if isinstance(v, Seq):
+        return [c for item in v.items for c in _containers(item.items[0] if isinstance(item, Seq) and not
+                                                            _is_container(item) and item.items else item)]
+    return []
 
 
 def _transform_function(it: Interp, api: Api, site: Site) -> Value | None:
@@ -408,15 +473,10 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
         y = args[2] if len(args) > 2 else kwargs.get("y")
         if not isinstance(est, Estimator) or x is None or not data_in(x):
             return None
-        data = _node(it, x)
-        assert data is not None
-        model = model_node(it, est)
-        ordered = _cv_time_ordered(kwargs.get("cv")) if timeorder.time_of(it, x) else None
-        it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=name,
-                      kind="search" if name == "validation_curve" else "cross-validate", time_ordered=ordered))
+        scored = _cross_validate(it, est, x, y, name, cv=kwargs.get("cv"))
         if name == "cross_val_predict":
-            return it.derive([x, Data("model", est.text, node=model)], _kind(x), site.text, name)
-        return _score(it, model, x, y, name)
+            return it.derive([x, Data("model", est.text, node=model_node(it, est))], _kind(x), site.text, name)
+        return scored
     if path.startswith("sklearn.utils.") and name in ("resample", "shuffle"):
         outs: list[Value] = []
         for v in args:
@@ -439,6 +499,17 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
             return evaluate(it, model, Data("frame", "X", node=data), y_true, name)
         return it.derive([v for v in (y_true, y_pred) if v is not None], "scalar", site.text, name, aggregate=True)
     return None
+
+
+def _cross_validate(it: Interp, est: Estimator, x: Value, y: Value | None, name: str, *, cv: Value | None) -> Data:
+    """As in the kernel: an evaluation of the (unfitted) estimator on folds of X, no Fit of its own; the score."""
+    data = _node(it, x)
+    assert data is not None
+    model = model_node(it, est)
+    ordered = _cv_time_ordered(cv) if timeorder.time_of(it, x) else None
+    it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=_node(it, y), op=name,
+                  kind="search" if name == "validation_curve" else "cross-validate", time_ordered=ordered))
+    return _score(it, model, x, y, name)
 
 
 def _cv_time_ordered(cv: Value | None) -> bool | None:

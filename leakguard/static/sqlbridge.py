@@ -121,7 +121,7 @@ def query(it: Interp, sql: str, dialect: str, names: Mapping[str, Data] | None =
     inputs = tuple(dict.fromkeys(nodes.values()))
     it.emit(event(Query, sql=sql, dialect=analysis.dialect, tables=analysis.tables, where=where,
                   columns=analysis.columns, inputs=analysis.looked(nodes), label_columns=analysis.label_uses,
-                  inspects=analysis.inspects))
+                  inspects=analysis.inspects, counts=analysis.counts))
     return _result(it, analysis, inputs)
 
 

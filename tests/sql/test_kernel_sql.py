@@ -143,8 +143,10 @@ def test_holdout_tables_and_writes_to_them(kernel: Kernel) -> None:
     kernel.run("import leakguard, duckdb\ncon = duckdb.connect()")
     kernel.run("con.execute('CREATE TABLE test_set (id INTEGER, churned INTEGER); CREATE TABLE train_set (id INTEGER, churned INTEGER)')")
     kernel.run("leakguard.policy(label='churned', holdout_tables=['test_set'])")
-    assert kernel.run("con.sql('SELECT count(*) FROM test_set').fetchall()").rules == ["peek-holdout"]
-    assert kernel.run("con.sql('SELECT count(*) FROM train_set').fetchall()").rules == []
+    assert kernel.run("con.sql('SELECT max(id) FROM test_set').fetchall()").rules == ["peek-holdout"]
+    assert kernel.run("con.sql('SELECT max(id) FROM train_set').fetchall()").rules == []
+    # a bare row count is the table's size, a schema-only look (LEAKAGE.md): no finding, even of the test table
+    assert kernel.run("con.sql('SELECT count(*) FROM test_set').fetchall()").rules == []
     r = kernel.run("con.execute('INSERT INTO test_set SELECT * FROM train_set')")
     assert r.rules == ["peek-holdout"] and "writes to test_set" in r.findings[0].message
     assert kernel.run("con.execute('INSERT INTO train_set SELECT * FROM train_set')").rules == []

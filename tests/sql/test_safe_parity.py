@@ -100,6 +100,24 @@ def test_safe_mode_keeps_column_names_and_gives_the_rows_of_the_training_table(
     assert (list(kernel.ns["names"]), _rows(kernel.ns["rows"])) == expected
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_bare_row_count_is_no_finding_but_safe_mode_still_restricts_it(kernel: Kernel, engine: str) -> None:
+    # the table's size is a schema-only look (LEAKAGE.md): the finding and the restriction are decided apart
+    sql = "SELECT count(*) AS n FROM ev"
+    _setup(kernel, engine)
+    assert _query(kernel, "ref", sql, engine).error is None
+    expected = list(kernel.ns["names"]), kernel.ns["rows"]
+    plain = _query(kernel, "con", sql, engine)
+    assert plain.error is None and plain.findings == [] and plain.notes == []
+    assert kernel.ns["rows"][0][0] == len(make_events())
+    kernel.run("leakguard.policy(mode='safe')")
+    r = _query(kernel, "con", sql, engine)
+    assert r.error is None and r.findings == []
+    assert any(n.startswith("safe mode restricted") for n in r.notes), r.notes
+    assert (list(kernel.ns["names"]), kernel.ns["rows"]) == expected
+    assert _query(kernel, "con", "SELECT count(*) AS n FROM ev WHERE churned = 1", engine).findings
+
+
 @pytest.mark.parametrize(("engine", "sql"), [*(("sqlite", q) for q in SQLITE_FAILING),
                                              *(("duckdb", q) for q in DUCKDB_FAILING)])
 def test_a_query_that_fails_as_written_fails_the_same_way_in_safe_mode(kernel: Kernel, engine: str, sql: str) -> None:
@@ -132,8 +150,9 @@ def test_a_restriction_the_database_rejects_runs_as_written_and_says_so(kernel: 
                "con.execute('CREATE TABLE ev AS SELECT 1704067200 + range * 21600 AS event_ts, range % 7 AS x "
                "FROM range(1000)')")
     kernel.run("leakguard.policy(time='event_ts', cutoff='2024-06-01', holdout=None, mode='safe')")
-    kernel.ns["q"] = "SELECT count(*) AS n FROM ev"
-    cell = "%%sql con -o got\nSELECT count(*) AS n FROM ev" if how == "%%sql" else f"got = {how}"
+    # (a statistic beside the count: a bare ``count(*)`` is restricted too, but it is no finding)
+    kernel.ns["q"] = "SELECT count(*) AS n, max(x) AS top FROM ev"
+    cell = "%%sql con -o got\nSELECT count(*) AS n, max(x) AS top FROM ev" if how == "%%sql" else f"got = {how}"
     r = kernel.run(cell)
     n = int(kernel.ns["got"]["n"][0]) if how == "%%sql" else kernel.ns["got"][0][0]
     assert n == 1000  # all rows, as the note says; and the finding is shown, not hidden by the failed restriction
