@@ -524,14 +524,17 @@ def read(it: Interp, api: Api, site: Site) -> Value:
     src = site.arg(0, "filepath_or_buffer")
     where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
     columns = const_strings(kwargs.get("usecols") or kwargs.get("columns") or Const(None))
+    # the header's names in the file's order (no column moved to the index): ``iloc[:, k]`` names a column
+    ordered = False
     if columns is None and where is not None:
         columns = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
+        ordered = columns is not None and kwargs.get(pandas_catalog.INDEX_COLUMN) is None
     if columns is None:
         columns = it.assumed_columns()
     nid = it.graph.new_id()
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))
-    out = Data("frame", "<read>", node=nid, columns=columns)
+    out = Data("frame", "<read>", node=nid, columns=columns, ordered=ordered)
     timeorder.read_order(it, out, kwargs, api.name)
     index = kwargs.get(pandas_catalog.INDEX_COLUMN)
     if isinstance(index, Const) and isinstance(index.value, str) and index.value in it.datetimes:
