@@ -33,7 +33,7 @@ from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
 from leakguard.lineage.domain import PARTS
-from leakguard.lineage.events import Derive, NodeId, Read, Where
+from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
@@ -95,6 +95,9 @@ class Session:
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
         self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
+        # column-choosing statistics kept in a name (``counts = df.nunique()``), looked at only where that name is
+        # shown (``print(counts)``: aftercell.py): id -> (the value, the look)
+        self.kept_choosers: dict[int, tuple[Any, Inspect]] = {}
         self.groupings: dict[int, tuple[Any, Any, dict[str, Any], Any]] = {}
         self.unresolved: set[str] = set()
         # results of this cell's inspections that cannot be weakly referenced (floats...), by id

@@ -265,8 +265,16 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         out = it.derive([d], "series", site.text, f"{name}(axis=1)")
         out.colsrc = d.colsrc if d.colsrc is not None else (frozenset(d.columns) if d.columns else None)
         return out
-    if api is not None and api.kind == "inspect" and not site.shown and name in pandas_catalog.COLUMN_CHOOSERS:
-        return UNKNOWN  # it chooses columns; no value is made from it (as in the kernel)
+    if api is not None and api.kind == "inspect" and name in pandas_catalog.COLUMN_CHOOSERS \
+            and (not site.shown or site.node is it.kept_call):
+        # it chooses columns; no value is made from it (as in the kernel); kept in a name (``counts =
+        # df.nunique()``), it is looked at only where that name is shown (``print(counts)``: statements.py)
+        if not site.shown:
+            return UNKNOWN
+        kept = Unknown(name)
+        columns, relates = _subject(d, api, args, kwargs)
+        it.kept_choosers[id(kept)] = (kept, Inspect(it.node(d), api.name, it.where(), columns, relates))
+        return kept
     if api is not None and api.kind == "inspect":
         columns, relates = _subject(d, api, args, kwargs)
         return inspect(it, d, api.name, site, columns=columns, relates=relates)

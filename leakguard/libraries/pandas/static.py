@@ -230,7 +230,7 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
     if name == "between" and d.kind == "series":
         hi = arg(args, kwargs, 1, "right")
         col = d.columns[0] if d.columns and len(d.columns) == 1 else None
-        out = it.derive([d], "series", label, "between")
+        out = it.derive([d, *args, *kwargs.values()], "series", label, "between")  # bounds learned from rows too
         if col is not None and isinstance(hi, Const):
             out.filter = ("cmp", col, "between", hi.value)
         return out
