@@ -18,12 +18,14 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leakguard.kernel import evidence, numpystats, stacking
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State, state
+from leakguard.libraries.stdlib.catalog import shown_names
 from leakguard.lineage.events import Derive, NodeId, Where
 from leakguard.lineage.graph import holds_rows
 
@@ -64,6 +66,7 @@ def after_cell(s: Session) -> None:
         steps: tuple[tuple[str, Callable[[Session], None]], ...] = (
             ("arrays", _array_rows), ("tuple assignments", tuples), ("column assignments", _narrow_assignments),
             ("numpy statistics", numpy_statistics), ("statistics", statistics), ("stacked copies", copies), ("split facts", evidence.new_splits), ("unresolved calls", _unresolved_calls),
+            ("kept statistics shown", _kept_shown),
         )
         for name, step in steps:
             try:
@@ -73,6 +76,18 @@ def after_cell(s: Session) -> None:
         state(s).bindings_before = dict(s.bindings)
     finally:
         s.busy = was_busy
+
+
+def _kept_shown(s: Session) -> None:
+    """``print(counts)`` of ``counts = df.nunique()``: the statistic kept to choose columns is looked at here."""
+    tree = _cell_tree(s) if s.kept_choosers else None
+    for stmt in tree.body if tree is not None else ():
+        for name in shown_names(stmt):
+            value = s.user_ns.get(name)
+            kept = s.kept_choosers.pop(id(value), None) if value is not None else None
+            if kept is not None and kept[0] is value:
+                where = Where(s.cell_id, s.execution_count, stmt.lineno)
+                s.recorder.inspect(dataclasses.replace(kept[1], where=where), lambda event: None)
 
 
 def _rebind(s: Session, name: str, value: object, node_id: NodeId) -> None:

@@ -57,6 +57,8 @@ class CellScan:
     # ``a, b = call(...)``: the names in order, by each line the statement spans, so a split's parts
     # are named as the user wrote them before the assignment binds them
     unpacked: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # calls whose result a plain assignment keeps in names (``counts = df.nunique()``)
+    kept: set[Span] = dataclasses.field(default_factory=set)
 
     def receiver_names(self, span: Span | None) -> frozenset[str]:
         """Names read by what a method call at ``span`` is called on (``train`` in ``train["x"].max()``)."""
@@ -332,9 +334,13 @@ def scan_cell(module: ast.Module) -> CellScan:
             deps[w] = found
     calls: dict[Span, ast.Call] = {}
     unpacked: dict[int, tuple[str, ...]] = {}
+    kept: set[Span] = set()
     for node in ast.walk(module):
         if isinstance(node, ast.Call):
             calls[_span(node)] = node
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                and all(isinstance(t, ast.Name) for t in node.targets):
+            kept.add(_span(node.value))
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], (ast.Tuple, ast.List)) \
                 and all(isinstance(e, ast.Name) for e in node.targets[0].elts):
@@ -346,4 +352,4 @@ def scan_cell(module: ast.Module) -> CellScan:
             # a value shown (the cell's last expression), kept in a name, or returned to the caller; one stored
             # on an object (``self.means = frame.mean()``) is state for later, not a look
             _shown_calls(node.value, shown)
-    return CellScan(statements, deps, shown, calls, unpacked)
+    return CellScan(statements, deps, shown, calls, unpacked, kept)

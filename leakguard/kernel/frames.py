@@ -152,6 +152,39 @@ def copied_columns(data: Any, array: Any) -> list[str]:
         return []
 
 
+def picked_columns(source: Any, names: tuple[str, ...], array: Any, limit: int = 256) -> tuple[str, ...] | None:
+    """The names of the columns of ``source`` (a frame, or a 2-d array whose columns are ``names``) that the 2-d
+    ``array``'s columns copy, in the array's order; None unless each array column copies exactly one of them."""
+    try:
+        import numpy as np
+
+        width = array.shape[1]
+        if len(names) > limit or not width:
+            return None
+        if is_frame(source) and len(source.columns) == len(names):
+            columns = [source.iloc[:, k].to_numpy() for k in range(len(names))]
+        elif type(source).__module__.startswith("numpy") and getattr(source, "ndim", 0) == 2 \
+                and source.shape[1] == len(names):
+            columns = [source[:, k] for k in range(len(names))]
+        else:
+            return None
+        n = len(array)
+        probe = sorted({0, n // 2, n - 1}) if n else []
+        out: list[str] = []
+        for j in range(width):
+            mine = array[:, j]
+            # a few rows first (cheap), the whole column only for a column that agrees on them
+            likely = [k for k, col in enumerate(columns) if len(col) == n and all(col[r] == mine[r] for r in probe)]
+            same = [names[k] for k in likely
+                    if np.array_equal(np.asarray(columns[k], dtype=object), np.asarray(mine, dtype=object))]
+            if len(same) != 1:
+                return None
+            out.append(same[0])
+        return tuple(out)
+    except Exception:  # an odd array or dtype: not proved
+        return None
+
+
 def kind_of(obj: Any) -> str:
     if is_frame(obj):
         return "frame"

@@ -338,6 +338,10 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if data is None or not fr.is_frame_like(data):
         return None
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
+    if api.name in pandas_catalog.COLUMN_CHOOSERS and span in s.scan.kept and frame is inner:
+        # ``counts = df.nunique()``: it chooses columns until the name is shown (``print(counts)``: aftercell.py)
+        look = Inspect(node.id, api.name, s.where(frame), columns, relates)
+        return Plan(after=lambda result: _keep_chooser(s, result, look))
     plan = Plan(after=keep_result(s, node, api, columns, frame))
 
     def restrict(event: Inspect) -> Inspect | None:
@@ -355,6 +359,12 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
 
     s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), columns, relates), restrict)
     return plan
+
+
+def _keep_chooser(s: Session, result: Any, look: Inspect) -> None:
+    if len(s.kept_choosers) >= 64:
+        s.kept_choosers.pop(next(iter(s.kept_choosers)))
+    s.kept_choosers[id(result)] = (result, look)
 
 
 def _consumed(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any], *,

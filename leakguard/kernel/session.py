@@ -33,7 +33,7 @@ from leakguard.kernel.sources import ARCHIVE
 from leakguard.kernel.state import PolarsState, SparkState
 from leakguard.kernel.tracker import Tracker
 from leakguard.lineage.domain import PARTS
-from leakguard.lineage.events import Derive, NodeId, Read, Where
+from leakguard.lineage.events import Derive, Inspect, NodeId, Read, Where
 from leakguard.lineage.graph import LineageGraph, Node
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy, load_policy
@@ -97,6 +97,9 @@ class Session:
         self.main_thread = threading.get_ident()
         self._internal_errors: set[str] = set()
         self.subsets: dict[NodeId, list[NodeId]] = {}  # recent row subsets per parent (hand-made splits)
+        # column-choosing statistics kept in a name (``counts = df.nunique()``), looked at only where that name is
+        # shown (``print(counts)``: aftercell.py): id -> (the value, held so its id stays its own, the look)
+        self.kept_choosers: dict[int, tuple[Any, Inspect]] = {}
         self.unresolved: set[str] = set()
         # results of this cell's inspections that cannot be weakly referenced (floats...), by id; each value is held
         # (until the cell ends) so that its id cannot pass to a new object while it is a key here
@@ -341,11 +344,22 @@ class Session:
         found = [i for i in inputs if i.kind == "frame" and i.columns and len(i.columns) == shape[1]
                  and i.n_rows == shape[0]]
         if len(found) != 1:
-            return None
+            return self._picked_columns(obj, inputs) if not found else None
         frame = self.tracker.object_of(found[0].id)
         if frame is not None and not fr.same_table(frame, obj):
             return None
         return found[0].columns
+
+    def _picked_columns(self, obj: Any, inputs: list[Node]) -> tuple[str, ...] | None:
+        """Some columns of the one wider table of as many rows the array was made from (``df.iloc[:, 2:].values``,
+        ``arr[:, 1:]`` of ``arr = df.to_numpy()``), named by their values."""
+        rows, width = obj.shape
+        tables = [i for i in inputs if i.kind in ("frame", "array") and i.columns and width < len(i.columns)
+                  and i.n_rows == rows]
+        if len(tables) != 1:
+            return None
+        source = self.tracker.object_of(tables[0].id)
+        return fr.picked_columns(source, tables[0].columns or (), obj) if source is not None else None
 
     def remember_result(self, result: Any, nid: NodeId) -> None:
         """Tie a value a wrapped call returned to its node (weakly, or by id for this cell only)."""

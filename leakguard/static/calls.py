@@ -267,8 +267,16 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return out
     if d.buckets and name in pandas_catalog.AGGREGATIONS:
         return pandasops.bucket_rows(it, d, name, site)
-    if api is not None and api.kind == "inspect" and not site.shown and name in pandas_catalog.COLUMN_CHOOSERS:
-        return UNKNOWN  # it chooses columns; no value is made from it (as in the kernel)
+    if api is not None and api.kind == "inspect" and name in pandas_catalog.COLUMN_CHOOSERS \
+            and (not site.shown or site.node is it.kept_call):
+        # it chooses columns; no value is made from it (as in the kernel); kept in a name (``counts =
+        # df.nunique()``), it is looked at only where that name is shown (``print(counts)``: statements.py)
+        if not site.shown:
+            return UNKNOWN
+        kept = Unknown(name)
+        columns, relates = _subject(d, api, args, kwargs)
+        it.kept_choosers[id(kept)] = (kept, Inspect(it.node(d), api.name, it.where(), columns, relates))
+        return kept
     if api is not None and api.kind == "inspect":
         columns, relates = _subject(d, api, args, kwargs)
         return inspect(it, d, api.name, site, columns=columns, relates=relates)
@@ -533,14 +541,17 @@ def read(it: Interp, api: Api, site: Site) -> Value:
     src = site.arg(0, "filepath_or_buffer")
     where = src.value if isinstance(src, Const) and isinstance(src.value, str) else None
     columns = const_strings(kwargs.get("usecols") or kwargs.get("columns") or Const(None))
+    # the header's names in the file's order (no column moved to the index): ``iloc[:, k]`` names a column
+    ordered = False
     if columns is None and where is not None:
         columns = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
+        ordered = columns is not None and kwargs.get(pandas_catalog.INDEX_COLUMN) is None
     if columns is None:
         columns = it.assumed_columns()
     nid = it.graph.new_id()
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))
-    out = Data("frame", "<read>", node=nid, columns=columns)
+    out = Data("frame", "<read>", node=nid, columns=columns, ordered=ordered)
     timeorder.read_order(it, out, kwargs, api.name)
     index = kwargs.get(pandas_catalog.INDEX_COLUMN)
     if isinstance(index, Const) and isinstance(index.value, str) and index.value in it.datetimes:

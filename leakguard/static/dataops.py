@@ -109,7 +109,9 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         if name == "index":
             return it.derive([base], "index", node, "index", columns=None)
         if name in ("values", "array") or name == "T":
-            return it.derive([base], "array" if name != "T" else base.kind, node, name, columns=base.columns)
+            array = it.derive([base], "array" if name != "T" else base.kind, node, name, columns=base.columns)
+            array.ordered = base.ordered and base.kind == "frame" and name != "T"
+            return array
         if name in SCHEMA or base.kind not in ("frame",):
             return Const(None) if name in SCHEMA else Method(base, name)
         return column(it, base, name, node)
@@ -176,6 +178,7 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
         wait_for_label(it.graph, it.node(out), parent, pick)
     out.sorted_by, out.descending, out.time_index = base.sorted_by, base.descending, base.time_index
     out.keeps_columns_of(base)
+    out.ordered = base.ordered
     if isinstance(mask, Data) and mask.draw is not None:
         out.origin = (parent, "draw", mask.draw)
     elif f is not None:
@@ -237,6 +240,12 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             return splits.draw_slice(it, base, key_node, label)
         if isinstance(key_node, ast.Slice):
             return _slice_rows(it, base, key_node, label)
+        if base.kind == "array" and base.ordered and isinstance(key_node, ast.Tuple) and len(key_node.elts) == 2 \
+                and _every_row(key_node.elts[0]) and (at := positions(base, key_node.elts[1])) is not None:
+            # ``df.values[:, -1]``, ``arr[:, 1:]`` of a frame whose columns are known in order: those columns
+            picked = it.derive([base], "array", label, "select", columns=at[0])
+            picked.sorted_by, picked.descending, picked.ordered = base.sorted_by, base.descending, not at[1]
+            return picked
         if base.kind == "array" and isinstance(key_node, ast.Tuple) and len(key_node.elts) == 2 \
                 and isinstance(key_node.elts[0], ast.Slice) and (key_node.elts[0].lower or key_node.elts[0].upper):
             # ``data[:n, :-1]``: rows by position, and the same columns on both sides of a split
@@ -247,8 +256,8 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             if isinstance(key, Const):
                 return column(it, base, names[0], label)
             return select(it, base, names, label)
-        if isinstance(key, Data) and key.kind == "index" and base.kind == "frame" and key.origin is None \
-                and key.draw is None:
+        if isinstance(key, Data) and key.kind in ("index", "array", "series") and base.kind == "frame" \
+                and key.draw is None and ((key.kind == "index" and key.origin is None) or _names_only(it, key)):
             # ``df[corr.index[1:11]]``: an Index read off another value and used as a frame's key names
             # columns (pandas selects columns with it); which ones is unknown, the rows are all kept
             return _chosen(it.derive([base], "frame", label, "[]", columns=None))  # a choice of columns: schema
@@ -283,6 +292,14 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
     return UNKNOWN
 
 
+def _names_only(it: Interp, key: Data) -> bool:
+    """``corr.index[1:3]``, ``corr[corr > 0.05].index.tolist()``: names read off a statistic (a value holding no rows),
+    not a mask or positions of a frame's rows."""
+    ids = (key.node,) if key.node is not None else key.inputs
+    nodes = [it.graph.nodes.get(i) for i in ids]
+    return bool(nodes) and all(n is not None and not holds_rows(n) for n in nodes)
+
+
 def _chosen(d: Data) -> Data:
     """``d`` holds some columns of its input the code does not name: a node of its own, so that no rule takes
     it for its input's columns (the label among them)."""
@@ -300,6 +317,7 @@ def _slice_rows(it: Interp, base: Data, s: ast.Slice, label: Label, columns: str
     out = it.derive([base], base.kind, label, "slice", columns=base.columns, removes=removes)
     out.sorted_by, out.time_index, out.descending = base.sorted_by, base.time_index, base.descending
     out.keeps_columns_of(base)
+    out.ordered = base.ordered and columns is None
     out.origin = (parent, "slice", (columns, lower, upper))
     return out
 
@@ -342,11 +360,14 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
             return it.derive([base], "series" if base.kind == "frame" else "scalar", label, how, columns=None)
     if col_key is not None:
         names = const_strings(it.eval(col_key))
+        single = isinstance(col_key, ast.Constant)
+        if names is None and how == "iloc" and base.ordered and (at := positions(base, col_key)) is not None:
+            names, single = at  # ``df.iloc[:, -1]``, ``df.iloc[:, 2:]`` of known columns: those columns by name
         if names is not None:
-            single = isinstance(col_key, ast.Constant)
             picked = it.derive([out], "series" if single else "frame", label, "select", columns=names)
             picked.origin, picked.sorted_by = out.origin, out.sorted_by
             picked.removes = out.removes if out.node is None else picked.removes
+            picked.ordered = not single and not isinstance(col_key, ast.Constant) and base.ordered
             return picked
         if isinstance(col_key, ast.Slice) and (col_key.lower is not None or col_key.upper is not None):
             # ``df.loc[:, "x":"refund"]``, ``df.iloc[:, 3:-1]``: a range of columns whose names the code does not
@@ -358,6 +379,43 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
     if out is base:
         return it.derive([base], base.kind, label, how, columns=base.columns)
     return out
+
+
+def _every_row(key: ast.expr) -> bool:
+    return isinstance(key, ast.Slice) and key.lower is None and key.upper is None and key.step is None
+
+
+def _position(expr: ast.expr | None) -> int | None:
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        inner = _position(expr.operand)
+        return -inner if inner is not None else None
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return expr.value
+    return None
+
+
+def positions(d: Data, key: ast.expr) -> tuple[tuple[str, ...], bool] | None:
+    """The names of the columns a column position key picks from ``d`` (whose columns are known in their order):
+    ``-1``, ``2:``, ``:-1``, ``[0, 3]``, with whether it is one column; None when the key is not positions."""
+    cols = d.columns
+    if cols is None or not d.ordered:
+        return None
+    n = len(cols)
+    if isinstance(key, ast.Slice):
+        given = (key.lower, key.upper, key.step)
+        parts = [None if b is None else _position(b) for b in given]
+        if any(b is not None and p is None for b, p in zip(given, parts, strict=True)) or parts[2] == 0:
+            return None
+        return tuple(cols[slice(*parts)]), False
+    if isinstance(key, (ast.List, ast.Tuple)) and key.elts:
+        at = [_position(e) for e in key.elts]
+        if any(p is None or not -n <= p < n for p in at):
+            return None
+        return tuple(cols[p] for p in at if p is not None), False
+    p = _position(key)
+    if p is None or not -n <= p < n:
+        return None
+    return (cols[p],), True
 
 
 def column_target(expr: ast.expr) -> ast.Subscript | None:
@@ -462,7 +520,7 @@ def with_column(it: Interp, name: Label, base: Data, col: str | None, value: Val
                   where=it.where(), rows="same", columns=cols, kind="frame", column=col,
                   column_inputs=tuple(sorted(sources)), **flags))
     return Data("frame", name, node=nid, columns=cols, sorted_by=base.sorted_by, descending=base.descending,
-                time_index=base.time_index)
+                time_index=base.time_index, ordered=base.ordered and cols is not None)
 
 
 def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from leakguard.finding import Finding
 from leakguard.libraries.pandas.catalog import DEDUPLICATES
-from leakguard.lineage.events import Derive, Event, NodeId, Where
+from leakguard.lineage.events import Derive, Event, Inspect, NodeId, Where
 from leakguard.lineage.graph import LineageGraph, holds_rows
 from leakguard.lineage.recorder import Recorder
 from leakguard.policy import Policy
@@ -98,6 +98,10 @@ class Interp:
         self.line = 1
         self.col = 1
         self.shown_override: bool | None = None
+        # ``counts = df.nunique()``: the call whose result a plain assignment keeps, and the column-choosing
+        # statistics kept that way, not looked at until shown (``print(counts)``): id -> (the value, the look)
+        self.kept_call: ast.expr | None = None
+        self.kept_choosers: dict[int, tuple[Value, Inspect]] = {}
         self.active: list[Func] = []
         self.steps = 0
         self.subsets: dict[NodeId, list[tuple[str, Data]]] = {}
@@ -272,6 +276,11 @@ class Interp:
                 self.bind(t, v)
             return
         for t in elts:
+            if isinstance(value, Data) and value.aggregate and not isinstance(t, ast.Starred):
+                # ``lo, hi = np.percentile(df.x, [1, 99])``: each item is the statistic's, as ``bounds[1]`` is
+                self.bind(t, self.derive([value], "scalar", text(t), "item", aggregate=True,
+                                         label_derived=value.label_derived))
+                continue
             self.bind(t, self.unknown_from([value], text(t), "unpack"))
 
     def bind_name(self, name: str, value: Value) -> None:

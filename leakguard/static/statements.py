@@ -9,9 +9,11 @@ twice; both branches of an ``if`` run unless its test is a constant.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from leakguard.libraries.stdlib.catalog import shown_names
 from leakguard.static import dataops
 from leakguard.static.values import UNKNOWN, Const, Func, Klass, Ref, Unknown, Value, text
 
@@ -39,11 +41,20 @@ class Continue(Exception):
 
 def _stmt_expr(it: Interp, s: ast.Expr) -> None:
     it.eval(s.value, shown=True)
+    for name in shown_names(s) if it.kept_choosers else ():
+        kept = it.kept_choosers.pop(id(it.lookup(name)), None)  # the dict holds the value: ids are not reused
+        if kept is not None:  # ``print(counts)``: the kept statistic is looked at here
+            it.line, it.col = s.lineno, s.col_offset + 1
+            it.recorder.inspect(dataclasses.replace(kept[1], where=it.where()), lambda event: None)
 
 
 def _stmt_assign(it: Interp, s: ast.Assign) -> None:
     # a statistic stored on an object (``self.means = frame.mean()``) is state for later, not a look (as in the kernel)
-    value = it.eval(s.value, shown=not all(isinstance(t, ast.Attribute) for t in s.targets))
+    outer, it.kept_call = it.kept_call, s.value if all(isinstance(t, ast.Name) for t in s.targets) else None
+    try:
+        value = it.eval(s.value, shown=not all(isinstance(t, ast.Attribute) for t in s.targets))
+    finally:
+        it.kept_call = outer
     for t in s.targets:
         it.bind(t, value)
 

@@ -61,6 +61,7 @@ class Data:
     entity_index: bool = False                      # time_index is a level after entity keys (``set_index(["store", "date"])``)
     same_columns: bool = False                      # unknown columns, but exactly those of the frame it came from
     chosen: bool = False                            # some columns of its input, which ones the code does not show
+    ordered: bool = False                           # ``columns`` are in the data's real order: positions name them
 
     def keeps_columns_of(self, base: Data) -> None:
         """This value holds exactly ``base``'s columns, whose names are unknown (rows selected, reordered...)."""

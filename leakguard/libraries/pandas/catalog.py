@@ -91,6 +91,11 @@ ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "keep-order") for name in KE
 # the kernel remembers sorts by a named column, and by a named datetime index (``sort_index``)
 ENTRIES += tuple(Api("pandas", f"DataFrame.{name}", "sort") for name in SORTS)
 
+# Methods whose frame holds its receiver's columns in the same order (rows dropped, values changed in place): a
+# column position read after them (``df.dropna().iloc[:, -1]``) names the receiver's column at that position.
+KEEP_COLUMN_ORDER = frozenset({"dropna", "fillna", "astype", "copy", "round", "clip", "replace", "abs",
+                               "drop_duplicates", "sort_values", "sort_index", "head", "tail", "sample", "to_numpy"})
+
 # Methods that drop repeated rows: what they return holds no copies (``concat([df, df.iloc[:9]]).drop_duplicates()``).
 DEDUPLICATES = ("drop_duplicates",)
 

@@ -58,6 +58,12 @@ _CONSTANTS = frozenset({"pandas.Timestamp", "pandas.to_datetime", "numpy.datetim
                         "pandas.Timestamp.fromisoformat"})
 
 
+def _in_order(d: Data, out: Data, name: str) -> Data:
+    """``out`` made by method ``name`` of frame ``d``: its columns in ``d``'s order when the method keeps them."""
+    out.ordered = d.ordered and d.kind == "frame" and name in pandas_catalog.KEEP_COLUMN_ORDER
+    return out
+
+
 def _written(it: Interp, d: Data, name: str, args: Args, kwargs: Kwargs) -> Value:
     """A writer: ``to_sql(name, con)`` makes the frame a table later queries read."""
     if name == "to_sql" and d.kind == "frame":
@@ -129,7 +135,7 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name == "rename":
         return it.derive([d], d.kind, label, "rename", columns=_renamed(d.columns, kwargs.get("columns")))
     if name in _TO_ARRAY:
-        return it.derive([d], "array", label, name, columns=d.columns)
+        return _in_order(d, it.derive([d], "array", label, name, columns=d.columns), name)
     if name in _WRITERS:
         return _written(it, d, name, args, kwargs)
     if name in _ITERATE:
@@ -139,8 +145,8 @@ def method(it: Interp, d: Data, name: str, site: Site) -> Value:
     cols = d.columns if d.kind == "frame" or name in ("fillna", "astype", "copy", "round", "clip") else None
     if d.kind == "series" and d.columns and len(d.columns) == 1:
         cols = d.columns
-    out = it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
-                    aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived)
+    out = _in_order(d, it.derive([d, *args, *kwargs.values()], d.kind, label, name, columns=cols,
+                                 aggregate=d.aggregate, label_derived=d.aggregate and d.label_derived), name)
     out.sorted_by, out.descending, out.time_index = d.sorted_by, d.descending, d.time_index
     if d.kind == "frame":
         out.keeps_columns_of(d)
@@ -209,7 +215,7 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
     if name == "between" and d.kind == "series":
         hi = arg(args, kwargs, 1, "right")
         col = d.columns[0] if d.columns and len(d.columns) == 1 else None
-        out = it.derive([d], "series", label, "between")
+        out = it.derive([d, *args, *kwargs.values()], "series", label, "between")  # bounds learned from rows too
         if col is not None and isinstance(hi, Const):
             out.filter = ("cmp", col, "between", hi.value)
         return out
@@ -367,6 +373,7 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
     if names and d.columns is None and d.kind == "frame" and d.node is None and d.ops:
         it.node(d)  # a pending frame of unknown columns (``get_dummies(df).drop(...)``): its node, for what is dropped
     out = it.derive([d], d.kind, label, "drop", columns=cols)
+    out.ordered = d.ordered and cols is not None  # the other columns keep their order
     if names:
         _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
         if d.origin is not None and d.origin[1] in ("mask", "slice"):
@@ -595,7 +602,7 @@ def file_columns(base: Path, where: str, reader: str, kwargs: Kwargs) -> tuple[s
         return None
     path = Path(where)
     if not path.is_absolute():
-        path = base / path
+        path = _relative_file(base, path)
     if parquet:
         try:
             return _parquet_columns(str(path), path.stat().st_mtime_ns)
@@ -612,6 +619,15 @@ def file_columns(base: Path, where: str, reader: str, kwargs: Kwargs) -> tuple[s
     except OSError:
         return None
     return _header(str(path), stat.st_mtime_ns, delimiter)
+
+
+def _relative_file(base: Path, path: Path) -> Path:
+    """A relative data path as the code runs: next to the code, else under one of its parent folders (a script in
+    ``notebooks/`` run from the project's root reads ``data/x.csv`` there)."""
+    for folder in (base, *base.parents[:3]):
+        if (folder / path).is_file():
+            return folder / path
+    return base / path
 
 
 @functools.lru_cache(maxsize=256)

@@ -7,6 +7,8 @@ nothing when it is used as a model); the kernel registers it only when it is row
 
 from __future__ import annotations
 
+import ast
+
 from leakguard.libraries.api import Api
 
 ENTRIES: tuple[Api, ...] = (
@@ -17,6 +19,27 @@ ENTRIES: tuple[Api, ...] = (
 
 # Calls that show their arguments (``print(df.describe())``): an inspection inside one is looked at.
 SHOWING = ("print", "display", "repr", "str")
+
+
+def shown_names(stmt: ast.stmt) -> list[str]:
+    """The names whose values a statement shows, read by both engines: a bare expression (``counts``,
+    ``counts.sort_values()``) and the arguments of a showing call (``print(counts)``, ``display(counts.head())``,
+    ``print(f"{counts}")``), each through its method chain."""
+    return _shown_roots(stmt.value) if isinstance(stmt, ast.Expr) else []
+
+
+def _shown_roots(expr: ast.expr) -> list[str]:
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in SHOWING:
+        return [n for a in expr.args for n in _shown_roots(a)]
+    if isinstance(expr, ast.JoinedStr):
+        return [n for v in expr.values if isinstance(v, ast.FormattedValue) for n in _shown_roots(v.value)]
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return [n for e in expr.elts for n in _shown_roots(e)]
+    while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Call)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return [expr.id] if isinstance(expr, ast.Name) else []
+
+
 # Calls, by their last name, whose result holds their arguments' values as they are (``pd.Series(scores,
 # index=cols)``, ``np.array(...)``, ``dict(zip(cols, scores))``, ``sorted(...)``): an inspection inside one is
 # kept as if bound to a name itself (a look, not a statistic consumed by an expression). Read by the kernel's
