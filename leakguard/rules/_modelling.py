@@ -243,10 +243,11 @@ def hand_written_score(graph: LineageGraph, value: NodeId) -> tuple[NodeId, Node
     is a score written by hand, an evaluation of the model on the labels' rows, not a look at data.
     """
     node = graph.get(value)
+    targets = _FitTargets(graph)
     for _ in range(8):  # through row-wise steps of the comparison: ``(pred - y).abs()``, ``** 2``
         if node is None or not holds_rows(node):
             return None
-        found = hand_written_comparison(graph, node)
+        found = hand_written_comparison(graph, node, targets)
         if found is not None:
             return found
         inputs = [graph.nodes[i] for i in node.inputs if i in graph.nodes]
@@ -254,8 +255,10 @@ def hand_written_score(graph: LineageGraph, value: NodeId) -> tuple[NodeId, Node
     return None
 
 
-def hand_written_comparison(graph: LineageGraph, node: Node) -> tuple[NodeId, NodeId, NodeId] | None:
+def hand_written_comparison(graph: LineageGraph, node: Node, targets: _FitTargets | None = None
+                            ) -> tuple[NodeId, NodeId, NodeId] | None:
     """``(model, rows scored, labels)`` when ``node``'s own inputs are a model's predictions and labels."""
+    targets = targets if targets is not None else _FitTargets(graph)
     model: NodeId | None = None
     rows: list[Node] = []
     labels: list[Node] = []
@@ -267,22 +270,37 @@ def hand_written_comparison(graph: LineageGraph, node: Node) -> tuple[NodeId, No
                 rows += [graph.nodes[i] for i in n.inputs if i in graph.nodes and holds_rows(graph.nodes[i])
                          and fit_of(graph, i) is None]
         elif holds_rows(n):
-            (labels if _labels(graph, n) else rows).append(n)
+            (labels if _labels(graph, n, targets) else rows).append(n)
     if model is None or not labels:
         return None
     return model, (rows or labels)[0].id, labels[0].id
 
 
-def _labels(graph: LineageGraph, node: Node) -> bool:
+class _FitTargets:
+    """The row lineage of every fitted predictor's ``y``, worked out once per question (not once per value
+    looked at: a hand-written score is asked about each input of each row-wise step)."""
+
+    def __init__(self, graph: LineageGraph) -> None:
+        self._graph = graph
+        self._lineages: list[dict[NodeId, Node]] | None = None
+
+    def lineages(self) -> list[dict[NodeId, Node]]:
+        if self._lineages is None:
+            self._lineages = [row_lineage(self._graph, f.target) for f in self._graph.fits.values()
+                              if f.target is not None and f.learner in PREDICTORS]
+        return self._lineages
+
+
+def _labels(graph: LineageGraph, node: Node, targets: _FitTargets) -> bool:
     """True for label values: the label column(s), or a part of the split that also gave a fit its ``y``."""
     label = set(graph.policy.label)
     if node.columns and len(node.columns) <= 3 and label and set(node.columns) <= label:
         return True
+    if not graph.splits:
+        return False
     mine = row_lineage(graph, node.id)
-    targets = [row_lineage(graph, f.target) for f in graph.fits.values()
-               if f.target is not None and f.learner in PREDICTORS]
     for split in graph.splits:
         outs = {p.out for p in split.parts}
-        if outs & mine.keys() and any(outs & t.keys() for t in targets):
+        if outs & mine.keys() and any(outs & t.keys() for t in targets.lineages()):
             return True
     return False
