@@ -75,8 +75,14 @@ def test_safe_mode_restricts_frame_sql_lazily(marked: Kernel) -> None:
 
 
 def test_warn_mode_runs_the_sql_unchanged(marked: Kernel) -> None:
-    r = marked.run("got = pl.sql('SELECT count(*) AS n FROM df', eager=True)")
+    # (a bare count of a whole table is a row count, no look: an average beside it makes the query a look)
+    r = marked.run("got = pl.sql('SELECT count(*) AS n, avg(x) AS m FROM df', eager=True)")
     assert r.rules == PEEK and marked.ns["got"]["n"][0] == 1000
+
+
+def test_a_bare_row_count_in_polars_sql_is_no_look(marked: Kernel) -> None:
+    r = marked.run("got = pl.sql('SELECT count(*) AS n FROM df', eager=True)")
+    assert r.rules == [] and marked.ns["got"]["n"][0] == 1000
 
 
 def test_block_mode_raises_before_the_query(pl_events: Kernel) -> None:
