@@ -51,8 +51,7 @@ def _column_names(obj: Any, inputs: list[Node] | None = None) -> bool:
     """A list, tuple or set of strings, or a pandas ``Index`` of them (``df.columns.drop(...)``): names of columns,
     a choice of columns that carries no value of any row. When nodes it was made from know their columns, the
     names must be among one's columns (the values of a text column are data, not names)."""
-    kind = type(obj)
-    if not (kind in (list, tuple, set, frozenset) or (kind.__name__ == "Index" and kind.__module__.startswith("pandas"))):
+    if not _names_kind(obj):
         return False
     try:
         if len(obj) > _MAX_NAMES or not all(type(v) is str for v in obj):
@@ -62,6 +61,12 @@ def _column_names(obj: Any, inputs: list[Node] | None = None) -> bool:
         return False
     known = [set(i.columns) for i in inputs or () if i.columns is not None]
     return not known or any(names <= k for k in known)
+
+
+def _names_kind(obj: Any) -> bool:
+    """A list, tuple or set, or a pandas ``Index``: a container that may hold names of columns."""
+    kind = type(obj)
+    return kind in (list, tuple, set, frozenset) or (kind.__name__ == "Index" and kind.__module__.startswith("pandas"))
 
 
 class Session:
@@ -397,10 +402,12 @@ class Session:
         # a set of names (a statement's reads) iterates in an order that changes with the process's string hash
         # seed; the order of the inputs found is the order later code picks from (``model_and_rows``)
         names = sorted(names) if isinstance(names, (set, frozenset)) else list(names)
-        frames = self._frames_read(names)
+        frames: list[Node] | None = None  # looked up only when a value may be names of columns
         for name in names:
             value = self.user_ns.get(name, _MISSING)
-            if _column_names(value, frames):
+            if _names_kind(value) and frames is None:
+                frames = self._frames_read(names)
+            if frames is not None and _column_names(value, frames):
                 # names of columns (``df[chosen]``): what chose them is no value of any row; strings that are no
                 # column of the frames read with them are values (``replace(rare_ports, "Other")``)
                 continue
