@@ -32,7 +32,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
 from leakguard.lineage.domain import ALL, HOLDOUT, NONE, TRAIN
-from leakguard.lineage.events import Event, Fit, NodeId, Read, Split, Where
+from leakguard.lineage.events import Evaluate, Event, Fit, NodeId, Read, Split, Where
 
 if TYPE_CHECKING:
     from leakguard.lineage.graph import LineageGraph, Node
@@ -140,6 +140,8 @@ def observe(graph: LineageGraph, event: Event) -> list[Reveal]:
         return []
     if isinstance(event, Fit):
         return _fit(graph, event)
+    if isinstance(event, Evaluate) and event.kind in _FITS_ON_FOLDS:
+        return _fit_on_folds(graph, event)
     if isinstance(event, Split):
         return _split(graph, event)
     if isinstance(event, Read):
@@ -159,21 +161,35 @@ def _declared(graph: LineageGraph, key: str) -> bool:
     return False
 
 
+# an evaluation that fits its estimator on folds of the data with ``target`` as y: ``cross_val_score(model, X, y)``
+# names the label as a fit does (many notebooks never call ``fit`` themselves)
+_FITS_ON_FOLDS = ("cross-validate", "search")
+
+
 def _fit(graph: LineageGraph, event: Fit) -> list[Reveal]:
-    if event.target is None or graph.inferred.label:
+    call = event.op if "." in event.op else f"{event.estimator}.{event.op}"
+    return _label_of(graph, event.target, event.data, event.where, call)
+
+
+def _fit_on_folds(graph: LineageGraph, event: Evaluate) -> list[Reveal]:
+    return _label_of(graph, event.target, event.data, event.where, event.op)
+
+
+def _label_of(graph: LineageGraph, target: NodeId | None, data: NodeId, where: Where, call: str) -> list[Reveal]:
+    """The label inferred from the ``y`` (``target``) a fit on ``data`` learned from, in ``call``."""
+    if target is None or graph.inferred.label:
         return []  # only the first fit that names a label: later fits are often of other things
-    columns = label_columns(graph, event.target)
+    columns = label_columns(graph, target)
     if not columns:
         return []
-    call = event.op if "." in event.op else f"{event.estimator}.{event.op}"
-    origin = f"y of {call} in {event.where.short()}"
-    graph.inferred.label.extend(Guess(c, origin, event.where) for c in columns)
+    origin = f"y of {call} in {where.short()}"
+    graph.inferred.label.extend(Guess(c, origin, where) for c in columns)
     if _declared(graph, "label"):
         _settle_waiting(graph, graph.policy.label)
         return []
     graph.policy = graph.policy.updated({"label": list(columns)}, origin, inferred=True)
     _settle_waiting(graph, columns)
-    return [Reveal("label", (event.target, event.data), event.where, f"{event.where.short()}'s {call}")]
+    return [Reveal("label", (target, data), where, f"{where.short()}'s {call}")]
 
 
 def label_columns(graph: LineageGraph, target: NodeId) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import re
 from leakguard.finding import Finding, provenance_of
 from leakguard.libraries.numpy.catalog import TABLE_COPIES
 from leakguard.libraries.pandas.catalog import EVERY_COLUMN
-from leakguard.lineage.events import Event, Fit, NodeId
+from leakguard.lineage.events import Evaluate, Event, Fit, NodeId
 from leakguard.lineage.graph import LABEL, LineageGraph, Node
 from leakguard.rules._modelling import (
     PREDICTORS,
@@ -36,8 +36,13 @@ _MAX_STEPS = 12
 
 def check(graph: LineageGraph, event: Event) -> list[Finding]:
     """An error for the label (or a row-wise copy) among the features; a warning for leaky encodings and proxies."""
-    if not isinstance(event, Fit) or event.learner not in PREDICTORS:
+    fit = _fit_on_folds(graph, event) if isinstance(event, Evaluate) else event
+    if not isinstance(fit, Fit) or fit.learner not in PREDICTORS:
         return []
+    return _judge(graph, fit)
+
+
+def _judge(graph: LineageGraph, event: Fit) -> list[Finding]:
     data = graph.get(event.data)
     if data is None:
         return []
@@ -76,6 +81,17 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
             subject=event.label_proxies[0], provenance=provenance_of(graph, data.id, 6),
         ))
     return found
+
+
+def _fit_on_folds(graph: LineageGraph, event: Evaluate) -> Fit | None:
+    """``cross_val_score(model, X, y)`` fits a copy of ``model`` on folds of ``X`` with ``y`` and no fit of the
+    user's own follows: the fit the rule judges. A fold loop's evaluation of a model the user fitted is not one
+    (that fit was judged when it ran)."""
+    if event.kind not in ("cross-validate", "search") or event.target is None or event.model in graph.fits:
+        return None
+    model = graph.get(event.model)
+    estimator = class_name(model.name) if model is not None else event.op
+    return Fit(event.model, estimator, event.data, event.where, event.target, op=event.op)
 
 
 def _label_inside(graph: LineageGraph, event: Fit, data: Node, inside: list[str]) -> Finding:

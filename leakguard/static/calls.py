@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leakguard.libraries.api import Api
 from leakguard.libraries.numpy import catalog as numpy_catalog
@@ -201,6 +201,8 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
         return accessor_call(it, receiver, name, site)
     if isinstance(receiver, Seq):
         return _seq_method(it, receiver, name, args)
+    if isinstance(receiver, Const) and isinstance(receiver.value, str) and name in stdlib_catalog.NAME_METHODS:
+        return _name_test(it, receiver.value, name, args)
     if isinstance(receiver, Conn):
         if receiver.lib == "polars":
             return polarsops.conn_method(it, receiver, name, site)
@@ -234,6 +236,22 @@ def lib_method(it: Interp, d: Data, name: str, site: Site) -> Value:
     return data_method(it, d, name, site)
 
 
+def _name_test(it: Interp, value: str, name: str, args: Args) -> Value:
+    plain: list[Any] = []
+    for a in args:
+        if isinstance(a, Const) and isinstance(a.value, (str, int)):
+            plain.append(a.value)
+        elif (names := const_strings(a)) is not None and name in ("startswith", "endswith"):
+            plain.append(names)
+        else:
+            return UNKNOWN
+    try:
+        got = getattr(value, name)(*plain)
+    except (TypeError, ValueError):
+        return UNKNOWN
+    return Seq([Const(x) for x in got], "list") if isinstance(got, list) else Const(got)
+
+
 def _seq_method(it: Interp, seq: Seq, name: str, args: Args) -> Value:
     if name in ("append", "add") and args:
         seq.items.append(args[0])
@@ -250,6 +268,18 @@ def _seq_method(it: Interp, seq: Seq, name: str, args: Args) -> Value:
         return Seq([Const(k) for k in seq.keys], "list")
     if name in ("copy", "sort"):
         return seq if name == "copy" else Const(None)
+    if name in ("tolist", "to_list"):  # ``df.columns.tolist()``
+        return Seq(list(seq.items), "list")
+    if name in ("remove", "drop", "difference") and args:
+        # ``features.remove(TARGET)`` in place; ``df.columns.drop(TARGET)`` / ``.difference([...])`` a new list
+        gone = const_strings(args[0])
+        if gone is None:
+            return it.unknown_from(seq.items, name, name)
+        kept = [v for v in seq.items if not (isinstance(v, Const) and v.value in gone)]
+        if name != "remove":
+            return Seq(kept, "list")
+        seq.items[:] = kept
+        return Const(None)
     if name in ("get", "pop") and seq.kind == "dict" and args and isinstance(args[0], Const) \
             and seq.keys is not None and args[0].value in seq.keys:
         return seq.items[seq.keys.index(args[0].value)]
@@ -496,6 +526,11 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
     args, kwargs, node = site.args, site.kwargs, site.node
     if name in ("print", "display", "len", "isinstance", "hasattr", "type", "id", "hash", "vars"):
         return Const(None)
+    if name in ("list", "tuple", "set", "sorted", "reversed") and args and isinstance(args[0], Data) \
+            and args[0].kind == "frame" and not args[0].lib:
+        names = dataops.attr_of(it, args[0], "columns", node)  # ``list(df)``: a frame iterates its column names
+        if isinstance(names, Seq):
+            return names
     if name in ("list", "tuple", "set", "sorted", "reversed") and args and isinstance(args[0], Seq):
         return Seq(list(args[0].items), "list")
     if name == "zip" and args and all(isinstance(a, Seq) for a in args):

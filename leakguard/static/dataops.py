@@ -14,7 +14,7 @@ import datetime as dt
 import operator
 from typing import TYPE_CHECKING, Any, Literal
 
-from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
+from leakguard.libraries.pandas.catalog import ACCESSORS, NAMES_FROM_VALUES, SCHEMA_ATTRIBUTES
 from leakguard.lineage import conditions
 from leakguard.lineage.events import Derive
 from leakguard.lineage.graph import FUTURE, HOLDOUT, holds_rows
@@ -112,8 +112,13 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
             array = it.derive([base], "array" if name != "T" else base.kind, node, name, columns=base.columns)
             array.ordered = base.ordered and base.kind == "frame" and name != "T"
             return array
+        if name == "columns" and base.kind == "frame" and base.columns is not None and _names_exact(it, base):
+            # the names a frame read from a header (or built) is known to have: ``list(df.columns)``,
+            # ``[c for c in df.columns if c != TARGET]``, ``df.columns.drop(TARGET)`` choose among them
+            return Seq([Const(c) for c in base.columns], "list")
         if name in SCHEMA or base.kind not in ("frame",):
-            return Const(None) if name in SCHEMA else Method(base, name)
+            # a schema fact the engine does not know (``df[c].dtype``): neither true nor false in a test
+            return UNKNOWN if name in SCHEMA else Method(base, name)
         return column(it, base, name, node)
     if isinstance(base, Instance):
         got = base.attrs.get(name)
@@ -136,6 +141,15 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         return base if name in ("str", "dt", "list", "arr", "cat", "struct", "meta", "name", "bin") else Method(base,
                                                                                                                   name)
     return UNKNOWN
+
+
+def _names_exact(it: Interp, frame: Data) -> bool:
+    """False when a step that names columns by values made ``frame``: its ``columns`` are its input's names, a
+    stand-in, not the names ``.columns`` gives."""
+    node = it.graph.get(frame.node) if frame.node is not None else None
+    if node is None:
+        return not any(o.startswith(NAMES_FROM_VALUES) for o in frame.ops)
+    return not any(n.op.startswith(NAMES_FROM_VALUES) for n in (node, *it.graph.ancestors(node.id)))
 
 
 def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
@@ -616,6 +630,11 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
                               "==": operator.eq, "!=": operator.ne}[op](left.value, right.value))
             except TypeError:
                 return UNKNOWN
+        if op in ("in", "not in") and isinstance(left, Const):
+            # ``c not in ("churned", "id")``, ``"id" in c``: a name tested against known names
+            names = right.value if isinstance(right, Const) and isinstance(right.value, str) else const_strings(right)
+            if names is not None and isinstance(left.value, str):
+                return Const((left.value in names) == (op == "in"))
         if isinstance(left, Data) and not left.aggregate and isinstance(right, Const) and op:
             return mask(it, left, op, right.value, node,
                         subject=_column(left) or f"<{ast.dump(node.left)}>")

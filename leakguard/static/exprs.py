@@ -100,8 +100,9 @@ def _comprehend(it: Interp, node: ast.ListComp | ast.SetComp | ast.GeneratorExp 
     iterable = it.eval(gen.iter)
     for item in it.iterate(iterable, text(gen.iter)):
         it.bind(gen.target, item)
-        for cond in gen.ifs:
-            it.eval(cond)
+        tests = [it.eval(cond) for cond in gen.ifs]
+        if any(isinstance(t, Const) and not isinstance(t.value, str) and not t.value for t in tests):
+            continue  # ``[c for c in df.columns if c != TARGET]``: a name the test leaves out
         _comprehend(it, node, depth + 1, results, keys)
     if isinstance(iterable, Unknown) and iterable.data is not None:
         iterable = iterable.data  # ``enumerate(vocab)``: what it enumerates

@@ -48,6 +48,7 @@ from leakguard.static.values import (
 )
 
 MAX_UNROLL = 12
+MAX_NAMES = 48  # constants (column names) a loop or a comprehension unrolls
 MAX_DEPTH = 4
 STEP_BUDGET = 20_000
 _BUILTINS = frozenset({
@@ -323,8 +324,9 @@ class Interp:
         """The values a loop over ``iterable`` binds, one per pass the engine makes."""
         if isinstance(iterable, Seq) and iterable.kind == "dict" and iterable.keys is not None:
             return [Const(k) for k in iterable.keys[:MAX_UNROLL]]
-        if isinstance(iterable, Seq) and len(iterable.items) <= MAX_UNROLL:
-            return list(iterable.items)
+        if isinstance(iterable, Seq) and (len(iterable.items) <= MAX_UNROLL or (len(iterable.items) <= MAX_NAMES
+                                          and all(isinstance(v, Const) for v in iterable.items))):
+            return list(iterable.items)  # names (``for c in df.columns``) unroll further: a wide frame's columns
         if isinstance(iterable, Data) and iterable.kind == "index" and self._of_statistic(iterable):
             # ``for c in skewed[skewed > .75].index``: the labels of a statistic, names of columns; what chose
             # them is a look (peek rules), not a value of any row (as the kernel skips names holding column names)

@@ -118,6 +118,10 @@ SCHEMA_ATTRIBUTES = frozenset({"columns", "dtypes", "dtype", "shape", "size", "n
 # a table of every column of the frame it is made from, reshaped (an array, an encoding): the label too, when the
 # frame had it (``pd.get_dummies(df.drop(columns="id")).values``)
 EVERY_COLUMN = frozenset({"values", "to_numpy", "get_dummies"})
+
+# steps whose output columns are named by the data's values (``get_dummies``: ``Embarked_S``; a pivot's columns):
+# an engine that cannot see the values does not know the names ``.columns`` will give
+NAMES_FROM_VALUES = ("get_dummies", "pivot", "unstack", "crosstab")
 ACCESSORS = frozenset({"loc", "iloc", "at", "iat", "str", "dt", "cat", "plot", "sparse", "style", "groupby"})
 
 # Frame methods distinctive enough that an unresolved receiver is taken to be data of unknown origin.

@@ -53,3 +53,8 @@ COUNTING = ("collections.Counter",)
 # Built-ins that read only how many items a value holds (``n = int(len(X) * 0.8)``): the size, no value of any
 # row, as the schema attributes (``X.shape``) are.
 SIZING = ("len",)
+
+# pure methods of a string, folded on known column names: ``[c for c in df.columns if c.startswith("f_")]``
+# chooses among names the engine knows, so the list it makes is known too
+NAME_METHODS = frozenset({"startswith", "endswith", "lower", "upper", "strip", "casefold", "isdigit", "isnumeric",
+                          "isalpha", "replace", "find", "count", "split", "removeprefix", "removesuffix"})
