@@ -193,6 +193,26 @@ def statement_tree(s: Session, frame: types.FrameType | None) -> ast.stmt | None
     return None
 
 
+def inner_statement(s: Session, frame: types.FrameType) -> ast.stmt | None:
+    """The innermost statement at the frame's line, in the file (a cell) its code was defined in: the statement
+    running inside a function of the notebook (``frame["r"] = frame["a"] / frame["b"]`` in ``def prepare(frame)``)."""
+    top = statement_tree(s, frame)
+    line = frame.f_lineno
+    found = top
+    while found is not None:
+        inner = next((c for c in ast.iter_child_nodes(found) if isinstance(c, ast.stmt)
+                      and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
+        if inner is None:
+            return found
+        found = inner
+    return None
+
+
+def in_user_function(s: Session, frame: types.FrameType) -> bool:
+    """True for the frame of a function the notebook defined (its globals are the user's namespace)."""
+    return frame.f_globals is s.user_ns and frame.f_code.co_name != "<module>"
+
+
 # -- lineage nodes of arguments -----------------------------------------------------------------
 
 

@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
-from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
+from leakguard.kernel.calls import (
+    call_node,
+    in_user_function,
+    inner_statement,
+    note_made,
+    state,
+    statement_tree,
+    value_node,
+)
 from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.pandas.catalog import AGGREGATIONS, ROW_WINDOWS, SORT_DIRECTION, SORTS
 from leakguard.libraries.pandas.features import (
@@ -189,7 +197,10 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     base = value_node(s, df, frame)  # a frame made earlier in this cell (df = df.sort_values(...)) too
     if base is None:
         return None
-    stmt = statement_tree(s, frame)
+    # inside a function of the notebook (``def prepare(frame): frame["r"] = ...``) its own statement says which
+    # columns the new one is made from; the cell's statement is only the call
+    in_function = in_user_function(s, caller)
+    stmt = inner_statement(s, caller) if in_function else statement_tree(s, frame)
     others: list[NodeId] = []
     inputs: set[str] = set()
     known_id = s.tracker.node_of(value) or s.result_node(value)
@@ -221,7 +232,7 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     out = s.graph.new_id()
     node = s.recorder.value(Derive(out, (base.id, *others), f"[{key!r}] =", base.name, s.where(frame), rows="same",
                                    columns=columns, kind=base.kind, column=key, column_inputs=tuple(sorted(inputs))))
-    line = stmt.lineno if stmt is not None else frame.f_lineno
+    line = stmt.lineno if stmt is not None and not in_function else frame.f_lineno
 
     def after(result: Any) -> None:
         if node is not None:
