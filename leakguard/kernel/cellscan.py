@@ -17,6 +17,7 @@ import ast
 import dataclasses
 
 from leakguard.libraries.pandas.catalog import SCHEMA_ATTRIBUTES
+from leakguard.libraries.plotting import catalog as plotting_catalog
 from leakguard.libraries.stdlib import catalog as stdlib_catalog
 
 # Methods that change their receiver in place: the receiver then depends on the arguments.
@@ -239,6 +240,9 @@ def _shown_calls(expr: ast.expr | None, out: set[Span]) -> None:
             last = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             if (isinstance(func, ast.Name) and last in stdlib_catalog.SHOWING) or last in stdlib_catalog.HOLDING:
                 for arg in node.args:
+                    _shown_calls(arg, out)
+            elif isinstance(func, ast.Attribute) and last in plotting_catalog.SHOWS_ARGUMENTS:
+                for arg in (*node.args, *(k.value for k in node.keywords)):  # ``sns.heatmap(df.corr())`` shows it
                     _shown_calls(arg, out)
             node = func.value if isinstance(func, ast.Attribute) else None
         elif isinstance(node, (ast.Attribute, ast.Subscript)):

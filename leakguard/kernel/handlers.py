@@ -29,6 +29,7 @@ from leakguard.kernel.splits import register_split
 from leakguard.kernel.wrapping import Before, Plan
 from leakguard.libraries.api import Api
 from leakguard.libraries.pandas import catalog as pandas_catalog
+from leakguard.libraries.plotting import catalog as plotting_catalog
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.guard import withdraw_claims
 from leakguard.sql.kernel import before_query
@@ -279,6 +280,14 @@ def _subject(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[A
         xy = [kwargs.get(k) for k in ("x", "y", "by", "c")]
         named = tuple(str(v) for v in xy if isinstance(v, str))
         return data, named or fr.columns_of(data), len(named) > 1
+    if api.role == "plot":  # sns.countplot(x="churned", data=df), plt.scatter(df.age, df.spend)
+        datas = [a for a in (kwargs.get("data"), *args, *(kwargs.get(k) for k in plotting_catalog.COLUMN_KEYWORDS))
+                 if a is not None and not isinstance(a, str) and fr.is_frame_like(a)]
+        if not datas:
+            return None, None, False
+        series = [str(d.name) for d in datas if fr.is_series(d) and d.name is not None]
+        columns, relates = plotting_catalog.plotted(kwargs, series or fr.columns_of(datas[0]))
+        return datas[0], columns, relates
     if "." not in api.qualname:  # module function: crosstab, pivot_table
         datas = [a for a in (*args, *kwargs.values()) if fr.is_frame_like(a)]
         found: list[str] = []
@@ -320,8 +329,13 @@ def _row_wise(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return isinstance(axis, (int, str)) and axis in pandas_catalog.ROW_WISE_AXES
 
 
+# libraries whose own calls of a catalogued inspection are not the user's looks (``df.hist()`` calls
+# ``plt.hist``; seaborn computes with pandas)
+_LIBRARIES_INSIDE = ("pandas.", "seaborn.", "matplotlib.")
+
+
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
-    if str(sys._getframe(2).f_globals.get("__name__", "")).startswith("pandas."):
+    if str(sys._getframe(2).f_globals.get("__name__", "")).startswith(_LIBRARIES_INSIDE):
         return None  # pandas using a statistic of its own (``pd.to_datetime`` calls ``unique()``): not a look
     if _row_wise(api, args, kwargs):
         return None  # a per-row feature: the column assignment that keeps it records its columns
@@ -337,6 +351,8 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     data, columns, relates = _subject(api, args, kwargs)
     if data is None or not fr.is_frame_like(data):
         return None
+    if api.role == "plot" and _plots_model_output(s, (*args, *kwargs.values())):
+        return None  # predictions against the labels: the picture of an evaluation, not a look at rows
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
     if api.name in pandas_catalog.COLUMN_CHOOSERS and span in s.scan.kept and frame is inner:
         # ``counts = df.nunique()``: it chooses columns until the name is shown (``print(counts)``: aftercell.py)
@@ -359,6 +375,16 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
 
     s.recorder.inspect(Inspect(node.id, api.name, s.where(frame), columns, relates), restrict)
     return plan
+
+
+def _plots_model_output(s: Session, values: tuple[Any, ...]) -> bool:
+    """True when a plotted value came from a model (``model.predict(X_test)``, a column of ``predict_proba``)."""
+    for value in values:
+        for obj in (value, getattr(value, "base", None)):  # ``proba[:, 1]`` is a view of the predictions
+            nid = s.tracker.node_of(obj) or s.result_node(obj) if obj is not None else None
+            if nid is not None and s.graph.made_by_model(nid):
+                return True
+    return False
 
 
 def _keep_chooser(s: Session, result: Any, look: Inspect) -> None:

@@ -11,6 +11,7 @@ from leakguard.libraries.keras import catalog as keras_catalog
 from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.pandas import features as pandas_features_catalog
+from leakguard.libraries.plotting import catalog as plotting_catalog
 from leakguard.libraries.polars import catalog as polars_catalog
 from leakguard.libraries.sklearn import catalog as sklearn_catalog
 from leakguard.libraries.spark import catalog as spark_catalog
@@ -19,7 +20,7 @@ from leakguard.libraries.stdlib import catalog as stdlib_catalog
 
 CATALOGS = (
     pandas_catalog, pandas_features_catalog, sklearn_catalog, imblearn_catalog, keras_catalog,
-    boosting_catalog, sql_catalog, spark_catalog, polars_catalog, numpy_catalog, stdlib_catalog,
+    boosting_catalog, sql_catalog, spark_catalog, polars_catalog, numpy_catalog, stdlib_catalog, plotting_catalog,
 )
 
 

@@ -277,6 +277,12 @@ class LineageGraph:
             yield node
             queue.extend(node.inputs)
 
+    def made_by_model(self, node_id: NodeId) -> bool:
+        """True when a model's output is behind ``node_id`` (predictions, scores, importances): a plot of it is an
+        evaluation's picture, not a look at rows (``plt.scatter(y_test, model.predict(X_test))``)."""
+        node = self.nodes.get(node_id)
+        return node is not None and (node.kind == "model" or any(n.kind == "model" for n in self.ancestors(node_id)))
+
     def provenance(self, node_id: NodeId, limit: int = 12) -> tuple[Node, ...]:
         """The chain that made ``node_id``: its ancestors (up to ``limit``) and itself, oldest first."""
         if node_id not in self.nodes:

@@ -27,6 +27,7 @@ from leakguard.libraries.pandas.features import (
     TRAILING,
     group_callable,
 )
+from leakguard.libraries.plotting import catalog as plotting_catalog
 from leakguard.libraries.polars import static as polarsops
 from leakguard.libraries.spark import static as sparkops
 from leakguard.libraries.spark import static_ml as sparkml
@@ -104,15 +105,16 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)
-        args, kwargs = _arguments(it, node, shown and func.attr in stdlib_catalog.HOLDING)
+        plots = isinstance(receiver, Ref) and f"{receiver.path}.{func.attr}" in plotting_catalog.SHOWING_PATHS
+        args, kwargs = _arguments(it, node, shown and (func.attr in stdlib_catalog.HOLDING or plots))
         _here(it, node)
         return method_call(it, receiver, func.attr, Site(node, args, kwargs, shown))
     if isinstance(func, ast.Name) and func.id == MAGIC_CALL:
         _here(it, node)
         return line_magic(it, node)
     callee = it.eval(func)
-    printing = (isinstance(callee, Ref) and callee.path in PRINTERS) or (
-        isinstance(func, ast.Name) and func.id in stdlib_catalog.SHOWING)
+    printing = (isinstance(callee, Ref) and callee.path in PRINTERS | plotting_catalog.SHOWING_PATHS) \
+        or (isinstance(func, ast.Name) and func.id in stdlib_catalog.SHOWING)
     holding = isinstance(func, ast.Name) and func.id in stdlib_catalog.HOLDING
     args, kwargs = _arguments(it, node, shown and (printing or holding))
     _here(it, node)
@@ -629,8 +631,29 @@ def _presplit(it: Interp, source: Data, site: Site) -> Value:
     return Seq(parts)
 
 
+def _plot_call(it: Interp, api: Api, site: Site) -> Value:
+    """``sns.boxplot(x="churned", y="spend", data=df)`` / ``plt.hist(df.spend)``: a look at the data it draws."""
+    kwargs = site.kwargs
+    keyed = [kwargs.get(k) for k in ("data", *plotting_catalog.COLUMN_KEYWORDS)]
+    datas = [v for v in (keyed[0], *site.args, *keyed[1:]) if isinstance(v, Data) and not v.aggregate]
+    if not datas or any(d.pred is not None or it.graph.made_by_model(it.node(d)) for d in datas):
+        # nothing the engine follows, or predictions against the labels: the picture of an evaluation
+        return it.unknown_from(site.values, site.text, api.name)
+    named: dict[str, object] = {}
+    for key in plotting_catalog.COLUMN_KEYWORDS:
+        v = kwargs.get(key)
+        names = const_strings(v) if v is not None else None
+        if names is not None:
+            named[key] = list(names)
+    series = [c for d in datas if d.kind == "series" and d.columns and len(d.columns) == 1 for c in d.columns]
+    columns, relates = plotting_catalog.plotted(named, series or datas[0].columns)
+    return inspect(it, datas[0], api.name, site, columns=columns or None, relates=relates)
+
+
 def _module_inspect(it: Interp, api: Api, site: Site) -> Value:
     """``pd.crosstab(a, b)`` / ``pd.pivot_table(df, ...)``: the first data argument is inspected."""
+    if api.role == "plot":
+        return _plot_call(it, api, site)
     kwargs = site.kwargs
     datas = [v for v in site.values if isinstance(v, Data) and not v.aggregate]
     if not datas:
