@@ -102,6 +102,9 @@ class LineageGraph:
         self.events: collections.deque[Event] = collections.deque(maxlen=EVENT_HISTORY)
         self.splits: list[Split] = []
         self.fits: dict[NodeId, Fit] = {}
+        # the nearest fit behind a node, by (node, learners) (rules/_modelling.fit_of): nodes and their inputs never
+        # change once added, so an answer stands until the next fit
+        self.fit_memo: dict[tuple[NodeId, tuple[str, ...]], tuple[Node, Fit] | None] = {}
         self.evaluations: list[Evaluate] = []
         # what inference found (label, holdout, time guesses and where from); see lineage/inference.py
         self.inferred = Inferred()
@@ -244,6 +247,7 @@ class LineageGraph:
 
     def _fit(self, e: Fit) -> Node:
         self.fits[e.out] = e
+        self.fit_memo.clear()
         inputs = self._inputs((e.data,) + ((e.target,) if e.target else ()))
         in_rows = join_all(n.rows for n in inputs) if inputs else UNKNOWN
         taint: frozenset[str] = frozenset()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import re
+import weakref
 from collections.abc import Iterable
 
 from leakguard.finding import ProvenanceStep
@@ -43,11 +44,18 @@ def label_statistic(graph: LineageGraph, node: Node) -> bool:
 def fit_of(graph: LineageGraph, node_id: NodeId, learners: Iterable[str] = PREDICTORS) -> tuple[Node, Fit] | None:
     """The fit that made the model ``node_id`` is (or predicts with): the nearest Fit node, itself first."""
     wanted = tuple(learners)
+    key = (node_id, wanted)
+    if key in graph.fit_memo:
+        return graph.fit_memo[key]
+    found: tuple[Node, Fit] | None = None
     for node in _self_and_ancestors(graph, node_id):
         fit = graph.fits.get(node.id)
         if fit is not None and fit.learner in wanted:
-            return node, fit
-    return None
+            found = node, fit
+            break
+    if node_id in graph.nodes:  # a node not added yet may be added with other inputs
+        graph.fit_memo[key] = found
+    return found
 
 
 def _self_and_ancestors(graph: LineageGraph, node_id: NodeId) -> Iterable[Node]:
@@ -283,6 +291,12 @@ class _FitTargets:
     def __init__(self, graph: LineageGraph) -> None:
         self._graph = graph
         self._lineages: list[dict[NodeId, Node]] | None = None
+        # which values are labels, per node, while the fits, splits and label stay as they are
+        stamp = (len(graph.fits), len(graph.splits), tuple(graph.policy.label))
+        memo = _LABEL_MEMO.get(graph)
+        if memo is None or memo[0] != stamp:
+            memo = _LABEL_MEMO[graph] = (stamp, {})
+        self.known: dict[NodeId, bool] = memo[1]
 
     def lineages(self) -> list[dict[NodeId, Node]]:
         if self._lineages is None:
@@ -291,8 +305,19 @@ class _FitTargets:
         return self._lineages
 
 
+_LABEL_MEMO: weakref.WeakKeyDictionary[LineageGraph, tuple[tuple[object, ...], dict[NodeId, bool]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def _labels(graph: LineageGraph, node: Node, targets: _FitTargets) -> bool:
     """True for label values: the label column(s), or a part of the split that also gave a fit its ``y``."""
+    known = targets.known.get(node.id)
+    if known is None:
+        known = targets.known[node.id] = _labels_of(graph, node, targets)
+    return known
+
+
+def _labels_of(graph: LineageGraph, node: Node, targets: _FitTargets) -> bool:
     label = set(graph.policy.label)
     if node.columns and len(node.columns) <= 3 and label and set(node.columns) <= label:
         return True
