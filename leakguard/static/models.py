@@ -248,6 +248,8 @@ def _labels_key(y: Value | None, target: NodeId | None) -> str | None:
     how = y.origin[1] if y.origin is not None else None
     if how == "mask" and y.origin is not None:
         return f"rows {y.origin[2]!r}"
+    if how == "loop item" and y.origin is not None:  # ``y_test == c`` for each c of a loop (static/dataops.py)
+        return f"labels == loop item {y.origin[2]}"
     if how in ("index", "draw") or (bool(y.ops) and y.ops[-1] in ("filter", "[]")):
         return target
     return None
