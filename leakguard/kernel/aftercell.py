@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from leakguard.kernel import evidence, numpystats, stacking
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State, state
+from leakguard.libraries.pandas.catalog import kept_through
 from leakguard.libraries.stdlib.catalog import shown_names
 from leakguard.lineage.events import Derive, NodeId, Where
 from leakguard.lineage.graph import holds_rows
@@ -82,12 +83,28 @@ def _kept_shown(s: Session) -> None:
     """``print(counts)`` of ``counts = df.nunique()``: the statistic kept to choose columns is looked at here."""
     tree = _cell_tree(s) if s.kept_choosers else None
     for stmt in tree.body if tree is not None else ():
+        _kept_sorted(s, stmt)
         for name in shown_names(stmt):
             value = s.user_ns.get(name)
             kept = s.kept_choosers.pop(id(value), None) if value is not None else None
             if kept is not None and kept[0] is value:
                 where = Where(s.cell_id, s.execution_count, stmt.lineno)
                 s.recorder.inspect(dataclasses.replace(kept[1], where=where), lambda event: None)
+
+
+def _kept_sorted(s: Session, stmt: ast.stmt) -> None:
+    """``counts = df.nunique().sort_values()``: the name holds the kept counts sorted, a new object; the kept
+    statistic is then that object (it is looked at where ``counts`` is shown)."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and kept_through(stmt.value) is not stmt.value):
+        return
+    value = s.user_ns.get(stmt.targets[0].id)
+    if value is None:
+        return
+    for key, (obj, look) in list(s.kept_choosers.items()):
+        if obj is not value and look.where.execution_count == s.execution_count and look.where.line == stmt.lineno:
+            del s.kept_choosers[key]
+            s.kept_choosers[id(value)] = (value, look)
 
 
 def _rebind(s: Session, name: str, value: object, node_id: NodeId) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from leakguard.libraries.pandas.catalog import SCHEMA_ATTRIBUTES
+from leakguard.libraries.pandas.catalog import SCHEMA_ATTRIBUTES, kept_through
 from leakguard.libraries.plotting import catalog as plotting_catalog
 from leakguard.libraries.stdlib import catalog as stdlib_catalog
 
@@ -275,15 +275,24 @@ def _assigned_from(stmt: ast.stmt, writes: frozenset[str]) -> dict[str, frozense
     """For each name of ``writes`` that the body of compound ``stmt`` binds only by plain assignment
     (``x = ...``, ``a, b = ...``, ``x += ...``), the names those assignments read.
 
-    A name bound any other way inside (a loop target, ``with ... as``, a method that changes it, an
-    item or attribute assigned) is left out: all of the statement's reads stay its inputs.
+    The target of a top-level ``for`` (names only) is made from what its iterable reads, unless the body
+    binds it too. A name bound any other way inside (a nested loop's target, ``with ... as``, a method that
+    changes it, an item or attribute assigned) is left out: all of the statement's reads stay its inputs.
 
     >>> tree = ast.parse("for p in ps:\\n    m = X['a'] == p\\n    s = f(y[m], q[m])\\n    out.append(s)")
     >>> {k: sorted(v) for k, v in sorted(_assigned_from(tree.body[0], frozenset({'p', 'm', 's', 'out'})).items())}
-    {'m': ['X', 'p'], 's': ['f', 'm', 'q', 'y']}
+    {'m': ['X', 'p'], 'p': ['ps'], 's': ['f', 'm', 'q', 'y']}
     """
     plain: dict[str, set[str]] = {}
     other: set[str] = set()
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        flat = stmt.target.elts if isinstance(stmt.target, (ast.Tuple, ast.List)) else [stmt.target]
+        if all(isinstance(e, ast.Name) for e in flat):
+            names = _Names()
+            names.visit(stmt.iter)
+            for e in flat:
+                if isinstance(e, ast.Name):
+                    plain.setdefault(e.id, set()).update(names.reads)
     for node in ast.walk(stmt):
         if node is stmt or not isinstance(node, ast.stmt):
             continue
@@ -345,6 +354,7 @@ def scan_cell(module: ast.Module) -> CellScan:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                 and all(isinstance(t, ast.Name) for t in node.targets):
             kept.add(_span(node.value))
+            kept.add(_span(kept_through(node.value)))  # ``counts = df.nunique().sort_values()``: the counts kept
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], (ast.Tuple, ast.List)) \
                 and all(isinstance(e, ast.Name) for e in node.targets[0].elts):

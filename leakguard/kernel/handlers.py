@@ -335,7 +335,9 @@ _LIBRARIES_INSIDE = ("pandas.", "seaborn.", "matplotlib.")
 
 
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
-    if str(sys._getframe(2).f_globals.get("__name__", "")).startswith(_LIBRARIES_INSIDE):
+    caller = str(sys._getframe(2).f_globals.get("__name__", ""))
+    in_query = caller.startswith(pandas_catalog.QUERY_EVALUATOR)  # an ``@`` expression of a query string: consumed
+    if caller.startswith(_LIBRARIES_INSIDE) and not in_query:
         return None  # pandas using a statistic of its own (``pd.to_datetime`` calls ``unique()``): not a look
     if _row_wise(api, args, kwargs):
         return None  # a per-row feature: the column assignment that keeps it records its columns
@@ -344,7 +346,7 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     # in a comprehension (its own frame since Python 3.11) the call's place is in that frame
     in_comprehension = inner is not None and inner.f_back is frame and inner.f_code.co_name in _COMPREHENSIONS
     span = call_span(s, inner if in_comprehension else frame)
-    if not is_shown(s, span) or modelling_calls.consumed_in_helper(s, frame):
+    if in_query or not is_shown(s, span) or modelling_calls.consumed_in_helper(s, frame):
         if api.name in pandas_catalog.COLUMN_CHOOSERS:
             return None  # it chooses columns (``if df[c].nunique() > 1``); no value is made from it
         return _consumed(s, api, args, kwargs, frame=frame, span=span)

@@ -343,11 +343,18 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     kind = "cross-validate" if folds.out_of_fold(s, model_id, rows_id) else "score"  # ``metric(y, oof)``
     _emit(s, Evaluate(model_id, rows_id, s.where(frame), target.id if target else None, op=api.name,
                       shared_rows=shared, time_ordered=ordered, shared_groups=groups, kind=kind,
-                      labels=fr.digest(y_true) if target is not None else None))
+                      labels=fr.digest(y_true) if target is not None else None,
+                      predictions=pred.id if model_id != pred.id else None, sweeps=api.role == "curve"))
     inputs = (pred.id,) + ((target.id,) if target else ())
 
     def after(result: Any) -> None:
-        register_result(s, result, inputs, api.name, name=f"{api.name}({pred.name})", frame=frame, rows="aggregate")
+        node = register_result(s, result, inputs, api.name, name=f"{api.name}({pred.name})", frame=frame,
+                               rows="aggregate")
+        if node is not None and isinstance(result, tuple):
+            # a curve's arrays (``fpr, tpr, thresholds = roc_curve(...)``): each is the evaluation's result, so a
+            # threshold read off one of them derives from it
+            for part in result:
+                s.remember_result(part, node.id)
 
     return Plan(after=after)
 

@@ -425,7 +425,7 @@ class Session:
                 if made is not None:  # a split part or a wrapped call's result the statement bound to ``name``
                     found[made.id] = made
                     continue
-                made_from = self.resolve_names(st.reads - {name}, st.lineno, depth + 1)
+                made_from = self.resolve_names(st.reads_of(name) - {name}, st.lineno, depth + 1)
                 if value is not _MISSING and _column_names(value, made_from):
                     continue  # a list of column names: schema, not the rows it was chosen from
                 if value is not _MISSING and numpystats.statistic_made(self, value, made_from, st.lineno,

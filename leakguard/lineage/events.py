@@ -161,6 +161,10 @@ class Evaluate:
     # the node of a row selection made for this call, ``y_test[mask]``): two scores of one model from one line
     # with different ``labels`` score different rows (per-group scores, bootstrap samples), not settings
     labels: str | None = None
+    # the scored predictions as passed to a metric (``f1_score(y_test, proba >= best)``): what they were made
+    # from tells a setting chosen by an earlier score of the test set (a threshold read off its curve)
+    predictions: NodeId | None = None
+    sweeps: bool = False  # the metric scores every threshold of the predictions (a ROC or precision-recall curve)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -146,7 +146,9 @@ class Recorder:
         if score is None:
             return None
         model, rows, labels = score
-        return self.record(Evaluate(model, rows, where, labels, op=f"{op}() of predictions"))
+        # (the predictions set against the labels are among what ``value`` was made from: a threshold read off a
+        # curve of the test set shows there, ``Evaluate.predictions``)
+        return self.record(Evaluate(model, rows, where, labels, op=f"{op}() of predictions", predictions=value))
 
     def would_find(self, event: Event) -> list[Finding]:
         """The findings ``event`` would produce now, without recording anything."""

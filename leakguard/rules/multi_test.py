@@ -3,8 +3,8 @@
 Every real evaluation on holdout rows is counted per notebook. One final evaluation (with
 as many metrics as you like) is fine. The finding is a choice made with the test set:
 a second candidate (another model, hyperparameters, feature set) scored on it, the same
-model scored again and again from one line (a threshold or tuning loop), early stopping
-or ``validation_data`` on it, or a search whose folds include it.
+model scored again and again from one line (a threshold or tuning loop), predictions cut at a
+threshold read off its ROC or precision-recall curve (the one that maximises F1), early stopping or ``validation_data`` on it, or a search whose folds include it.
 
 The candidates finding counts every distinct candidate scored so far, so it is cumulative
 (``registry.Rule.cumulative``): a later report from the same line replaces the earlier one
@@ -55,6 +55,18 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         )]
     earlier = [e for e in graph.evaluations if e is not event and e.kind in ("score", "cross-validate")
                and on_holdout(graph, e)]
+    chooser = _chosen_by(graph, event, earlier)
+    if chooser is not None:
+        return [Finding(
+            ID, "warning", event.where,
+            f"{clip(event.op, 28)} on {short} at a threshold read off its {clip(chooser.op, 28)} ({at(chooser.where)})",
+            f"The predictions scored here were cut at a threshold taken from {chooser.op} on the same test set "
+            f"({chooser.where.short()}), which scored every threshold: the best one was chosen with the test set, "
+            "and this score of it is optimistic.",
+            hint=f"read the threshold off a validation split or out-of-fold predictions of the training part "
+                 f"instead: {_use_validation(train, y)}.",
+            subject=name, provenance=prov,
+        )]
     mine = candidate(graph, event)
     model = mine.split(" on [")[0]
     if _repeated_here(graph, event, earlier, mine):
@@ -80,6 +92,27 @@ def check(graph: LineageGraph, event: Event) -> list[Finding]:
         "winner's test score optimistic.",
         hint=f"{_use_validation(train, y)}.", subject=name, provenance=prov,
     )]
+
+
+def _chosen_by(graph: LineageGraph, event: Evaluate, earlier: list[Evaluate]) -> Evaluate | None:
+    """The earlier curve of the test set (``Evaluate.sweeps``) the scored predictions were made from, if any.
+
+    ``best = thr[np.argmax(f1)]`` after ``precision_recall_curve(y_test, proba)``, then
+    ``f1_score(y_test, proba >= best)``: the predictions derive from the curve's result (a node whose
+    operation is that evaluation's and whose inputs hold the labels it scored). Only curves: a plain score
+    among the ancestors may be the engine's over-approximation (a loop's names derive from all it reads).
+    """
+    if event.predictions is None or not earlier:
+        return None
+    results = {(e.op, e.target): e for e in earlier if e.sweeps and e.target is not None}
+    if not results:
+        return None
+    for node in graph.ancestors(event.predictions):
+        for target in node.inputs:
+            found = results.get((node.op, target))
+            if found is not None:
+                return found
+    return None
 
 
 def _what_is_scored(graph: LineageGraph, event: Evaluate) -> str:

@@ -221,6 +221,8 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
         if data.kind == "value":
             data.kind = "frame"
         return data_method(it, data, name, site)
+    if isinstance(receiver, Unknown) and id(receiver) in it.kept_choosers and name in pandas_catalog.SAME_VALUES:
+        return receiver  # kept column-chooser counts, sorted: still those counts (looked at where they are shown)
     if isinstance(receiver, Unknown) and receiver.data is None and name in _FRAME_ONLY and shown:
         data = it.derive([], "frame", text(node.func.value) if isinstance(node.func, ast.Attribute)
                          else "<value>", "unresolved")

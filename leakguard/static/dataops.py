@@ -22,6 +22,7 @@ from leakguard.lineage.inference import Pick, marker_pick, stacked_part, stacked
 from leakguard.static import models, timeorder
 from leakguard.static.emitted import event
 from leakguard.static.values import (
+    LOOP_ITEM,
     UNKNOWN,
     Const,
     Data,
@@ -648,7 +649,12 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
     datas = [v for v in (left, *rights) if isinstance(v, Data)]
     if datas:
         kind = "series" if any(not d.aggregate for d in datas) else "scalar"
-        return it.derive(datas, kind, node, "compare", aggregate=kind == "scalar")
+        out = it.derive(datas, kind, node, "compare", aggregate=kind == "scalar")
+        items = [v for v in (left, *rights) if isinstance(v, Unknown) and v.reason == LOOP_ITEM]
+        if len(datas) == 1 and items and kind == "series":
+            # ``y_test == c`` in a loop over classes the engine does not know: these labels for this pass's value
+            out.origin = (it.node(datas[0]), "loop item", id(items[0]))
+        return out
     return it.unknown_from([left, *rights], node, "compare")
 
 

@@ -32,6 +32,7 @@ from leakguard.static.exprs import EXPRESSIONS
 from leakguard.static.resolve import CatalogIndex, catalog_index
 from leakguard.static.statements import STATEMENTS, Break, Continue, Returned
 from leakguard.static.values import (
+    LOOP_ITEM,
     UNKNOWN,
     Const,
     Data,
@@ -282,6 +283,10 @@ class Interp:
                 self.bind(t, self.derive([value], "scalar", text(t), "item", aggregate=True,
                                          label_derived=value.label_derived))
                 continue
+            if isinstance(value, Unknown) and value.reason == LOOP_ITEM:
+                # ``for i, c in enumerate(model.classes_)``: each part of this pass's item is this pass's own
+                self.bind(t, Unknown(LOOP_ITEM, value.data))
+                continue
             self.bind(t, self.unknown_from([value], text(t), "unpack"))
 
     def bind_name(self, name: str, value: Value) -> None:
@@ -330,9 +335,11 @@ class Interp:
         if isinstance(iterable, Data) and iterable.kind == "index" and self._of_statistic(iterable):
             # ``for c in skewed[skewed > .75].index``: the labels of a statistic, names of columns; what chose
             # them is a look (peek rules), not a value of any row (as the kernel skips names holding column names)
-            return [Unknown("iterate"), Unknown("iterate")]
+            return [Unknown(LOOP_ITEM), Unknown(LOOP_ITEM)]
         item = self.unknown_from([iterable], f"{text}[i]", "iterate")
-        return [item, item]
+        # two passes, two values of the loop (``y_test == c`` for two classes c are two sets of labels)
+        data = item.data if isinstance(item, Unknown) else None
+        return [Unknown(LOOP_ITEM, data), Unknown(LOOP_ITEM, data)]
 
     def _of_statistic(self, d: Data) -> bool:
         """True when ``d`` was computed from statistics only (no value holding rows went in)."""

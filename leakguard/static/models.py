@@ -20,6 +20,7 @@ from leakguard.libraries.imblearn.catalog import SAMPLERS
 from leakguard.libraries.pandas.features import STATISTIC, WHOLE_GROUP_STATS, group_callable
 from leakguard.libraries.sklearn.catalog import (
     CROSS_VALIDATIONS,
+    CURVES,
     FACTORIES,
     FITTED_ATTRIBUTES,
     FOLD_SPLIT_METHOD,
@@ -221,15 +222,16 @@ def model_node(it: Interp, est: Estimator) -> NodeId:
 
 
 def evaluate(it: Interp, model: NodeId, x: Value | None, y: Value | None, op: str, *, kind: str = "score",
-             time_ordered: bool | None = None) -> Data:
-    """An ``Evaluate`` of ``model`` on ``x`` (and ``y``); returns the score."""
+             time_ordered: bool | None = None, predictions: Value | None = None, sweeps: bool = False) -> Data:
+    """An ``Evaluate`` of ``model`` on ``x`` (and ``y``), of ``predictions`` when a metric was given them."""
     data = _node(it, x)
     if kind == "score":
         folds.validated(it, model, x, y, op)
     if data is not None:
         target = _node(it, y)
         it.emit(event(Evaluate, model=model, data=data, where=it.where(), target=target, op=op, kind=kind,
-                      time_ordered=time_ordered, labels=_labels_key(y, target)))
+                      time_ordered=time_ordered, labels=_labels_key(y, target), predictions=_node(it, predictions),
+                      sweeps=sweeps))
     return _score(it, model, x, y, op)
 
 
@@ -246,6 +248,8 @@ def _labels_key(y: Value | None, target: NodeId | None) -> str | None:
     how = y.origin[1] if y.origin is not None else None
     if how == "mask" and y.origin is not None:
         return f"rows {y.origin[2]!r}"
+    if how == "loop item" and y.origin is not None:  # ``y_test == c`` for each c of a loop (static/dataops.py)
+        return f"labels == loop item {y.origin[2]}"
     if how in ("index", "draw") or (bool(y.ops) and y.ops[-1] in ("filter", "[]")):
         return target
     return None
@@ -485,7 +489,7 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
             outs.append(d)
         return outs[0] if len(outs) == 1 else Seq(outs)
     if path.startswith("sklearn.metrics.") and (name.endswith(("_score", "_error", "_loss")) or name in (
-            "classification_report", "confusion_matrix", "log_loss", "precision_recall_curve", "roc_curve")):
+            "classification_report", "confusion_matrix", "log_loss", *CURVES)):
         y_true = args[0] if args else kwargs.get("y_true")
         y_pred = args[1] if len(args) > 1 else kwargs.get("y_pred", kwargs.get("y_score", kwargs.get("probas_pred")))
         preds = [d for d in data_in(y_pred) if d.pred is not None] if y_pred is not None else []
@@ -496,7 +500,8 @@ def library_function(it: Interp, path: str, site: Site) -> Value | None:
             preds = [d for d in data_in(y_pred) if d.pred is not None]
         if preds and preds[0].pred is not None:
             model, data = preds[0].pred
-            return evaluate(it, model, Data("frame", "X", node=data), y_true, name)
+            return evaluate(it, model, Data("frame", "X", node=data), y_true, name, predictions=y_pred,
+                            sweeps=name in CURVES)
         return it.derive([v for v in (y_true, y_pred) if v is not None], "scalar", site.text, name, aggregate=True)
     return None
 

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from leakguard.libraries.pandas.catalog import kept_through
 from leakguard.libraries.stdlib.catalog import shown_names
 from leakguard.static import dataops
 from leakguard.static.values import UNKNOWN, Const, Func, Klass, Ref, Unknown, Value, text
@@ -50,7 +51,9 @@ def _stmt_expr(it: Interp, s: ast.Expr) -> None:
 
 def _stmt_assign(it: Interp, s: ast.Assign) -> None:
     # a statistic stored on an object (``self.means = frame.mean()``) is state for later, not a look (as in the kernel)
-    outer, it.kept_call = it.kept_call, s.value if all(isinstance(t, ast.Name) for t in s.targets) else None
+    # (``counts = df.nunique().sort_values()`` keeps the nunique call's counts, reordered)
+    outer, it.kept_call = it.kept_call, kept_through(s.value) if all(isinstance(t, ast.Name) for t in s.targets) \
+        else None
     try:
         value = it.eval(s.value, shown=not all(isinstance(t, ast.Attribute) for t in s.targets))
     finally:

@@ -196,6 +196,7 @@ class Unknown:
 Value = Ref | Data | GroupBy | Estimator | Seq | Const | Func | Klass | Instance | Method | Conn | Expr | Unknown
 
 UNKNOWN = Unknown()
+LOOP_ITEM = "iterate"  # the reason of a loop's item over values the engine does not know (one object per pass)
 
 
 def arg(args: list[Value], kwargs: dict[str, Value], pos: int, name: str) -> Value | None:

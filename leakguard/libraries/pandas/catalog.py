@@ -6,6 +6,8 @@ kernel recognises them from the rows of the frames a cell produces.
 
 from __future__ import annotations
 
+import ast
+
 from leakguard.libraries.api import Api
 
 _READERS = (
@@ -55,6 +57,52 @@ AXIS_FIRST = ("mean", "median", "std", "var", "min", "max", "sum", "count", "nun
 # Statistics people compute to choose columns (drop the constant ones), not to make values: consumed inside an
 # expression (``[c for c in cols if df[c].nunique() > 1]``, ``df.loc[:, df.nunique() > 1]``) they reach no value.
 COLUMN_CHOOSERS = ("nunique",)
+# Methods that return their receiver's values, reordered or copied: ``counts = df.nunique().sort_values()`` still
+# keeps the column chooser's counts (looked at only where ``counts`` is shown).
+SAME_VALUES = ("sort_values", "sort_index", "copy")
+
+
+def kept_through(value: ast.expr) -> ast.expr:
+    """The call a chain of ``SAME_VALUES`` methods starts from (``df.nunique()`` of ``df.nunique().sort_values()``)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SAME_VALUES \
+            and isinstance(value.func.value, ast.Call):
+        value = value.func.value
+    return value
+
+
+# ``df.query("spend < @df.spend.quantile(0.95)")`` / ``df.eval(...)``: pandas evaluates the ``@`` expressions of the
+# string in this package, on the caller's names; a statistic called from here is the user's, consumed by the query.
+QUERY_EVALUATOR = "pandas.core.computation."
+_AT = "__leakguard_at_"
+
+
+def query_references(expr: str) -> list[ast.expr]:
+    """The Python expressions a query string names with ``@`` (``@df.spend.quantile(0.95)``), parsed.
+
+    >>> [ast.unparse(e) for e in query_references("spend < @df.spend.quantile(0.95) and plan == @p")]
+    ['df.spend.quantile(0.95)', 'p']
+    """
+    try:
+        tree = ast.parse(expr.replace("@", _AT), mode="eval")
+    except SyntaxError:
+        return []
+    marked: list[ast.expr] = []
+    inner: set[int] = set()  # the receivers of a longer marked chain (``df.spend`` in ``df.spend.quantile()``)
+    for node in ast.walk(tree):
+        base: ast.expr = node if isinstance(node, ast.expr) else ast.Constant(None)
+        chain = []
+        while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+            chain.append(base)
+            base = base.func if isinstance(base, ast.Call) else base.value
+        if isinstance(base, ast.Name) and base.id.startswith(_AT):
+            marked.append(node)  # type: ignore[arg-type]
+            inner.update(id(c.func if isinstance(c, ast.Call) else c.value) for c in chain)
+    out = [e for e in marked if id(e) not in inner]
+    for e in out:
+        for n in ast.walk(e):
+            if isinstance(n, ast.Name) and n.id.startswith(_AT):
+                n.id = n.id[len(_AT):]
+    return out
 # Group-by methods that return some of the group's rows as they are (not an aggregate over them).
 GROUP_ROWS = ("get_group", "head", "tail", "nth", "filter")
 # Methods that open a per-row window over the rows (``df[c].rolling(3).mean()``), within each group

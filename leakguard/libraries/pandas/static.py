@@ -210,7 +210,15 @@ def _row_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
     if name == "query":
         q = arg(args, kwargs, 0, "expr")
         f = _query_filter(it, q.value) if isinstance(q, Const) and isinstance(q.value, str) else None
-        m = Data("series", label, inputs=(it.node(d),), filter=f)
+        # what the condition compares with: the ``@`` expressions of the string (``@df.spend.quantile(0.95)``) or
+        # the values written into an f-string; a statistic among them makes which rows stay learned
+        used = [v for e in (pandas_catalog.query_references(q.value) if isinstance(q, Const)
+                            and isinstance(q.value, str) else ()) for v in data_in(it.eval(e))]
+        written = node.args[0] if node.args else None
+        if isinstance(written, ast.JoinedStr):  # (the f-string's own value keeps no lineage: its parts, read again)
+            used += [v for part in written.values if isinstance(part, ast.FormattedValue)
+                     for v in data_in(it.eval(part.value))]
+        m = Data("series", label, inputs=(it.node(d), *(it.node(v) for v in used)), filter=f)
         return dataops.rows(it, d, m, label)
     if name == "between" and d.kind == "series":
         hi = arg(args, kwargs, 1, "right")

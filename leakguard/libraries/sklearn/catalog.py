@@ -144,9 +144,13 @@ _METRICS = (
     "explained_variance_score", "f1_score", "fbeta_score", "hamming_loss", "jaccard_score", "log_loss",
     "matthews_corrcoef", "max_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_pinball_loss", "mean_squared_error", "mean_squared_log_error", "median_absolute_error",
-    "precision_recall_curve", "precision_recall_fscore_support", "precision_score", "r2_score", "recall_score",
+    "det_curve", "precision_recall_curve", "precision_recall_fscore_support", "precision_score", "r2_score", "recall_score",
     "roc_auc_score", "roc_curve", "root_mean_squared_error", "root_mean_squared_log_error", "top_k_accuracy_score",
 )
+
+# Metrics that score every threshold of the scores they are given (a curve: its rates and the thresholds, in
+# arrays): a threshold read off the curve of the test set is chosen with it (multi-test); role "curve".
+CURVES = ("det_curve", "precision_recall_curve", "roc_curve")
 
 
 # Bundled, downloaded and generated datasets: sources of rows like a file read (every row is data).
@@ -222,7 +226,7 @@ ENTRIES: tuple[Api, ...] = (
     *(Api("sklearn.model_selection", name, "cross-validate", role="search" if name == "validation_curve" else "")
       for name in CROSS_VALIDATIONS),
     Api("sklearn.utils", "resample", "resample"),
-    *(Api("sklearn.metrics", name, "metric") for name in _METRICS),
+    *(Api("sklearn.metrics", name, "metric", role="curve" if name in CURVES else "") for name in _METRICS),
 )
 
 # Splits that draw rows at random, ignoring which entity a row belongs to; and the splitters
