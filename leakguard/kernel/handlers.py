@@ -30,6 +30,7 @@ from leakguard.kernel.wrapping import Before, Plan
 from leakguard.libraries.api import Api
 from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.plotting import catalog as plotting_catalog
+from leakguard.libraries.registry import INSIDE_LIBRARIES
 from leakguard.lineage.events import Derive, Inspect, Read
 from leakguard.sql.guard import withdraw_claims
 from leakguard.sql.kernel import before_query
@@ -329,15 +330,10 @@ def _row_wise(api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return isinstance(axis, (int, str)) and axis in pandas_catalog.ROW_WISE_AXES
 
 
-# libraries whose own calls of a catalogued inspection are not the user's looks (``df.hist()`` calls
-# ``plt.hist``; seaborn computes with pandas)
-_LIBRARIES_INSIDE = ("pandas.", "seaborn.", "matplotlib.")
-
-
 def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     caller = str(sys._getframe(2).f_globals.get("__name__", ""))
     in_query = caller.startswith(pandas_catalog.QUERY_EVALUATOR)  # an ``@`` expression of a query string: consumed
-    if caller.startswith(_LIBRARIES_INSIDE) and not in_query:
+    if caller.startswith(INSIDE_LIBRARIES) and not in_query:
         return None  # pandas using a statistic of its own (``pd.to_datetime`` calls ``unique()``): not a look
     if _row_wise(api, args, kwargs):
         return None  # a per-row feature: the column assignment that keeps it records its columns

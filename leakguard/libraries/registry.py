@@ -23,6 +23,10 @@ CATALOGS = (
     boosting_catalog, sql_catalog, spark_catalog, polars_catalog, numpy_catalog, stdlib_catalog, plotting_catalog,
 )
 
+# modules whose own calls of a catalogued inspection are not the user's looks (``pd.to_datetime`` calls ``unique()``;
+# ``df.hist()`` calls ``plt.hist``; seaborn computes with pandas)
+INSIDE_LIBRARIES = ("pandas.", "seaborn.", "matplotlib.")
+
 
 def all_entries() -> Iterator[Api]:
     """Every entry of every library the catalog knows."""
