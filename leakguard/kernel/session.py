@@ -566,6 +566,11 @@ class Session:
         if here is not None and all(here.id != i.id for i in inputs):
             # ``df = pd.read_csv(...).dropna()``: the value is what the statement made of the read's result
             # (the node a later statement of this cell already resolved ``df`` to), not a new source
+            if here.n_rows is not None and here.n_rows == fr.row_count(value):
+                # ``train, test = split(df)``, a helper returning its split's parts re-indexed: the rows are
+                # ``here``'s, not those of the frames it was made from (``df`` holds the test rows too)
+                made_from = {a.id for a in self.graph.ancestors(here.id)}
+                inputs = [i for i in inputs if i.id not in made_from]
             inputs = [here, *inputs]
         return name, value, inputs, line, reads
 
