@@ -527,10 +527,25 @@ def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
     """``df.x = value`` on a frame is a column write; other attribute writes are ignored."""
     if isinstance(target.value, ast.Name):
         base = it.lookup(target.value.id)
-        if isinstance(base, Data) and base.kind == "frame":
+        if isinstance(base, Data) and base.kind == "frame" and target.attr == "index":
+            _set_index(it, target.value.id, base, value)
+        elif isinstance(base, Data) and base.kind == "frame":
             assign_column(it, target.value.id, base, target.attr, value)
         elif isinstance(base, Instance):
             base.attrs[target.attr] = value  # ``self.means = frame.mean()`` in a method
+
+
+def _set_index(it: Interp, name: str, base: Data, value: Value) -> None:
+    """``df.index = pd.to_datetime(df.pop("date"))``: the same rows and columns under a new index; a datetime one
+    (its column known) makes ``sort_index()`` a sort by time, as ``set_index("date")`` does. Not a column write."""
+    out = it.derive([base], "frame", name, "set index", columns=base.columns)
+    out.keeps_columns_of(base)
+    out.sorted_by, out.descending = base.sorted_by, base.descending
+    col = timeorder.datetime_column(value)
+    if col is not None:
+        timeorder.parsed(it, (col,), "index = datetimes")
+    out.time_index = col
+    _rebind_in_place(it, name, base, out)
 
 
 # -- arithmetic and masks -----------------------------------------------------------------------
@@ -549,7 +564,8 @@ def combine(it: Interp, left: Value, right: Value, label: Label, op: str) -> Val
         return it.derive(datas, "scalar", label, op, aggregate=True,
                          label_derived=any(d.label_derived for d in datas))
     kind = "frame" if any(d.kind == "frame" for d in rowsy) else rowsy[0].kind
-    cols = rowsy[0].columns if len(rowsy) == 1 and kind == "frame" else None
+    # one frame or series with constants keeps its columns: ``df["SalePrice"] / 1000`` is still SalePrice's values
+    cols = rowsy[0].columns if len(rowsy) == 1 and len(datas) == 1 else None
     return it.derive([left, right], kind, label, op, columns=cols)
 
 
@@ -635,7 +651,10 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
 
 def mask(it: Interp, series: Data, op: str, value: Any, label: Label, *, subject: str) -> Data:
     """A boolean series from comparing a column (or an expression, named by ``subject``) with a constant."""
-    out = it.derive([series], "series", label, "mask")
+    # one column compared keeps its name (``df["quality"] >= 7``: a label made from quality, as pandas names it)
+    one = series.columns if series.kind == "series" and series.columns is not None and len(series.columns) == 1 \
+        else None
+    out = it.derive([series], "series", label, "mask", columns=one)
     out.filter = ("cmp", subject, op, value)
     return out
 
