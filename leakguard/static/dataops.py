@@ -151,7 +151,9 @@ def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
 def select(it: Interp, frame: Data, names: tuple[str, ...], label: Label) -> Data:
     """``frame[[names]]``: a frame of those columns."""
     out = it.derive([frame], "frame", label, "select", columns=names)
-    out.sorted_by, out.descending = frame.sorted_by, frame.descending  # selecting columns keeps the row order
+    # selecting columns keeps the rows, their order and index; the columns are the list's, in its order
+    out.sorted_by, out.descending, out.time_index = frame.sorted_by, frame.descending, frame.time_index
+    out.ordered = True
     _keep_fold(frame, out)
     return out
 
@@ -363,6 +365,9 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
         single = isinstance(col_key, ast.Constant)
         if names is None and how == "iloc" and base.ordered and (at := positions(base, col_key)) is not None:
             names, single = at  # ``df.iloc[:, -1]``, ``df.iloc[:, 2:]`` of known columns: those columns by name
+        left_out = _columns_left_out(it, col_key) if names is None and how == "loc" else None
+        if left_out is not None and base.columns is not None:
+            names = tuple(c for c in base.columns if c not in left_out)  # ``df.loc[:, df.columns != "y"]``
         if names is not None:
             picked = it.derive([out], "series" if single else "frame", label, "select", columns=names)
             picked.origin, picked.sorted_by = out.origin, out.sorted_by
@@ -379,6 +384,20 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
     if out is base:
         return it.derive([base], base.kind, label, how, columns=base.columns)
     return out
+
+
+def _columns_left_out(it: Interp, key: ast.expr) -> tuple[str, ...] | None:
+    """The names a boolean mask over a frame's columns leaves out: ``df.columns != "y"``,
+    ``~df.columns.isin(["y", "id"])``; None for any other key."""
+    if isinstance(key, ast.Compare) and len(key.ops) == 1 and isinstance(key.ops[0], ast.NotEq) \
+            and isinstance(key.left, ast.Attribute) and key.left.attr == "columns":
+        return const_strings(it.eval(key.comparators[0]))
+    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.Invert) and isinstance(key.operand, ast.Call) \
+            and isinstance(key.operand.func, ast.Attribute) and key.operand.func.attr == "isin" \
+            and isinstance(key.operand.func.value, ast.Attribute) and key.operand.func.value.attr == "columns" \
+            and len(key.operand.args) == 1:
+        return const_strings(it.eval(key.operand.args[0]))
+    return None
 
 
 def _every_row(key: ast.expr) -> bool:
