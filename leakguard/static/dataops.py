@@ -167,6 +167,9 @@ def _keep_fold(frame: Data, out: Data) -> None:
 def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -> Data:
     """``base[mask]``: a subset of the rows; remembers the filter for cutoff proofs and split detection."""
     f = mask.filter if isinstance(mask, Data) else None
+    if f is None and isinstance(mask, Data) and (flag := _column(mask)) is not None and mask.node is None \
+            and mask.ops == (f"[{flag!r}]",):
+        f = ("cmp", flag, "truthy", None)  # ``df[df.is_test]``: a boolean column itself, the twin of ``~df.is_test``
     gone = removes(it, f)
     parent = it.node(base)
     pick = _stack_pick(f)
