@@ -283,10 +283,10 @@ def _order_method(it: Interp, d: Data, name: str, site: Site) -> Data | None:
         out = it.derive([d], d.kind, label, name,
                         columns=tuple(c for c in d.columns if not keys or c not in keys) if d.columns else None)
         out.sorted_by, out.descending = d.sorted_by, d.descending
-        parsed = timeorder.datetime_column(given)
+        parsed = timeorder.datetime_column(given) if given is not None else None
         if parsed is not None:  # ``set_index(pd.to_datetime(df["date"]))``: a datetime index of the date column
             timeorder.parsed(it, (parsed,), "set_index(datetimes)")
-            keys = [parsed]
+            keys = (parsed,)
         out.time_index = keys[0] if keys and len(keys) == 1 and keys[0] in it.datetimes else None
         if keys and len(keys) > 1 and keys[0] not in it.datetimes:
             # a (store, date) index: ``sort_index()`` sorts each store's rows by date
