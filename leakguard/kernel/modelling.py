@@ -99,6 +99,15 @@ def _where_and_call(s: Session, api: Api) -> tuple[types.FrameType | None, Any]:
     return frame, call_node(s, frame, api.name)
 
 
+def _coded_column(est: Any, data: Node) -> tuple[str, ...] | None:
+    """``LabelEncoder().fit_transform(df["species"])``: the one column coded, still named so (catalog LABEL_CODERS)."""
+    from leakguard.libraries.sklearn.catalog import LABEL_CODERS
+
+    if type(est).__name__ in LABEL_CODERS and data.columns is not None and len(data.columns) == 1:
+        return data.columns
+    return None
+
+
 def _op(est: Any, api: Api) -> str:
     return f"{type(est).__name__}.{api.name}"
 
@@ -195,7 +204,7 @@ def before_fit_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         s.tracker.register(est, fit_id)
         out = result[0] if isinstance(result, tuple) and result else result
         register_result(s, out, (fit_id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
-                        frame=frame)
+                        frame=frame, columns=_coded_column(est, data))
 
     return Plan(after=after)
 
@@ -243,7 +252,7 @@ def before_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[s
 
     def after(result: Any) -> None:
         register_result(s, result, (model.id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
-                        frame=frame)
+                        frame=frame, columns=_coded_column(est, data))
 
     return Plan(after=after)
 
