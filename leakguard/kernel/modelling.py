@@ -25,7 +25,7 @@ from leakguard.kernel.calls import (
     value_node,
 )
 from leakguard.kernel.wrapping import Plan
-from leakguard.libraries.sklearn.catalog import PREDICTION_KEYWORDS, RESAMPLE_REPLACE
+from leakguard.libraries.sklearn.catalog import LABEL_CODERS, PREDICTION_KEYWORDS, RESAMPLE_REPLACE
 from leakguard.lineage.events import Evaluate, Event, Fit, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.rules._modelling import PREDICTORS, fit_of
@@ -101,8 +101,6 @@ def _where_and_call(s: Session, api: Api) -> tuple[types.FrameType | None, Any]:
 
 def _coded_column(est: Any, data: Node) -> tuple[str, ...] | None:
     """``LabelEncoder().fit_transform(df["species"])``: the one column coded, still named so (catalog LABEL_CODERS)."""
-    from leakguard.libraries.sklearn.catalog import LABEL_CODERS
-
     if type(est).__name__ in LABEL_CODERS and data.columns is not None and len(data.columns) == 1:
         return data.columns
     return None
