@@ -319,10 +319,12 @@ def estimator_node(s: Session, est: Any, frame: types.FrameType | None) -> Node:
 
 
 def register_result(s: Session, result: Any, inputs: tuple[NodeId, ...], op: str, *, name: str,
-                    frame: types.FrameType | None, rows: str = "same", **extra: Any) -> Node | None:
-    """Record what a call returned as a node derived from ``inputs`` and tie the object to it."""
+                    frame: types.FrameType | None, rows: str = "same", columns: tuple[str, ...] | None = None,
+                    **extra: Any) -> Node | None:
+    """Record what a call returned as a node derived from ``inputs`` and tie the object to it (``columns``: what
+    the result holds when the object does not say, a coded label's array)."""
     node = s.recorder.value(Derive(s.graph.new_id(), inputs, op, name, s.where(frame), rows=rows,  # type: ignore[arg-type]
-                                   columns=fr.columns_of(result) if rows != "aggregate" else None,
+                                   columns=(fr.columns_of(result) or columns) if rows != "aggregate" else None,
                                    kind=fr.kind_of(result), **extra))
     if node is not None:
         node.n_rows = fr.row_count(result)

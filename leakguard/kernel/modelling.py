@@ -25,7 +25,7 @@ from leakguard.kernel.calls import (
     value_node,
 )
 from leakguard.kernel.wrapping import Plan
-from leakguard.libraries.sklearn.catalog import PREDICTION_KEYWORDS, RESAMPLE_REPLACE
+from leakguard.libraries.sklearn.catalog import LABEL_CODERS, PREDICTION_KEYWORDS, RESAMPLE_REPLACE
 from leakguard.lineage.events import Evaluate, Event, Fit, NodeId
 from leakguard.lineage.graph import holds_rows
 from leakguard.rules._modelling import PREDICTORS, fit_of
@@ -97,6 +97,13 @@ def _role(api: Api, est: Any) -> tuple[str, bool, bool]:
 def _where_and_call(s: Session, api: Api) -> tuple[types.FrameType | None, Any]:
     frame = s.cell_frame()
     return frame, call_node(s, frame, api.name)
+
+
+def _coded_column(est: Any, data: Node) -> tuple[str, ...] | None:
+    """``LabelEncoder().fit_transform(df["species"])``: the one column coded, still named so (catalog LABEL_CODERS)."""
+    if type(est).__name__ in LABEL_CODERS and data.columns is not None and len(data.columns) == 1:
+        return data.columns
+    return None
 
 
 def _op(est: Any, api: Api) -> str:
@@ -195,7 +202,7 @@ def before_fit_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
         s.tracker.register(est, fit_id)
         out = result[0] if isinstance(result, tuple) and result else result
         register_result(s, out, (fit_id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
-                        frame=frame)
+                        frame=frame, columns=_coded_column(est, data))
 
     return Plan(after=after)
 
@@ -243,7 +250,7 @@ def before_transform(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[s
 
     def after(result: Any) -> None:
         register_result(s, result, (model.id, data.id), _op(est, api), name=f"{data.name} ({_op(est, api)})",
-                        frame=frame)
+                        frame=frame, columns=_coded_column(est, data))
 
     return Plan(after=after)
 

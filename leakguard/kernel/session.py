@@ -326,7 +326,7 @@ class Session:
             # one file taken back from a stack of train and test files (``full[full.y.notna()]``), proved live
             taken = evidence.stacked_piece(self, obj, inputs) if row_data else frozenset()
             if columns is None and row_data:
-                columns = self._array_columns(obj, inputs)
+                columns = self._array_columns(obj, inputs) or self._one_named_column(obj, inputs, where.line)
             node = self.recorder.value(Derive(
                 self.graph.new_id(), tuple(i.id for i in inputs), op, name, where,
                 rows="unknown" if row_data else "aggregate", columns=columns,
@@ -354,6 +354,28 @@ class Session:
         if frame is not None and not fr.same_table(frame, obj):
             return None
         return found[0].columns
+
+    def _one_named_column(self, obj: Any, inputs: list[Node], line: int | None) -> tuple[str, ...] | None:
+        """The one column the statement at ``line`` names of an input frame, for a 1-d array of its values changed
+        row by row (``y = df["y"].map(codes).values``, ``np.where(df["y"] == "yes", 1, 0)``), as the static engine
+        names it: pandas drops the name at ``.values``, so the copy test of ``_array_columns`` cannot see it."""
+        shape = getattr(obj, "shape", None)
+        st = self.scan.statement_at(line) if line is not None else None
+        if st is None or not type(obj).__module__.startswith("numpy") or not isinstance(shape, tuple) \
+                or len(shape) != 1 or any(i.kind == "model" for i in inputs):
+            return None  # (a model's output is its predictions, not a column: ``clf.predict_proba(te["text"])[:, 1]``)
+        ids = {i.id: i for i in inputs if i.kind == "frame" and i.columns and i.n_rows == shape[0]}
+        named: set[str] = set()
+        for span, call in self.scan.calls.items():
+            if not st.lineno <= span[0] <= st.end_lineno:
+                continue
+            for n in ast.walk(call):
+                if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) \
+                        and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
+                    node = self.node_for_name(n.value.id)
+                    if node is not None and node.id in ids and n.slice.value in (node.columns or ()):
+                        named.add(n.slice.value)
+        return (named.pop(),) if len(named) == 1 else None
 
     def _picked_columns(self, obj: Any, inputs: list[Node]) -> tuple[str, ...] | None:
         """Some columns of the one wider table of as many rows the array was made from (``df.iloc[:, 2:].values``,
@@ -566,6 +588,11 @@ class Session:
         if here is not None and all(here.id != i.id for i in inputs):
             # ``df = pd.read_csv(...).dropna()``: the value is what the statement made of the read's result
             # (the node a later statement of this cell already resolved ``df`` to), not a new source
+            if here.n_rows is not None and here.n_rows == fr.row_count(value):
+                # ``train, test = split(df)``, a helper returning its split's parts re-indexed: the rows are
+                # ``here``'s, not those of the frames it was made from (``df`` holds the test rows too)
+                made_from = {a.id for a in self.graph.ancestors(here.id)}
+                inputs = [i for i in inputs if i.id not in made_from]
             inputs = [here, *inputs]
         return name, value, inputs, line, reads
 

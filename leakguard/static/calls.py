@@ -582,8 +582,9 @@ def read(it: Interp, api: Api, site: Site) -> Value:
     columns = const_strings(kwargs.get("usecols") or kwargs.get("columns") or Const(None))
     # the header's names in the file's order (no column moved to the index): ``iloc[:, k]`` names a column
     ordered = False
+    header = None
     if columns is None and where is not None:
-        columns = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
+        columns = header = pandasops.file_columns(it.base_dir, where, api.name, kwargs)
         ordered = columns is not None and kwargs.get(pandas_catalog.INDEX_COLUMN) is None
     if columns is None:
         columns = it.assumed_columns()
@@ -591,8 +592,10 @@ def read(it: Interp, api: Api, site: Site) -> Value:
     source = f"{api.name}({where if where is not None else '…'})"
     it.emit(Read(nid, source, "<read>", it.where(), columns))
     out = Data("frame", "<read>", node=nid, columns=columns, ordered=ordered)
-    timeorder.read_order(it, out, kwargs, api.name)
+    timeorder.read_order(it, out, kwargs, api.name, header)
     index = kwargs.get(pandas_catalog.INDEX_COLUMN)
+    if isinstance(index, Const) and type(index.value) is int and header is not None and 0 <= index.value < len(header):
+        index = Const(header[index.value])  # ``index_col=0``: the header's first name
     if isinstance(index, Const) and isinstance(index.value, str) and index.value in it.datetimes:
         out.time_index = index.value
     return out

@@ -166,7 +166,9 @@ def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
 def select(it: Interp, frame: Data, names: tuple[str, ...], label: Label) -> Data:
     """``frame[[names]]``: a frame of those columns."""
     out = it.derive([frame], "frame", label, "select", columns=names)
-    out.sorted_by, out.descending = frame.sorted_by, frame.descending  # selecting columns keeps the row order
+    # selecting columns keeps the rows, their order and index; the columns are the list's, in its order
+    out.sorted_by, out.descending, out.time_index = frame.sorted_by, frame.descending, frame.time_index
+    out.ordered = True
     _keep_fold(frame, out)
     return out
 
@@ -180,6 +182,9 @@ def _keep_fold(frame: Data, out: Data) -> None:
 def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -> Data:
     """``base[mask]``: a subset of the rows; remembers the filter for cutoff proofs and split detection."""
     f = mask.filter if isinstance(mask, Data) else None
+    if f is None and isinstance(mask, Data) and (flag := _column(mask)) is not None and mask.node is None \
+            and mask.ops == (f"[{flag!r}]",):
+        f = ("cmp", flag, "truthy", None)  # ``df[df.is_test]``: a boolean column itself, the twin of ``~df.is_test``
     gone = removes(it, f)
     parent = it.node(base)
     pick = _stack_pick(f)
@@ -378,6 +383,9 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
         single = isinstance(col_key, ast.Constant)
         if names is None and how == "iloc" and base.ordered and (at := positions(base, col_key)) is not None:
             names, single = at  # ``df.iloc[:, -1]``, ``df.iloc[:, 2:]`` of known columns: those columns by name
+        left_out = _columns_left_out(it, col_key) if names is None and how == "loc" else None
+        if left_out is not None and base.columns is not None:
+            names = tuple(c for c in base.columns if c not in left_out)  # ``df.loc[:, df.columns != "y"]``
         if names is not None:
             picked = it.derive([out], "series" if single else "frame", label, "select", columns=names)
             picked.origin, picked.sorted_by = out.origin, out.sorted_by
@@ -394,6 +402,20 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
     if out is base:
         return it.derive([base], base.kind, label, how, columns=base.columns)
     return out
+
+
+def _columns_left_out(it: Interp, key: ast.expr) -> tuple[str, ...] | None:
+    """The names a boolean mask over a frame's columns leaves out: ``df.columns != "y"``,
+    ``~df.columns.isin(["y", "id"])``; None for any other key."""
+    if isinstance(key, ast.Compare) and len(key.ops) == 1 and isinstance(key.ops[0], ast.NotEq) \
+            and isinstance(key.left, ast.Attribute) and key.left.attr == "columns":
+        return const_strings(it.eval(key.comparators[0]))
+    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.Invert) and isinstance(key.operand, ast.Call) \
+            and isinstance(key.operand.func, ast.Attribute) and key.operand.func.attr == "isin" \
+            and isinstance(key.operand.func.value, ast.Attribute) and key.operand.func.value.attr == "columns" \
+            and len(key.operand.args) == 1:
+        return const_strings(it.eval(key.operand.args[0]))
+    return None
 
 
 def _every_row(key: ast.expr) -> bool:
@@ -542,10 +564,25 @@ def set_attr(it: Interp, target: ast.Attribute, value: Value) -> None:
     """``df.x = value`` on a frame is a column write; other attribute writes are ignored."""
     if isinstance(target.value, ast.Name):
         base = it.lookup(target.value.id)
-        if isinstance(base, Data) and base.kind == "frame":
+        if isinstance(base, Data) and base.kind == "frame" and target.attr == "index":
+            _set_index(it, target.value.id, base, value)
+        elif isinstance(base, Data) and base.kind == "frame":
             assign_column(it, target.value.id, base, target.attr, value)
         elif isinstance(base, Instance):
             base.attrs[target.attr] = value  # ``self.means = frame.mean()`` in a method
+
+
+def _set_index(it: Interp, name: str, base: Data, value: Value) -> None:
+    """``df.index = pd.to_datetime(df.pop("date"))``: the same rows and columns under a new index; a datetime one
+    (its column known) makes ``sort_index()`` a sort by time, as ``set_index("date")`` does. Not a column write."""
+    out = it.derive([base], "frame", name, "set index", columns=base.columns)
+    out.keeps_columns_of(base)
+    out.sorted_by, out.descending = base.sorted_by, base.descending
+    col = timeorder.datetime_column(value)
+    if col is not None:
+        timeorder.parsed(it, (col,), "index = datetimes")
+    out.time_index = col
+    _rebind_in_place(it, name, base, out)
 
 
 # -- arithmetic and masks -----------------------------------------------------------------------
@@ -564,7 +601,8 @@ def combine(it: Interp, left: Value, right: Value, label: Label, op: str) -> Val
         return it.derive(datas, "scalar", label, op, aggregate=True,
                          label_derived=any(d.label_derived for d in datas))
     kind = "frame" if any(d.kind == "frame" for d in rowsy) else rowsy[0].kind
-    cols = rowsy[0].columns if len(rowsy) == 1 and kind == "frame" else None
+    # one frame or series with constants keeps its columns: ``df["SalePrice"] / 1000`` is still SalePrice's values
+    cols = rowsy[0].columns if len(rowsy) == 1 and len(datas) == 1 else None
     return it.derive([left, right], kind, label, op, columns=cols)
 
 
@@ -660,7 +698,10 @@ def compare(it: Interp, node: ast.Compare, shown: bool) -> Value:
 
 def mask(it: Interp, series: Data, op: str, value: Any, label: Label, *, subject: str) -> Data:
     """A boolean series from comparing a column (or an expression, named by ``subject``) with a constant."""
-    out = it.derive([series], "series", label, "mask")
+    # one column compared keeps its name (``df["quality"] >= 7``: a label made from quality, as pandas names it)
+    one = series.columns if series.kind == "series" and series.columns is not None and len(series.columns) == 1 \
+        else None
+    out = it.derive([series], "series", label, "mask", columns=one)
     out.filter = ("cmp", subject, op, value)
     return out
 

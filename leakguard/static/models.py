@@ -24,6 +24,7 @@ from leakguard.libraries.sklearn.catalog import (
     FACTORIES,
     FITTED_ATTRIBUTES,
     FOLD_SPLIT_METHOD,
+    LABEL_CODERS,
     RESAMPLE_REPLACE,
     SEARCH_ENDINGS,
     STATELESS,
@@ -279,7 +280,7 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
         return est if not est.keras else Unknown("history")
     if meaning in ("fit-transform", "fit-predict"):
         fitted = fit(it, est, x, y, name)
-        return _applied(it, fitted, x, label, name)
+        return _applied(it, fitted, x, label, name, columns=_coded_column(est, x))
     if name in ("fit_resample", "fit_sample"):
         # resampling makes rows from rows (no statistic reaches the features): synthetic rows, no Fit
         parts: list[Value] = []
@@ -291,7 +292,7 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
                 parts.append(d)
         return Seq(parts)
     if meaning == "transform":
-        return _applied(it, model_node(it, est), x, label, name)
+        return _applied(it, model_node(it, est), x, label, name, columns=_coded_column(est, x))
     if meaning == "predict":
         folds.validated(it, model_node(it, est), x, None, name)
         out = _applied(it, model_node(it, est), x, label, name)
@@ -357,10 +358,19 @@ def _columns(v: Value | None) -> tuple[str, ...] | None:
     return v.columns if isinstance(v, Data) else None
 
 
-def _applied(it: Interp, model: NodeId, x: Value | None, label: Label, op: str) -> Value:
+def _applied(it: Interp, model: NodeId, x: Value | None, label: Label, op: str, *,
+             columns: tuple[str, ...] | None = None) -> Value:
     if x is None or not data_in(x):
         return it.unknown_from([], label, op)
-    return it.derive([x, Data("model", "model", node=model)], _kind(x), label, op, columns=None)
+    return it.derive([x, Data("model", "model", node=model)], _kind(x), label, op, columns=columns)
+
+
+def _coded_column(est: Estimator, x: Value | None) -> tuple[str, ...] | None:
+    """``LabelEncoder().fit_transform(df["species"])``: the one column coded, still named so (catalog LABEL_CODERS)."""
+    if est.cls.rsplit(".", 1)[-1] in LABEL_CODERS and isinstance(x, Data) and x.columns is not None \
+            and len(x.columns) == 1:
+        return x.columns
+    return None
 
 
 # -- attributes, subscripts, functions ------------------------------------------------------------------

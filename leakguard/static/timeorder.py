@@ -26,13 +26,23 @@ def parsed(it: Interp, columns: tuple[str, ...], how: str) -> None:
         it.datetimes.setdefault(c, f"{how} in {it.where().short()}")
 
 
-def read_parsed(it: Interp, kwargs: dict[str, Value], reader: str) -> str | None:
+def datetime_column(value: Value) -> str | None:
+    """The column a value of parsed datetimes was made from (``pd.to_datetime(df.pop("date"))``: ``date``), else None."""
+    if isinstance(value, Data) and value.datetime and value.columns is not None and len(value.columns) == 1:
+        return value.columns[0]
+    return None
+
+
+def read_parsed(it: Interp, kwargs: dict[str, Value], reader: str,
+                header: tuple[str, ...] | None = None) -> str | None:
     """``read_csv(..., parse_dates=[c])``: ``c`` is a datetime column; returns the first parsed one.
 
     ``index_col=c, parse_dates=True`` parses the index: ``c`` is then a datetime index.
     """
     given = kwargs.get(pandas_catalog.PARSE_DATES)
     index = kwargs.get(pandas_catalog.INDEX_COLUMN)
+    if isinstance(index, Const) and type(index.value) is int and header is not None and 0 <= index.value < len(header):
+        index = Const(header[index.value])  # ``index_col=0, parse_dates=True``: the header names the column
     if isinstance(given, Const) and given.value is True and isinstance(index, Const) and isinstance(index.value, str):
         parsed(it, (index.value,), f"{reader}({pandas_catalog.INDEX_COLUMN}={index.value!r}, "
                                    f"{pandas_catalog.PARSE_DATES}=True)")
@@ -44,14 +54,15 @@ def read_parsed(it: Interp, kwargs: dict[str, Value], reader: str) -> str | None
     return None
 
 
-def read_order(it: Interp, out: Data, kwargs: dict[str, Value], reader: str) -> None:
+def read_order(it: Interp, out: Data, kwargs: dict[str, Value], reader: str,
+               header: tuple[str, ...] | None = None) -> None:
     """Rows as read are in file order; with a parsed datetime that order is a time order *candidate*.
 
     It becomes the inferred time order only when the user computes along the rows (``used``):
     a lag or a window over rows in file order says the file is a time series. A declared time
     column leaves the rows' order unknown, as before.
     """
-    first = read_parsed(it, kwargs, reader)
+    first = read_parsed(it, kwargs, reader, header)
     if first is not None and not it.policy.time:
         out.sorted_by = first
 

@@ -119,7 +119,7 @@ CONSTRUCTORS = ("DataFrame", "Series", "DataFrame.from_dict", "DataFrame.from_re
 PARSE_DATES = "parse_dates"          # readers: the columns parsed as datetimes (``index_col`` too when listed)
 INDEX_COLUMN = "index_col"           # readers: with ``parse_dates=True`` this column becomes a datetime index
 SET_INDEX = ("set_index",)           # a datetime column made the index: ``sort_index()`` then sorts by time
-TIME_PARSERS = ("to_datetime",)      # pandas functions whose result is a datetime column
+TIME_PARSERS = ("to_datetime", "DatetimeIndex")  # pandas functions whose result is datetimes (a column, an index)
 DATETIME_DTYPE = "datetime64"        # ``astype("datetime64[ns]")`` and its spellings start with this
 SORTS: dict[str, str | None] = {     # sorting method -> keyword naming the sort key (None: the index)
     "sort_values": "by",

@@ -286,10 +286,15 @@ def _order_method(it: Interp, d: Data, name: str, site: Site) -> Data | None:
         out.buckets, out.time_index = True, on[0] if on else d.time_index
         return out
     if name in pandas_catalog.SET_INDEX and d.kind == "frame":
-        keys = const_strings(arg(args, kwargs, 0, "keys") or Const(None))
+        given = arg(args, kwargs, 0, "keys")
+        keys = const_strings(given or Const(None))
         out = it.derive([d], d.kind, label, name,
                         columns=tuple(c for c in d.columns if not keys or c not in keys) if d.columns else None)
         out.sorted_by, out.descending = d.sorted_by, d.descending
+        parsed = timeorder.datetime_column(given) if given is not None else None
+        if parsed is not None:  # ``set_index(pd.to_datetime(df["date"]))``: a datetime index of the date column
+            timeorder.parsed(it, (parsed,), "set_index(datetimes)")
+            keys = (parsed,)
         out.time_index = keys[0] if keys and len(keys) == 1 and keys[0] in it.datetimes else None
         if keys and len(keys) > 1 and keys[0] not in it.datetimes:
             # a (store, date) index: ``sort_index()`` sorts each store's rows by date
@@ -382,6 +387,7 @@ def _drop(it: Interp, d: Data, args: Args, kwargs: Kwargs, label: Label) -> Data
         it.node(d)  # a pending frame of unknown columns (``get_dummies(df).drop(...)``): its node, for what is dropped
     out = it.derive([d], d.kind, label, "drop", columns=cols)
     out.ordered = d.ordered and cols is not None  # the other columns keep their order
+    out.descending, out.time_index = d.descending, d.time_index  # the same index, rows in the same order
     if names:
         _keeps_columns(d, out, names)  # a statistic in a dropped column goes with it; the others keep theirs
         if d.origin is not None and d.origin[1] in ("mask", "slice"):
@@ -523,7 +529,9 @@ def _encode(it: Interp, name: str, site: Site) -> Value:
     inputs: list[Value] = [data]
     if learned:
         inputs.append(it.derive([data], "value", f"{data.text} {name} edges", name, aggregate=True))
-    out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if name == "get_dummies" else None)
+    # ``pd.cut(df["age"], bins)`` is still the age column, binned (pandas keeps the name): a group key of age
+    kept = name == "get_dummies" or data.kind == "series"
+    out = it.derive(inputs, data.kind, site.text, name, columns=data.columns if kept else None)
     out.colsrc = data.colsrc
     return out
 

@@ -56,6 +56,10 @@ _MODELS: dict[str, tuple[str, ...]] = {
     "sklearn.model_selection": ("FixedThresholdClassifier",),
 }
 
+# transformers of one column that give back its values coded (``y = LabelEncoder().fit_transform(df["species"])``):
+# the result is still that column, so a label coded so keeps its name (both engines)
+LABEL_CODERS = ("LabelEncoder",)
+
 _TRANSFORMERS: dict[str, tuple[str, ...]] = {
     "sklearn.preprocessing": (
         "KBinsDiscretizer", "KernelCenterer", "LabelBinarizer", "LabelEncoder", "MaxAbsScaler", "MinMaxScaler",
