@@ -100,7 +100,8 @@ def _stmt_classdef(it: Interp, s: ast.ClassDef) -> None:
     # a small class of the notebook (a hand-written imputer with fit/transform): its methods are followed
     methods = {f.name: Func(f, f"{s.name}.{f.name}", any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(f)))
                for f in s.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    it.scopes[-1][s.name] = Klass(s.name, methods)
+    bases = tuple(base.path for base in map(it.eval, s.bases) if isinstance(base, Ref))
+    it.scopes[-1][s.name] = Klass(s.name, methods, bases)
 
 
 def _stmt_return(it: Interp, s: ast.Return) -> None:
