@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from leakguard.libraries.api import Api
 from leakguard.libraries.imblearn.catalog import SAMPLERS
 from leakguard.libraries.pandas.features import STATISTIC, WHOLE_GROUP_STATS, group_callable
-from leakguard.libraries.torch.catalog import DATASET_BASES, MODULE_BASES, is_network
 from leakguard.libraries.sklearn.catalog import (
     CROSS_VALIDATIONS,
     FACTORIES,
@@ -31,6 +30,7 @@ from leakguard.libraries.sklearn.catalog import (
     cv_keeps_time_order,
     is_fold_splitter,
 )
+from leakguard.libraries.torch.catalog import DATASET_BASES, MODULE_BASES, is_network
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
 from leakguard.static import folds, timeorder
 from leakguard.static.emitted import event
