@@ -409,7 +409,12 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
         return _container(it, api, site)
     if api.kind == "convert":
         datas = [v for v in site.values if data_in(v)]
-        return _converted(it, datas[0], site, api.name, datas[1:]) if datas else None
+        if datas and api.role == "along-dim" and not _along_rows(site.arg(1, "dim")):
+            return it.derive(datas, "scalar", site.text, api.name, aggregate=True)  # ``torch.max(t)``: over every row
+        if not datas:
+            return None
+        out = _converted(it, datas[0], site, api.name, datas[1:])
+        return _pair(api.name, out) if api.role == "along-dim" and not data_in(site.arg(1, "dim")) else out
     if api.kind == "loss":
         return loss(it, site.arg(0, "input"), site.arg(1, "target"), site, api.name)
     if api.kind == "train-function":
@@ -477,11 +482,29 @@ def tensor_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
     api = it.index.exact("torch.Tensor", name)
     if api is None:
         return None
+    if api.kind == "convert" and api.role == "along-dim":
+        # ``out.argmax(1)``: each row's own; ``t.max()`` / ``X.max(axis=0)`` over the rows: read as a statistic
+        if not _along_rows(site.arg(0, "dim") or site.kwargs.get("axis")):
+            return None
+        out = _converted(it, d, site, name)
+        return out if "axis" in site.kwargs else _pair(name, out)
     if api.kind == "convert":
         return _converted(it, d, site, name)
     if api.kind == "train-step":
         return _train_step(it, d, name)
     return None
+
+
+def _pair(name: str, out: Data) -> Value:
+    """``torch.max(out, 1)`` is ``(values, indices)``, both each row's own; ``argmax`` the indices alone."""
+    return Seq([out, out]) if name in ("max", "min") else out
+
+
+def _along_rows(dim: Value | None) -> bool:
+    """``dim=1`` (or -1, or another tensor compared element by element): each row's own values."""
+    if isinstance(dim, Const):
+        return isinstance(dim.value, int) and dim.value != 0
+    return dim is not None and bool(data_in(dim))
 
 
 def loss(it: Interp, out: Value | None, y: Value | None, site: Site, op: str) -> Value:

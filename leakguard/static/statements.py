@@ -138,8 +138,19 @@ def _stmt_if(it: Interp, s: ast.If) -> None:
     if isinstance(test, Const) and not isinstance(test.value, str):
         it.exec_block(s.body if test.value else s.orelse)
         return
-    it.exec_block(s.body)
-    it.exec_block(s.orelse)
+    # a ``break`` / ``continue`` under a condition ends only that branch (``if bad >= patience: break``): the other
+    # path goes on, and the loop makes its next pass; both branches leaving leave
+    left = [_leaves(it, s.body), _leaves(it, s.orelse)]
+    if left[0] is not None and left[1] is not None:
+        raise left[0]
+
+
+def _leaves(it: Interp, block: list[ast.stmt]) -> Break | Continue | None:
+    try:
+        it.exec_block(block)
+    except (Break, Continue) as leaving:
+        return leaving
+    return None
 
 
 def _stmt_with(it: Interp, s: ast.With | ast.AsyncWith) -> None:

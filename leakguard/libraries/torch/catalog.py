@@ -27,6 +27,9 @@ _CONVERT_FUNCTIONS = ("tensor", "as_tensor", "from_numpy", "asarray", "Tensor", 
 # ``dim`` are statistics over every row.
 _ROW_FUNCTIONS = ("sigmoid", "softmax", "log_softmax", "round", "exp", "abs", "tanh", "relu",
                   "squeeze", "unsqueeze", "flatten", "cat", "stack", "where", "clamp")
+# Along a dimension: each row's own maximum (or its position) with ``dim=1`` (``torch.max(out, 1)``, ``out.argmax(1)``);
+# without ``dim`` (or along ``dim=0``) a statistic over every row.
+_ALONG_DIM = ("max", "min", "argmax", "argmin")
 # Tensor methods that keep every row in its place (dtype, device, shape of each row, back to numpy); numpy's own
 # ``reshape``/``flatten``/``round`` are read as numpy's.
 _CONVERT_METHODS = ("float", "double", "long", "int", "bool", "half", "to", "cpu", "cuda", "detach", "numpy",
@@ -59,6 +62,8 @@ ENTRIES: tuple[Api, ...] = (
     *(Api("torch", name, "convert") for name in _CONVERT_FUNCTIONS),
     *(Api("torch", name, "convert") for name in _ROW_FUNCTIONS),
     *(Api("torch", f"Tensor.{name}", "convert") for name in _CONVERT_METHODS),
+    *(Api("torch", name, "convert", role="along-dim") for name in _ALONG_DIM),
+    *(Api("torch", f"Tensor.{name}", "convert", role="along-dim") for name in _ALONG_DIM),
     Api("torch", "Tensor.backward", "train-step", role="model"),
     Api("torch.nn", "Module.__call__", "forward", role="model"),
     Api("torch.nn", "Module.forward", "forward", role="model"),
