@@ -407,6 +407,8 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
         return _transform_function(it, api, site)
     if api.kind == "container":
         return _container(it, api, site)
+    if api.kind == "convert" and api.role == "iterable":
+        return site.arg(0, "iterable")
     if api.kind == "convert":
         datas = [v for v in site.values if data_in(v)]
         if datas and api.role == "along-dim" and not _along_rows(site.arg(1, "dim")):

@@ -75,6 +75,9 @@ ENTRIES: tuple[Api, ...] = (
     *(Api("torch.optim.lr_scheduler", f"{cls}.step", "setting") for cls in _SCHEDULERS),
     Api("torch.utils.data", "TensorDataset", "container", data=("0:", "1:")),
     Api("torch.utils.data", "DataLoader", "container", data=("0:dataset",)),
+    # a progress bar over a loader (``for xb, yb in tqdm(train_loader)``) yields what the loader yields
+    Api("tqdm", "tqdm", "convert", role="iterable"),
+    Api("tqdm", "trange", "convert", role="iterable"),
     Api("torch.utils.data", "random_split", "dataset-split", data=("0:dataset",), options=("1:lengths",)),
 )
 
