@@ -507,7 +507,9 @@ def _dataset_split(it: Interp, api: Api, site: Site) -> Value:
         return it.unknown_from(site.values, site.text, api.name)
     lengths = site.arg(1, api.options[0].partition(":")[2]) if api.options else None
     n = len(lengths.items) if isinstance(lengths, Seq) else 2
-    parts = splits.split(it, Site(site.node, list(held.items), {}, site.shown), api.name)
+    last = lengths.items[-1] if isinstance(lengths, Seq) and lengths.items else None
+    size: Kwargs = {"test_size": last} if isinstance(last, Const) and isinstance(last.value, float) else {}
+    parts = splits.split(it, Site(site.node, list(held.items), size, site.shown), api.name)
     assert isinstance(parts, Seq)
     train = Seq(parts.items[0::2], "container")
     test = Seq(parts.items[1::2], "container")

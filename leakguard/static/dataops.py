@@ -269,7 +269,9 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             return it.derive([base], "array", label, "item", columns=None)
         if isinstance(key, Const) and base.kind != "frame":
             return it.derive([base], "scalar", label, "item", columns=base.columns)
-        picked = it.derive([base, key], base.kind, label, "[]", columns=None)
+        # ``self.y[idx]`` (an array's rows by a position not known): the rows of its columns
+        held = base.columns if base.kind == "array" and not isinstance(key, (Data, Const)) else None
+        picked = it.derive([base, key], base.kind, label, "[]", columns=held)
         return _chosen(picked) if base.kind == "frame" and not isinstance(key, Data) else picked
     if isinstance(base, GroupBy):
         names = const_strings(it.eval(key_node))
