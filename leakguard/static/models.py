@@ -416,7 +416,8 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
         if not datas:
             return None
         out = _converted(it, datas[0], site, api.name, datas[1:])
-        return _pair(api.name, out) if api.role == "along-dim" and not data_in(site.arg(1, "dim")) else out
+        dim = site.arg(1, "dim")
+        return _pair(api.name, out) if api.role == "along-dim" and not (dim is not None and data_in(dim)) else out
     if api.kind == "loss":
         return loss(it, site.arg(0, "input"), site.arg(1, "target"), site, api.name)
     if api.kind == "train-function":
@@ -468,7 +469,7 @@ def network_class(klass: Klass, site: Site) -> Estimator | None:
     return Estimator(MODULE_BASES[0], called(klass.name, site))
 
 
-def _converted(it: Interp, x: Value, site: Site, op: str, others: list[Value] | None = None) -> Value:
+def _converted(it: Interp, x: Value, site: Site, op: str, others: list[Value] | None = None) -> Data:
     """``torch.tensor(X)``, ``t.float()``, ``torch.sigmoid(out)``: the same rows, each row's own values."""
     first = data_in(x)[0]
     out = it.derive([x, *(others or [])], first.kind if first.kind not in ("value", "scalar") else "array",
