@@ -34,7 +34,7 @@ from leakguard.libraries.stdlib import catalog as stdlib_catalog
 from leakguard.lineage.events import Inspect, Read, Split, SplitPart
 from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
-from leakguard.static import dataops, lazyops, models, splits, sqlbridge, timeorder
+from leakguard.static import dataops, lazyops, models, networks, splits, sqlbridge, timeorder
 from leakguard.static.magics import line_magic, policy_call
 from leakguard.static.reading.sources import MAGIC_CALL
 from leakguard.static.values import (
@@ -123,11 +123,11 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
         return it.call_func(callee, args, kwargs, node, shown)
     if isinstance(callee, Klass):
         made = it.instantiate(callee, args, kwargs, node)
-        return models.network_class(callee, site) or made
+        return networks.network_class(callee, site) or made
     if isinstance(callee, Method):
         return method_call(it, callee.receiver, callee.name, site)
     if isinstance(callee, Estimator):
-        return models.method(it, callee, "__call__", site)
+        return networks.method(it, callee, "__call__", site) or models.method(it, callee, "__call__", site)
     return it.unknown_from([callee, *site.values], site.text, "call")
 
 
@@ -197,7 +197,7 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
     if isinstance(receiver, Estimator):
         if receiver.cls.startswith("pyspark."):
             return sparkml.method(it, receiver, name, site)
-        return models.method(it, receiver, name, site)
+        return networks.method(it, receiver, name, site) or models.method(it, receiver, name, site)
     if isinstance(receiver, Method):
         return accessor_call(it, receiver, name, site)
     if isinstance(receiver, Seq):
@@ -290,7 +290,7 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
     if name == "plot":
         return _plot(it, d, site)
     if api is None and d.kind not in ("frame", "series", "index"):
-        tensor = models.tensor_method(it, d, name, site)  # ``torch.tensor(X).float()``, ``loss.backward()``
+        tensor = networks.tensor_method(it, d, name, site)  # ``torch.tensor(X).float()``, ``loss.backward()``
         if tensor is not None:
             return tensor
     if api is not None:
@@ -470,7 +470,8 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
             return _dataset_split(it, api, site)
         if api.kind == "query":
             return sqlbridge.catalog_call(it, api.qualname, api.module, site)
-        handled = models.function(it, api, site)
+        handled = (networks.function(it, api, site) if api.module.startswith(("torch", "tqdm")) else None) \
+            or models.function(it, api, site)
         if handled is not None:
             return handled
     if path.startswith("numpy.") and path.count(".") == 1 and path[6:] in numpy_catalog.BLOCK_SPLITS:
@@ -502,7 +503,7 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
 def _dataset_split(it: Interp, api: Api, site: Site) -> Value:
     """``random_split(ds, [0.8, 0.2])``: each array the dataset holds split in two, the parts regrouped into a
     training and a holdout dataset; three lengths split the first part again (train, validation, test)."""
-    held = models.as_container(it, site.arg(0, api.data[0].partition(":")[2]) if api.data else None, site)
+    held = networks.as_container(it, site.arg(0, api.data[0].partition(":")[2]) if api.data else None, site)
     if held is None:
         return it.unknown_from(site.values, site.text, api.name)
     lengths = site.arg(1, api.options[0].partition(":")[2]) if api.options else None
