@@ -33,7 +33,7 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
     if api.kind == "convert":
         datas = [v for v in site.values if data_in(v)]
         if datas and api.role == "along-dim" and not _along_rows(site.arg(1, "dim")):
-            return it.derive(datas, "scalar", site.text, api.name, aggregate=True)  # ``torch.max(t)``: over every row
+            return _statistic(it, datas, site, api.name)
         if not datas:
             return None
         out = _converted(it, datas[0], site, api.name, datas[1:])
@@ -103,6 +103,15 @@ def tensor_method(it: Interp, d: Data, name: str, site: Site) -> Value | None:
     if api.kind == "train-step":
         return _train_step(it, d, name)
     return None
+
+
+def _statistic(it: Interp, datas: list[Value], site: Site, name: str) -> Data:
+    """``torch.max(t)``, ``torch.sum(pred == y_test)``: over every row; of predictions against labels, a score (as
+    ``np.mean`` of them is)."""
+    operand = datas[0]
+    if isinstance(operand, Data) and (operand.pred is not None or operand.node is None):
+        it.recorder.hand_scored(it.node(operand), f"torch.{name}", it.where())
+    return it.derive(datas, "scalar", site.text, name, aggregate=True)
 
 
 def _pair(name: str, out: Data) -> Value:

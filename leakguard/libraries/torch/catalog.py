@@ -27,9 +27,10 @@ _CONVERT_FUNCTIONS = ("tensor", "as_tensor", "from_numpy", "asarray", "Tensor", 
 # ``dim`` are statistics over every row.
 _ROW_FUNCTIONS = ("sigmoid", "softmax", "log_softmax", "round", "exp", "abs", "tanh", "relu",
                   "squeeze", "unsqueeze", "flatten", "cat", "stack", "where", "clamp")
-# Along a dimension: each row's own maximum (or its position) with ``dim=1`` (``torch.max(out, 1)``, ``out.argmax(1)``);
-# without ``dim`` (or along ``dim=0``) a statistic over every row.
-_ALONG_DIM = ("max", "min", "argmax", "argmin")
+# Along a dimension: each row's own maximum (or its position, its sum) with ``dim=1`` (``torch.max(out, 1)``,
+# ``out.argmax(1)``); without ``dim`` (or along ``dim=0``) a statistic over every row: of predictions set against
+# labels (``torch.sum(pred == y_test)``), a score written by hand.
+_ALONG_DIM = ("max", "min", "argmax", "argmin", "sum", "mean")
 # Tensor methods that keep every row in its place (dtype, device, shape of each row, back to numpy); numpy's own
 # ``reshape``/``flatten``/``round`` are read as numpy's.
 _CONVERT_METHODS = ("float", "double", "long", "int", "bool", "half", "to", "cpu", "cuda", "detach", "numpy",
