@@ -51,7 +51,7 @@ Kind = Literal[
     # deep-learning training written by hand (leakguard/libraries/torch/catalog.py); read by the static engine only for now
     "convert",     # the same rows, each row's own values (torch.tensor(X), t.float(), t.numpy(), torch.sigmoid(out));
     #                role "along-dim": only along a dimension other than the rows' (torch.max(out, 1)), else a statistic;
-    #                role "iterable": its first argument as it is (tqdm(loader))
+    #                role "as-is": its first argument as it is (tqdm(loader), GradScaler.scale(loss))
     "forward",     # a network called on rows: its outputs for them (predictions once it is trained)
     "loss",        # a loss of outputs against labels: what a training step follows, a score of a trained network
     "train-step",  # loss.backward(): the network whose outputs the loss compared learns from those rows and labels

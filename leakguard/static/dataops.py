@@ -15,6 +15,7 @@ import operator
 from typing import TYPE_CHECKING, Any, Literal
 
 from leakguard.libraries.pandas.catalog import ACCESSORS, SCHEMA_ATTRIBUTES
+from leakguard.libraries.torch.catalog import PAIR_FIELDS
 from leakguard.lineage import conditions
 from leakguard.lineage.events import Derive
 from leakguard.lineage.graph import FUTURE, HOLDOUT, holds_rows
@@ -129,6 +130,8 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         return Method(base, name)
     if isinstance(base, Unknown) and base.data is not None:
         return Unknown(name, it.derive([base], "value", node, name))
+    if isinstance(base, Seq) and base.kind == "along-dim" and name in PAIR_FIELDS:
+        return base.items[PAIR_FIELDS.index(name)]  # ``out.max(dim=1).indices``
     if isinstance(base, (Seq, Const)):
         return Method(base, name)
     if isinstance(base, Expr):

@@ -28,7 +28,7 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
     if api.kind == "container":
         rows = [v for v in _rows(api, site) if v is not None]
         return as_container(it, rows[0], site) if len(rows) == 1 else None  # ``DataLoader(ds)``: the rows of ds
-    if api.kind == "convert" and api.role == "iterable":
+    if api.kind == "convert" and api.role == "as-is":
         return site.arg(0, "iterable")
     if api.kind == "convert":
         datas = [v for v in site.values if data_in(v)]
@@ -47,6 +47,8 @@ def function(it: Interp, api: Api, site: Site) -> Value | None:
 def method(it: Interp, est: Estimator, name: str, site: Site) -> Value | None:
     """``model.eval()``, ``optimizer.step()`` (nothing learned or seen), ``loss_fn(out, yb)`` (a loss); None: not one."""
     api = it.index.class_method(est.cls, name)
+    if api is not None and api.kind == "convert" and api.role == "as-is":
+        return site.arg(0, "outputs")  # ``amp.scale(loss)``: the loss, scaled
     if api is None or api.kind not in ("setting", "loss"):
         return None
     if api.kind == "setting":
@@ -79,7 +81,8 @@ def network_class(klass: Klass, site: Site) -> Estimator | None:
 def _converted(it: Interp, x: Value, site: Site, op: str, others: list[Value] | None = None) -> Data:
     """``torch.tensor(X)``, ``t.float()``, ``torch.sigmoid(out)``: the same rows, each row's own values."""
     first = data_in(x)[0]
-    out = it.derive([x, *(others or [])], first.kind if first.kind not in ("value", "scalar") else "array",
+    # a tensor holds rows as an array does (a frame's ``max(dim=1)`` would be pandas')
+    out = it.derive([x, *(others or [])], "scalar" if first.aggregate else "array",
                     site.text, op, columns=first.columns, aggregate=first.aggregate,
                     label_derived=first.label_derived)
     out.sorted_by = first.sorted_by
@@ -116,7 +119,7 @@ def _statistic(it: Interp, datas: list[Value], site: Site, name: str) -> Data:
 
 def _pair(name: str, out: Data) -> Value:
     """``torch.max(out, 1)`` is ``(values, indices)``, both each row's own; ``argmax`` the indices alone."""
-    return Seq([out, out]) if name in ("max", "min") else out
+    return Seq([out, out], "along-dim") if name in ("max", "min") else out
 
 
 def _along_rows(dim: Value | None) -> bool:

@@ -55,6 +55,11 @@ _SCHEDULERS = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "C
 _MODULE_SETTINGS = ("train", "eval", "to", "cpu", "cuda", "double", "float", "zero_grad", "parameters",
                     "named_parameters", "state_dict", "load_state_dict", "apply", "requires_grad_")
 
+# Where ``GradScaler`` lives (``torch.cuda.amp`` before torch 2.3, ``torch.amp`` since).
+_AMP = ("torch.cuda.amp", "torch.amp")
+# The fields of what ``max``/``min`` along a dimension return: ``out.max(dim=1).indices``.
+PAIR_FIELDS = ("values", "indices")
+
 # A notebook class deriving from one of these is a network (called: its outputs) or a dataset (its ``__getitem__``).
 MODULE_BASES = ("torch.nn.Module", "torch.nn.modules.module.Module")
 DATASET_BASES = ("torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset")
@@ -77,8 +82,11 @@ ENTRIES: tuple[Api, ...] = (
     Api("torch.utils.data", "TensorDataset", "container", data=("0:", "1:")),
     Api("torch.utils.data", "DataLoader", "container", data=("0:dataset",)),
     # a progress bar over a loader (``for xb, yb in tqdm(train_loader)``) yields what the loader yields
-    Api("tqdm", "tqdm", "convert", role="iterable"),
-    Api("tqdm", "trange", "convert", role="iterable"),
+    Api("tqdm", "tqdm", "convert", role="as-is"),
+    Api("tqdm", "trange", "convert", role="as-is"),
+    # mixed precision: ``amp.scale(loss).backward()`` is the loss's backward(); its step and update follow it
+    *(Api(module, "GradScaler.scale", "convert", role="as-is") for module in _AMP),
+    *(Api(module, f"GradScaler.{name}", "setting") for module in _AMP for name in ("step", "update", "unscale_")),
     Api("torch.utils.data", "random_split", "dataset-split", data=("0:dataset",), options=("1:lengths",)),
 )
 
