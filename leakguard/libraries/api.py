@@ -48,6 +48,15 @@ Kind = Literal[
     # native training APIs (leakguard/libraries/boosting/catalog.py); read by the static engine only for now
     "container",   # a library's own holder of the rows of X and y (xgboost.DMatrix, lightgbm.Dataset): ``data`` says where
     "train-function",  # a function that fits a new model on a container (xgboost.train; role cross-validate: xgboost.cv)
+    # deep-learning training written by hand (leakguard/libraries/torch/catalog.py); read by the static engine only for now
+    "convert",     # the same rows, each row's own values (torch.tensor(X), t.float(), t.numpy(), torch.sigmoid(out));
+    #                role "along-dim": only along a dimension other than the rows' (torch.max(out, 1)), else a statistic;
+    #                role "as-is": its first argument as it is (tqdm(loader), GradScaler.scale(loss))
+    "forward",     # a network called on rows: its outputs for them (predictions once it is trained)
+    "loss",        # a loss of outputs against labels: what a training step follows, a score of a trained network
+    "train-step",  # loss.backward(): the network whose outputs the loss compared learns from those rows and labels
+    "setting",     # a mode, a device or an optimizer's step (model.eval(), model.to(device)): nothing learned or seen
+    "dataset-split",  # splits a dataset's rows by lengths (random_split(ds, [a, b])): the last part is the holdout
 ]
 
 

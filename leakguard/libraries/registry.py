@@ -17,10 +17,12 @@ from leakguard.libraries.sklearn import catalog as sklearn_catalog
 from leakguard.libraries.spark import catalog as spark_catalog
 from leakguard.libraries.sql import catalog as sql_catalog
 from leakguard.libraries.stdlib import catalog as stdlib_catalog
+from leakguard.libraries.torch import catalog as torch_catalog
 
 CATALOGS = (
     pandas_catalog, pandas_features_catalog, sklearn_catalog, imblearn_catalog, keras_catalog,
     boosting_catalog, sql_catalog, spark_catalog, polars_catalog, numpy_catalog, stdlib_catalog, plotting_catalog,
+    torch_catalog,
 )
 
 # modules whose own calls of a catalogued inspection are not the user's looks (``pd.to_datetime`` calls ``unique()``;

@@ -35,7 +35,7 @@ from leakguard.libraries.stdlib import catalog as stdlib_catalog
 from leakguard.lineage.events import Inspect, Read, Split, SplitPart
 from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
-from leakguard.static import dataops, lazyops, models, splits, sqlbridge, timeorder
+from leakguard.static import dataops, lazyops, models, networks, splits, sqlbridge, timeorder
 from leakguard.static.magics import line_magic, policy_call
 from leakguard.static.reading.sources import MAGIC_CALL
 from leakguard.static.values import (
@@ -124,11 +124,12 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     if isinstance(callee, Func):
         return it.call_func(callee, args, kwargs, node, shown)
     if isinstance(callee, Klass):
-        return it.instantiate(callee, args, kwargs, node)
+        made = it.instantiate(callee, args, kwargs, node)
+        return networks.network_class(callee, site) or made
     if isinstance(callee, Method):
         return method_call(it, callee.receiver, callee.name, site)
     if isinstance(callee, Estimator):
-        return models.method(it, callee, "__call__", site)
+        return networks.method(it, callee, "__call__", site) or models.method(it, callee, "__call__", site)
     return it.unknown_from([callee, *site.values], site.text, "call")
 
 
@@ -198,7 +199,7 @@ def method_call(it: Interp, receiver: Value, name: str, site: Site) -> Value:
     if isinstance(receiver, Estimator):
         if receiver.cls.startswith("pyspark."):
             return sparkml.method(it, receiver, name, site)
-        return models.method(it, receiver, name, site)
+        return networks.method(it, receiver, name, site) or models.method(it, receiver, name, site)
     if isinstance(receiver, Method):
         return accessor_call(it, receiver, name, site)
     if isinstance(receiver, Seq):
@@ -322,6 +323,10 @@ def data_method(it: Interp, d: Data, name: str, site: Site) -> Value:
         return GroupBy(d, keys or (), None, text(site.node))
     if name == "plot":
         return _plot(it, d, site)
+    if api is None and d.kind not in ("frame", "series", "index"):
+        tensor = networks.tensor_method(it, d, name, site)  # ``torch.tensor(X).float()``, ``loss.backward()``
+        if tensor is not None:
+            return tensor
     if api is not None:
         handled = models.pandas_api(it, d, api, site)
         if handled is not None:
@@ -495,9 +500,12 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
             return _module_inspect(it, api, site)
         if api.kind == "split":
             return splits.split(it, site, api.name)
+        if api.kind == "dataset-split":
+            return _dataset_split(it, api, site)
         if api.kind == "query":
             return sqlbridge.catalog_call(it, api.qualname, api.module, site)
-        handled = models.function(it, api, site)
+        handled = (networks.function(it, api, site) if api.module.startswith(("torch", "tqdm")) else None) \
+            or models.function(it, api, site)
         if handled is not None:
             return handled
     if path.startswith("numpy.") and path.count(".") == 1 and path[6:] in numpy_catalog.BLOCK_SPLITS:
@@ -526,6 +534,27 @@ def ref_call(it: Interp, path: str, site: Site) -> Value:
     return Unknown(short, derived)
 
 
+def _dataset_split(it: Interp, api: Api, site: Site) -> Value:
+    """``random_split(ds, [0.8, 0.2])``: each array the dataset holds split in two, the parts regrouped into a
+    training and a holdout dataset; three lengths split the first part again (train, validation, test)."""
+    held = networks.as_container(it, site.arg(0, api.data[0].partition(":")[2]) if api.data else None, site)
+    if held is None:
+        return it.unknown_from(site.values, site.text, api.name)
+    lengths = site.arg(1, api.options[0].partition(":")[2]) if api.options else None
+    n = len(lengths.items) if isinstance(lengths, Seq) else 2
+    last = lengths.items[-1] if isinstance(lengths, Seq) and lengths.items else None
+    size: Kwargs = {"test_size": last} if isinstance(last, Const) and isinstance(last.value, float) else {}
+    parts = splits.split(it, Site(site.node, list(held.items), size, site.shown), api.name)
+    assert isinstance(parts, Seq)
+    train = Seq(parts.items[0::2], "container")
+    test = Seq(parts.items[1::2], "container")
+    if n < 3:
+        return Seq([train, test])
+    inner = splits.split(it, Site(site.node, list(train.items), {}, site.shown), api.name)
+    assert isinstance(inner, Seq)
+    return Seq([Seq(inner.items[0::2], "container"), Seq(inner.items[1::2], "container"), test])
+
+
 def _builtin(it: Interp, name: str, site: Site) -> Value:
     args, kwargs, node = site.args, site.kwargs, site.node
     if name in ("print", "display", "len", "isinstance", "hasattr", "type", "id", "hash", "vars"):
@@ -540,6 +569,8 @@ def _builtin(it: Interp, name: str, site: Site) -> Value:
     if name == "zip" and args and all(isinstance(a, Seq) for a in args):
         seqs = [a.items for a in args if isinstance(a, Seq)]
         return Seq([Seq(list(t)) for t in zip(*seqs, strict=False)], "list")
+    if name == "enumerate" and args and isinstance(args[0], Seq) and args[0].kind == "container":
+        return Seq([Seq([UNKNOWN, batch]) for batch in it.iterate(args[0], "batches")], "list")
     if name == "enumerate" and args and isinstance(args[0], Seq):
         return Seq([Seq([Const(i), v]) for i, v in enumerate(args[0].items)], "list")
     if name == "range" and args and len(args) <= 3 and all(isinstance(a, Const) and type(a.value) is int for a in args):

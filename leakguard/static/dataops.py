@@ -15,6 +15,7 @@ import operator
 from typing import TYPE_CHECKING, Any, Literal
 
 from leakguard.libraries.pandas.catalog import ACCESSORS, NAMES_FROM_VALUES, SCHEMA_ATTRIBUTES
+from leakguard.libraries.torch.catalog import PAIR_FIELDS
 from leakguard.lineage import conditions
 from leakguard.lineage.events import Derive
 from leakguard.lineage.graph import FUTURE, HOLDOUT, holds_rows
@@ -135,6 +136,8 @@ def attr_of(it: Interp, base: Value, name: str, node: ast.expr) -> Value:
         return Method(base, name)
     if isinstance(base, Unknown) and base.data is not None:
         return Unknown(name, it.derive([base], "value", node, name))
+    if isinstance(base, Seq) and base.kind == "along-dim" and name in PAIR_FIELDS:
+        return base.items[PAIR_FIELDS.index(name)]  # ``out.max(dim=1).indices``
     if isinstance(base, (Seq, Const)):
         return Method(base, name)
     if isinstance(base, Expr):
@@ -289,7 +292,9 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             return it.derive([base], "array", label, "item", columns=None)
         if isinstance(key, Const) and base.kind != "frame":
             return it.derive([base], "scalar", label, "item", columns=base.columns)
-        picked = it.derive([base, key], base.kind, label, "[]", columns=None)
+        # ``self.y[idx]`` (an array's rows by a position not known): the rows of its columns
+        held = base.columns if base.kind == "array" and not isinstance(key, (Data, Const)) else None
+        picked = it.derive([base, key], base.kind, label, "[]", columns=held)
         return _chosen(picked) if base.kind == "frame" and not isinstance(key, Data) else picked
     if isinstance(base, GroupBy):
         names = const_strings(it.eval(key_node))

@@ -36,6 +36,7 @@ from leakguard.static.values import (
     UNKNOWN,
     Const,
     Data,
+    Estimator,
     Func,
     Instance,
     Klass,
@@ -108,6 +109,7 @@ class Interp:
         self.steps = 0
         self.subsets: dict[NodeId, list[tuple[str, Data]]] = {}
         self.views: dict[str, Data] = {}          # Spark temp views by lower-cased name
+        self.networks: dict[NodeId, Estimator] = {}  # the estimator whose state a model node is (its predictions' losses)
         self.star_imports: list[str] = []         # modules imported with ``*`` whose names resolve by path
         self._where: Where | None = None
 
@@ -329,6 +331,10 @@ class Interp:
         """The values a loop over ``iterable`` binds, one per pass the engine makes."""
         if isinstance(iterable, Seq) and iterable.kind == "dict" and iterable.keys is not None:
             return [Const(k) for k in iterable.keys[:MAX_UNROLL]]
+        if isinstance(iterable, Seq) and iterable.kind == "container":
+            # ``for xb, yb in loader``: batches of the rows it holds; one pass stands for all of them (an evaluation
+            # summed over the batches of a test loader is one evaluation)
+            return [Seq(list(iterable.items))]
         if isinstance(iterable, Seq) and (len(iterable.items) <= MAX_UNROLL or (len(iterable.items) <= MAX_NAMES
                                           and all(isinstance(v, Const) for v in iterable.items))):
             return list(iterable.items)  # names (``for c in df.columns``) unroll further: a wide frame's columns

@@ -32,6 +32,7 @@ from leakguard.libraries.sklearn.catalog import (
     cv_keeps_time_order,
     is_fold_splitter,
 )
+from leakguard.libraries.torch.catalog import MODULE_BASES, is_network
 from leakguard.lineage.events import Derive, Evaluate, Fit, NodeId
 from leakguard.static import folds, timeorder
 from leakguard.static.emitted import event
@@ -99,6 +100,8 @@ def construct(it: Interp, path: str, site: Site) -> Estimator | None:
     if not path.startswith(_LIBRARIES) or not (name[:1].isupper() or name in _FACTORIES):
         return None
     learner, learns, encodes = _role(it, path)
+    if is_network(path):
+        path = MODULE_BASES[0]  # a layer or a network: what calling it means is the Module's (its outputs)
     est = Estimator(path, called(name, site), keras=path.startswith("keras."), learner=learner, learns=learns,
                     encodes_target=encodes)
     est.steps = _steps(site.values)
@@ -294,6 +297,7 @@ def method(it: Interp, est: Estimator, name: str, site: Site) -> Value:
     if meaning == "transform":
         return _applied(it, model_node(it, est), x, label, name, columns=_coded_column(est, x))
     if meaning == "predict":
+        it.networks[model_node(it, est)] = est
         folds.validated(it, model_node(it, est), x, None, name)
         out = _applied(it, model_node(it, est), x, label, name)
         xn = _node(it, x)
@@ -322,6 +326,8 @@ def _meaning(it: Interp, est: Estimator, name: str) -> str:
     api = it.index.class_method(est.cls, name)
     if api is not None and api.kind in ("fit", "fit-transform", "fit-predict", "transform", "predict", "score"):
         return api.kind
+    if api is not None and api.kind == "forward":
+        return "predict"
     if name in _FIT:
         return "fit"
     if name == "fit_transform":

@@ -103,7 +103,8 @@ def _stmt_classdef(it: Interp, s: ast.ClassDef) -> None:
     # a small class of the notebook (a hand-written imputer with fit/transform): its methods are followed
     methods = {f.name: Func(f, f"{s.name}.{f.name}", any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(f)))
                for f in s.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    it.scopes[-1][s.name] = Klass(s.name, methods)
+    bases = tuple(base.path for base in map(it.eval, s.bases) if isinstance(base, Ref))
+    it.scopes[-1][s.name] = Klass(s.name, methods, bases)
 
 
 def _stmt_return(it: Interp, s: ast.Return) -> None:
@@ -140,8 +141,19 @@ def _stmt_if(it: Interp, s: ast.If) -> None:
     if isinstance(test, Const) and not isinstance(test.value, str):
         it.exec_block(s.body if test.value else s.orelse)
         return
-    it.exec_block(s.body)
-    it.exec_block(s.orelse)
+    # a ``break`` / ``continue`` under a condition ends only that branch (``if bad >= patience: break``): the other
+    # path goes on, and the loop makes its next pass; both branches leaving leave
+    left = [_leaves(it, s.body), _leaves(it, s.orelse)]
+    if left[0] is not None and left[1] is not None:
+        raise left[0]
+
+
+def _leaves(it: Interp, block: list[ast.stmt]) -> Break | Continue | None:
+    try:
+        it.exec_block(block)
+    except (Break, Continue) as leaving:
+        return leaving
+    return None
 
 
 def _stmt_with(it: Interp, s: ast.With | ast.AsyncWith) -> None:

@@ -135,6 +135,7 @@ class Klass:
 
     name: str
     methods: dict[str, Func]
+    bases: tuple[str, ...] = ()      # the dotted paths of its imported base classes (``torch.nn.Module``)
 
 
 @dataclasses.dataclass(slots=True, eq=False)

@@ -1,0 +1,1 @@
+"""torch: what its API means to leakguard (catalog entries)."""
