@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from leakguard.libraries.sql.catalog import QUERY_METHODS
+from leakguard.libraries.sql.catalog import CURSOR_FETCHES, QUERY_METHODS
 from leakguard.lineage.events import Derive, NodeId, Query, Read
 from leakguard.static.emitted import event
 from leakguard.static.values import Conn, Const, Data, Value
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from leakguard.static.interp import Interp
 
 _QUERY_METHODS = frozenset(QUERY_METHODS)
+_CURSOR_FETCHES = frozenset(CURSOR_FETCHES)
 _WRITTEN = "sql frame "  # + a table's key, in the interpreter's globals: the frame ``to_sql`` wrote it from
 
 
@@ -261,10 +262,17 @@ def connect(path: str) -> Conn | None:
 
 def conn_method(it: Interp, con: Conn, name: str, site: Site) -> Value:
     """``con.execute(sql)``, ``con.cursor()``, ``engine.connect()``..."""
+    if name == "cursor" and con.dialect == "sqlite":
+        return Conn(con.dialect, con.lib, con.tables, cursor=True)  # a cursor of its own: it holds its own query's result
     if name in ("cursor", "connect", "begin", "__enter__"):
         return con
     if name in _QUERY_METHODS:
-        return _text(it, site.arg(0, "query"), con.dialect) or Const(None)
+        result = _text(it, site.arg(0, "query"), con.dialect) or Const(None)
+        if isinstance(result, Data) and con.cursor:
+            con.result = result  # ``cur.execute(q)`` then ``cur.fetchall()``, ``list(cur)``
+        return result
+    if name in _CURSOR_FETCHES and con.result is not None:
+        return con.result
     if name == "register":
         table, frame = site.arg(0, "view_name"), site.arg(1, "python_object")
         if isinstance(table, Const) and isinstance(table.value, str) and isinstance(frame, Data):

@@ -17,6 +17,9 @@ _RELATION_FETCHES = ("df", "fetchdf", "to_df", "pl", "arrow", "to_arrow_table")
 # every method that fetches a result (leakguard/sql/kernel.py ties what it returns to the query's result)
 FETCHES: tuple[str, ...] = tuple(dict.fromkeys((*_DUCK_FETCHES, *_RELATION_FETCHES)))
 
+# DB-API cursor methods that return rows of the query the cursor ran (sqlite3's cursor: leakguard/sql/sqlite_guard.py)
+CURSOR_FETCHES = ("fetchall", "fetchmany", "fetchone")
+
 ENTRIES: tuple[Api, ...] = (
     *(Api("duckdb", name, "query", note="sends a query (default connection)") for name in _DUCK_QUERIES),
     *(Api("duckdb", f"DuckDBPyConnection.{name}", "query", note="sends a query") for name in _DUCK_QUERIES),
