@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 def base_node(s: Session, resolver: Resolver, scan: Scan) -> NodeId:
     """The node of the rows a table holds before the query narrows them."""
     source = resolver.found.get(scan.ref.key) or Source("table", scan.columns)
-    if source.kind == "lineage" and source.node is not None:
-        return source.node
+    if source.kind in ("lineage", "table") and source.node is not None:
+        return source.node  # (a table's node: the file a reader read, ``Resolver._resolve``)
     if source.kind == "frame":
         return s.node_of(source.obj, name=scan.ref.table).id
     state = state_of(s)
