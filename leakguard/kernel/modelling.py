@@ -9,6 +9,7 @@ findings say so and their hints show the corrected code.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from leakguard.kernel.calls import (
     estimator_node,
     mark_handled,
     note_made,
+    note_prediction,
     register_result,
     value_node,
 )
@@ -256,6 +258,16 @@ def before_predict(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     data = s.graph.get(s.tracker.node_of(X) or s.result_node(X) or "") if plan is not None and X is not None else None
     if data is not None:
         folds.validated(s, estimator_node(s, args[0], frame).id, data, None, frame=frame, op=_op(args[0], api))
+    if plan is not None and plan.after is not None:
+        registered = plan.after
+
+        def after(result: Any) -> None:
+            registered(result)
+            nid = s.tracker.node_of(result) or s.result_node(result)
+            if nid is not None and fit_of(s.graph, nid) is not None:  # (a model whose fit leakguard saw)
+                note_prediction(s, result, nid)  # known by its values once wrapped: ``pd.Series(pred, index=...)``
+
+        plan = dataclasses.replace(plan, after=after)
     return plan
 
 
