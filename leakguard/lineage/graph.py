@@ -108,6 +108,7 @@ class LineageGraph:
         self.inferred = Inferred()
         # the source node of each file read (``Read.path``): a SQL scan of the same file reads those rows
         self.files: dict[str, NodeId] = {}
+        self.read_paths: dict[NodeId, str] = {}  # every read of a file, by node: its path
         self._ids = itertools.count(1)
 
     def new_id(self) -> NodeId:
@@ -126,6 +127,12 @@ class LineageGraph:
         """The source node of the file at ``path`` (a ``file_key``) when a reader has read it."""
         return self.get(self.files.get(path)) if path is not None else None
 
+    def first_read(self, node_id: NodeId) -> NodeId | None:
+        """The first read of the file ``node_id`` read (a DuckDB scan of it before ``pd.read_csv``), if another."""
+        path = self.read_paths.get(node_id)
+        first = self.files.get(path) if path is not None else None
+        return first if first != node_id else None
+
     def time_column(self) -> str | None:
         """The time column the rules use: the declared one, else the first inferred (a parsed, sorted datetime)."""
         if self.policy.time:
@@ -141,6 +148,7 @@ class LineageGraph:
         if isinstance(event, Read):
             if event.path is not None:
                 self.files.setdefault(event.path, event.out)
+                self.read_paths[event.out] = event.path
             return self._add(Node(event.out, event.name, event.kind, ALL, event.where, event.source,
                                   columns=event.columns))
         if isinstance(event, Derive):

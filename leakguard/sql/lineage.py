@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import Derive, NodeId, Read, Where
+from leakguard.lineage.graph import file_key
 from leakguard.sql.connections import engine_of, frame_columns
 from leakguard.sql.state import Source, state_of
 from leakguard.sql.tables import is_holdout, rows_yet_to_split
@@ -37,7 +38,7 @@ def base_node(s: Session, resolver: Resolver, scan: Scan) -> NodeId:
         cols = tuple(source.columns) if source.columns is not None else None
         engine = engine_of(resolver.con)
         node = s.recorder.value(Read(s.graph.new_id(), f"{engine} table {scan.ref.name}", scan.ref.name,
-                                     s.where(None), cols, kind="table"))
+                                     s.where(None), cols, kind="table", path=file_key(scan.ref.path)))
         assert node is not None
         nid = state.table_nodes[key] = node.id
     return nid

@@ -178,7 +178,8 @@ def _table_node(it: Interp, scan: Scan, columns: Mapping[str, str] | None) -> No
         return found.node
     nid = it.graph.new_id()
     it.emit(Read(nid, f"table {scan.ref.name}", scan.ref.name, it.where(),
-                 tuple(columns) if columns is not None else None, kind="table"))
+                 tuple(columns) if columns is not None else None, kind="table",
+                 path=file_key(scan.ref.path, it.base_dir)))
     it.globals[key] = Data("frame", scan.ref.name, node=nid)
     return nid
 
