@@ -317,7 +317,9 @@ def model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
         return pred.id, pred.id
     model_id = found[0].id
     for node in (pred, *s.graph.ancestors(pred.id)):
-        rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])]
+        # (rows, not a prediction made from them: ``pred[in_plan]`` of a Series known by its values)
+        rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])
+                and fit_of(s.graph, i) is None]
         if any(_made_by(s, i, model_id) for i in node.inputs) and rows:
             if len(rows) > 1:
                 # the names of a whole statement (``pred = pd.Series(m.fit(X_tr, y_tr).predict(X_te), ...)``, a

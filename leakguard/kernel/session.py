@@ -421,8 +421,12 @@ class Session:
                 continue
             held = held_values(self, value, names) if value is not _MISSING and fr.is_row_data(value) else []
             if held:  # ``pd.Series(m.predict(X_te), index=X_te.index)``: known by its values, not its statement
-                holder = self.derive_node(value, name, [self.graph.nodes[h] for h in held], "holds",
-                                          Where(self.cell_id, self.execution_count, before_line))
+                if len(set(held)) == 1:  # the prediction itself, wrapped
+                    holder = self.graph.nodes[held[0]]
+                    self.tracker.register(value, holder.id)
+                else:
+                    holder = self.derive_node(value, name, [self.graph.nodes[h] for h in dict.fromkeys(held)], "holds",
+                                              Where(self.cell_id, self.execution_count, before_line))
                 found[holder.id] = holder
                 continue
             earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
