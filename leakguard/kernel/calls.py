@@ -63,6 +63,10 @@ class State:
     assigned_keys: set[tuple[int, str, int]] = dataclasses.field(default_factory=set)
     attached: bool = False
     bindings_before: dict[str, NodeId] = dataclasses.field(default_factory=dict)  # after the previous cell
+    # recent predictions by the digest of their values (``frames.digest``): a value made of them that leakguard
+    # could not follow (``pd.Series(m.predict(X_te), index=X_te.index)``) is known by its values (``held_values``)
+    predictions: dict[str, NodeId] = dataclasses.field(default_factory=dict)
+    prediction_rows: set[int] = dataclasses.field(default_factory=set)
     # (data node, target node) -> columns of the data that reproduce the target (evidence.label_proxies_of)
     label_proxies: dict[tuple[NodeId, NodeId], tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
@@ -349,3 +353,68 @@ def mark_handled(s: Session, frame: types.FrameType | None) -> None:
         span = call_span(s, f)
         if span is not None:
             handled.add(span)
+
+
+PREDICTIONS_KEPT = 64
+
+
+def note_prediction(s: Session, result: Any, nid: NodeId) -> None:
+    """Remember a prediction vector's values (a digest, never the data), for ``held_values``."""
+    if getattr(result, "ndim", 0) != 1:
+        return
+    digest = fr.digest(result)
+    rows = fr.row_count(result)
+    if digest is None or rows is None:
+        return
+    st = state(s)
+    st.predictions.pop(digest, None)
+    st.predictions[digest] = nid
+    while len(st.predictions) > PREDICTIONS_KEPT:
+        st.predictions.pop(next(iter(st.predictions)))
+    st.prediction_rows.add(rows)
+
+
+def held_values(s: Session, value: Any, names: list[str]) -> list[NodeId]:
+    """The nodes whose values an untracked vector or frame holds, column by column: a recent prediction
+    (``pd.Series(m.predict(X_te), index=X_te.index)``, ``pd.DataFrame({"pred": m.predict(X_te)})``) or a tracked
+    vector among ``names`` (``"actual": y_test.to_numpy()``). Empty unless some column is a prediction and every
+    column is one of them."""
+    st = state(s)
+    rows = fr.row_count(value)
+    if rows is None or rows not in st.prediction_rows:
+        return []
+    if fr.is_frame(value):
+        if len(value.columns) > 16:
+            return []
+        columns = [value[c] for c in value.columns]
+    elif getattr(value, "ndim", 0) == 1:
+        columns = [value]
+    else:
+        return []
+    known: dict[str, NodeId] = {}
+    found: list[NodeId] = []
+    for column in columns:
+        digest = fr.digest(column)
+        nid = st.predictions.get(digest) if digest is not None else None
+        if nid is None and digest is not None and len(columns) > 1:
+            if not known:
+                known = _vectors_named(s, names, rows)
+            nid = known.get(digest)
+        if nid is None or nid not in s.graph.nodes:
+            return []
+        found.append(nid)
+    return found if any(n in st.predictions.values() for n in found) else []
+
+
+def _vectors_named(s: Session, names: list[str], rows: int) -> dict[str, NodeId]:
+    """Digests of the tracked vectors of ``rows`` rows among ``names`` (live values)."""
+    out: dict[str, NodeId] = {}
+    for name in names:
+        value = s.user_ns.get(name)
+        nid = s.tracker.node_of(value) if value is not None else None
+        if nid is None or getattr(value, "ndim", 0) != 1 or fr.row_count(value) != rows:
+            continue
+        digest = fr.digest(value)
+        if digest is not None:
+            out.setdefault(digest, nid)
+    return out

@@ -32,6 +32,7 @@ from leakguard.libraries.pandas import catalog as pandas_catalog
 from leakguard.libraries.plotting import catalog as plotting_catalog
 from leakguard.libraries.registry import INSIDE_LIBRARIES
 from leakguard.lineage.events import Derive, Inspect, Read
+from leakguard.lineage.graph import file_key
 from leakguard.sql.guard import withdraw_claims
 from leakguard.sql.kernel import before_query
 from leakguard.tracebacks import drop_own_frames
@@ -204,6 +205,7 @@ def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
     # node after the one name its statement binds, so findings say ``events``, not ``<read>``
     st = s.scan.statement_at(frame.f_lineno) if frame is not None else None
     name = next(iter(st.writes)) if st is not None and len(st.writes) == 1 else "<read>"
+    path = file_key(args[0] if args else next(iter(kwargs.values()), None))
 
     def after(result: Any) -> None:
         if api.role:  # np.loadtxt, load_iris, pickle.load: the shape the catalog names
@@ -212,7 +214,7 @@ def before_read(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, A
             register_read(s, api, result, source=source, name=name, where=where)
             return
         node = s.recorder.value(Read(s.graph.new_id(), source, name, where, fr.columns_of(result),
-                                     kind=fr.kind_of(result)))
+                                     kind=fr.kind_of(result), path=path))
         assert node is not None
         node.n_rows = fr.row_count(result)
         s.tracker.register(result, node.id)

@@ -9,6 +9,7 @@ findings say so and their hints show the corrected code.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from leakguard.kernel.calls import (
     estimator_node,
     mark_handled,
     note_made,
+    note_prediction,
     register_result,
     value_node,
 )
@@ -263,6 +265,16 @@ def before_predict(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     data = s.graph.get(s.tracker.node_of(X) or s.result_node(X) or "") if plan is not None and X is not None else None
     if data is not None:
         folds.validated(s, estimator_node(s, args[0], frame).id, data, None, frame=frame, op=_op(args[0], api))
+    if plan is not None and plan.after is not None:
+        registered = plan.after
+
+        def after(result: Any) -> None:
+            registered(result)
+            nid = s.tracker.node_of(result) or s.result_node(result)
+            if nid is not None and fit_of(s.graph, nid) is not None:  # (a model whose fit leakguard saw)
+                note_prediction(s, result, nid)  # known by its values once wrapped: ``pd.Series(pred, index=...)``
+
+        plan = dataclasses.replace(plan, after=after)
     return plan
 
 
@@ -312,7 +324,9 @@ def model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
         return pred.id, pred.id
     model_id = found[0].id
     for node in (pred, *s.graph.ancestors(pred.id)):
-        rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])]
+        # (rows, not a prediction made from them: ``pred[in_plan]`` of a Series known by its values)
+        rows = [i for i in node.inputs if i in s.graph.nodes and holds_rows(s.graph.nodes[i])
+                and fit_of(s.graph, i) is None]
         if any(_made_by(s, i, model_id) for i in node.inputs) and rows:
             if len(rows) > 1:
                 # the names of a whole statement (``pred = pd.Series(m.fit(X_tr, y_tr).predict(X_te), ...)``, a

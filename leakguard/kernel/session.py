@@ -26,6 +26,7 @@ from leakguard.finding import Finding
 from leakguard.kernel import evidence, numpystats, splits
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import State as ModellingState
+from leakguard.kernel.calls import held_values
 from leakguard.kernel.calls import state as modelling_state
 from leakguard.kernel.cellscan import EMPTY, CellScan, Statement, scan_cell
 from leakguard.kernel.folds import FoldState
@@ -439,6 +440,16 @@ class Session:
             if nid is not None and nid in self.graph.nodes:
                 checked = self._checked(self.graph.nodes[nid], value)
                 found[checked.id] = checked
+                continue
+            held = held_values(self, value, names) if value is not _MISSING and fr.is_row_data(value) else []
+            if held:  # ``pd.Series(m.predict(X_te), index=X_te.index)``: known by its values, not its statement
+                if len(set(held)) == 1:  # the prediction itself, wrapped
+                    holder = self.graph.nodes[held[0]]
+                    self.tracker.register(value, holder.id)
+                else:
+                    holder = self.derive_node(value, name, [self.graph.nodes[h] for h in dict.fromkeys(held)], "holds",
+                                              Where(self.cell_id, self.execution_count, before_line))
+                found[holder.id] = holder
                 continue
             earlier = [s for s in self.scan.statements if s.lineno < before_line and name in s.writes]
             if earlier and depth < 8:

@@ -42,6 +42,7 @@ class Read:
     where: Where
     columns: tuple[str, ...] | None = None
     kind: str = "frame"
+    path: str | None = None  # the file read, resolved (``file_key``): every reader of it reads the same rows
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

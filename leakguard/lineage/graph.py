@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import itertools
+import os
 from collections.abc import Iterator
 
 from leakguard.libraries.pandas.catalog import DEDUPLICATES
@@ -108,6 +109,9 @@ class LineageGraph:
         self.evaluations: list[Evaluate] = []
         # what inference found (label, holdout, time guesses and where from); see lineage/inference.py
         self.inferred = Inferred()
+        # the source node of each file read (``Read.path``): a SQL scan of the same file reads those rows
+        self.files: dict[str, NodeId] = {}
+        self.read_paths: dict[NodeId, str] = {}  # every read of a file, by node: its path
         self._ids = itertools.count(1)
 
     def new_id(self) -> NodeId:
@@ -122,6 +126,16 @@ class LineageGraph:
         """The node, or None for a missing id."""
         return None if node_id is None else self.nodes.get(node_id)
 
+    def file_node(self, path: str | None) -> Node | None:
+        """The source node of the file at ``path`` (a ``file_key``) when a reader has read it."""
+        return self.get(self.files.get(path)) if path is not None else None
+
+    def first_read(self, node_id: NodeId) -> NodeId | None:
+        """The first read of the file ``node_id`` read (a DuckDB scan of it before ``pd.read_csv``), if another."""
+        path = self.read_paths.get(node_id)
+        first = self.files.get(path) if path is not None else None
+        return first if first != node_id else None
+
     def time_column(self) -> str | None:
         """The time column the rules use: the declared one, else the first inferred (a parsed, sorted datetime)."""
         if self.policy.time:
@@ -135,6 +149,9 @@ class LineageGraph:
         """Record ``event`` and update the nodes it creates; returns the main node it made."""
         self.events.append(event)
         if isinstance(event, Read):
+            if event.path is not None:
+                self.files.setdefault(event.path, event.out)
+                self.read_paths[event.out] = event.path
             return self._add(Node(event.out, event.name, event.kind, ALL, event.where, event.source,
                                   columns=event.columns))
         if isinstance(event, Derive):
@@ -386,3 +403,19 @@ def _row_taint(rows: Rows) -> frozenset[str]:
     if rows.has("future"):
         taint.add(FUTURE)
     return frozenset(taint)
+
+
+def file_key(path: object, base: str | os.PathLike[str] | None = None) -> str | None:
+    """One identity per file: ``path`` (relative to ``base``, else the working folder) resolved and normalised.
+
+    ``pd.read_csv("data/x.csv")`` and DuckDB's ``FROM 'data/x.csv'`` (or ``./data/x.csv``) name one file, so
+    both engines tie their reads of it to one source node. None for what names no single local file (a URL,
+    a glob, a buffer).
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        return None
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text or "://" in text or any(c in text for c in "*?["):
+        return None
+    folder = os.fspath(base) if base is not None else os.getcwd()
+    return os.path.normcase(os.path.normpath(os.path.join(folder, os.path.expanduser(text))))

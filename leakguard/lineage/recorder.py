@@ -166,6 +166,8 @@ class Recorder:
         for nid in reveal.scope:
             scope.add(nid)
             scope.update(n.id for n in self.graph.ancestors(nid))
+        # the file a source read was read before, by another reader (DuckDB's ``FROM 'x.csv'``, then ``pd.read_csv``)
+        scope.update(first for nid in tuple(scope) if (first := self.graph.first_read(nid)) is not None)
         found: list[Finding] = []
         for look in self._looks:  # a look stays: a later reveal (the label after the holdout) may judge it again
             looked = {look.value} if isinstance(look, Inspect) else set(look.inputs)

@@ -228,7 +228,7 @@ def _frame_type(dtype: Any) -> str:
 
 
 def is_frame(obj: Any) -> bool:
-    """A pandas/polars DataFrame or an Arrow table (what DuckDB's replacement scans read)."""
+    """A pandas/polars DataFrame, an Arrow table or a DuckDB relation (what DuckDB's replacement scans read)."""
     module = type(obj).__module__
-    return module.startswith(("pandas", "polars", "pyarrow")) and (
+    return module.startswith(("pandas", "polars", "pyarrow", "duckdb")) and (
         hasattr(obj, "columns") or hasattr(obj, "schema"))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import NodeId, Query, Where
+from leakguard.lineage.graph import file_key
 from leakguard.sql.connections import dialect_of, frame_columns, is_frame
 from leakguard.sql.lineage import base_node, scan_node, written_node
 from leakguard.sql.state import Source, state_of
@@ -52,6 +53,10 @@ class Resolver:
                 cols = dict.fromkeys(node.columns, "")
             return Source("lineage", cols, node=nid)
         cols = self.cache.columns(ref, generation)
+        read = self.s.graph.file_node(file_key(ref.path)) if ref.path is not None else None
+        if read is not None:  # a file a reader read (``pd.read_csv``): the scan reads the same rows, judged as a table's
+            return Source("table", cols if cols is not None or read.columns is None
+                          else dict.fromkeys(read.columns, ""), node=read.id)
         if cols is None and self.frames is not None and len(ref.parts) == 1 and ref.path is None:
             obj = self.frames(ref.table)
             if obj is not None and is_frame(obj):

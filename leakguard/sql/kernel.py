@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel.wrapping import Plan
-from leakguard.libraries.sql.catalog import FETCHES
+from leakguard.libraries.sql.catalog import DUCK_FILE_READERS, FETCHES
 from leakguard.lineage.events import Query
 from leakguard.sql import duckframes
 from leakguard.sql.connections import dialect_of, engine_of, is_frame
@@ -132,6 +132,26 @@ def _read_table(s: Session, args: tuple[Any, ...], kwargs: dict[str, Any], con: 
     return Plan(after=lambda result: result_node(s, outcome, result, f"<table {name}>", where))
 
 
+def _duck_file(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
+    """``duckdb.read_csv(path)``, ``con.read_parquet(path)``: a relation of the file's rows (a listing, no look)."""
+    from sqlglot import exp
+
+    method = "." in api.qualname
+    if method:
+        con, rest = args[0], args[1:]
+    else:
+        import duckdb
+
+        con, rest = kwargs.get("connection") or duckdb.default_connection(), args
+    path = rest[0] if rest else kwargs.get("path_or_buffer", kwargs.get("file_name", kwargs.get("file_glob")))
+    if not isinstance(path, str):
+        return None
+    text = exp.select("*").from_(exp.Table(this=exp.to_identifier(path, quoted=True))).sql(dialect="duckdb")
+    where = s.where(s.cell_frame())
+    outcome = guard(s, text, con, where, can_rewrite=False)
+    return Plan(after=lambda result: result_node(s, outcome, result, f"<file {path}>", where))
+
+
 def _register(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     con, name = args[0], args[1] if len(args) > 1 else kwargs.get("view_name")
     frame = args[2] if len(args) > 2 else kwargs.get("python_object")
@@ -189,6 +209,7 @@ _HANDLERS: dict[str, Handler] = {
     "read_sql": _read_sql, "read_sql_query": _read_sql, "read_sql_table": _read_sql,
     "DataFrame.to_sql": _to_sql, "connect": _connect,
     "DuckDBPyConnection.register": _register,
+    **{name: _duck_file for reader in DUCK_FILE_READERS for name in (reader, f"DuckDBPyConnection.{reader}")},
 }
 _FETCHES = frozenset(FETCHES)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.lineage.events import Derive, NodeId, Read, Where
+from leakguard.lineage.graph import file_key
 from leakguard.sql.connections import engine_of, frame_columns
 from leakguard.sql.state import Source, state_of
 from leakguard.sql.tables import is_holdout, rows_yet_to_split
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 def base_node(s: Session, resolver: Resolver, scan: Scan) -> NodeId:
     """The node of the rows a table holds before the query narrows them."""
     source = resolver.found.get(scan.ref.key) or Source("table", scan.columns)
-    if source.kind == "lineage" and source.node is not None:
-        return source.node
+    if source.kind in ("lineage", "table") and source.node is not None:
+        return source.node  # (a table's node: the file a reader read, ``Resolver._resolve``)
     if source.kind == "frame":
         return s.node_of(source.obj, name=scan.ref.table).id
     state = state_of(s)
@@ -37,7 +38,7 @@ def base_node(s: Session, resolver: Resolver, scan: Scan) -> NodeId:
         cols = tuple(source.columns) if source.columns is not None else None
         engine = engine_of(resolver.con)
         node = s.recorder.value(Read(s.graph.new_id(), f"{engine} table {scan.ref.name}", scan.ref.name,
-                                     s.where(None), cols, kind="table"))
+                                     s.where(None), cols, kind="table", path=file_key(scan.ref.path)))
         assert node is not None
         nid = state.table_nodes[key] = node.id
     return nid

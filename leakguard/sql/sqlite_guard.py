@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leakguard.sql.guard import Outcome, guard, withdraw_claims
+from leakguard.sql.lineage import result_node
 from leakguard.tracebacks import drop_own_frames, user_facing
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _guarded_call(con: Any, sql: Any, run: Callable[..., Any], *rest: Any) -> An
             if outcome is not None and outcome.sql is not None:
                 failed = False
                 try:
-                    return run(outcome.sql, *rest)
+                    return _fetched_from(s, outcome, run(outcome.sql, *rest))
                 except sqlite3.Error:
                     failed = True
                 if failed:
@@ -79,13 +80,41 @@ def _guarded_call(con: Any, sql: Any, run: Callable[..., Any], *rest: Any) -> An
                     result = run(sql, *rest)
                     outcome.ran_unrestricted(s)
                     s.note("safe mode could not run the restricted query; it ran on all rows.")
-                    return result
-            return run(sql, *rest)
+                    return _fetched_from(s, outcome, result)
+            return _fetched_from(s, outcome, run(sql, *rest))
         finally:
             s.busy = False
     except BaseException as exc:
         drop_own_frames(exc)  # the error reaches the user's code as if leakguard were not there
         raise
+
+
+def _fetched_from(s: Session, outcome: Outcome | None, cursor: Any) -> Any:
+    """A cursor that ran a query holds its result's rows: what is fetched from it (``fetchall()``,
+    ``list(cur)``, ``pd.DataFrame.from_records(cur)``) derives from the rows the query scanned."""
+    if outcome is None or not isinstance(cursor, sqlite3.Cursor):
+        return cursor
+    try:
+        nid = result_node(s, outcome, None, "<sql result>", s.where(s.cell_frame()))
+        if nid is not None:
+            s.remember_result(cursor, nid)
+    except Exception as exc:
+        s.internal_error("sqlite3 result", exc)
+    return cursor
+
+
+def _remember_fetch(cursor: Any, rows: list[Any]) -> list[Any]:
+    """Rows fetched from a guarded cursor are its query's rows (``while batch := cur.fetchmany(100)``)."""
+    s = _active()
+    if s is None or not rows:
+        return rows
+    try:
+        nid = s.tracker.node_of(cursor)
+        if nid is not None and nid in s.graph.nodes:
+            s.remember_result(rows, nid)
+    except Exception as exc:
+        s.internal_error("sqlite3 fetch", exc)
+    return rows
 
 
 # Each method below is a frame between the user's call and sqlite3's: ``user_facing`` drops it (and
@@ -102,6 +131,16 @@ class _GuardedCursor(sqlite3.Cursor):
     def executemany(self, sql: Any, parameters: Any, /) -> Any:
         __tracebackhide__ = True
         return _guarded_call(self.connection, sql, super().executemany, parameters)
+
+    @user_facing
+    def fetchall(self) -> list[Any]:
+        __tracebackhide__ = True
+        return _remember_fetch(self, super().fetchall())
+
+    @user_facing
+    def fetchmany(self, *args: Any, **kwargs: Any) -> list[Any]:
+        __tracebackhide__ = True
+        return _remember_fetch(self, super().fetchmany(*args, **kwargs))
 
 
 class _GuardedConnection(sqlite3.Connection):

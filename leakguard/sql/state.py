@@ -26,7 +26,7 @@ class Source:
     ``obj`` (a namespace frame) lives only as long as the query being guarded.
     """
 
-    kind: str                      # frame | lineage | table
+    kind: str                      # frame | lineage | table (its node: a file's, when a reader read it)
     columns: dict[str, str] | None
     node: NodeId | None = None
     obj: Any = None

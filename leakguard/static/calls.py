@@ -33,6 +33,7 @@ from leakguard.libraries.spark import static as sparkops
 from leakguard.libraries.spark import static_ml as sparkml
 from leakguard.libraries.stdlib import catalog as stdlib_catalog
 from leakguard.lineage.events import Inspect, Read, Split, SplitPart
+from leakguard.lineage.graph import file_key
 from leakguard.lineage.inference import Guess
 from leakguard.splitting import looks_like_entity_id
 from leakguard.static import dataops, lazyops, models, networks, splits, sqlbridge, timeorder
@@ -621,7 +622,7 @@ def read(it: Interp, api: Api, site: Site) -> Value:
         columns = it.assumed_columns()
     nid = it.graph.new_id()
     source = f"{api.name}({where if where is not None else '…'})"
-    it.emit(Read(nid, source, "<read>", it.where(), columns))
+    it.emit(Read(nid, source, "<read>", it.where(), columns, path=file_key(where, it.base_dir)))
     out = Data("frame", "<read>", node=nid, columns=columns, ordered=ordered)
     timeorder.read_order(it, out, kwargs, api.name, header)
     index = kwargs.get(pandas_catalog.INDEX_COLUMN)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from leakguard.libraries.sql.catalog import QUERY_METHODS
+from leakguard.libraries.sql.catalog import CURSOR_FETCHES, DUCK_FILE_READERS, QUERY_METHODS
 from leakguard.lineage.events import Derive, NodeId, Query, Read
+from leakguard.lineage.graph import file_key
 from leakguard.static.emitted import event
 from leakguard.static.values import Conn, Const, Data, Value
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from leakguard.static.interp import Interp
 
 _QUERY_METHODS = frozenset(QUERY_METHODS)
+_CURSOR_FETCHES = frozenset(CURSOR_FETCHES)
+_DUCK_FILE_READERS = frozenset(DUCK_FILE_READERS)
 _WRITTEN = "sql frame "  # + a table's key, in the interpreter's globals: the frame ``to_sql`` wrote it from
 
 
@@ -39,6 +42,7 @@ class _Schema:
     def __init__(self, it: Interp, dialect: str, names: Mapping[str, Data] | None = None) -> None:
         self.it, self.dialect, self.names = it, dialect, names
         self.frames: dict[str, Data] = {}
+        self.files: dict[str, NodeId] = {}  # tables that are files a reader read: their source node
         self.columns_of: dict[str, dict[str, str] | None] = {}
         self.asked: dict[str, TableRef] = {}
 
@@ -62,6 +66,10 @@ class _Schema:
         elif (self.dialect == "duckdb" or self.names is not None) and isinstance(value, Data) and value.kind == "frame":
             self.frames[table.key] = value
             cols = dict.fromkeys(value.columns, "") if value.columns is not None else None
+        elif table.path is not None and (read := self.it.graph.file_node(file_key(table.path, self.it.base_dir))):
+            # a file a reader read (``pd.read_csv``): the scan reads the same rows, judged as a table's
+            self.files[table.key] = read.id
+            cols = dict.fromkeys(read.columns, "") if read.columns is not None else None
         elif table.path is not None:
             from leakguard.libraries.pandas.static import file_columns
 
@@ -170,7 +178,8 @@ def _table_node(it: Interp, scan: Scan, columns: Mapping[str, str] | None) -> No
         return found.node
     nid = it.graph.new_id()
     it.emit(Read(nid, f"table {scan.ref.name}", scan.ref.name, it.where(),
-                 tuple(columns) if columns is not None else None, kind="table"))
+                 tuple(columns) if columns is not None else None, kind="table",
+                 path=file_key(scan.ref.path, it.base_dir)))
     it.globals[key] = Data("frame", scan.ref.name, node=nid)
     return nid
 
@@ -202,7 +211,7 @@ def _scan_node(it: Interp, schema: _Schema, scan: Scan) -> NodeId:
             row_holdout = h.fraction is not None or h.column is not None or h.ids is not None
             if (not modelling or not row_holdout) and not every_row:  # a holdout of whole tables leaves others clean
                 removes.add("holdout")
-        base = _table_node(it, scan, scan.columns)
+        base = schema.files.get(scan.ref.key) or _table_node(it, scan, scan.columns)
     if time_col is not None and scan.bounded and policy.has_future:
         removes.add("future")
     if policy.mode == "safe":  # the kernel rewrites the scan with the cuts its columns allow
@@ -230,10 +239,22 @@ def _text(it: Interp, value: Value | None, dialect: str) -> Value | None:
     return None
 
 
+def _file(it: Interp, path: Value | None) -> Value:
+    """``duckdb.read_csv(path)``: a relation of the file's rows, as ``SELECT * FROM 'path'`` reads them."""
+    if not (isinstance(path, Const) and isinstance(path.value, str)):
+        return unanalysed(it, "duckdb", "the file name is computed at run time")
+    from sqlglot import exp
+
+    text = exp.select("*").from_(exp.Table(this=exp.to_identifier(path.value, quoted=True))).sql(dialect="duckdb")
+    return query(it, text, "duckdb")
+
+
 def catalog_call(it: Interp, qualname: str, module: str, site: Site) -> Value:
     """A catalog entry of kind ``query`` called as a function (``duckdb.sql``, ``pd.read_sql``, ``sqlite3.connect``)."""
     if module == "sqlite3":
         return Conn("sqlite")
+    if module == "duckdb" and qualname in _DUCK_FILE_READERS:
+        return _file(it, site.arg(0, "path_or_buffer"))
     if module == "duckdb":
         return _text(it, site.arg(0, "query"), "duckdb") or Const(None)
     if qualname == "read_sql_table":
@@ -261,10 +282,19 @@ def connect(path: str) -> Conn | None:
 
 def conn_method(it: Interp, con: Conn, name: str, site: Site) -> Value:
     """``con.execute(sql)``, ``con.cursor()``, ``engine.connect()``..."""
+    if name == "cursor" and con.dialect == "sqlite":
+        return Conn(con.dialect, con.lib, con.tables, cursor=True)  # a cursor of its own: it holds its own query's result
     if name in ("cursor", "connect", "begin", "__enter__"):
         return con
     if name in _QUERY_METHODS:
-        return _text(it, site.arg(0, "query"), con.dialect) or Const(None)
+        result = _text(it, site.arg(0, "query"), con.dialect) or Const(None)
+        if isinstance(result, Data) and con.cursor:
+            con.result = result  # ``cur.execute(q)`` then ``cur.fetchall()``, ``list(cur)``
+        return result
+    if name in _DUCK_FILE_READERS and con.dialect == "duckdb" and not con.lib:
+        return _file(it, site.arg(0, "path_or_buffer"))
+    if name in _CURSOR_FETCHES and con.result is not None:
+        return con.result
     if name == "register":
         table, frame = site.arg(0, "view_name"), site.arg(1, "python_object")
         if isinstance(table, Const) and isinstance(table.value, str) and isinstance(frame, Data):

@@ -159,11 +159,14 @@ class Conn:
     """A database connection (or cursor) whose queries the SQL analysis reads, in ``dialect``.
 
     ``lib`` names a frame library's own SQL front end (``polars`` for ``pl.SQLContext``), whose
-    ``tables`` are the frames registered by name."""
+    ``tables`` are the frames registered by name. ``result`` is the result of the last query a
+    cursor ran: what is fetched from it, or the cursor itself read as rows (``list(cur)``)."""
 
     dialect: str
     lib: str = ""
     tables: dict[str, Data] = dataclasses.field(default_factory=dict)
+    cursor: bool = False
+    result: Data | None = None
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -236,6 +239,8 @@ def data_in(value: Value) -> list[Data]:
         return [value.data]
     if isinstance(value, Method):
         return data_in(value.receiver)
+    if isinstance(value, Conn) and value.result is not None:
+        return [value.result]
     if isinstance(value, Instance):
         out = []
         for item in value.attrs.values():

@@ -17,10 +17,20 @@ _RELATION_FETCHES = ("df", "fetchdf", "to_df", "pl", "arrow", "to_arrow_table")
 # every method that fetches a result (leakguard/sql/kernel.py ties what it returns to the query's result)
 FETCHES: tuple[str, ...] = tuple(dict.fromkeys((*_DUCK_FETCHES, *_RELATION_FETCHES)))
 
+# DuckDB's readers of a file into a relation (``duckdb.read_csv(path)``, ``con.read_parquet(path)``): a scan of
+# the file's rows, the same rows any other reader of that file reads (leakguard/lineage/graph.py ``file_key``)
+DUCK_FILE_READERS = ("read_csv", "read_parquet", "read_json", "from_csv_auto", "from_parquet")
+
+# DB-API cursor methods that return rows of the query the cursor ran (sqlite3's cursor: leakguard/sql/sqlite_guard.py)
+CURSOR_FETCHES = ("fetchall", "fetchmany", "fetchone")
+
 ENTRIES: tuple[Api, ...] = (
     *(Api("duckdb", name, "query", note="sends a query (default connection)") for name in _DUCK_QUERIES),
     *(Api("duckdb", f"DuckDBPyConnection.{name}", "query", note="sends a query") for name in _DUCK_QUERIES),
     Api("duckdb", "DuckDBPyConnection.register", "query", note="a DataFrame becomes a table"),
+    *(Api("duckdb", name, "query", note="reads a file as a relation") for name in DUCK_FILE_READERS),
+    *(Api("duckdb", f"DuckDBPyConnection.{name}", "query", note="reads a file as a relation")
+      for name in DUCK_FILE_READERS),
     *(Api("duckdb", f"DuckDBPyConnection.{name}", "query", note="fetches a result") for name in _DUCK_FETCHES),
     *(Api("duckdb", f"DuckDBPyRelation.{name}", "query", note="fetches a result") for name in _RELATION_FETCHES),
     Api("sqlite3", "connect", "query", note="opens a connection whose queries are guarded"),
