@@ -200,7 +200,8 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     # inside a function of the notebook (``def prepare(frame): frame["r"] = ...``) its own statement says which
     # columns the new one is made from; the cell's statement is only the call
     in_function = in_user_function(s, caller)
-    stmt = inner_statement(s, caller) if in_function else statement_tree(s, frame)
+    cell_stmt = statement_tree(s, frame)
+    stmt = inner_statement(s, caller) if in_function else cell_stmt
     others: list[NodeId] = []
     inputs: set[str] = set()
     known_id = s.tracker.node_of(value) or s.result_node(value)
@@ -227,7 +228,8 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
                     # read with ``name`` so that strings which are none of its columns count as values
                     others.extend(r.id for r in s.resolve_names([n, name], stmt.lineno, depth=0)
                                   if r.id != base.id and r.id not in others and r.id != s.tracker.node_of(df))
-    others.extend(nid for nid in _consumed_in(s, stmt, frame.f_lineno) if nid not in others)
+    # statistics consumed are recorded at the cell's line (the call of a helper runs them all)
+    others.extend(nid for nid in _consumed_in(s, cell_stmt, frame.f_lineno) if nid not in others)
     columns = None if base.columns is None else base.columns + ((key,) if key not in base.columns else ())
     out = s.graph.new_id()
     node = s.recorder.value(Derive(out, (base.id, *others), f"[{key!r}] =", base.name, s.where(frame), rows="same",
