@@ -193,6 +193,23 @@ def statement_tree(s: Session, frame: types.FrameType | None) -> ast.stmt | None
     return None
 
 
+def inner_statement(stmt: ast.stmt | None, line: int) -> ast.stmt | None:
+    """The simple statement inside ``stmt`` (a loop, an ``if``, a ``with``) that runs at ``line``; ``stmt`` when none.
+
+    ``for df in (train, test): df["age"] = df["age"].fillna(fill)`` assigns in the loop's body, which the
+    top-level statement alone does not tell.
+    """
+    if stmt is None:
+        return None
+    found = stmt
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.stmt) and not hasattr(node, "body") and node.lineno <= line <= (
+                node.end_lineno or node.lineno):
+            found = node
+            break
+    return found
+
+
 # -- lineage nodes of arguments -----------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.kernel import evidence
 from leakguard.kernel import frames as fr
-from leakguard.kernel.calls import call_node, note_made, state, statement_tree, value_node
+from leakguard.kernel.calls import call_node, inner_statement, note_made, state, statement_tree, value_node
 from leakguard.kernel.wrapping import Plan
 from leakguard.libraries.pandas.catalog import AGGREGATIONS, ROW_WINDOWS, SORT_DIRECTION, SORTS
 from leakguard.libraries.pandas.features import (
@@ -189,7 +189,7 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     base = value_node(s, df, frame)  # a frame made earlier in this cell (df = df.sort_values(...)) too
     if base is None:
         return None
-    stmt = statement_tree(s, frame)
+    stmt = inner_statement(statement_tree(s, frame), frame.f_lineno)
     others: list[NodeId] = []
     inputs: set[str] = set()
     known_id = s.tracker.node_of(value) or s.result_node(value)
