@@ -240,6 +240,9 @@ def _shown_calls(expr: ast.expr | None, out: set[Span]) -> None:
             if (isinstance(func, ast.Name) and last in stdlib_catalog.SHOWING) or last in stdlib_catalog.HOLDING:
                 for arg in node.args:
                     _shown_calls(arg, out)
+            elif isinstance(func, ast.Attribute) and last in stdlib_catalog.PLOTTING:
+                for arg in (*node.args, *(k.value for k in node.keywords)):
+                    _shown_calls(arg, out)
             node = func.value if isinstance(func, ast.Attribute) else None
         elif isinstance(node, (ast.Attribute, ast.Subscript)):
             node = node.value

@@ -104,7 +104,8 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)
-        args, kwargs = _arguments(it, node, shown and func.attr in stdlib_catalog.HOLDING)
+        args, kwargs = _arguments(it, node, shown and (func.attr in stdlib_catalog.HOLDING
+                                                       or func.attr in stdlib_catalog.PLOTTING))
         _here(it, node)
         return method_call(it, receiver, func.attr, Site(node, args, kwargs, shown))
     if isinstance(func, ast.Name) and func.id == MAGIC_CALL:

@@ -40,6 +40,12 @@ def _shown_roots(expr: ast.expr) -> list[str]:
     return [expr.id] if isinstance(expr, ast.Name) else []
 
 
+# Calls, by their last name, that draw what they are given (``plt.imshow(df.corr())``, ``sns.heatmap(df.corr())``,
+# ``plt.bar(counts.index, counts.values)``): an inspection passed straight to one is shown, as one passed to
+# ``print`` is. Methods only (``plt.``, ``sns.``, ``ax.``). Read by the kernel's cell scan and the static engine's calls.
+PLOTTING = ("imshow", "matshow", "heatmap", "clustermap", "barplot", "countplot", "histplot", "kdeplot", "displot",
+            "distplot", "boxplot", "violinplot", "pairplot", "lineplot", "scatterplot", "bar", "barh", "pie",
+            "scatter", "plot", "hist")
 # Calls, by their last name, whose result holds their arguments' values as they are (``pd.Series(scores,
 # index=cols)``, ``np.array(...)``, ``dict(zip(cols, scores))``, ``sorted(...)``): an inspection inside one is
 # kept as if bound to a name itself (a look, not a statistic consumed by an expression). Read by the kernel's
