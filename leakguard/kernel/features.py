@@ -189,7 +189,13 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     base = value_node(s, df, frame)  # a frame made earlier in this cell (df = df.sort_values(...)) too
     if base is None:
         return None
-    stmt = inner_statement(statement_tree(s, frame), frame.f_lineno)
+    stmt = statement_tree(s, frame)
+    inner = inner_statement(stmt, frame.f_lineno)
+    if isinstance(inner, ast.Assign) and isinstance(inner.targets[0], ast.Subscript) \
+            and isinstance(inner.targets[0].slice, ast.Constant) and isinstance(inner.targets[0].slice.value, str):
+        # ``for df in (train, test): df["age"] = df["age"].fillna(fill)``: a named column in a loop's body (a key
+        # the loop makes, ``df[c]`` or ``df[f"lag{k}"]``, stays with the whole loop: its reads are the loop's)
+        stmt = inner
     others: list[NodeId] = []
     inputs: set[str] = set()
     known_id = s.tracker.node_of(value) or s.result_node(value)
