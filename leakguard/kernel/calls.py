@@ -119,12 +119,30 @@ def innermost(frame: types.FrameType | None) -> types.FrameType | None:
     return frame
 
 
+def notebook_frame(frame: types.FrameType | None) -> types.FrameType | None:
+    """The innermost running frame of the notebook's code: a function defined in this cell or an earlier one.
+
+    ``def rmsle_cv(model): return cross_val_score(model, train.values, y)`` written in one cell and called in
+    the next runs in a frame of the earlier cell's source; ``innermost`` knows only this cell's.
+    """
+    if frame is None:
+        return None
+    f: types.FrameType | None = sys._getframe(1)
+    while f is not None and f is not frame:
+        if f.f_globals is frame.f_globals:
+            return f
+        f = f.f_back
+    return frame
+
+
 def call_node(s: Session, frame: types.FrameType | None, method: str) -> ast.Call | None:
     """The AST of the call being made, when it is a call of ``method`` (else None: a helper function made it)."""
-    span = call_span(s, innermost(frame))
-    if span is None:
+    inner = notebook_frame(frame)
+    span = call_span(s, inner)
+    if span is None or inner is None or frame is None:
         return None
-    call = s.scan.calls.get(span)
+    scan = _scan_of(s, inner.f_code.co_filename, frame)
+    call = scan.calls.get(span) if scan is not None else None
     if call is None:
         return None
     func = call.func
@@ -217,6 +235,23 @@ def in_user_function(s: Session, frame: types.FrameType) -> bool:
     return frame.f_globals is s.user_ns and frame.f_code.co_name != "<module>"
 
 
+def simple_statement_at(stmt: ast.stmt | None, line: int) -> ast.stmt | None:
+    """The simple statement inside ``stmt`` (a loop, an ``if``, a ``with``) that runs at ``line``; ``stmt`` when none.
+
+    ``for df in (train, test): df["age"] = df["age"].fillna(fill)`` assigns in the loop's body, which the
+    top-level statement alone does not tell.
+    """
+    if stmt is None:
+        return None
+    found = stmt
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.stmt) and not hasattr(node, "body") and node.lineno <= line <= (
+                node.end_lineno or node.lineno):
+            found = node
+            break
+    return found
+
+
 # -- lineage nodes of arguments -----------------------------------------------------------------
 
 
@@ -245,7 +280,7 @@ def value_node(s: Session, obj: Any, frame: types.FrameType | None, expr: ast.ex
     if expr is not None:
         names = [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
         line = frame.f_lineno if frame is not None else 10**9
-        helper = innermost(frame)
+        helper = notebook_frame(frame)
         local = helper.f_locals if helper is not None and helper is not frame else {}
         # a helper's own names (its parameters, its locals) are its frame's, not the notebook's
         inputs = [n for n in (_known(s, local[name]) for name in dict.fromkeys(names) if name in local) if n]

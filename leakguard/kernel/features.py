@@ -28,6 +28,7 @@ from leakguard.kernel.calls import (
     in_user_function,
     inner_statement,
     note_made,
+    simple_statement_at,
     state,
     statement_tree,
     value_node,
@@ -202,6 +203,12 @@ def before_assign_column(s: Session, api: Api, args: tuple[Any, ...], kwargs: di
     in_function = in_user_function(s, caller)
     cell_stmt = statement_tree(s, frame)
     stmt = inner_statement(s, caller) if in_function else cell_stmt
+    inner = simple_statement_at(cell_stmt, frame.f_lineno) if not in_function else None
+    if isinstance(inner, ast.Assign) and isinstance(inner.targets[0], ast.Subscript) \
+            and isinstance(inner.targets[0].slice, ast.Constant) and isinstance(inner.targets[0].slice.value, str):
+        # ``for df in (train, test): df["age"] = df["age"].fillna(fill)``: a named column in a loop's body (a key
+        # the loop makes, ``df[c]`` or ``df[f"lag{k}"]``, stays with the whole loop: its reads are the loop's)
+        stmt = cell_stmt = inner
     others: list[NodeId] = []
     inputs: set[str] = set()
     known_id = s.tracker.node_of(value) or s.result_node(value)

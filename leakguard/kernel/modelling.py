@@ -321,7 +321,12 @@ def model_and_rows(s: Session, pred: Node) -> tuple[NodeId, NodeId]:
     """The model a prediction comes from and the rows it predicted (the prediction itself when unknown)."""
     found = fit_of(s.graph, pred.id)
     if found is None:
-        return pred.id, pred.id
+        # a model whose fit leakguard never saw (the refit inside a search, predicting through its pipeline's
+        # steps): its predictions are still one candidate, the estimator's, not one per prediction
+        nodes = [s.graph.nodes[i] for i in pred.inputs if i in s.graph.nodes]
+        est = next((n for n in nodes if n.kind == "model" and n.op == "estimator"), None)
+        rows = [n.id for n in nodes if holds_rows(n)]
+        return (est.id, rows[0] if rows else pred.id) if est is not None else (pred.id, pred.id)
     model_id = found[0].id
     for node in (pred, *s.graph.ancestors(pred.id)):
         # (rows, not a prediction made from them: ``pred[in_plan]`` of a Series known by its values)
@@ -342,6 +347,20 @@ def _made_by(s: Session, nid: NodeId, model_id: NodeId) -> bool:
     return found is not None and found[0].id == model_id and s.graph.nodes[nid].kind == "model"
 
 
+def _prediction_column(s: Session, obj: Any) -> Node | None:
+    """``model.predict_proba(X_test)[:, 1]``: a column of a prediction leakguard saw (a numpy view of it, every row)
+    is that prediction, made by the model that made it (not by whatever the statement's names were bound to: the
+    best pipeline of a search predicts through its steps)."""
+    base = getattr(obj, "base", None)
+    if base is None or s.tracker.node_of(obj) is not None or fr.row_count(base) != fr.row_count(obj):
+        return None
+    nid = s.tracker.node_of(base) or s.result_node(base)
+    node = s.graph.nodes.get(nid) if nid is not None else None
+    if node is None or not any(i in s.graph.nodes and s.graph.nodes[i].kind == "model" for i in node.inputs):
+        return None
+    return node
+
+
 def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Plan | None:
     frame, call = _where_and_call(s, api)
     if frame is None:
@@ -349,7 +368,7 @@ def before_metric(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str,
     mark_handled(s, frame)
     y_true = _pick(args, kwargs, 0, ("y_true",))
     y_pred = _pick(args, kwargs, 1, _PRED_ARGS)
-    pred = value_node(s, y_pred, frame, argument(call, 1, _PRED_ARGS))
+    pred = _prediction_column(s, y_pred) or value_node(s, y_pred, frame, argument(call, 1, _PRED_ARGS))
     if pred is None:
         return None
     target = value_node(s, y_true, frame, argument(call, 0, ("y_true",)))

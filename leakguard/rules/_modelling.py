@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from leakguard.finding import ProvenanceStep
 from leakguard.lineage.domain import NONE
@@ -97,12 +97,14 @@ def split_siblings(graph: LineageGraph, train: NodeId, test: NodeId) -> tuple[st
     return None
 
 
-def origins(graph: LineageGraph, node_id: NodeId, taint: str) -> list[tuple[Node, list[Node]]]:
+def origins(graph: LineageGraph, node_id: NodeId, taint: str,
+            stop: Callable[[Node], bool] | None = None) -> list[tuple[Node, list[Node]]]:
     """Where ``taint`` on ``node_id`` came from: ``(origin, path)`` pairs, path running origin → ``node_id``.
 
     An origin carries the taint while none of its inputs do (a statistic over holdout rows,
     a fit). Column assignments are followed column-wise: a taint on a column the value no
-    longer holds is not blamed.
+    longer holds is not blamed. ``stop``: nodes taken as origins even when their inputs carry the
+    taint too (a target encoding over every row of a frame an earlier statistic already tainted).
     """
     start = graph.get(node_id)
     if start is None:
@@ -117,7 +119,7 @@ def origins(graph: LineageGraph, node_id: NodeId, taint: str) -> list[tuple[Node
         node, cols = queue.popleft()
         carriers = [(i, c) for i, c in _inputs_with_columns(graph, node, cols)
                     if taint in columns_taint(i, _tuple(c))]
-        if not carriers:
+        if not carriers or (stop is not None and node.id != start.id and stop(node)):
             found.append((node, _path(graph, parent, node.id)))
             continue
         for inp, c in carriers:

@@ -172,7 +172,8 @@ def _label_statistics(graph: LineageGraph, data: Node) -> list[tuple[Node, list[
     """Statistics of the label behind ``data``: tainted as such, or found by their columns once the label is known."""
     found = origins(graph, data.id, LABEL)
     for taint in protected(graph):
-        found += [(o, p) for o, p in origins(graph, data.id, taint) if label_statistic(graph, o)]
+        found += [(o, p) for o, p in origins(graph, data.id, taint, stop=lambda n: label_statistic(graph, n))
+                  if label_statistic(graph, o)]
     return found
 
 

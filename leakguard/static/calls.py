@@ -106,7 +106,9 @@ def call(it: Interp, node: ast.Call, shown: bool) -> Value:
     func = node.func
     if isinstance(func, ast.Attribute):
         receiver = it.eval(func.value, shown)
-        plots = isinstance(receiver, Ref) and f"{receiver.path}.{func.attr}" in plotting_catalog.SHOWING_PATHS
+        # a plot shows what it is given (``sns.heatmap(df.corr())``, ``ax.bar(counts.index, counts.values)``)
+        plots = func.attr in plotting_catalog.SHOWS_ARGUMENTS or (
+            isinstance(receiver, Ref) and f"{receiver.path}.{func.attr}" in plotting_catalog.SHOWING_PATHS)
         args, kwargs = _arguments(it, node, shown and (func.attr in stdlib_catalog.HOLDING or plots))
         _here(it, node)
         return method_call(it, receiver, func.attr, Site(node, args, kwargs, shown))

@@ -31,7 +31,8 @@ _SPLITS = ("hue", "col", "row", "size", "style", "units")
 COLUMN_KEYWORDS = _AXES + _SPLITS
 
 # the functions whose arguments a plot shows (by the called attribute's name: ``sns.heatmap(df.corr())``)
-SHOWS_ARGUMENTS = frozenset(_SEABORN) | frozenset(_PYPLOT) - {"plot"}  # ``df.plot(...)`` is the frame's own
+# (and of an Axes method of the same name: ``ax.bar(counts.index, counts.values)``, ``ax.imshow(df.corr())``)
+SHOWS_ARGUMENTS = frozenset(_SEABORN) | frozenset(_PYPLOT)
 # the same, by qualified name (the static engine resolves imports)
 SHOWING_PATHS = frozenset({*(f"seaborn.{n}" for n in _SEABORN), *(f"matplotlib.pyplot.{n}" for n in _PYPLOT)})
 
