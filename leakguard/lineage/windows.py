@@ -34,7 +34,7 @@ def _offset(expr: ast.expr | None, var: str) -> int | None:
 
 
 def past_window(s: ast.Slice) -> bool:
-    """``s`` is a window ending at or before a loop position: ``[i - w:i]``, ``[i - 20:i - 1]``, ``[i - w:i]``
+    """``s`` is a window ending at or before a loop position: ``[i - w:i]``, ``[i - 20:i - 1]``, ``[i - w:i - h]``
     (a window of earlier rows, a lag). ``[i:i + w]``, ``[i - 5:i + 5]`` and constant slices are not."""
     if s.step is not None or not isinstance(s.upper, (ast.Name, ast.BinOp)):
         return False
@@ -43,4 +43,4 @@ def past_window(s: ast.Slice) -> bool:
     if var is None:
         return False
     hi, lo = _offset(s.upper, var), _offset(s.lower, var)
-    return hi is not None and hi <= 0 and lo is not None and lo < hi
+    return hi is not None and hi <= 0 and lo is not None and lo <= hi
