@@ -20,6 +20,7 @@ from leakguard.lineage import conditions
 from leakguard.lineage.events import Derive
 from leakguard.lineage.graph import FUTURE, HOLDOUT, holds_rows
 from leakguard.lineage.inference import Pick, marker_pick, stacked_part, stacked_slice, wait_for_label
+from leakguard.lineage.windows import past_window, window_columns
 from leakguard.static import models, timeorder
 from leakguard.static.emitted import event
 from leakguard.static.values import (
@@ -261,6 +262,11 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
             from leakguard.static import splits
 
             return splits.draw_slice(it, base, key_node, label)
+        if isinstance(key_node, ast.Slice) and past_window(key_node) and timeorder.time_of(it, base) is not None:
+            # ``close[i - 20:i]`` of time-ordered rows: the values before row ``i``, a forecasting lag
+            window = it.derive([base], base.kind, label, "window", columns=window_columns(base.columns))
+            window.colsrc = frozenset()
+            return window
         if isinstance(key_node, ast.Slice):
             return _slice_rows(it, base, key_node, label)
         if base.kind == "array" and base.ordered and isinstance(key_node, ast.Tuple) and len(key_node.elts) == 2 \
@@ -312,6 +318,11 @@ def subscript(it: Interp, node: ast.Subscript, shown: bool) -> Value:
     if isinstance(base, Estimator):
         return models.subscript(it, base, it.eval(key_node))
     if isinstance(base, Unknown) and base.data is not None:
+        if isinstance(key_node, ast.Slice) and past_window(key_node) and timeorder.time_of(it, base.data) is not None:
+            # ``close[i - 20:i]`` of time-ordered rows: the values before row ``i``, a forecasting lag
+            window = it.derive([base], "value", label, "window", columns=window_columns(base.data.columns))
+            window.colsrc = frozenset()
+            return Unknown("item", window)
         return Unknown("item", it.derive([base], "value", label, "[]"))
     it.eval(key_node)
     return UNKNOWN
