@@ -60,7 +60,15 @@ def test_static_engine(fx: Fixture) -> None:
 
 
 # Known kernel gaps (strict: a fix makes the test pass and must remove the entry), each with its cause.
+_WINDOWS = ("sliding windows stacked with np.array(a list of slices) are a new value with no row identity in "
+            "the kernel (an assign node, rows none): preprocessing reads it as a statistic of every row and temporal "
+            "cannot see the rows' order (the static engine reads them: lineage/windows.py)")
 KERNEL_GAPS: dict[str, str] = {
+    "temporal/win_append_loop_shuffled_split.py": _WINDOWS,
+    "temporal/win_centered_window_label_inside.py": _WINDOWS,
+    "temporal/win_comprehension_horizon_shuffled_split.py": _WINDOWS,
+    "temporal/win_helper_shuffled_split.py": _WINDOWS,
+    "temporal/win_ok_comprehension_horizon_unshuffled_split.py": _WINDOWS,
     "text/vocab_counter_all_rows.py": "a vocabulary by hand (a list of words from a Counter) is taken for a list of "
                                       "column names (session._column_names) and the helper encoding rows with it is "
                                       "no node: the rows' lineage misses the statistic",
