@@ -186,7 +186,7 @@ def rows_chosen_by(s: Session, node: Node, data: Any) -> tuple[str, ...]:
                 return ()
             cur = s.graph.nodes[cur.inputs[0]]
             parent = s.tracker.object_of(cur.id)
-            if not fr.is_frame(parent) or len(parent) == len(data):
+            if parent is None or not fr.is_frame(parent) or len(parent) == len(data):
                 continue
             if len(parent) < len(data) or not parent.index.is_unique or not index.isin(parent.index).all():
                 return ()
