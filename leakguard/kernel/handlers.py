@@ -25,7 +25,7 @@ from leakguard.kernel import calls as modelling_calls
 from leakguard.kernel import evidence, features, folds, modelling
 from leakguard.kernel import frames as fr
 from leakguard.kernel.calls import innermost
-from leakguard.kernel.splits import register_split
+from leakguard.kernel.splits import register_split, rows_chosen_by
 from leakguard.kernel.wrapping import Before, Plan
 from leakguard.libraries.api import Api
 from leakguard.libraries.pandas import catalog as pandas_catalog
@@ -354,6 +354,10 @@ def before_inspect(s: Session, api: Api, args: tuple[Any, ...], kwargs: dict[str
     if api.role == "plot" and _plots_model_output(s, (*args, *kwargs.values())):
         return None  # predictions against the labels: the picture of an evaluation, not a look at rows
     node = s.node_of(data, name=s.scan.receiver_text(span), frame=frame, reads=s.scan.receiver_names(span))
+    chosen_by = rows_chosen_by(s, node, data) if columns is not None else ()
+    if chosen_by and columns is not None:
+        # ``df[df.churned == 1].spend.mean()``: a statistic of rows chosen by a column relates it to that column
+        columns, relates = tuple(dict.fromkeys((*columns, *chosen_by))), True
     if api.name in pandas_catalog.COLUMN_CHOOSERS and span in s.scan.kept and frame is inner:
         # ``counts = df.nunique()``: it chooses columns until the name is shown (``print(counts)``: aftercell.py)
         look = Inspect(node.id, api.name, s.where(frame), columns, relates)

@@ -15,6 +15,7 @@ from leakguard.kernel import evidence, folds
 from leakguard.kernel import frames as fr
 from leakguard.lineage.events import NodeId, Split, SplitPart
 from leakguard.lineage.graph import holds_rows
+from leakguard.lineage.inference import mask_split_counts
 from leakguard.splitting import looks_like_holdout, looks_like_test
 
 if TYPE_CHECKING:
@@ -111,8 +112,9 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
                     sib = s.tracker.object_of(sib_id)
                     if sib is None or sib is value or not _alike(sib, value):
                         continue
-                    if fr.partitions(parent, sib, value) or array_partitions(parent, sib, value) \
-                            or content_partitions(parent, sib, value):
+                    if (fr.partitions(parent, sib, value) or array_partitions(parent, sib, value)
+                            or content_partitions(parent, sib, value)) \
+                            and _mask_split(s, parent, (sib_id, sib), (node, value, name)):
                         _record_partition(s, split_parent, (sib_id, sib), (node.id, value), name)
                         found = True
                         break
@@ -127,6 +129,73 @@ def find_partitions(s: Session, made: list[tuple[str, Node, Any]]) -> None:
                 del rebound[:-_RECENT_SUBSETS]
             if found:
                 break
+
+
+def _mask_split(s: Session, parent: Any, a: tuple[NodeId, Any], b: tuple[Node, Any, str]) -> bool:
+    """Two parts cut by a mask on a column and its negation are a train/test split only by the shared rule
+    (lineage/inference.py): ``churned = df[df.churned == 1]`` / ``stayed = df[df.churned == 0]`` explore per
+    class, they are not the split that infers the holdout. The mask is not tracked, so its column is read from
+    the data: a column with repeated values whose values in the two parts do not overlap."""
+    node_a = s.graph.nodes.get(a[0])
+    if node_a is None or not (fr.is_frame(parent) and fr.is_frame(a[1]) and fr.is_frame(b[1])):
+        return True
+    names = [node_a.name, b[2]]
+    try:
+        columns = _mask_columns(parent, a[1], b[1])
+    except Exception:  # data leakguard cannot compare: keep the split
+        return True
+    if not columns:
+        return True
+    return any(mask_split_counts(names, c, time=s.policy.time, temporal=t) for c, t in columns)
+
+
+_MAX_MASK_COLUMNS = 60
+
+
+def _mask_columns(parent: Any, a: Any, b: Any) -> list[tuple[str, bool]]:
+    """Columns (and whether each holds times) that may be the mask cutting ``parent`` into ``a`` and ``b``."""
+    if len(a) == 0 or len(b) == 0:
+        return []
+    out = []
+    for column in list(parent.columns)[:_MAX_MASK_COLUMNS]:
+        if not isinstance(column, str) or column not in a.columns or column not in b.columns:
+            continue
+        values = parent[column]
+        if getattr(values, "ndim", 1) != 1 or values.nunique(dropna=True) >= len(values):
+            continue
+        if not a[column].dropna().isin(b[column].dropna()).any():
+            out.append((column, values.dtype.kind == "M"))
+    return out
+
+
+_MASK_WALK = 4
+_MIN_CHOSEN_ROWS = 5
+_MAX_CLASS_VALUES = 20
+
+
+def rows_chosen_by(s: Session, node: Node, data: Any) -> tuple[str, ...]:
+    """Columns an earlier mask chose ``data``'s rows by (``df[df.churned == 1].spend``: ``churned``), read from
+    the data: the nearest ancestor frame with more rows, and its few-valued columns constant on these rows."""
+    try:
+        index = getattr(data, "index", None)
+        if index is None or len(data) < _MIN_CHOSEN_ROWS or not index.is_unique:
+            return ()
+        cur = node
+        for _ in range(_MASK_WALK):
+            if not cur.inputs or cur.inputs[0] not in s.graph.nodes:
+                return ()
+            cur = s.graph.nodes[cur.inputs[0]]
+            parent = s.tracker.object_of(cur.id)
+            if parent is None or not fr.is_frame(parent) or len(parent) == len(data):
+                continue
+            if len(parent) < len(data) or not parent.index.is_unique or not index.isin(parent.index).all():
+                return ()
+            rows = parent.loc[index]
+            return tuple(c for c in parent.columns if isinstance(c, str)
+                         and 1 < parent[c].nunique() <= _MAX_CLASS_VALUES and rows[c].nunique(dropna=False) == 1)
+    except Exception:  # data leakguard cannot compare: no mask column
+        return ()
+    return ()
 
 
 def _fold_part(s: Session, value: Any) -> bool:

@@ -130,6 +130,44 @@ def train_named(source: str) -> bool:
     return bool(_TRAIN_WORDS.search(_stem(source))) and not holdout_named(source)
 
 
+# words of a part's name saying it is one side of a train/test split (``train_df``, ``df_val``, ``holdout``)
+_PART_WORDS = re.compile(r"(?:^|[^a-z0-9])(train|training|trn|test|tst|holdout|hold_out|valid|validation|val|eval|oot|"
+                         r"dev)(?:$|[^a-z0-9])")
+_PART_PREFIXES = ("train", "test", "valid", "holdout", "eval")
+_PART_SUFFIXES = ("train", "test", "valid", "holdout")
+# words of a column's name saying it marks which rows train and which are held out (``is_test``, ``split``,
+# ``fold``, ``set``) or orders them in time (a date cutoff: ``date``, ``year``)
+_MARKER_WORDS = re.compile(r"(?:^|[^a-z0-9])(split|set|fold|folds|kfold|subset|partition|is_test|is_train|train|test|"
+                           r"valid|validation|holdout|eval|index|idx|row|date|datetime|time|timestamp|ts|year|month|"
+                           r"week|day|period)(?:$|[^a-z0-9])")
+
+
+def mask_split_counts(names: Sequence[str], column: str | None, *, time: str | None = None,
+                      temporal: bool = False) -> bool:
+    """True when two parts cut from one frame by a mask and its negation are a train/test split.
+
+    Positional cuts and random draws always are (the engines only ask about masks). A mask on a column is
+    a split when a part's name says train/test/valid/holdout (``train = df[df.fold != 0]``), when the column
+    is the time column or holds times (``temporal``: a date cutoff), or when the column's name says it
+    marks the split (``is_test``, ``split``, ``set``, ``fold``). A mask on the label or an ordinary feature
+    with neutral part names (``churned`` / ``stayed``, ``men`` / ``women``) is per-group exploration, not a
+    split. ``column`` None: a mask leakguard cannot read (a random draw, an opaque condition): a split.
+    """
+    if column is None or column.startswith("<"):
+        return True
+    if any(_PART_WORDS.search(n.lower()) or n.lower().startswith(_PART_PREFIXES) or n.lower().endswith(_PART_SUFFIXES)
+           for n in names):
+        return True
+    if temporal or (time is not None and column == time):
+        return True
+    return bool(_MARKER_WORDS.search(_camel(column)))
+
+
+def _camel(name: str) -> str:
+    """``isTest`` → ``is_test``, ``SplitSet`` → ``split_set``: words of a column name, lowered."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
 def _stem(source: str) -> str:
     return PurePosixPath(source.replace("\\", "/")).name.split(".")[0].lower()
 

@@ -364,6 +364,9 @@ def inspect(it: Interp, d: Data, op: str, site: Site, *, columns: tuple[str, ...
             holds: tuple[str, ...] | None = None) -> Data:
     """An inspection: an ``Inspect`` event when its result is shown or kept, and the statistic it returns
     (holding the columns ``holds``, when known)."""
+    if d.rows_by and columns is not None:
+        # ``df[df.churned == 1].spend.mean()``: a statistic of rows chosen by a column relates it to that column
+        columns, relates = tuple(dict.fromkeys((*columns, *d.rows_by))), True
     label = it.policy.label
     label_used = bool(label) and any(c in label for c in columns or ())
     text = f"{d.text}.{op}()"

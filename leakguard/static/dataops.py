@@ -163,6 +163,7 @@ def column(it: Interp, frame: Data, name: str, label: Label) -> Data:
     if frame.kind == "frame":
         out.colsrc = frozenset({name}) if frame.colsrc is None else frame.colsrc
     out.sorted_by, out.descending = frame.sorted_by, frame.descending  # a column keeps the frame's row order
+    out.rows_by = frame.rows_by
     _keep_fold(frame, out)
     return out
 
@@ -173,6 +174,7 @@ def select(it: Interp, frame: Data, names: tuple[str, ...], label: Label) -> Dat
     # selecting columns keeps the rows, their order and index; the columns are the list's, in its order
     out.sorted_by, out.descending, out.time_index = frame.sorted_by, frame.descending, frame.time_index
     out.ordered = True
+    out.rows_by = frame.rows_by
     _keep_fold(frame, out)
     return out
 
@@ -211,7 +213,21 @@ def rows(it: Interp, base: Data, mask: Value, label: Label, how: str = "mask") -
         out.origin = (parent, "fold", mask.origin[2])  # ``X.iloc[va]``: the fold's part of X (static/folds.py)
     elif isinstance(mask, Data) and mask.kind == "index":
         out.origin = (parent, "index", (mask.node,) if mask.node is not None else mask.inputs)
+    out.rows_by = base.rows_by + _mask_columns(f)
     return out
+
+
+def _mask_columns(f: Filter | None) -> tuple[str, ...]:
+    """The columns a condition compares (``df.churned == 1`` → ``churned``): rows chosen by them."""
+    if f is None:
+        return ()
+    if f[0] == "cmp":
+        return (f[1],) if isinstance(f[1], str) and not f[1].startswith("<") else ()
+    if f[0] in ("and", "or"):
+        return _mask_columns(f[1]) + _mask_columns(f[2])
+    if f[0] == "not":
+        return _mask_columns(f[1])
+    return ()
 
 
 def _learned_from_rows(it: Interp, mask: Data) -> bool:
@@ -404,7 +420,7 @@ def _indexer(it: Interp, base: Data, how: str, key: ast.expr, label: Label) -> V
             names = tuple(c for c in base.columns if c not in left_out)  # ``df.loc[:, df.columns != "y"]``
         if names is not None:
             picked = it.derive([out], "series" if single else "frame", label, "select", columns=names)
-            picked.origin, picked.sorted_by = out.origin, out.sorted_by
+            picked.origin, picked.sorted_by, picked.rows_by = out.origin, out.sorted_by, out.rows_by
             picked.removes = out.removes if out.node is None else picked.removes
             picked.ordered = not single and not isinstance(col_key, ast.Constant) and base.ordered
             return picked

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from leakguard.libraries.numpy import catalog as numpy_catalog
 from leakguard.lineage.events import NodeId, Split, SplitPart
+from leakguard.lineage.inference import mask_split_counts
 from leakguard.splitting import looks_like_holdout, looks_like_test
 from leakguard.static import dataops, timeorder
 from leakguard.static.values import Const, Data, Ref, Seq, Unknown, Value, text
@@ -157,6 +158,31 @@ def _partitions(it: Interp, a: Data, b: Data) -> bool:
     return False
 
 
+def _mask_split(it: Interp, a: tuple[str, Data], b: tuple[str, Data]) -> bool:
+    """Two complementary masks are a train/test split only by the shared rule (lineage/inference.py): per-class
+    subsets for exploration (``churned`` / ``stayed``) are not."""
+    assert a[1].origin is not None
+    if a[1].origin[1] != "mask":
+        return True
+    f = dataops.normalise(a[1].origin[2])
+    if f[0] == "not":
+        f = f[1]
+    if f[0] != "cmp":
+        return True
+    column, value = f[1], f[3]
+    temporal = isinstance(value, (dt.date, dt.datetime)) or (isinstance(value, str) and _time_text(value))
+    return mask_split_counts([a[0], b[0]], column, time=it.policy.time or it.graph.time_column(), temporal=temporal)
+
+
+def _time_text(value: str) -> bool:
+    """``"2020-01-01"``: text a date cutoff compares with."""
+    try:
+        dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return any(c.isdigit() for c in value) and "-" in value
+
+
 def _holdout_first(a_name: str, a: Data, b_name: str, b: Data) -> bool:
     """True when ``a`` is the holdout part of the pair."""
     a_test, b_test = looks_like_holdout(a_name), looks_like_holdout(b_name)
@@ -250,7 +276,8 @@ def find_partition(it: Interp, name: str, value: Data) -> Data:
     parent = value.origin[0]
     siblings = it.subsets.setdefault(parent, [])
     for sib_name, sib in reversed(siblings):
-        if sib is value or sib_name == name or not _partitions(it, sib, value):
+        if sib is value or sib_name == name or not _partitions(it, sib, value) \
+                or not _mask_split(it, (sib_name, sib), (name, value)):
             continue
         siblings.remove((sib_name, sib))
         roles = _index_roles(it, sib, value) if sib.origin is not None and sib.origin[1] == "index" else None

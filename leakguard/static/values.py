@@ -61,6 +61,7 @@ class Data:
     entity_index: bool = False                      # time_index is a level after entity keys (``set_index(["store", "date"])``)
     same_columns: bool = False                      # unknown columns, but exactly those of the frame it came from
     chosen: bool = False                            # some columns of its input, which ones the code does not show
+    rows_by: tuple[str, ...] = ()                   # columns a mask chose its rows by (``df[df.y == 1]``)
     ordered: bool = False                           # ``columns`` are in the data's real order: positions name them
 
     def keeps_columns_of(self, base: Data) -> None:

@@ -174,7 +174,7 @@ def test_filter_split_events() -> None:
     train, holdout = split.parts
     assert (train.role, train.name, train.removes) == ("train", "a", frozenset({"future"}))
     assert (holdout.role, holdout.name) == ("holdout", "b")
-    code = POLARS + "a = df.filter(pl.col('x') <= 3)\nb = df.filter(pl.col('x') > 3)"
+    code = POLARS + "train = df.filter(pl.col('x') <= 3)\ntest = df.filter(pl.col('x') > 3)"
     [split] = [e for e in events(code, TIME_POLICY) if isinstance(e, Split)]
     assert split.method == "filter at 3" and split.time_ordered is None and split.parts[0].removes == frozenset()
 
