@@ -171,14 +171,19 @@ def _mask_columns(parent: Any, a: Any, b: Any) -> list[tuple[str, bool]]:
 _MASK_WALK = 4
 _MIN_CHOSEN_ROWS = 5
 _MAX_CLASS_VALUES = 20
+_SAMPLE = 2_000  # rows of a subset and of its parent read to find the mask's column
 
 
 def rows_chosen_by(s: Session, node: Node, data: Any) -> tuple[str, ...]:
     """Columns an earlier mask chose ``data``'s rows by (``df[df.churned == 1].spend``: ``churned``), read from
-    the data: the nearest ancestor frame with more rows, and its few-valued columns constant on these rows."""
+    the data: the nearest ancestor frame with more rows, and its few-valued columns constant on these rows.
+
+    Read on at most ``_SAMPLE`` rows of each (strided), so the cost does not grow with the data: an inspection
+    of a subset of a million rows pays for a few thousand, not a pass over every column.
+    """
     try:
         index = getattr(data, "index", None)
-        if index is None or len(data) < _MIN_CHOSEN_ROWS or not index.is_unique:
+        if index is None or len(data) < _MIN_CHOSEN_ROWS:
             return ()
         cur = node
         for _ in range(_MASK_WALK):
@@ -188,11 +193,16 @@ def rows_chosen_by(s: Session, node: Node, data: Any) -> tuple[str, ...]:
             parent = s.tracker.object_of(cur.id)
             if parent is None or not fr.is_frame(parent) or len(parent) == len(data):
                 continue
-            if len(parent) < len(data) or not parent.index.is_unique or not index.isin(parent.index).all():
+            if len(parent) < len(data) or not parent.index.is_unique:
                 return ()
-            rows = parent.loc[index]
-            return tuple(c for c in parent.columns if isinstance(c, str)
-                         and 1 < parent[c].nunique() <= _MAX_CLASS_VALUES and rows[c].nunique(dropna=False) == 1)
+            picked = index[:: max(1, len(index) // _SAMPLE)]
+            if not picked.isin(parent.index).all():
+                return ()
+            columns = [c for c in parent.columns if isinstance(c, str)]
+            rows = parent.loc[picked, columns]
+            whole = parent.iloc[:: max(1, len(parent) // _SAMPLE)][columns]
+            return tuple(c for c in columns if rows[c].nunique(dropna=False) == 1
+                         and 1 < whole[c].nunique() <= _MAX_CLASS_VALUES)
     except Exception:  # data leakguard cannot compare: no mask column
         return ()
     return ()
