@@ -7,12 +7,15 @@ leakguard loaded, cell by cell (the kernel engine).
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+from leakguard.libraries.registry import all_entries
 from leakguard.static.engine import check_path
 from leakguard.static.evaluation import Fixture, load_families, load_fixture
 from leakguard.static.reading.sources import read_source
@@ -107,3 +110,15 @@ def test_the_harness_can_fail(tmp_path: Path) -> None:
     got = frozenset(f.rule for f in check_path(fake).findings if f.severity != "info")
     assert got != fx.expect
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_no_family_folder_stands_in_for_a_library_leakguard_knows() -> None:
+    # pytest puts this folder on sys.path (its conftest.py): a family named like a library that is not installed
+    # (a ``torch/`` folder) is then imported as an empty namespace package, and libraries that probe for it
+    # (scipy asks ``torch.Tensor``) fail in later tests
+    libraries = {api.module.split(".")[0] for api in all_entries()}
+    path = [str(WILD), *sys.path]
+    shadowing = [d.name for d in WILD.iterdir() if d.is_dir() and d.name in libraries
+                 and (spec := importlib.machinery.PathFinder.find_spec(d.name, path)) is not None
+                 and spec.origin is None]
+    assert not shadowing, shadowing
