@@ -89,13 +89,15 @@ def query_references(expr: str) -> list[ast.expr]:
     marked: list[ast.expr] = []
     inner: set[int] = set()  # the receivers of a longer marked chain (``df.spend`` in ``df.spend.quantile()``)
     for node in ast.walk(tree):
-        base: ast.expr = node if isinstance(node, ast.expr) else ast.Constant(None)
+        if not isinstance(node, ast.expr):
+            continue
+        base: ast.expr = node
         chain = []
         while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
             chain.append(base)
             base = base.func if isinstance(base, ast.Call) else base.value
         if isinstance(base, ast.Name) and base.id.startswith(_AT):
-            marked.append(node)  # type: ignore[arg-type]
+            marked.append(node)
             inner.update(id(c.func if isinstance(c, ast.Call) else c.value) for c in chain)
     out = [e for e in marked if id(e) not in inner]
     for e in out:
